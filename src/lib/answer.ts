@@ -1,0 +1,53 @@
+/**
+ * Reads an Images API answer (ImagesResponse JSON) into images: bytes where the API sent
+ * base64, URLs where it sent links. Refuses answers that are not a usable result.
+ */
+import { httpError, readErrorBody } from "./api-errors";
+import type { ApiAnswer } from "./client";
+import { ImagesApiError } from "./errors";
+
+export interface ProducedImage {
+  data?: Buffer;
+  url?: string;
+  revisedPrompt?: string;
+}
+
+export interface ImagesResult {
+  images: ProducedImage[];
+  /** the API's usage object, unchanged */
+  usage?: unknown;
+  requestId?: string;
+  attempts: number;
+}
+
+export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): ImagesResult {
+  const details = { statusCode: answer.status, requestId: answer.requestId, attempts: answer.attempts, retryable: false };
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.body.toString("utf8"));
+  } catch {
+    const what = answer.body.length === 0 ? "an empty body" : `${answer.body.length} bytes of ${answer.contentType || "unknown content"}`;
+    throw new ImagesApiError("api_error", `the Images API answered with ${what} instead of JSON`, details);
+  }
+  if (!json || typeof json !== "object") {
+    throw new ImagesApiError("api_error", "the Images API answered with JSON that is not an object", details);
+  }
+  const body = json as { data?: unknown; usage?: unknown; error?: unknown };
+  // Azure and some gateways report refusals with HTTP 200 and an error body.
+  if (body.error) throw httpError(answer.status, readErrorBody(body), details, redact);
+  if (!Array.isArray(body.data) || body.data.length === 0) {
+    throw new ImagesApiError("api_error", "the Images API answered without any image (empty data)", details);
+  }
+  const images = body.data.map((item: unknown, i: number): ProducedImage => {
+    const d = (item ?? {}) as { b64_json?: unknown; url?: unknown; revised_prompt?: unknown };
+    const image: ProducedImage = {};
+    if (typeof d.b64_json === "string" && d.b64_json.length > 0) image.data = Buffer.from(d.b64_json, "base64");
+    if (typeof d.url === "string" && d.url.length > 0) image.url = d.url;
+    if (typeof d.revised_prompt === "string") image.revisedPrompt = d.revised_prompt;
+    if (!image.data?.length && !image.url) {
+      throw new ImagesApiError("api_error", `image ${i + 1} of the answer has neither data nor a URL`, details);
+    }
+    return image;
+  });
+  return { images, usage: body.usage, requestId: answer.requestId, attempts: answer.attempts };
+}

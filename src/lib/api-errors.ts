@@ -1,0 +1,95 @@
+/**
+ * Maps what an Images API answered (status + body) or how the connection failed
+ * onto an ImagesApiError with a stable code.
+ */
+import { type ErrorCode, type ErrorDetails, ImagesApiError } from "./errors";
+
+export interface ApiErrorBody {
+  message?: string;
+  type?: string;
+  code?: string;
+  param?: string;
+}
+
+/** Reads the OpenAI envelope {"error":{...}} and the shapes gateways use instead. */
+export function readErrorBody(body: unknown): ApiErrorBody | undefined {
+  if (!body || typeof body !== "object") return undefined;
+  const b = body as Record<string, unknown>;
+  const e = (b.error && typeof b.error === "object" ? b.error : typeof b.error === "string" ? { message: b.error } : b) as Record<
+    string,
+    unknown
+  >;
+  const pick = (k: string) => (typeof e[k] === "string" ? (e[k] as string) : typeof e[k] === "number" ? String(e[k]) : undefined);
+  const out: ApiErrorBody = { message: pick("message"), type: pick("type"), code: pick("code"), param: pick("param") };
+  return out.message || out.code || out.type ? out : undefined;
+}
+
+const MODERATION_CODES = new Set(["moderation_blocked", "content_policy_violation", "content_filter", "contentFilter"]);
+const QUOTA_CODES = new Set(["insufficient_quota", "insufficient_user_quota", "billing_hard_limit_reached", "quota_exceeded"]);
+
+function isModeration(e: ApiErrorBody | undefined): boolean {
+  if (!e) return false;
+  if (e.code && MODERATION_CODES.has(e.code)) return true;
+  return /safety system|content (policy|filter)/i.test(e.message ?? "");
+}
+
+function codeFor(status: number, e: ApiErrorBody | undefined): ErrorCode {
+  if (isModeration(e)) return "moderation_blocked";
+  if (e?.code && QUOTA_CODES.has(e.code)) return "quota_exceeded";
+  if (status === 401 || status === 403) return "auth_failed";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limited";
+  if (status === 400 || status === 422) return "invalid_params";
+  return "api_error";
+}
+
+/** Whether retrying can help with this error body (quota and moderation refusals never clear up). */
+export function isPermanent(e: ApiErrorBody | undefined): boolean {
+  return isModeration(e) || Boolean(e?.code && QUOTA_CODES.has(e.code));
+}
+
+const HINTS: Partial<Record<ErrorCode, string>> = {
+  auth_failed: "check the API key (and, for Azure, the endpoint) in the Images API config node",
+  not_found: "check the base URL, and the model or Azure deployment name",
+  rate_limited: "the API is rate-limiting this key; lower the config node's concurrency or send fewer messages",
+  quota_exceeded: "the account has no quota or credit left",
+};
+
+export function httpError(
+  status: number,
+  body: ApiErrorBody | undefined,
+  details: ErrorDetails,
+  redact: (s: string) => string,
+): ImagesApiError {
+  const code = codeFor(status, body);
+  const apiMessage = redact(body?.message?.trim() || "(no error message)");
+  const hint = HINTS[code];
+  const attempts = details.attempts && details.attempts > 1 ? ` after ${details.attempts} attempts` : "";
+  const message = `Images API answered ${status}${attempts}: ${apiMessage}${hint ? ` (${hint})` : ""}`;
+  return new ImagesApiError(code, message, {
+    ...details,
+    statusCode: status,
+    type: body?.type,
+    apiCode: body?.code,
+    param: body?.param,
+  });
+}
+
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT"]);
+
+/** Classifies a failure that happened before a complete answer arrived. */
+export function transportError(err: unknown, timedOut: boolean, timeoutMs: number, details: ErrorDetails): ImagesApiError {
+  const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string } };
+  const sysCode = e?.code ?? e?.cause?.code;
+  if (timedOut || (sysCode && TIMEOUT_CODES.has(sysCode))) {
+    return new ImagesApiError(
+      "timeout",
+      `no complete answer from the Images API within ${Math.round(timeoutMs / 1000)} s${
+        details.attempts && details.attempts > 1 ? ` (${details.attempts} attempts)` : ""
+      }; raise the timeout on the config node if renders take longer`,
+      { ...details, retryable: true },
+    );
+  }
+  const reason = sysCode ? `${sysCode}${e?.message ? `: ${e.message}` : ""}` : (e?.message ?? String(err));
+  return new ImagesApiError("network_error", `could not reach the Images API (${reason})`, { ...details, retryable: true });
+}

@@ -1,0 +1,274 @@
+/**
+ * The HTTP client of one config node: one undici dispatcher (connection pool, proxy from
+ * HTTP(S)_PROXY / NO_PROXY), the SDK's retry policy, a whole-request timeout, a shared
+ * concurrency limit, and URL downloads that never carry the key to another origin.
+ */
+import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
+import { httpError, isPermanent, readErrorBody, transportError } from "./api-errors";
+import { ImagesApiError } from "./errors";
+import { Limiter, type RunHooks } from "./limiter";
+import { retryDelayMs, shouldRetryStatus, sleep, type Headers } from "./retry";
+import { endpointFor, type Endpoint, type Operation } from "./endpoint";
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey?: string;
+  apiType?: "openai" | "azure";
+  apiVersion?: string;
+  organization?: string;
+  project?: string;
+  /** per attempt, body included */
+  timeoutMs?: number;
+  maxRetries?: number;
+  concurrency?: number;
+  queueLimit?: number;
+  /** largest answer read into memory */
+  maxResponseBytes?: number;
+  userAgent?: string;
+}
+
+export const CLIENT_DEFAULTS = {
+  timeoutMs: 600_000,
+  maxRetries: 2,
+  concurrency: 4,
+  queueLimit: 1000,
+  maxResponseBytes: 512 * 1024 * 1024,
+} as const;
+
+export type RequestBody = { kind: "json"; data: unknown } | { kind: "multipart"; data: Buffer; contentType: string };
+
+export interface ApiCall extends RunHooks {
+  op: Operation;
+  model: string;
+  body: RequestBody;
+  /** called before each HTTP attempt (1-based) */
+  onAttempt?: (attempt: number) => void;
+}
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  contentType: string;
+  /** the whole body (JSON answers) */
+  body: Buffer;
+  requestId?: string;
+  attempts: number;
+}
+
+export class ImagesClient {
+  readonly limiter: Limiter;
+  readonly options: Required<Pick<ClientOptions, keyof typeof CLIENT_DEFAULTS>> & ClientOptions;
+  private readonly dispatcher: Dispatcher;
+  private readonly apiOrigin: string;
+
+  constructor(options: ClientOptions) {
+    this.options = { ...CLIENT_DEFAULTS, ...stripUndefined(options), baseUrl: options.baseUrl };
+    const base = parseBaseUrl(options.baseUrl);
+    this.apiOrigin = base.origin;
+    const t = this.options.timeoutMs;
+    // undici's own header/body timeouts (5 min by default) must not cut a long render short:
+    // the whole-request timer below is the one that counts.
+    this.dispatcher = new EnvHttpProxyAgent({ headersTimeout: t + 1000, bodyTimeout: t + 1000, keepAliveTimeout: 10_000 });
+    this.limiter = new Limiter(Math.max(1, this.options.concurrency), Math.max(0, this.options.queueLimit));
+  }
+
+  /** Replaces the API key wherever it might appear in text shown to users. */
+  redact = (text: string): string => {
+    const key = this.options.apiKey;
+    return key && key.length >= 4 ? text.split(key).join("***") : text;
+  };
+
+  endpoint(op: Operation, model: string): Endpoint {
+    return endpointFor(this.options, op, model);
+  }
+
+  /** Sends one Images API request: queued behind the concurrency limit, retried per the SDK policy. */
+  call(call: ApiCall): Promise<ApiAnswer> {
+    return this.limiter.run(() => this.withRetries(call), call);
+  }
+
+  private async withRetries(call: ApiCall): Promise<ApiAnswer> {
+    const { maxRetries } = this.options;
+    const endpoint = this.endpoint(call.op, call.model);
+    for (let attempt = 1; ; attempt++) {
+      call.onAttempt?.(attempt);
+      const outcome = await this.attempt(endpoint, call, attempt);
+      if ("answer" in outcome) return outcome.answer;
+      const { error, retryable, headers } = outcome;
+      error.cause.attempts = attempt;
+      error.cause.retryable = retryable;
+      if (!retryable || attempt > maxRetries || call.signal?.aborted) throw error;
+      try {
+        await sleep(retryDelayMs(headers ?? {}, attempt - 1), call.signal);
+      } catch {
+        throw aborted(attempt);
+      }
+    }
+  }
+
+  private async attempt(
+    endpoint: Endpoint,
+    call: ApiCall,
+    attempt: number,
+  ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers }> {
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(), this.options.timeoutMs);
+    const signal = call.signal ? AbortSignal.any([call.signal, timer.signal]) : timer.signal;
+    try {
+      const res = await request(endpoint.url, {
+        method: "POST",
+        dispatcher: this.dispatcher,
+        headers: {
+          ...endpoint.headers,
+          "content-type": call.body.kind === "json" ? "application/json" : call.body.contentType,
+        },
+        body: call.body.kind === "json" ? JSON.stringify(call.body.data) : call.body.data,
+        signal,
+      });
+      const requestId = headerValue(res.headers, "x-request-id");
+      const contentType = headerValue(res.headers, "content-type") ?? "";
+      const body = await readCapped(res.body, this.options.maxResponseBytes);
+      const details = { statusCode: res.statusCode, requestId, attempts: attempt };
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        return { answer: { status: res.statusCode, headers: res.headers, contentType, body, requestId, attempts: attempt } };
+      }
+      const apiError = readErrorBody(tryJson(body));
+      const error = httpError(res.statusCode, apiError ?? plainTextError(body, contentType), details, this.redact);
+      return {
+        error,
+        retryable: shouldRetryStatus(res.statusCode, res.headers) && !isPermanent(apiError),
+        headers: res.headers,
+      };
+    } catch (err) {
+      if (err instanceof ImagesApiError) return { error: err, retryable: false };
+      if (call.signal?.aborted) throw aborted(attempt);
+      return { error: transportError(err, timer.signal.aborted, this.options.timeoutMs, { attempts: attempt }), retryable: true };
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  /**
+   * Downloads an image URL the API answered with. The key goes along only to the API's own origin;
+   * only http(s); at most maxResponseBytes; within the timeout; redirects followed up to 3 times.
+   */
+  async download(url: string, signal?: AbortSignal): Promise<Buffer> {
+    let target = parseDownloadUrl(url);
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(), this.options.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
+    try {
+      for (let hop = 0; hop <= 3; hop++) {
+        const sameOrigin = target.origin === this.apiOrigin;
+        const headers = sameOrigin ? this.endpoint("generate", "").authHeaders : {};
+        const res = await request(target, { method: "GET", dispatcher: this.dispatcher, headers, signal: combined });
+        const location = headerValue(res.headers, "location");
+        if (res.statusCode >= 300 && res.statusCode < 400 && location) {
+          res.body.resume();
+          target = parseDownloadUrl(new URL(location, target).toString());
+          continue;
+        }
+        const body = await readCapped(res.body, this.options.maxResponseBytes);
+        if (res.statusCode !== 200) {
+          throw new ImagesApiError("api_error", `downloading the image from ${target.host} failed with HTTP ${res.statusCode}`, {
+            statusCode: res.statusCode,
+            retryable: res.statusCode >= 500,
+          });
+        }
+        return body;
+      }
+      throw new ImagesApiError("api_error", `downloading the image from ${target.host}: too many redirects`);
+    } catch (err) {
+      if (err instanceof ImagesApiError) throw err;
+      if (signal?.aborted) throw aborted(1);
+      throw transportError(err, timer.signal.aborted, this.options.timeoutMs, {});
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  /** Closes the pool: in-flight requests end with an error, idle sockets are closed. */
+  async close(): Promise<void> {
+    await this.dispatcher.destroy().catch(() => undefined);
+  }
+}
+
+function aborted(attempts: number): ImagesApiError {
+  return new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", { attempts });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== "")) as Partial<T>;
+}
+
+export function parseBaseUrl(baseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ImagesApiError(
+      "invalid_params",
+      `base URL ${JSON.stringify(baseUrl)} is not a URL; use e.g. https://api.openai.com/v1`,
+      { parameter: "baseUrl" },
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ImagesApiError("invalid_params", `base URL must start with http:// or https://, got ${url.protocol}`, {
+      parameter: "baseUrl",
+    });
+  }
+  return url;
+}
+
+function parseDownloadUrl(url: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ImagesApiError("api_error", `the API answered with an image URL that is not valid: ${url.slice(0, 100)}`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new ImagesApiError("api_error", `refusing to download an image from a ${u.protocol} URL (only http and https)`);
+  }
+  return u;
+}
+
+function headerValue(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new ImagesApiError(
+        "api_error",
+        `the answer is larger than ${Math.round(max / 1024 / 1024)} MB; refusing to read it all into memory`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+export function tryJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function plainTextError(body: Buffer, contentType: string): { message: string } | undefined {
+  if (body.length === 0) return undefined;
+  const text = body.toString("utf8", 0, Math.min(body.length, 2000));
+  if (/html/i.test(contentType) || /^\s*</.test(text)) {
+    const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+    return { message: `an HTML page${title ? ` ("${title}")` : ""} instead of an API answer (a proxy or gateway error?)` };
+  }
+  return { message: text.trim().slice(0, 300) };
+}

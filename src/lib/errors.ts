@@ -1,0 +1,77 @@
+/**
+ * Errors with a stable `code` that flows can branch on (msg.error.code) and the details in
+ * `cause` (msg.error.cause): Node-RED copies only message, code, stack and cause onto msg.error.
+ */
+
+export type ErrorCode =
+  | "invalid_params"
+  | "invalid_image"
+  | "image_too_large"
+  | "mask_mismatch"
+  | "no_config"
+  | "auth_failed"
+  | "not_found"
+  | "rate_limited"
+  | "quota_exceeded"
+  | "moderation_blocked"
+  | "queue_full"
+  | "timeout"
+  | "aborted"
+  | "network_error"
+  | "api_error";
+
+export interface ErrorDetails {
+  /** HTTP status of the last answer, when there was one */
+  statusCode?: number;
+  /** the API's own error type / code / param */
+  type?: string;
+  apiCode?: string;
+  param?: string;
+  /** x-request-id of the last answer */
+  requestId?: string;
+  /** how many HTTP attempts were made */
+  attempts?: number;
+  /** whether trying again later may succeed */
+  retryable?: boolean;
+  /** the parameter that was refused before sending */
+  parameter?: string;
+}
+
+export class ImagesApiError extends Error {
+  readonly code: ErrorCode;
+  declare readonly cause: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = "ImagesApiError";
+    this.code = code;
+    // own, enumerable property so Node-RED copies it onto msg.error.cause
+    Object.defineProperty(this, "cause", { value: details, enumerable: true, writable: true });
+  }
+}
+
+export function isImagesApiError(err: unknown): err is ImagesApiError {
+  return err instanceof Error && typeof (err as ImagesApiError).code === "string" && err.name === "ImagesApiError";
+}
+
+export function invalidParams(parameter: string, message: string): ImagesApiError {
+  return new ImagesApiError("invalid_params", message, { parameter });
+}
+
+/** Join allowed values as "a, b or c". */
+export function listOr(values: readonly (string | number)[]): string {
+  const v = values.map(String);
+  return v.length <= 1 ? v.join("") : `${v.slice(0, -1).join(", ")} or ${v[v.length - 1]}`;
+}
+
+/** Quote a user value for an error message, shortened so huge inputs don't flood logs. */
+export function show(value: unknown): string {
+  let s: string;
+  if (typeof value === "string") s = JSON.stringify(value);
+  else if (Buffer.isBuffer(value)) s = `a Buffer of ${value.length} bytes`;
+  else if (Array.isArray(value)) s = `an array of ${value.length}`;
+  else if (value === null) s = "null";
+  else if (typeof value === "object") s = "an object";
+  else s = String(value);
+  return s.length > 80 ? `${s.slice(0, 60)}…" (${String(value).length} characters)` : s;
+}

@@ -1,0 +1,138 @@
+/**
+ * What a flow node does with each message, shared by the generate and edit nodes:
+ * exactly one outcome per message (send + done, or done(err)), status while it waits and works,
+ * abort of everything in flight on close, and nothing sent after close.
+ * Plain module: Node-RED's functions come in through the small interfaces below.
+ */
+import { type ErrorCode, ImagesApiError, isImagesApiError } from "./errors";
+import type { RunHooks } from "./limiter";
+
+export interface NodeStatus {
+  fill?: "red" | "green" | "yellow" | "blue" | "grey";
+  shape?: "ring" | "dot";
+  text?: string;
+}
+
+export type Translate = (key: string, vars?: Record<string, unknown>) => string;
+
+export interface JobHooks extends RunHooks {
+  signal: AbortSignal;
+  onAttempt: (attempt: number) => void;
+}
+
+export type Work<M> = (hooks: JobHooks) => Promise<M[]>;
+
+const TICK_MS = 1000;
+
+export class JobTracker<M extends Record<string, unknown>> {
+  private readonly running = new Map<AbortController, { startedAt?: number; queued: boolean }>();
+  private ticker: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly setStatus: (s: NodeStatus) => void,
+    private readonly t: Translate,
+  ) {}
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Runs one message to exactly one outcome. Never throws, never rejects. */
+  async handle(msg: M, send: (msgs: M[] | M) => void, done: (err?: Error) => void, work: Work<M>): Promise<void> {
+    const controller = new AbortController();
+    const state = { startedAt: undefined as number | undefined, queued: false };
+    this.running.set(controller, state);
+    const began = Date.now();
+    const hooks: JobHooks = {
+      signal: controller.signal,
+      onQueued: () => {
+        state.queued = true;
+        this.render();
+      },
+      onStart: () => {
+        state.queued = false;
+        state.startedAt = Date.now();
+        this.render();
+      },
+      onAttempt: () => this.render(),
+    };
+    this.render();
+    this.startTicker();
+    let outcome: { msgs: M[] } | { err: Error };
+    try {
+      outcome = { msgs: await work(hooks) };
+    } catch (err) {
+      outcome = { err: asError(err) };
+    } finally {
+      this.running.delete(controller);
+      if (this.running.size === 0) this.stopTicker();
+    }
+    if (this.closed) {
+      // Node-RED stopped this node: report the end of the message, but never send after close.
+      done(new ImagesApiError("aborted", this.t("errors.closed")));
+      return;
+    }
+    if ("msgs" in outcome) {
+      const seconds = ((Date.now() - began) / 1000).toFixed(1);
+      const count = outcome.msgs.length === 1 ? imagesIn(outcome.msgs[0]) : outcome.msgs.length;
+      if (this.running.size === 0) this.setStatus({ fill: "green", shape: "dot", text: this.t("status.done", { count, seconds }) });
+      else this.render();
+      send(outcome.msgs.length === 1 ? outcome.msgs[0] : outcome.msgs);
+      done();
+    } else {
+      const err = outcome.err;
+      const code = (isImagesApiError(err) ? err.code : "api_error") as ErrorCode;
+      const statusCode = isImagesApiError(err) ? err.cause.statusCode : undefined;
+      if (statusCode !== undefined) (msg as Record<string, unknown>).statusCode = statusCode;
+      if (this.running.size === 0) this.setStatus({ fill: "red", shape: "ring", text: code });
+      else this.render();
+      done(err);
+    }
+  }
+
+  /** Node-RED is closing the node: cancel everything, clear the status. */
+  close(): void {
+    this.closed = true;
+    for (const controller of this.running.keys()) controller.abort();
+    this.stopTicker();
+    this.setStatus({});
+  }
+
+  private render(): void {
+    if (this.closed || this.running.size === 0) return;
+    let queued = 0;
+    let oldest: number | undefined;
+    for (const s of this.running.values()) {
+      if (s.startedAt === undefined) queued += s.queued ? 1 : 0;
+      else oldest = oldest === undefined ? s.startedAt : Math.min(oldest, s.startedAt);
+    }
+    if (oldest !== undefined) {
+      const seconds = Math.floor((Date.now() - oldest) / 1000);
+      const text = this.t("status.generating", { seconds });
+      this.setStatus({ fill: "blue", shape: "dot", text: queued ? `${text} ${this.t("status.plusQueued", { count: queued })}` : text });
+    } else if (queued) {
+      this.setStatus({ fill: "yellow", shape: "ring", text: this.t("status.queued", { count: queued }) });
+    }
+  }
+
+  private startTicker(): void {
+    if (this.ticker) return;
+    this.ticker = setInterval(() => this.render(), TICK_MS);
+    this.ticker.unref?.();
+  }
+
+  private stopTicker(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+}
+
+function imagesIn(msg: Record<string, unknown>): number {
+  return Array.isArray(msg.images) ? msg.images.length : 1;
+}
+
+function asError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  return new ImagesApiError("api_error", String(err));
+}

@@ -1,0 +1,90 @@
+/**
+ * Shapes finished images into what leaves the node: the payload in the chosen form,
+ * msg.images metadata read from the bytes, msg.usage, and join-ready msg.parts.
+ */
+import type { ImagesResult, ProducedImage } from "./answer";
+import type { OutputForm } from "./params";
+import { sniffImage } from "./sniff";
+
+export interface ImageMeta {
+  mimeType?: string;
+  width?: number;
+  height?: number;
+  bytes?: number;
+  revisedPrompt?: string;
+  url?: string;
+}
+
+export interface OutputOptions {
+  form: OutputForm;
+  /** one message per image (with msg.parts) instead of one message with an array */
+  split: boolean;
+  /** the msg property that receives the image(s), default "payload" */
+  property: string;
+}
+
+/** What the node needs from Node-RED to write messages (kept abstract: no Node-RED import here). */
+export interface MessageTools {
+  setProperty(msg: Record<string, unknown>, property: string, value: unknown): void;
+  clone<T>(msg: T): T;
+  newId(): string;
+}
+
+export function describeImage(image: ProducedImage): ImageMeta {
+  const meta: ImageMeta = {};
+  if (image.data) {
+    const info = sniffImage(image.data);
+    if (info) {
+      meta.mimeType = info.mime;
+      meta.width = info.width;
+      meta.height = info.height;
+    }
+    meta.bytes = image.data.length;
+  }
+  if (image.revisedPrompt !== undefined) meta.revisedPrompt = image.revisedPrompt;
+  if (image.url !== undefined) meta.url = image.url;
+  return meta;
+}
+
+export function imageValue(image: ProducedImage, meta: ImageMeta, form: OutputForm): unknown {
+  switch (form) {
+    case "url":
+      return image.url;
+    case "base64":
+      return image.data?.toString("base64");
+    case "dataUrl":
+      return `data:${meta.mimeType ?? "application/octet-stream"};base64,${image.data?.toString("base64")}`;
+    default:
+      return image.data;
+  }
+}
+
+/** Builds the output message(s) from the input message (which is reused). */
+export function buildMessages<M extends Record<string, unknown>>(
+  msg: M,
+  result: ImagesResult,
+  options: OutputOptions,
+  tools: MessageTools,
+): M[] {
+  const metas = result.images.map(describeImage);
+  const values = result.images.map((image, i) => imageValue(image, metas[i], options.form));
+  const finish = (m: M, value: unknown, images: ImageMeta[]) => {
+    tools.setProperty(m, options.property, value);
+    (m as Record<string, unknown>).images = images;
+    if (result.usage !== undefined) (m as Record<string, unknown>).usage = result.usage;
+    else delete (m as Record<string, unknown>).usage;
+    return m;
+  };
+  if (!options.split || values.length === 1) {
+    return [finish(msg, values.length === 1 ? values[0] : values, metas)];
+  }
+  const id = tools.newId();
+  const outer = msg.parts;
+  return values.map((value, index) => {
+    const m = index === values.length - 1 ? msg : tools.clone(msg);
+    const parts: Record<string, unknown> = { id, index, count: values.length, type: "array", len: 1 };
+    if (outer !== undefined) parts.parts = outer;
+    (m as Record<string, unknown>).parts = parts;
+    return finish(m, value, [metas[index]]);
+  });
+}

@@ -1,0 +1,253 @@
+/**
+ * Turns node settings, msg.params and the prompt into one checked set of request parameters.
+ * Everything here runs before a request is sent: a refusal costs the user nothing.
+ * The zod schemas are built from the model registry (models.ts), never from a copy of its rules.
+ */
+import { z } from "zod";
+import { invalidParams, listOr, show } from "./errors";
+import { customSizeProblem, DEFAULT_MODEL, GENERIC_LIMITS, MODELS, modelRule, type ModelRule, type Operation } from "./models";
+
+export type Params = Record<string, unknown>;
+export type OutputForm = "buffer" | "base64" | "dataUrl" | "url";
+
+/** Longest prompt accepted for a model the registry does not know (the largest any known model takes). */
+export const GENERIC_PROMPT_MAX = 32000;
+export const MODEL_NAME_MAX = 200;
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+export interface RequestInput {
+  op: Operation;
+  /** settings from the node's dialog; keys the chosen model does not take are dropped */
+  node: Params;
+  /** msg.params */
+  msgParams: unknown;
+  /** the evaluated Prompt property: a string, or an object {prompt, ...params} */
+  prompt: unknown;
+  output: OutputForm;
+}
+
+export interface CheckedRequest {
+  model: string;
+  /** undefined for models the registry does not know (gateway models) */
+  rule: ModelRule | undefined;
+  /** the parameters to send, prompt and model included */
+  params: Params;
+}
+
+export function isPlainObject(v: unknown): v is Params {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || Buffer.isBuffer(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function copyLayer(target: Params, layer: Params, where: string): void {
+  for (const key of Object.keys(layer)) {
+    if (FORBIDDEN_KEYS.has(key)) throw invalidParams(key, `${where} must not have a key named "${key}"`);
+    if (layer[key] !== undefined) target[key] = layer[key];
+  }
+}
+
+/** Parameters only some models take, with the registry field that says whether and what. */
+const MODEL_SPECIFIC: Record<string, (r: ModelRule) => boolean> = {
+  style: (r) => r.styles.length > 0,
+  background: (r) => r.backgrounds.length > 0,
+  moderation: (r) => r.moderations.length > 0,
+  output_format: (r) => r.outputFormats.length > 0,
+  output_compression: (r) => r.compression,
+  stream: (r) => r.streaming,
+  partial_images: (r) => r.streaming,
+  input_fidelity: (r) => r.inputFidelity,
+};
+
+function modelsTaking(param: string): string[] {
+  const test = MODEL_SPECIFIC[param];
+  return Object.keys(MODELS).filter((m) => test(MODELS[m]));
+}
+
+const typeError = (param: string, what: string) => (iss: { input: unknown }) =>
+  `${param} must be ${what}, got ${show(iss.input)}`;
+
+function intIn(param: string, min: number, max: number) {
+  const what = `a whole number from ${min} to ${max}`;
+  return z
+    .number({ error: typeError(param, what) })
+    .int({ error: typeError(param, what) })
+    .min(min, { error: typeError(param, what) })
+    .max(max, { error: typeError(param, what) });
+}
+
+function text(param: string) {
+  return z.string({ error: typeError(param, "a string") });
+}
+
+/** A string that must be one of `allowed` for `model`. */
+function oneOf(param: string, allowed: string[], model: string) {
+  return text(param).refine((v) => allowed.includes(v), {
+    error: (iss) => `${param} ${show(iss.input)} is not supported by ${model}; use ${listOr(allowed)}`,
+  });
+}
+
+function sizeSchema(rule: ModelRule, model: string) {
+  return text("size").superRefine((size, ctx) => {
+    if (rule.sizes.includes(size)) return;
+    if (rule.customSize) {
+      const problem = customSizeProblem(size, rule.customSize);
+      if (!problem) return;
+      ctx.addIssue({
+        code: "custom",
+        message: `size ${show(size)} is not supported by ${model}: ${problem} (e.g. 2048x1152); or use ${listOr(rule.sizes)}`,
+      });
+      return;
+    }
+    ctx.addIssue({ code: "custom", message: `size ${show(size)} is not supported by ${model}; use ${listOr(rule.sizes)}` });
+  });
+}
+
+function promptSchema(max: number, model: string) {
+  return text("prompt").superRefine((p, ctx) => {
+    if (p.trim() === "") {
+      ctx.addIssue({ code: "custom", message: "prompt is empty: give a text describing the image" });
+      return;
+    }
+    const length = [...p].length;
+    if (length > max) {
+      ctx.addIssue({ code: "custom", message: `prompt is ${length} characters long; ${model} takes at most ${max}` });
+    }
+  });
+}
+
+/** The zod schema for one model (or the generic one for unknown models). Unknown keys pass through. */
+function schemaFor(model: string, rule: ModelRule | undefined) {
+  const shape: Record<string, z.ZodType> = {
+    prompt: promptSchema(rule ? rule.promptMax : GENERIC_PROMPT_MAX, rule ? model : "this API"),
+    model: text("model"),
+    n: intIn("n", GENERIC_LIMITS.nMin, rule ? rule.nMax : GENERIC_LIMITS.nMax),
+    output_compression: intIn("output_compression", GENERIC_LIMITS.compressionMin, GENERIC_LIMITS.compressionMax),
+    partial_images: intIn("partial_images", GENERIC_LIMITS.partialImagesMin, GENERIC_LIMITS.partialImagesMax),
+    stream: z.boolean({ error: typeError("stream", "true or false") }),
+    user: text("user"),
+    size: rule ? sizeSchema(rule, model) : text("size"),
+    quality: rule ? oneOf("quality", rule.qualities, model) : text("quality"),
+    style: rule ? oneOf("style", rule.styles, model) : text("style"),
+    background: rule ? oneOf("background", rule.backgrounds, model) : text("background"),
+    moderation: rule ? oneOf("moderation", rule.moderations, model) : text("moderation"),
+    output_format: rule ? oneOf("output_format", rule.outputFormats, model) : text("output_format"),
+    response_format: oneOf("response_format", ["url", "b64_json"], model),
+    input_fidelity: oneOf("input_fidelity", ["high", "low"], model),
+  };
+  if (rule && rule.nMax === 1) {
+    shape.n = z.unknown().superRefine((n, ctx) => {
+      if (n !== 1) ctx.addIssue({ code: "custom", message: `n ${show(n)} is not supported by ${model}: it makes one image per request (n must be 1)` });
+    });
+  }
+  const optional = Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, k === "prompt" ? s : s.optional()]));
+  return z.looseObject(optional).superRefine((p, ctx) => {
+    const format = p.output_format;
+    if (p.background === "transparent" && (format === "jpeg" || format === "jpg")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["background"],
+        message: `background "transparent" needs output_format png or webp, not ${show(format)}`,
+      });
+    }
+  });
+}
+
+function parseWith(schema: z.ZodType, params: Params): void {
+  const result = schema.safeParse(params);
+  if (result.success) return;
+  const issue = result.error.issues[0];
+  const parameter = String(issue.path[0] ?? "params");
+  const message =
+    issue.code === "invalid_type" && issue.path.length === 1 && parameter === "prompt" && params.prompt === undefined
+      ? "prompt is missing: set the node's Prompt property or msg.payload to a text"
+      : issue.message;
+  throw invalidParams(parameter, message);
+}
+
+/** Splits the Prompt property's value into the prompt and the parameters an object prompt carries. */
+function splitPrompt(value: unknown): Params {
+  if (typeof value === "string") return { prompt: value };
+  if (isPlainObject(value)) {
+    if (typeof value.prompt !== "string") {
+      throw invalidParams(
+        "prompt",
+        `the prompt object has no "prompt" text (keys: ${Object.keys(value).slice(0, 10).join(", ") || "none"})`,
+      );
+    }
+    return value;
+  }
+  if (value === undefined || value === null) {
+    throw invalidParams("prompt", "prompt is missing: set the node's Prompt property or msg.payload to a text");
+  }
+  throw invalidParams("prompt", `prompt must be a text (or an object with a "prompt" text), got ${show(value)}`);
+}
+
+/**
+ * Merges node settings < msg.params < object prompt, checks everything against the model's rules
+ * and shapes the parameters for the wire. Throws ImagesApiError (invalid_params) on bad input.
+ */
+export function checkRequest(input: RequestInput): CheckedRequest {
+  const { op, output } = input;
+  if (input.msgParams !== undefined && input.msgParams !== null && !isPlainObject(input.msgParams)) {
+    throw invalidParams("params", `msg.params must be an object of request parameters, got ${show(input.msgParams)}`);
+  }
+  const fromPrompt = splitPrompt(input.prompt);
+  const fromMsg = (input.msgParams ?? {}) as Params;
+
+  const picked: Params = {};
+  copyLayer(picked, fromMsg, "msg.params");
+  copyLayer(picked, fromPrompt, "the prompt object");
+
+  const model = picked.model ?? input.node.model ?? DEFAULT_MODEL[op];
+  if (typeof model !== "string" || model.trim() === "") {
+    throw invalidParams("model", `model must be a model name, got ${show(model)}`);
+  }
+  if (model.length > MODEL_NAME_MAX) {
+    throw invalidParams("model", `model name is ${model.length} characters long; at most ${MODEL_NAME_MAX} are accepted`);
+  }
+  const rule = modelRule(model);
+
+  // Node settings are defaults: ones this model cannot take are left out instead of refused.
+  const params: Params = {};
+  for (const [key, value] of Object.entries(input.node)) {
+    if (value === undefined || value === "") continue;
+    if (rule && MODEL_SPECIFIC[key] && !MODEL_SPECIFIC[key](rule)) continue;
+    params[key] = value;
+  }
+  copyLayer(params, picked, "the parameters");
+  params.model = model;
+
+  if (rule) {
+    for (const key of Object.keys(MODEL_SPECIFIC)) {
+      if (key in picked && !MODEL_SPECIFIC[key](rule)) {
+        const takers = modelsTaking(key);
+        throw invalidParams(
+          key,
+          `${key} is not supported by ${model}${takers.length ? `; only ${listOr(takers)} take${takers.length > 1 ? "" : "s"} it` : ""}`,
+        );
+      }
+    }
+  }
+  parseWith(schemaFor(model, rule), params);
+
+  shapeResponseFormat(params, rule, output, model);
+  return { model, rule, params };
+}
+
+/** response_format: never for GPT image models; for DALL·E what the output needs; untouched for gateways. */
+function shapeResponseFormat(params: Params, rule: ModelRule | undefined, output: OutputForm, model: string): void {
+  if (!rule) return;
+  if (!rule.responseFormat) {
+    delete params.response_format;
+    if (output === "url") {
+      throw invalidParams(
+        "output",
+        `output "url" is not available for ${model}: it returns image data only; choose Buffer, base64 or data URL`,
+      );
+    }
+    return;
+  }
+  if (params.response_format === undefined) params.response_format = output === "url" ? "url" : "b64_json";
+}
+

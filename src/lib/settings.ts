@@ -1,0 +1,61 @@
+/**
+ * Reads an image node's dialog settings into API parameters (by their API names) and output options.
+ */
+import type { OutputOptions } from "./output";
+import type { OutputForm, Params } from "./params";
+
+/** Dialog properties, as Node-RED stores them (numbers may arrive as strings, unset as ""). */
+export interface ImageNodeDef {
+  model?: string;
+  size?: string;
+  quality?: string;
+  n?: string | number;
+  style?: string;
+  background?: string;
+  moderation?: string;
+  outputFormat?: string;
+  outputCompression?: string | number;
+  inputFidelity?: string;
+  user?: string;
+  output?: string;
+  split?: boolean | string;
+  property?: string;
+}
+
+const TEXT: Array<[keyof ImageNodeDef, string]> = [
+  ["model", "model"],
+  ["size", "size"],
+  ["quality", "quality"],
+  ["style", "style"],
+  ["background", "background"],
+  ["moderation", "moderation"],
+  ["outputFormat", "output_format"],
+  ["inputFidelity", "input_fidelity"],
+  ["user", "user"],
+];
+const NUMBERS: Array<[keyof ImageNodeDef, string]> = [
+  ["n", "n"],
+  ["outputCompression", "output_compression"],
+];
+
+export function nodeSettings(def: ImageNodeDef): Params {
+  const params: Params = {};
+  for (const [prop, api] of TEXT) {
+    const v = def[prop];
+    if (typeof v === "string" && v.trim() !== "") params[api] = v.trim();
+  }
+  for (const [prop, api] of NUMBERS) {
+    const v = def[prop];
+    if (v === undefined || v === null || v === "") continue;
+    const n = typeof v === "number" ? v : Number(String(v).trim());
+    params[api] = Number.isNaN(n) ? v : n;
+  }
+  return params;
+}
+
+const FORMS: OutputForm[] = ["buffer", "base64", "dataUrl", "url"];
+
+export function outputOptions(def: ImageNodeDef): OutputOptions {
+  const form = FORMS.includes(def.output as OutputForm) ? (def.output as OutputForm) : "buffer";
+  return { form, split: def.split === true || def.split === "true", property: def.property?.trim() || "payload" };
+}

@@ -1,0 +1,68 @@
+/**
+ * images-api-config: where and how to call an Images API. Holds the one HTTP client
+ * (pool, retries, timeout, concurrency queue) that every image node using it shares.
+ */
+import type { Node, NodeAPI, NodeDef } from "node-red";
+import { ImagesClient, CLIENT_DEFAULTS } from "../lib/client";
+import { ImagesApiError } from "../lib/errors";
+import { GENERIC_LIMITS, MODELS, DEFAULT_MODEL } from "../lib/models";
+import type { ConfigNode } from "../lib/types";
+
+interface ConfigDef extends NodeDef {
+  baseUrl: string;
+  apiType?: "openai" | "azure";
+  apiVersion?: string;
+  organization?: string;
+  project?: string;
+  timeout?: string | number;
+  retries?: string | number;
+  concurrency?: string | number;
+  queueLimit?: string | number;
+}
+
+interface Credentials {
+  apiKey?: string;
+}
+
+function numberOr(value: unknown, fallback: number, min: number): number {
+  const n = typeof value === "number" ? value : Number.parseFloat(String(value ?? ""));
+  return Number.isFinite(n) && n >= min ? n : fallback;
+}
+
+export = function register(RED: NodeAPI): void {
+  function ImagesApiConfig(this: Node<Credentials> & ConfigNode, def: ConfigDef) {
+    RED.nodes.createNode(this, def);
+    try {
+      this.client = new ImagesClient({
+        baseUrl: def.baseUrl || "https://api.openai.com/v1",
+        apiKey: this.credentials?.apiKey,
+        apiType: def.apiType === "azure" ? "azure" : "openai",
+        apiVersion: def.apiVersion,
+        organization: def.organization,
+        project: def.project,
+        timeoutMs: numberOr(def.timeout, CLIENT_DEFAULTS.timeoutMs / 1000, 1) * 1000,
+        maxRetries: Math.floor(numberOr(def.retries, CLIENT_DEFAULTS.maxRetries, 0)),
+        concurrency: Math.floor(numberOr(def.concurrency, CLIENT_DEFAULTS.concurrency, 1)),
+        queueLimit: Math.floor(numberOr(def.queueLimit, CLIENT_DEFAULTS.queueLimit, 0)),
+      });
+    } catch (err) {
+      this.configError = err as ImagesApiError;
+      this.error(String((err as Error).message));
+    }
+    this.on("close", (done: () => void) => {
+      const client = this.client;
+      this.client = undefined;
+      if (client) client.close().then(() => done(), () => done());
+      else done();
+    });
+  }
+
+  RED.nodes.registerType("images-api-config", ImagesApiConfig as never, {
+    credentials: { apiKey: { type: "password" } },
+  } as never);
+
+  // The model registry for the editor: the dialogs read their choices from here.
+  RED.httpAdmin.get("/images-api/models", RED.auth.needsPermission("images-api-config.read"), (_req, res) => {
+    res.json({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL });
+  });
+};

@@ -1,0 +1,240 @@
+/**
+ * The packed package, as a user gets it: `npm pack` the repo, `npm install <tarball>` into a fresh Node-RED user
+ * dir, start the Node-RED under test (NODE_RED_PATH or the devDependency) on this Node, and check through the
+ * admin API that every node type loads with its editor help, catalog and icons. The type list comes from
+ * package.json's `node-red.nodes`, so the test grows with the package.
+ */
+import assert from "node:assert/strict";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+
+const execFileP = promisify(execFile);
+
+const repoRoot = resolve(__dirname, "..");
+const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+  name: string;
+  version: string;
+  "node-red": { nodes: Record<string, string> };
+};
+const moduleName = pkg.name;
+const types = Object.keys(pkg["node-red"].nodes);
+const iconDir = join(repoRoot, "icons");
+const repoIcons = existsSync(iconDir) ? readdirSync(iconDir).filter((f) => statSync(join(iconDir, f)).isFile()).sort() : [];
+const nodeRedDir = process.env.NODE_RED_PATH || dirname(require.resolve("node-red/package.json"));
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+/** Newest mtime of the files under `p` (a file or a directory), 0 when missing. */
+function newest(p: string): number {
+  if (!existsSync(p)) return 0;
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(p).map((f) => newest(join(p, f))));
+}
+
+/** Oldest mtime of the files under `dir`, 0 when missing or empty. */
+function oldestFile(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let oldest = Infinity;
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else oldest = Math.min(oldest, st.mtimeMs);
+    }
+  };
+  walk(dir);
+  return oldest === Infinity ? 0 : oldest;
+}
+
+/** dist/ exists, has every node's .js, and no build input is newer than it. */
+function distIsFresh(): boolean {
+  if (!types.every((t) => existsSync(join(repoRoot, pkg["node-red"].nodes[t])))) return false;
+  const inputs = ["src", "locales", "icons", "tsup.config.ts"].map((p) => newest(join(repoRoot, p)));
+  return oldestFile(join(repoRoot, "dist")) >= Math.max(...inputs);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function exec(cmd: string, args: string[], cwd: string, timeout = 120_000): Promise<string> {
+  try {
+    const { stdout } = await execFileP(cmd, args, { cwd, timeout, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    const e = err as Error & { stdout?: string; stderr?: string };
+    throw new Error(`"${cmd} ${args.join(" ")}" failed in ${cwd}: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json")).version} (Node ${process.version})`, function () {
+  let tmp = "";
+  let tarball = "";
+  let tarEntries: string[] = [];
+  let nodeRed: ChildProcess | undefined;
+  let nodeRedExited = false;
+  const log: string[] = [];
+  let base = "";
+
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(base + path, { headers, signal: AbortSignal.timeout(10_000) });
+
+  before(async function () {
+    this.timeout(180_000);
+    tmp = mkdtempSync(join(tmpdir(), "images-api-package-"));
+
+    // 1. Pack. `prepack` builds; skip that when dist/ is already up to date (npm test builds first).
+    const packDir = join(tmp, "pack");
+    mkdirSync(packDir);
+    const packArgs = ["pack", "--pack-destination", packDir, ...(distIsFresh() ? ["--ignore-scripts"] : [])];
+    await exec(npm, packArgs, repoRoot, 150_000);
+    const tgz = readdirSync(packDir).filter((f) => f.endsWith(".tgz"));
+    assert.equal(tgz.length, 1, `npm pack made ${tgz.length} tarballs in ${packDir}`);
+    tarball = join(packDir, tgz[0]);
+    tarEntries = (await exec("tar", ["-tzf", tarball], tmp)).split("\n").filter(Boolean).map((e) => e.replace(/^package\//, ""));
+
+    // 2. Install it into a fresh user dir, as the palette manager would.
+    const userDir = join(tmp, "user");
+    mkdirSync(userDir);
+    writeFileSync(join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", version: "0.0.1", private: true }));
+    await exec(npm, ["install", tarball, "--no-audit", "--no-fund"], userDir, 150_000);
+    writeFileSync(
+      join(userDir, "settings.js"),
+      `module.exports = {
+  uiHost: "127.0.0.1",
+  flowFile: "flows.json",
+  credentialSecret: "package-spec-only",
+  telemetry: { enabled: false, updateNotification: false },
+  editorTheme: { tours: false, palette: { catalogues: [] }, projects: { enabled: false } },
+  logging: { console: { level: "warn", metrics: false, audit: false } },
+};
+`,
+    );
+
+    // 3. Start Node-RED (red.js directly, so we hold its own PID) and wait for the editor to answer.
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    nodeRed = spawn(process.execPath, [join(nodeRedDir, "red.js"), "-u", userDir, "-p", String(port)], {
+      cwd: userDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    nodeRed.stdout!.on("data", (d: Buffer) => log.push(d.toString()));
+    nodeRed.stderr!.on("data", (d: Buffer) => log.push(d.toString()));
+    nodeRed.on("exit", () => (nodeRedExited = true));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (nodeRedExited) throw new Error(`Node-RED exited during startup:\n${log.join("")}`);
+      try {
+        const res = await fetch(base + "/", { signal: AbortSignal.timeout(2_000) });
+        await res.arrayBuffer();
+        if (res.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${base} within 60 s:\n${log.join("")}`);
+      await sleep(200);
+    }
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    if (nodeRed && !nodeRedExited) {
+      nodeRed.kill("SIGTERM");
+      for (let i = 0; i < 100 && !nodeRedExited; i++) await sleep(100);
+      if (!nodeRedExited) nodeRed.kill("SIGKILL");
+    }
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("package.json names at least one node type", () => {
+    assert.ok(types.length > 0);
+  });
+
+  it("the tarball holds dist, locales, examples, README and LICENSE, and no sources or tests", () => {
+    const has = (p: string) => tarEntries.includes(p);
+    const missing: string[] = [];
+    for (const t of types) {
+      for (const f of [`dist/nodes/${t}.js`, `dist/nodes/${t}.html`, `dist/nodes/locales/en-US/${t}.json`, `dist/nodes/locales/en-US/${t}.html`]) {
+        if (!has(f)) missing.push(f);
+      }
+    }
+    for (const icon of repoIcons) if (!has(`dist/nodes/icons/${icon}`)) missing.push(`dist/nodes/icons/${icon}`);
+    for (const f of ["README.md", "LICENSE", "package.json"]) if (!has(f)) missing.push(f);
+    assert.deepEqual(missing, [], `missing from ${tarball}`);
+    assert.ok(tarEntries.some((e) => /^examples\/[^/]+\.json$/.test(e)), "no examples/*.json in the tarball");
+    const unwanted = tarEntries.filter((e) => /^(src|test)\//.test(e));
+    assert.deepEqual(unwanted, [], "sources or tests in the tarball");
+  });
+
+  it("GET /nodes lists every node type, enabled and loaded without error", async () => {
+    const res = await get("/nodes", { Accept: "application/json" });
+    assert.equal(res.status, 200);
+    const sets = (await res.json()) as Array<{ id: string; module?: string; types: string[]; enabled: boolean; err?: unknown }>;
+    const ours = sets.filter((s) => s.module === moduleName);
+    assert.ok(ours.length > 0, `module ${moduleName} not loaded; log:\n${log.join("")}`);
+    for (const s of ours) {
+      assert.equal(s.err, undefined, `${s.id} failed to load: ${JSON.stringify(s.err)}`);
+      assert.equal(s.enabled, true, `${s.id} is disabled`);
+    }
+    const loaded = ours.flatMap((s) => s.types).sort();
+    assert.deepEqual(loaded, [...types].sort());
+  });
+
+  it("GET /icons lists the repo's icons for the module", async () => {
+    assert.ok(repoIcons.length > 0, "icons/ is empty");
+    const res = await get("/icons", { Accept: "application/json" });
+    assert.equal(res.status, 200);
+    const icons = (await res.json()) as Record<string, string[]>;
+    assert.deepEqual([...(icons[moduleName] ?? [])].sort(), repoIcons);
+  });
+
+  it("serves each icon as SVG with the repo's bytes", async () => {
+    for (const icon of repoIcons) {
+      const res = await get(`/icons/${moduleName}/${icon}`);
+      assert.equal(res.status, 200, icon);
+      assert.match(res.headers.get("content-type") ?? "", /svg/, `${icon} content type`);
+      const body = Buffer.from(await res.arrayBuffer());
+      assert.ok(body.equals(readFileSync(join(iconDir, icon))), `${icon}: served bytes differ from icons/${icon}`);
+    }
+  });
+
+  it("serves each node's en-US message catalog", async () => {
+    for (const t of types) {
+      const res = await get(`/locales/${moduleName}/${t}?lng=en-US`);
+      assert.equal(res.status, 200, t);
+      const catalog = (await res.json()) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(catalog), [t], `catalog of ${t}`);
+      assert.equal(typeof catalog[t], "object", `catalog of ${t}`);
+    }
+  });
+
+  it("includes each node's help in the editor HTML", async () => {
+    const res = await get("/nodes", { Accept: "text/html", "Accept-Language": "en-US" });
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    for (const t of types) {
+      assert.match(html, new RegExp(`data-help-name=["']${t}["']`), `no help for ${t}`);
+      assert.match(html, new RegExp(`data-template-name=["']${t}["']`), `no edit template for ${t}`);
+    }
+  });
+
+  it("Node-RED logged no errors", () => {
+    const errors = log.join("").split("\n").filter((l) => /\[error\]/i.test(l));
+    assert.deepEqual(errors, []);
+  });
+});

@@ -1,0 +1,600 @@
+/**
+ * A local OpenAI-compatible Images API server for tests and the offline demo.
+ * Real HTTP on 127.0.0.1, real PNG/JPEG/WebP bytes, OpenAI error envelopes,
+ * scriptable failures (status, delays, stalls, dropped sockets, SSE).
+ *
+ * Main listener routes:
+ *   POST /v1/images/generations                                   (JSON)
+ *   POST /v1/images/edits                                         (multipart, or JSON edits)
+ *   POST /openai/deployments/{deployment}/images/{generations|edits}?api-version=…  (Azure classic)
+ *   GET  /files/{id}.{png|jpeg|webp}                              (also on the CDN listener)
+ */
+import * as http from "node:http";
+import type { Socket } from "node:net";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { encodePng, pngSize } from "./png";
+import { getBoundary, parseMultipart, type FormPart } from "./multipart";
+
+export type { FormPart } from "./multipart";
+
+export interface RecordedRequest {
+  method: string;
+  /** path without query, e.g. "/v1/images/generations" */
+  path: string;
+  query: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
+  /** the exact body bytes */
+  raw: Buffer;
+  /** parsed when content-type is JSON */
+  json?: any;
+  /** parsed when multipart */
+  form?: FormPart[];
+  /** Date.now() when the request arrived */
+  at: number;
+}
+
+export type Step = {
+  status?: number;
+  headers?: Record<string, string>;
+  error?: { message: string; type?: string; code?: string | null; param?: string | null };
+  body?: string | Buffer;
+  contentType?: string;
+  json?: unknown;
+  answer?: "b64_json" | "url";
+  delayMs?: number;
+  stallBodyMs?: number;
+  drop?: "before-headers" | "mid-body";
+  sse?: { events: Array<{ event?: string; data: string }>; chunkSize?: number; gapMs?: number };
+};
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  apiKey?: string | null;
+}
+
+type Operation = "generations" | "edits";
+interface Route {
+  op: Operation;
+  deployment?: string;
+}
+interface Reply {
+  status: number;
+  contentType: string;
+  body: Buffer;
+  /** when set, the body is sent as these chunks (SSE) without content-length */
+  chunks?: Buffer[];
+  gapMs?: number;
+}
+interface StoredFile {
+  bytes: Buffer;
+  contentType: string;
+}
+
+const MAX_BODY_BYTES = 100 * 1024 * 1024;
+const MAX_SIDE = 3840;
+const MAX_PIXELS = 3840 * 2160;
+const MAX_FILES = 500;
+const IMAGE_MIME = ["image/png", "image/jpeg", "image/webp"];
+const MIME_BY_FORMAT: Record<string, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp" };
+
+let fixtureCache: { jpeg: Buffer; webp: Buffer } | undefined;
+function fixtures(): { jpeg: Buffer; webp: Buffer } {
+  fixtureCache ??= {
+    jpeg: readFileSync(join(__dirname, "..", "fixtures", "photo-256.jpg")),
+    webp: readFileSync(join(__dirname, "..", "fixtures", "photo-256-lossy.webp")),
+  };
+  return fixtureCache;
+}
+
+/** The OpenAI error envelope: all four keys always present. */
+export function errorBody(e: { message: string; type?: string | null; param?: string | null; code?: string | null }): string {
+  return JSON.stringify({ error: { message: e.message, type: e.type ?? null, param: e.param ?? null, code: e.code ?? null } });
+}
+
+function jsonReply(status: number, value: unknown): Reply {
+  return { status, contentType: "application/json", body: Buffer.from(JSON.stringify(value)) };
+}
+
+function errorReply(status: number, message: string, param: string | null = null, code: string | null = null, type = "invalid_request_error"): Reply {
+  return { status, contentType: "application/json", body: Buffer.from(errorBody({ message, type, param, code })) };
+}
+
+/** Default error for a step that only gives a status ≥ 400. */
+function statusErrorReply(status: number): Reply {
+  if (status === 401) return errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key");
+  if (status === 429) return errorReply(429, "Rate limit reached for images per minute. Please try again later.", null, "rate_limit_exceeded", "requests");
+  if (status >= 500) return errorReply(status, "The server had an error while processing your request. Sorry about that!", null, null, "server_error");
+  return errorReply(status, `Simulated error ${status}`);
+}
+
+function requestId(): string {
+  return `req_${randomBytes(16).toString("hex")}`;
+}
+
+const isGptImage = (model: string) => model.startsWith("gpt-image") || model.startsWith("chatgpt-image");
+const isImagePartName = (name: string) => /^image(\[\d*\])?$/.test(name);
+const present = (v: unknown) => v !== undefined && v !== null;
+
+export class ImagesApiServer {
+  readonly origin: string;
+  readonly baseUrl: string;
+  readonly cdnOrigin: string;
+  requests: RecordedRequest[] = [];
+  downloads: RecordedRequest[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  urlOrigin: "same" | "cdn" = "same";
+
+  private queue: Step[] = [];
+  private defaultStep: Step | null = null;
+  private files = new Map<string, StoredFile>();
+  private apiSockets = new Set<Socket>();
+  private cdnSockets = new Set<Socket>();
+  private timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly api: http.Server,
+    private readonly cdn: http.Server,
+    private readonly apiKey: string | null,
+    host: string,
+  ) {
+    const h = host.includes(":") ? `[${host}]` : host;
+    this.origin = `http://${h}:${(api.address() as { port: number }).port}`;
+    this.cdnOrigin = `http://${h}:${(cdn.address() as { port: number }).port}`;
+    this.baseUrl = `${this.origin}/v1`;
+    track(api, this.apiSockets);
+    track(cdn, this.cdnSockets);
+    api.on("request", (req, res) => this.onApiRequest(req, res));
+    cdn.on("request", (req, res) => this.onCdnRequest(req, res));
+  }
+
+  static async start(opts: StartOptions = {}): Promise<ImagesApiServer> {
+    const host = opts.host ?? "127.0.0.1";
+    const api = http.createServer();
+    const cdn = http.createServer();
+    try {
+      await listen(api, opts.port ?? 0, host);
+      await listen(cdn, 0, host);
+    } catch (err) {
+      api.close();
+      cdn.close();
+      throw err;
+    }
+    return new ImagesApiServer(api, cdn, typeof opts.apiKey === "string" ? opts.apiKey : null, host);
+  }
+
+  /** Queue steps; the next API requests (that pass routing and auth) consume them in order. */
+  script(...steps: Step[]): void {
+    this.queue.push(...steps);
+  }
+
+  /** Behaviour when the queue is empty; null = the normal successful answer. */
+  setDefault(step: Step | null): void {
+    this.defaultStep = step;
+  }
+
+  reset(): void {
+    this.requests = [];
+    this.downloads = [];
+    this.queue = [];
+    this.defaultStep = null;
+    this.files.clear();
+    this.urlOrigin = "same";
+    this.maxInFlight = this.inFlight; // inFlight is a live gauge, not a counter
+  }
+
+  openSockets(): number {
+    return this.apiSockets.size;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const t of this.timers) {
+        clearTimeout(t.timer);
+        t.resolve();
+      }
+      this.timers.clear();
+      for (const s of [...this.apiSockets, ...this.cdnSockets]) s.destroy();
+      await Promise.all([closeServer(this.api), closeServer(this.cdn)]);
+    })();
+    return this.closing;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed || !(ms > 0)) return resolve();
+      const entry = {
+        timer: setTimeout(() => {
+          this.timers.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.timers.add(entry);
+    });
+  }
+
+  private onCdnRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if ((req.method === "GET" || req.method === "HEAD") && url.pathname.startsWith("/files/")) {
+      this.serveFile(req, res, url);
+    } else {
+      req.resume();
+      send(res, errorReply(404, `Invalid URL (${req.method} ${url.pathname})`));
+    }
+  }
+
+  private onApiRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if ((req.method === "GET" || req.method === "HEAD") && url.pathname.startsWith("/files/")) {
+      this.serveFile(req, res, url);
+      return;
+    }
+    const at = Date.now();
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    // 'close' fires once the response finished or the connection died: every path ends here
+    res.once("close", () => this.inFlight--);
+    this.handleApi(req, res, url, at).catch((err) => {
+      if (!res.headersSent && !res.destroyed) {
+        send(res, errorReply(500, `test server error: ${(err as Error).message}`, null, null, "server_error"));
+      } else {
+        res.destroy();
+      }
+    });
+  }
+
+  private serveFile(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+    req.resume();
+    this.downloads.push({ method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, raw: Buffer.alloc(0), at: Date.now() });
+    const m = /^\/files\/([A-Za-z0-9_-]+)\.(png|jpeg|webp)$/.exec(url.pathname);
+    const file = m ? this.files.get(m[1]) : undefined;
+    if (!m || !file || file.contentType !== MIME_BY_FORMAT[m[2]]) {
+      send(res, errorReply(404, "File not found", null, "not_found"));
+      return;
+    }
+    res.writeHead(200, { "content-type": file.contentType, "content-length": String(file.bytes.length) });
+    res.end(req.method === "HEAD" ? undefined : file.bytes);
+  }
+
+  private async handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, at: number): Promise<void> {
+    let raw: Buffer;
+    let tooLarge = false;
+    try {
+      ({ raw, tooLarge } = await readBody(req));
+    } catch {
+      return; // the client went away while uploading; res 'close' does the bookkeeping
+    }
+
+    const contentType = String(req.headers["content-type"] ?? "");
+    const record: RecordedRequest = { method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, raw, at };
+    if (/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType)) {
+      try {
+        record.json = JSON.parse(raw.toString("utf8"));
+      } catch {
+        /* left undefined: answered with a JSON parse error */
+      }
+    }
+    let formError: Error | undefined;
+    if (/^multipart\/form-data\s*(;|$)/i.test(contentType)) {
+      try {
+        record.form = parseMultipart(raw, getBoundary(contentType));
+      } catch (err) {
+        formError = err as Error;
+      }
+    }
+    this.requests.push(record); // recorded before any step is applied
+
+    if (tooLarge) return this.reply(res, {}, errorReply(413, `Request body larger than ${MAX_BODY_BYTES} bytes`));
+    const route = matchRoute(record);
+    if ("notFound" in route) return this.reply(res, {}, route.notFound);
+    if (!this.authorized(req)) {
+      return this.reply(res, {}, errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key"));
+    }
+
+    const step = this.queue.shift() ?? this.defaultStep ?? {};
+    await this.sleep(step.delayMs ?? 0);
+    if (this.closed || isGone(res)) return;
+    if (step.drop === "before-headers") {
+      req.socket.destroy();
+      return;
+    }
+    await this.reply(res, step, this.answerFor(step, record, route, formError));
+  }
+
+  private authorized(req: http.IncomingMessage): boolean {
+    if (this.apiKey === null) return true;
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "");
+    return (bearer !== null && bearer[1].trim() === this.apiKey) || req.headers["api-key"] === this.apiKey;
+  }
+
+  /** Precedence: sse > body > json > error > status ≥ 400 > the default answer. */
+  private answerFor(step: Step, record: RecordedRequest, route: Route, formError?: Error): Reply {
+    if (step.sse) {
+      const text = step.sse.events.map(sseRecord).join("");
+      const bytes = Buffer.from(text, "utf8");
+      const size = step.sse.chunkSize && step.sse.chunkSize > 0 ? step.sse.chunkSize : bytes.length || 1;
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      return { status: step.status ?? 200, contentType: "text/event-stream; charset=utf-8", body: bytes, chunks, gapMs: step.sse.gapMs };
+    }
+    if (step.body !== undefined) {
+      const body = typeof step.body === "string" ? Buffer.from(step.body, "utf8") : step.body;
+      const type = step.contentType ?? (typeof step.body === "string" ? "text/plain; charset=utf-8" : "application/octet-stream");
+      return { status: step.status ?? 200, contentType: type, body };
+    }
+    if (step.json !== undefined) {
+      return { status: step.status ?? 200, contentType: step.contentType ?? "application/json", body: Buffer.from(JSON.stringify(step.json)) };
+    }
+    if (step.error) return { status: step.status ?? 400, contentType: "application/json", body: Buffer.from(errorBody(step.error)) };
+    if (step.status !== undefined && step.status >= 400) return statusErrorReply(step.status);
+    const reply = this.defaultAnswer(step, record, route, formError);
+    if (reply.status === 200 && step.status !== undefined) reply.status = step.status;
+    return reply;
+  }
+
+  private async reply(res: http.ServerResponse, step: Step, reply: Reply): Promise<void> {
+    if (isGone(res)) return;
+    const headers: Record<string, string> = { "content-type": reply.contentType, "x-request-id": requestId() };
+    if (!reply.chunks) headers["content-length"] = String(reply.body.length);
+    for (const [k, v] of Object.entries(step.headers ?? {})) headers[k.toLowerCase()] = v;
+    res.writeHead(reply.status, headers);
+
+    let chunks = reply.chunks ?? [reply.body];
+    const split = (step.stallBodyMs ?? 0) > 0 || step.drop === "mid-body";
+    if (split && chunks.length < 2) {
+      const half = Math.floor(reply.body.length / 2);
+      chunks = [reply.body.subarray(0, half), reply.body.subarray(half)];
+    }
+    if (split || reply.chunks) res.flushHeaders();
+    const cut = split ? Math.ceil(chunks.length / 2) : -1;
+
+    for (let i = 0; i < chunks.length; i++) {
+      if (i === cut) {
+        if (step.drop === "mid-body") {
+          res.socket?.destroy();
+          return;
+        }
+        await this.sleep(step.stallBodyMs ?? 0);
+      } else if (i > 0 && reply.gapMs) {
+        await this.sleep(reply.gapMs);
+      }
+      if (this.closed || isGone(res)) return;
+      await write(res, chunks[i]);
+    }
+    if (!isGone(res)) res.end();
+  }
+
+  // ------------------------------------------------------- the default answer
+
+  private defaultAnswer(step: Step, record: RecordedRequest, route: Route, formError?: Error): Reply {
+    const { op } = route;
+    let params: Record<string, unknown>;
+    let firstImage: Buffer | undefined;
+    const form = record.form;
+
+    if (op === "edits" && form) {
+      params = {};
+      for (const p of form) if (p.filename === undefined) params[p.name] = p.value;
+      const images = form.filter((p) => isImagePartName(p.name) && p.filename !== undefined);
+      if (images.length === 0) return errorReply(400, "Missing required parameter: 'image'.", "image", "missing_required_parameter");
+      for (const p of form.filter((f) => f.filename !== undefined)) {
+        const mime = (p.contentType ?? "").split(";")[0].trim().toLowerCase();
+        if (!IMAGE_MIME.includes(mime)) {
+          return errorReply(400, `Invalid file '${p.name.replace(/\[\d*\]$/, "")}': unsupported mimetype ('${mime || "application/octet-stream"}'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.`, "image", "unsupported_file_mimetype");
+        }
+      }
+      firstImage = images[0].data;
+    } else if (formError) {
+      return errorReply(400, `Could not parse multipart form: ${formError.message}`);
+    } else if (record.json !== null && typeof record.json === "object" && !Array.isArray(record.json)) {
+      params = record.json;
+      if (op === "edits") {
+        const images = params.images;
+        if (!Array.isArray(images) || images.length === 0) return errorReply(400, "Missing required parameter: 'images'.", "images", "missing_required_parameter");
+        const dataUrl = /^data:image\/png;base64,(.*)$/s.exec(String((images[0] as { image_url?: unknown })?.image_url ?? ""));
+        if (dataUrl) firstImage = Buffer.from(dataUrl[1], "base64");
+      }
+    } else {
+      return errorReply(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)");
+    }
+
+    const model = route.deployment ?? (typeof params.model === "string" && params.model ? params.model : op === "edits" ? "gpt-image-1.5" : "dall-e-2");
+    const gpt = isGptImage(model);
+    const dalle = model.startsWith("dall-e");
+
+    if (present(params.response_format) && gpt) {
+      return errorReply(400, "Unknown parameter: 'response_format'.", "response_format", "unknown_parameter");
+    }
+    if (present(params.response_format) && params.response_format !== "url" && params.response_format !== "b64_json") {
+      return errorReply(400, `Invalid value: '${params.response_format}'. Supported values are: 'url' and 'b64_json'.`, "response_format", "invalid_value");
+    }
+    const prompt = params.prompt;
+    if (!present(prompt)) return errorReply(400, "Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
+    if (typeof prompt !== "string") return errorReply(400, "Invalid type for 'prompt': expected a string.", "prompt", "invalid_type");
+    if (prompt === "") return errorReply(400, "Invalid 'prompt': empty string. Expected a string with minimum length 1, but got an empty string instead.", "prompt", "empty_string");
+
+    const n = present(params.n) && params.n !== "" ? Number(params.n) : 1;
+    if (!Number.isInteger(n) || n < 1 || n > 10) return errorReply(400, `Invalid 'n': expected an integer between 1 and 10, got ${JSON.stringify(params.n)}.`, "n", "invalid_value");
+
+    const size = resolveSize(params.size, firstImage);
+    if (typeof size === "string") return errorReply(400, size, "size", "invalid_value");
+    const { width, height } = size;
+
+    const format = present(params.output_format) && params.output_format !== "" ? String(params.output_format) : "png";
+    if (!(format in MIME_BY_FORMAT)) return errorReply(400, `Invalid value: '${format}'. Supported values are: 'png', 'jpeg', and 'webp'.`, "output_format", "invalid_value");
+    const transparent = params.background === "transparent";
+    const quality = ["low", "medium", "high"].includes(String(params.quality)) ? String(params.quality) : "medium";
+
+    const images: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      images.push(format === "png" ? encodePng(width, height, { alpha: transparent, seed: i }) : format === "jpeg" ? fixtures().jpeg : fixtures().webp);
+    }
+    const imageInputs = op === "edits" ? Math.max(1, form ? form.filter((p) => isImagePartName(p.name)).length : (params.images as unknown[]).length) : 0;
+    const usage = makeUsage(prompt, imageInputs, quality, width, height, n);
+    const meta = { background: transparent ? "transparent" : "opaque", output_format: format, size: `${width}x${height}`, quality };
+
+    if (params.stream === true || params.stream === "true") {
+      const partials = present(params.partial_images) && params.partial_images !== "" ? Number(params.partial_images) : 0;
+      if (!Number.isInteger(partials) || partials < 0 || partials > 3) {
+        return errorReply(400, `Invalid 'partial_images': expected an integer between 0 and 3, got ${JSON.stringify(params.partial_images)}.`, "partial_images", "invalid_value");
+      }
+      return defaultStream(op === "edits" ? "image_edit" : "image_generation", images, partials, meta, usage);
+    }
+
+    const answerForm = step.answer ?? (dalle ? ((params.response_format as "url" | "b64_json" | undefined) ?? "url") : "b64_json");
+    const data = images.map((bytes) => {
+      const item: Record<string, string> = answerForm === "url" ? { url: this.storeFile(bytes, format) } : { b64_json: bytes.toString("base64") };
+      if (model.startsWith("dall-e-3")) item.revised_prompt = `Revised: ${prompt}`;
+      return item;
+    });
+    const body: Record<string, unknown> = { created: Math.floor(Date.now() / 1000), data };
+    if (gpt) Object.assign(body, meta, { usage });
+    return jsonReply(200, body);
+  }
+
+  private storeFile(bytes: Buffer, format: string): string {
+    const id = randomBytes(12).toString("hex");
+    if (this.files.size >= MAX_FILES) this.files.delete(this.files.keys().next().value as string);
+    this.files.set(id, { bytes, contentType: MIME_BY_FORMAT[format] });
+    return `${this.urlOrigin === "cdn" ? this.cdnOrigin : this.origin}/files/${id}.${format}`;
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function matchRoute(record: RecordedRequest): Route | { notFound: Reply } {
+  const invalid = { notFound: errorReply(404, `Invalid URL (${record.method} ${record.path})`) };
+  if (record.method !== "POST") return invalid;
+  const openai = /^\/v1\/images\/(generations|edits)$/.exec(record.path);
+  if (openai) return { op: openai[1] as Operation };
+  const azure = /^\/openai\/deployments\/([^/]+)\/images\/(generations|edits)$/.exec(record.path);
+  if (azure) {
+    if (!record.query["api-version"]) return { notFound: errorReply(404, "Resource not found", null, "404") };
+    return { op: azure[2] as Operation, deployment: decodeURIComponent(azure[1]) };
+  }
+  return invalid;
+}
+
+/** {width,height}, or an error message. */
+function resolveSize(size: unknown, firstImage: Buffer | undefined): { width: number; height: number } | string {
+  if (!present(size) || size === "" || size === "auto") {
+    const fromImage = firstImage ? pngSize(firstImage) : undefined;
+    if (fromImage && fromImage.width >= 1 && fromImage.height >= 1 && fromImage.width <= MAX_SIDE && fromImage.height <= MAX_SIDE && fromImage.width * fromImage.height <= MAX_PIXELS) {
+      return fromImage;
+    }
+    return { width: 1024, height: 1024 };
+  }
+  const m = /^(\d{1,5})x(\d{1,5})$/.exec(String(size));
+  if (!m) return `Invalid value: '${String(size)}'. Supported values are: '1024x1024', '1024x1536', '1536x1024', and 'auto'.`;
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
+    return `Invalid value: '${String(size)}'. Sizes must be between 1x1 and 3840x2160 pixels.`;
+  }
+  return { width, height };
+}
+
+function makeUsage(prompt: string, imageInputs: number, quality: string, width: number, height: number, n: number) {
+  const textTokens = Math.max(1, Math.ceil(prompt.length / 4));
+  const imageTokens = imageInputs * 194;
+  const perImage = ({ low: 272, medium: 1056, high: 4160 } as Record<string, number>)[quality] ?? 1056;
+  const outputTokens = Math.max(1, Math.round((perImage * width * height) / (1024 * 1024))) * n;
+  const inputTokens = textTokens + imageTokens;
+  return {
+    input_tokens: inputTokens,
+    output_tokens: outputTokens,
+    total_tokens: inputTokens + outputTokens,
+    input_tokens_details: { text_tokens: textTokens, image_tokens: imageTokens },
+  };
+}
+
+function sseRecord(e: { event?: string; data: string }): string {
+  const lines = e.data.split("\n").map((l) => `data: ${l}\n`).join("");
+  return `${e.event !== undefined ? `event: ${e.event}\n` : ""}${lines}\n`;
+}
+
+/** The default stream: per image, `partials` partial_image events then one completed event. */
+function defaultStream(prefix: string, images: Buffer[], partials: number, meta: Record<string, string>, usage: unknown): Reply {
+  const created_at = Math.floor(Date.now() / 1000);
+  const events: Array<{ event: string; data: string }> = [];
+  for (const img of images) {
+    const b64_json = img.toString("base64");
+    for (let p = 0; p < partials; p++) {
+      const type = `${prefix}.partial_image`;
+      events.push({ event: type, data: JSON.stringify({ type, b64_json, created_at, ...meta, partial_image_index: p }) });
+    }
+    const type = `${prefix}.completed`;
+    events.push({ event: type, data: JSON.stringify({ type, b64_json, created_at, ...meta, usage }) });
+  }
+  const chunks = events.map((e) => Buffer.from(sseRecord(e), "utf8"));
+  return { status: 200, contentType: "text/event-stream; charset=utf-8", body: Buffer.concat(chunks), chunks };
+}
+
+/** True once the client connection is gone (or the response was destroyed). */
+function isGone(res: http.ServerResponse): boolean {
+  return res.destroyed || res.socket?.destroyed === true;
+}
+
+/** Writes a chunk and waits until it is flushed or the connection closes. */
+function write(res: http.ServerResponse, chunk: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("close", done);
+      resolve();
+    };
+    res.once("close", done);
+    res.write(chunk, () => done());
+  });
+}
+
+function send(res: http.ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status, { "content-type": reply.contentType, "content-length": String(reply.body.length), "x-request-id": requestId() });
+  res.end(reply.body);
+}
+
+async function readBody(req: http.IncomingMessage): Promise<{ raw: Buffer; tooLarge: boolean }> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  const tooLarge = total > MAX_BODY_BYTES;
+  return { raw: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge };
+}
+
+function track(server: http.Server, sockets: Set<Socket>): void {
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

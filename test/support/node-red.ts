@@ -1,0 +1,11 @@
+/**
+ * The test helper, bound to the Node-RED under test: node-red from devDependencies (4.x) by default,
+ * or the install named by NODE_RED_PATH (scripts/test-all.mjs points it at Node-RED 5 under Node 22).
+ */
+import helper = require("node-red-node-test-helper");
+
+const target = process.env.NODE_RED_PATH || "node-red";
+helper.init(require.resolve(target));
+
+export { helper };
+export const nodeRedVersion: string = require(require.resolve(`${target}/package.json`)).version;
