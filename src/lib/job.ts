@@ -39,7 +39,7 @@ export class JobTracker<M extends Record<string, unknown>> {
   }
 
   /** Runs one message to exactly one outcome. Never throws, never rejects. */
-  async handle(msg: M, send: (msgs: M[] | M) => void, done: (err?: Error) => void, work: Work<M>): Promise<void> {
+  async handle(msg: M, send: (msgs: M | M[][]) => void, done: (err?: Error) => void, work: Work<M>): Promise<void> {
     const controller = new AbortController();
     const state = { startedAt: undefined as number | undefined, queued: false };
     this.running.set(controller, state);
@@ -78,11 +78,12 @@ export class JobTracker<M extends Record<string, unknown>> {
       const count = outcome.msgs.length === 1 ? imagesIn(outcome.msgs[0]) : outcome.msgs.length;
       if (this.running.size === 0) this.setStatus({ fill: "green", shape: "dot", text: this.t("status.done", { count, seconds }) });
       else this.render();
-      send(outcome.msgs.length === 1 ? outcome.msgs[0] : outcome.msgs);
+      // several messages on the one output go as [[m1, m2, …]]
+      send(outcome.msgs.length === 1 ? outcome.msgs[0] : [outcome.msgs]);
       done();
     } else {
       const err = outcome.err;
-      const code = (isImagesApiError(err) ? err.code : "api_error") as ErrorCode;
+      const code: ErrorCode = isImagesApiError(err) ? err.code : "api_error";
       const statusCode = isImagesApiError(err) ? err.cause.statusCode : undefined;
       if (statusCode !== undefined) (msg as Record<string, unknown>).statusCode = statusCode;
       if (this.running.size === 0) this.setStatus({ fill: "red", shape: "ring", text: code });
@@ -132,7 +133,8 @@ function imagesIn(msg: Record<string, unknown>): number {
   return Array.isArray(msg.images) ? msg.images.length : 1;
 }
 
+/** Every failure leaves with a stable code, even one that did not come from this package. */
 function asError(err: unknown): Error {
-  if (err instanceof Error) return err;
-  return new ImagesApiError("api_error", String(err));
+  if (isImagesApiError(err)) return err;
+  return new ImagesApiError("api_error", err instanceof Error ? err.message : String(err));
 }

@@ -75,7 +75,7 @@ export function buildMessages<M extends Record<string, unknown>>(
     else delete (m as Record<string, unknown>).usage;
     return m;
   };
-  if (!options.split || values.length === 1) {
+  if (!options.split) {
     return [finish(msg, values.length === 1 ? values[0] : values, metas)];
   }
   const id = tools.newId();
@@ -83,6 +83,7 @@ export function buildMessages<M extends Record<string, unknown>>(
   return values.map((value, index) => {
     const m = index === values.length - 1 ? msg : tools.clone(msg);
     const parts: Record<string, unknown> = { id, index, count: values.length, type: "array", len: 1 };
+    if (options.property !== "payload") parts.property = options.property;
     if (outer !== undefined) parts.parts = outer;
     (m as Record<string, unknown>).parts = parts;
     return finish(m, value, [metas[index]]);

@@ -229,7 +229,13 @@ export function checkRequest(input: RequestInput): CheckedRequest {
       }
     }
   }
+  if (op === "generate" && params.input_fidelity !== undefined) {
+    throw invalidParams("input_fidelity", "input_fidelity is a parameter of image edits, not of generations");
+  }
   parseWith(schemaFor(model, rule), params);
+  if (params.stream === true || (typeof params.partial_images === "number" && params.partial_images > 0)) {
+    throw invalidParams("stream", "streaming (stream, partial_images) is not supported by this version of the node yet");
+  }
 
   shapeResponseFormat(params, rule, output, model);
   return { model, rule, params };
@@ -237,7 +243,13 @@ export function checkRequest(input: RequestInput): CheckedRequest {
 
 /** response_format: never for GPT image models; for DALL·E what the output needs; untouched for gateways. */
 function shapeResponseFormat(params: Params, rule: ModelRule | undefined, output: OutputForm, model: string): void {
-  if (!rule) return;
+  if (output === "url" && params.response_format === "b64_json") {
+    throw invalidParams("response_format", `response_format "b64_json" contradicts the node's "url" output; remove one of them`);
+  }
+  if (!rule) {
+    if (output === "url" && params.response_format === undefined) params.response_format = "url";
+    return;
+  }
   if (!rule.responseFormat) {
     delete params.response_format;
     if (output === "url") {

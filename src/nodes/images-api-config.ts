@@ -40,7 +40,7 @@ export = function register(RED: NodeAPI): void {
         apiVersion: def.apiVersion,
         organization: def.organization,
         project: def.project,
-        timeoutMs: numberOr(def.timeout, CLIENT_DEFAULTS.timeoutMs / 1000, 1) * 1000,
+        timeoutMs: numberOr(def.timeout, CLIENT_DEFAULTS.timeoutMs / 1000, 0.001) * 1000,
         maxRetries: Math.floor(numberOr(def.retries, CLIENT_DEFAULTS.maxRetries, 0)),
         concurrency: Math.floor(numberOr(def.concurrency, CLIENT_DEFAULTS.concurrency, 1)),
         queueLimit: Math.floor(numberOr(def.queueLimit, CLIENT_DEFAULTS.queueLimit, 0)),

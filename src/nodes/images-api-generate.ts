@@ -2,7 +2,7 @@
  * images-api-generate ("generate image"): prompt in, image(s) out, via POST /images/generations.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
-import { ImagesApiError } from "../lib/errors";
+import { ImagesApiError, invalidParams } from "../lib/errors";
 import { JobTracker } from "../lib/job";
 import { buildMessages, type OutputOptions } from "../lib/output";
 import { checkRequest, type OutputForm, type Params } from "../lib/params";
@@ -33,7 +33,9 @@ export = function register(RED: NodeAPI): void {
 
     const evaluate = (value: string, type: string, msg: Msg) =>
       new Promise<unknown>((resolve, reject) =>
-        RED.util.evaluateNodeProperty(value, type, node, msg, (err, result) => (err ? reject(err) : resolve(result))),
+        RED.util.evaluateNodeProperty(value, type, node, msg, (err, result) =>
+          err ? reject(invalidParams("prompt", `the Prompt property (${type}) could not be read: ${err.message}`)) : resolve(result),
+        ),
       );
 
     node.on("input", (msg, send, done) => {

@@ -198,8 +198,10 @@ export class ImagesApiServer {
         t.resolve();
       }
       this.timers.clear();
+      // sockets leave their set on 'close', which can come after the server's close callback
+      const closed = [...this.apiSockets, ...this.cdnSockets].map((s) => new Promise((resolve) => s.once("close", resolve)));
       for (const s of [...this.apiSockets, ...this.cdnSockets]) s.destroy();
-      await Promise.all([closeServer(this.api), closeServer(this.cdn)]);
+      await Promise.all([closeServer(this.api), closeServer(this.cdn), ...closed]);
     })();
     return this.closing;
   }
@@ -427,7 +429,9 @@ export class ImagesApiServer {
     const n = present(params.n) && params.n !== "" ? Number(params.n) : 1;
     if (!Number.isInteger(n) || n < 1 || n > 10) return errorReply(400, `Invalid 'n': expected an integer between 1 and 10, got ${JSON.stringify(params.n)}.`, "n", "invalid_value");
 
-    const size = resolveSize(params.size, firstImage);
+    // gateways take their own size spellings ("16:9", "2k"): only OpenAI models get the WxH check
+    const openAiModel = /^(dall-e|gpt-image|chatgpt-image)/.test(String(params.model ?? "dall-e-2"));
+    const size = resolveSize(openAiModel || /^\d+x\d+$/.test(String(params.size)) ? params.size : "auto", firstImage);
     if (typeof size === "string") return errorReply(400, size, "size", "invalid_value");
     const { width, height } = size;
 

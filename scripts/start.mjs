@@ -1,0 +1,434 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: try the nodes locally, no API key and no network needed.
+ *
+ *   1. builds dist/ when it is missing or older than src/, locales/, icons/
+ *   2. starts the local Images API test server (test/server/cli.ts, port 18180 or $IMAGES_API_PORT)
+ *   3. prepares the Node-RED user dir .cache/demo: settings.js + flows.json made from every examples/*.json
+ *      (one tab each, the images-api-config base URL pointed at the test server); the package loads straight
+ *      from this repo (settings.nodesDir). flows.json is rewritten on every start.
+ *   4. starts Node-RED 5 on Node 22 (downloaded into .cache/ on first use; `--nr4`: Node-RED 4 on this Node)
+ *      on http://127.0.0.1:1880/ (or $PORT), until Ctrl+C.
+ *
+ * `--check`: the same in a temporary user dir on free ports, then POST /inject/<id> for every inject node,
+ * wait for the requests to finish, and exit 0 only when the test server got at least one image request and
+ * Node-RED logged no error.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { createCipheriv, createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { createInterface } from "node:readline";
+import { cacheDir, ensureNode22, ensureNodeRed5, nodeRed4Dir, nodeRedVersion, nodeVersion, repoRoot } from "./runtime.mjs";
+
+const args = process.argv.slice(2);
+for (const a of args) {
+  if (!["--check", "--nr4", "--help", "-h"].includes(a)) {
+    console.error(`unknown argument ${a} (usage: node scripts/start.mjs [--nr4] [--check])`);
+    process.exit(2);
+  }
+}
+if (args.includes("--help") || args.includes("-h")) {
+  console.log("usage: node scripts/start.mjs [--nr4] [--check]   (env: PORT, IMAGES_API_PORT)");
+  process.exit(0);
+}
+const CHECK = args.includes("--check");
+const NR4 = args.includes("--nr4");
+const CONFIG_TYPE = "images-api-config";
+const CREDENTIAL_SECRET = "demo-only";
+const DEMO_API_KEY = "sk-demo";
+const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
+
+const say = (msg) => console.log(`[start] ${msg}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// build
+
+function newest(p) {
+  if (!existsSync(p)) return 0;
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(p).map((f) => newest(join(p, f))));
+}
+
+function oldestFile(dir) {
+  if (!existsSync(dir)) return 0;
+  let oldest = Infinity;
+  const walk = (d) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else oldest = Math.min(oldest, st.mtimeMs);
+    }
+  };
+  walk(dir);
+  return oldest === Infinity ? 0 : oldest;
+}
+
+function ensureBuilt() {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+  const entries = Object.values(pkg["node-red"]?.nodes ?? {});
+  const missing = entries.some((f) => !existsSync(join(repoRoot, f)));
+  const inputs = Math.max(...["src", "locales", "icons", "tsup.config.ts"].map((p) => newest(join(repoRoot, p))));
+  if (!missing && oldestFile(join(repoRoot, "dist")) >= inputs) {
+    say("dist/ is up to date");
+    return;
+  }
+  say(missing ? "dist/ is missing: npm run build" : "dist/ is older than the sources: npm run build");
+  const r = spawnSync(NPM, ["run", "build"], { cwd: repoRoot, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// child processes
+
+const children = new Set();
+
+/** Spawn with stdout/stderr forwarded line by line behind `prefix`; `onLine` sees every line. */
+function startChild(name, cmd, cmdArgs, { cwd = repoRoot, onLine } = {}) {
+  if (stopping) throw new Error(`not starting ${name}: stopping`);
+  const child = spawn(cmd, cmdArgs, { cwd, stdio: ["ignore", "pipe", "pipe"], env: process.env });
+  const info = { name, child, exited: false, code: null, signal: null };
+  child.on("exit", (code, signal) => Object.assign(info, { exited: true, code, signal }));
+  child.on("error", (err) => {
+    console.error(`[${name}] ${err.message}`);
+    Object.assign(info, { exited: true, code: 1 });
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      console.log(`[${name}] ${line}`);
+      onLine?.(line);
+    });
+  }
+  children.add(info);
+  return info;
+}
+
+async function stopChild(info, timeoutMs = 10_000) {
+  if (info.exited) return;
+  info.child.kill("SIGTERM");
+  const deadline = Date.now() + timeoutMs;
+  while (!info.exited && Date.now() < deadline) await sleep(100);
+  if (!info.exited) {
+    info.child.kill("SIGKILL");
+    while (!info.exited) await sleep(50);
+  }
+}
+
+let stopping = null;
+function stopAll() {
+  stopping ??= Promise.all([...children].map((c) => stopChild(c)));
+  return stopping;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// test server (+ a counting proxy in --check mode)
+
+async function startTestServer(port) {
+  let url = null;
+  const tsx = join(repoRoot, "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
+  const info = startChild("images-api", tsx, ["test/server/cli.ts", "--port", String(port)], {
+    onLine: (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m) url = m[1].replace(/\/+$/, "");
+    },
+  });
+  const deadline = Date.now() + 30_000;
+  while (!url) {
+    if (info.exited) throw new Error(`the Images API test server exited (${info.code ?? info.signal}) before listening`);
+    if (Date.now() > deadline) throw new Error("the Images API test server did not report its URL within 30 s");
+    await sleep(50);
+  }
+  return { info, url };
+}
+
+/** A pass-through HTTP proxy in front of the test server that records every request (for --check). */
+function startCountingProxy(targetUrl) {
+  const target = new URL(targetUrl);
+  const seen = [];
+  let inflight = 0;
+  let lastActivity = Date.now();
+  const server = http.createServer((req, res) => {
+    const started = Date.now();
+    const entry = { method: req.method, path: req.url, status: null, ms: null };
+    seen.push(entry);
+    inflight++;
+    lastActivity = Date.now();
+    const finish = (status) => {
+      if (entry.status !== null) return;
+      entry.status = status;
+      entry.ms = Date.now() - started;
+      inflight--;
+      lastActivity = Date.now();
+      say(`test server: ${entry.method} ${entry.path} -> ${status} (${entry.ms} ms)`);
+    };
+    const up = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+        upRes.on("end", () => finish(upRes.statusCode));
+        upRes.on("error", () => finish("error"));
+      },
+    );
+    up.on("error", (err) => {
+      finish(`error ${err.message}`);
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(up);
+    res.on("close", () => finish(entry.status ?? "closed"));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      resolve({
+        url: `http://127.0.0.1:${port}${target.pathname === "/" ? "" : target.pathname}`,
+        seen,
+        idleFor: () => (inflight > 0 ? 0 : Date.now() - lastActivity),
+        close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
+      });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Node-RED user dir
+
+const isConfigNode = (n) =>
+  n.type === CONFIG_TYPE ||
+  (n.x === undefined && n.y === undefined && n.wires === undefined && !["tab", "subflow", "group"].includes(n.type));
+
+/** Replace, deep inside `value`, every string equal to a key of `map`. */
+function remapIds(value, map) {
+  if (typeof value === "string") return map.has(value) ? map.get(value) : value;
+  if (Array.isArray(value)) return value.map((v) => remapIds(v, map));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, remapIds(v, map)]));
+  }
+  return value;
+}
+
+const newId = () => randomBytes(8).toString("hex");
+
+/** flows.json from every examples/*.json: one tab per file, config nodes global and de-duplicated. */
+function buildFlows(baseUrl) {
+  const dir = join(repoRoot, "examples");
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
+  const tabs = [];
+  const nodes = [];
+  const configs = new Map();
+  const used = new Set();
+  for (const file of files) {
+    let flow = JSON.parse(readFileSync(join(dir, file), "utf8"));
+    if (!Array.isArray(flow)) throw new Error(`examples/${file} is not a flow array`);
+    // Non-config ids already used by an earlier example get fresh ids (references within the file follow).
+    const clash = new Map();
+    for (const n of flow) if (!isConfigNode(n) && used.has(n.id)) clash.set(n.id, newId());
+    if (clash.size) flow = remapIds(flow, clash);
+    const tabId = createHash("sha1").update(`demo-tab:${file}`).digest("hex").slice(0, 16);
+    tabs.push({ id: tabId, type: "tab", label: basename(file, ".json"), disabled: false, info: `From examples/${file}` });
+    const subflowIds = new Set(flow.filter((n) => n.type === "subflow").map((n) => n.id));
+    for (const n of flow) {
+      if (isConfigNode(n)) {
+        const c = { ...n };
+        delete c.z;
+        if (c.type === CONFIG_TYPE) c.baseUrl = baseUrl;
+        if (!configs.has(c.id)) configs.set(c.id, c);
+        continue;
+      }
+      used.add(n.id);
+      if (n.type === "subflow") nodes.push(n);
+      else nodes.push({ ...n, z: n.z && subflowIds.has(n.z) ? n.z : tabId });
+    }
+  }
+  return { flows: [...tabs, ...configs.values(), ...nodes], files, configIds: [...configs.values()].filter((c) => c.type === CONFIG_TYPE).map((c) => c.id) };
+}
+
+/** flows_cred.json encrypted as Node-RED does (aes-256-ctr, key = sha256(credentialSecret)). */
+function encryptCredentials(creds) {
+  const key = createHash("sha256").update(CREDENTIAL_SECRET).digest();
+  const iv = randomBytes(16);
+  const cipher = createCipheriv("aes-256-ctr", key, iv);
+  return { $: iv.toString("hex") + cipher.update(JSON.stringify(creds), "utf8", "base64") + cipher.final("base64") };
+}
+
+function prepareUserDir(userDir, port, baseUrl) {
+  mkdirSync(userDir, { recursive: true });
+  writeFileSync(
+    join(userDir, "settings.js"),
+    `// Written by scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}.
+module.exports = {
+    uiHost: "127.0.0.1",
+    uiPort: ${port},
+    flowFile: "flows.json",
+    credentialSecret: ${JSON.stringify(CREDENTIAL_SECRET)},
+    telemetry: { enabled: false, updateNotification: false },
+    editorTheme: { tours: false, palette: { catalogues: [] }, projects: { enabled: false } },
+    externalModules: { palette: { allowInstall: false } },
+    // the package loads straight from the repo (package.json "node-red" -> dist/nodes)
+    nodesDir: [${JSON.stringify(repoRoot)}],
+    logging: { console: { level: "info", metrics: false, audit: false } },
+};
+`,
+  );
+  const { flows, files, configIds } = buildFlows(baseUrl);
+  writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows, null, 2) + "\n");
+  const creds = Object.fromEntries(configIds.map((id) => [id, { apiKey: DEMO_API_KEY }]));
+  writeFileSync(join(userDir, "flows_cred.json"), JSON.stringify(encryptCredentials(creds)) + "\n");
+  say(`flows.json: ${files.length} example(s) (${files.join(", ") || "none"}), ${configIds.length} config node(s) -> ${baseUrl}`);
+  return flows;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Node-RED
+
+async function startNodeRed(node, nrDir, userDir, port, log) {
+  const info = startChild("node-red", node, [join(nrDir, "red.js"), "-u", userDir, "-p", String(port)], {
+    cwd: userDir,
+    onLine: (line) => log.push(line),
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (info.exited) throw new Error(`Node-RED exited (${info.code ?? info.signal}) before answering on ${url}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return { info, url };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${url} within 60 s`);
+    await sleep(200);
+  }
+}
+
+async function injectAll(nrUrl, flows) {
+  const injects = flows.filter((n) => n.type === "inject" && !n.d);
+  const done = [];
+  for (const n of injects) {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const res = await fetch(`${nrUrl}inject/${n.id}`, { method: "POST", signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) {
+        say(`POST /inject/${n.id} (${n.name || "inject"}) -> 200`);
+        done.push(n.id);
+        break;
+      }
+      // 404 until the flows have started
+      if (Date.now() > deadline) throw new Error(`POST /inject/${n.id} -> ${res.status}`);
+      await sleep(250);
+    }
+  }
+  return done;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main() {
+  ensureBuilt();
+
+  const node = NR4 ? process.execPath : ensureNode22();
+  const nrDir = NR4 ? nodeRed4Dir() : ensureNodeRed5();
+  say(`Node-RED ${nodeRedVersion(nrDir)} on Node ${nodeVersion(node)}`);
+
+  const apiPort = CHECK ? 0 : Number(process.env.IMAGES_API_PORT || 18180);
+  const nrPort = CHECK ? await freePort() : Number(process.env.PORT || 1880);
+  const server = await startTestServer(apiPort);
+  const proxy = CHECK ? await startCountingProxy(server.url) : null;
+  const baseUrl = proxy ? proxy.url : server.url;
+
+  const userDir = CHECK ? mkdtempSync(join(tmpdir(), "images-api-demo-check-")) : join(cacheDir, "demo");
+  cleanupDir = CHECK ? userDir : null;
+  const log = [];
+  let exitCode = 0;
+  try {
+    const flows = prepareUserDir(userDir, nrPort, baseUrl);
+    const nr = await startNodeRed(node, nrDir, userDir, nrPort, log);
+
+    if (!CHECK) {
+      const bar = "=".repeat(72);
+      console.log(`\n${bar}\n  Node-RED editor:        ${nr.url}\n  Images API test server: ${server.url}` +
+        `  (any API key works)\n  User dir:               ${userDir}  (flows reset from examples/ on every start)` +
+        `\n\n  Press Ctrl+C to stop\n${bar}\n`);
+      // Run until Ctrl+C/SIGTERM (handled in onSignal below, which exits) or until a child dies on its own.
+      await new Promise((resolve) => {
+        const watch = setInterval(() => {
+          if (stopping) return;
+          const dead = [...children].find((c) => c.exited);
+          if (dead) {
+            say(`${dead.name} exited (${dead.code ?? dead.signal}): stopping`);
+            exitCode = 1;
+            clearInterval(watch);
+            resolve();
+          }
+        }, 250);
+      });
+      return exitCode;
+    }
+
+    // --check
+    const injected = await injectAll(nr.url, flows);
+    say(`injected ${injected.length} inject node(s); waiting for the requests to finish`);
+    await sleep(1000);
+    const deadline = Date.now() + 60_000;
+    while (proxy.idleFor() < 2_000 && Date.now() < deadline) await sleep(200);
+    await sleep(500);
+    const imageRequests = proxy.seen.filter((r) => /\/images\/(generations|edits)$/.test(r.path.split("?")[0]));
+    const errors = log.filter((l) => /\[error\]/i.test(l));
+    say(`test server got ${proxy.seen.length} request(s), ${imageRequests.length} image request(s): ` +
+      (imageRequests.map((r) => `${r.method} ${r.path} -> ${r.status}`).join("; ") || "none"));
+    say(`Node-RED logged ${errors.length} error line(s)${errors.length ? ":\n  " + errors.join("\n  ") : ""}`);
+    const ok = injected.length > 0 && imageRequests.length > 0 && errors.length === 0;
+    say(ok ? "check passed" : "check FAILED");
+    await proxy.close();
+    return ok ? 0 : 1;
+  } finally {
+    await stopAll();
+    cleanup();
+  }
+}
+
+let cleanupDir = null;
+function cleanup() {
+  if (cleanupDir) rmSync(cleanupDir, { recursive: true, force: true });
+  cleanupDir = null;
+}
+
+// Ctrl+C / SIGTERM at any point: stop both children (they may have got the terminal's SIGINT too), then exit.
+async function onSignal(sig) {
+  say(`${sig}: stopping Node-RED and the test server`);
+  await stopAll();
+  cleanup();
+  process.exit(CHECK ? 1 : 0);
+}
+process.once("SIGINT", onSignal);
+process.once("SIGTERM", onSignal);
+
+main().then(
+  (code) => process.exit(code),
+  async (err) => {
+    console.error(`[start] ${err instanceof Error ? err.message : err}`);
+    await stopAll();
+    cleanup();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,4 @@
+declare module "node-red-node-test-helper" {
+  const helper: any;
+  export = helper;
+}
