@@ -1,0 +1,80 @@
+/**
+ * The Node-RED glue both image nodes share: config lookup, property evaluation, the job tracker
+ * (status, one outcome per message, abort on close) and output shaping. Each node type only says
+ * how to turn a message into a request.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
+import type { ImagesClient, RequestBody } from "../../lib/client";
+import { ImagesApiError, invalidParams } from "../../lib/errors";
+import { JobTracker } from "../../lib/job";
+import type { Operation } from "../../lib/models";
+import { buildMessages, type OutputOptions } from "../../lib/output";
+import type { CheckedRequest, Params } from "../../lib/params";
+import { requestImages } from "../../lib/request";
+import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/settings";
+import type { ConfigNode } from "../../lib/types";
+
+export type Msg = NodeMessageInFlow & Record<string, unknown>;
+
+export interface ImageDef extends NodeDef, ImageNodeDef {
+  server: string;
+}
+
+export interface PrepareContext<D> {
+  def: D;
+  msg: Msg;
+  settings: Params;
+  output: OutputOptions;
+  client: ImagesClient;
+  /** reads a typed property (msg, flow, global, env, str, jsonata …); `what` names it in errors */
+  evaluate(value: string | undefined, type: string | undefined, what: string, fallback: string): Promise<unknown>;
+}
+
+export interface ImageNodeSpec<D extends ImageDef> {
+  type: string;
+  op: Operation;
+  prepare(ctx: PrepareContext<D>): Promise<{ checked: CheckedRequest; body: RequestBody }> | { checked: CheckedRequest; body: RequestBody };
+}
+
+export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageNodeSpec<D>): void {
+  function ImageNode(this: Node, def: D) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const settings = nodeSettings(def);
+    const output = outputOptions(def);
+    const t = (key: string, vars?: Record<string, unknown>) => RED._(`${spec.type}.${key}`, vars as never);
+    const tracker = new JobTracker<Msg>((s) => node.status(s), t);
+    const config = () => RED.nodes.getNode(def.server) as unknown as ConfigNode | null;
+    if (!config()) node.status({ fill: "red", shape: "ring", text: t("status.noConfig") });
+
+    const evaluateFor = (msg: Msg) => (value: string | undefined, type: string | undefined, what: string, fallback: string) =>
+      new Promise<unknown>((resolve, reject) => {
+        const v = value === undefined || value === "" ? fallback : value;
+        RED.util.evaluateNodeProperty(v, type || "msg", node, msg, (err, result) =>
+          err ? reject(invalidParams(what, `the ${what} property (${type}) could not be read: ${err.message}`)) : resolve(result),
+        );
+      });
+
+    node.on("input", (msg, send, done) => {
+      void tracker.handle(msg as Msg, send as never, done, async (hooks) => {
+        const server = config();
+        if (server?.configError) throw server.configError;
+        if (!server?.client) throw new ImagesApiError("no_config", t("errors.noConfig"));
+        const client = server.client;
+        const { checked, body } = await spec.prepare({ def, msg: msg as Msg, settings, output, client, evaluate: evaluateFor(msg as Msg) });
+        const result = await requestImages(client, spec.op, checked, body, output.form, hooks);
+        return buildMessages(msg as Msg, result, output, {
+          setProperty: (m, p, v) => RED.util.setMessageProperty(m as never, p, v, true),
+          clone: (m) => RED.util.cloneMessage(m as never) as never,
+          newId: () => RED.util.generateId(),
+        });
+      });
+    });
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      tracker.close();
+      done();
+    });
+  }
+  RED.nodes.registerType(spec.type, ImageNode);
+}
