@@ -1,30 +1,33 @@
-/* Shared editor logic of the image nodes: reads the model registry from the runtime
- * (GET images-api/models, served from src/lib/models.ts) and shows only the options the chosen
- * model takes. The editor keeps no copy of the rules. */
+/* Shared editor code of the image nodes (generate, edit). It renders the model and option rows of
+ * both dialogs and reads the model registry from the runtime (GET images-api/models, served from
+ * src/lib/models.ts): the editor keeps no copy of the rules, it only shows what the table says. */
 (function () {
     'use strict';
     if (window.ImagesApiEditor) { return; }
+    var NS = 'node-red-contrib-images-api/images-api-config:images-api-config.shared.';
     var registry = null;
     var waiting = [];
+    var loading = false;
+
+    function _(key) { return RED._(NS + key); }
 
     function load(callback) {
         if (registry) { if (callback) { callback(registry); } return; }
         if (callback) { waiting.push(callback); }
-        if (waiting.loading) { return; }
-        waiting.loading = true;
+        if (loading) { return; }
+        loading = true;
         $.getJSON('images-api/models').done(function (data) {
             registry = data;
-            var list = waiting.splice(0);
-            list.forEach(function (cb) { cb(registry); });
-        }).always(function () { waiting.loading = false; });
+            waiting.splice(0).forEach(function (cb) { cb(registry); });
+        }).always(function () { loading = false; });
     }
 
     function rule(model) {
         return registry && Object.prototype.hasOwnProperty.call(registry.models, model) ? registry.models[model] : null;
     }
 
-    // option row -> which values the rule offers (null: the row is not for this model)
-    var OPTIONS = {
+    // select rows: the values a model offers (null: the row is not for this model)
+    var CHOICES = {
         quality: function (r) { return r.qualities; },
         style: function (r) { return r.styles.length ? r.styles : null; },
         background: function (r) { return r.backgrounds.length ? r.backgrounds : null; },
@@ -32,12 +35,21 @@
         outputFormat: function (r) { return r.outputFormats.length ? r.outputFormats : null; },
         inputFidelity: function (r) { return r.inputFidelity ? ['high', 'low'] : null; }
     };
+    // which rows each node type has
+    var ROWS = {
+        generate: ['size', 'quality', 'n', 'style', 'background', 'moderation', 'outputFormat', 'outputCompression', 'user'],
+        edit: ['size', 'quality', 'n', 'background', 'inputFidelity', 'outputFormat', 'outputCompression', 'user']
+    };
+    var ICONS = {
+        model: 'cube', size: 'arrows-alt', quality: 'star', n: 'clone', style: 'paint-brush', background: 'square-o',
+        moderation: 'shield', outputFormat: 'file-image-o', outputCompression: 'compress', inputFidelity: 'crosshairs',
+        user: 'user', output: 'sign-out', property: 'ellipsis-h'
+    };
 
-    function allValues(field) {
+    function allChoices(field) {
         var seen = {};
         Object.keys(registry.models).forEach(function (m) {
-            var v = OPTIONS[field](registry.models[m]) || [];
-            v.forEach(function (x) { seen[x] = true; });
+            (CHOICES[field](registry.models[m]) || []).forEach(function (x) { seen[x] = true; });
         });
         return Object.keys(seen);
     }
@@ -50,7 +62,7 @@
             Math.max(w, h) / Math.min(w, h) <= c.maxRatio && Math.max(w, h) <= c.maxEdge && w * h <= c.maxPixels;
     }
 
-    /** true when the value suits the model (or nothing can be said), else false */
+    /** false when the value is known to be wrong for the model; true otherwise (or before the registry arrived) */
     function valid(field, model, value) {
         var r = rule(model);
         if (!r || value === undefined || value === null || value === '') { return true; }
@@ -61,71 +73,145 @@
             var n = Number(value);
             return Number.isInteger(n) && n >= 1 && n <= r.nMax;
         }
-        if (field === 'outputCompression') { return r.compression; }
-        if (OPTIONS[field]) {
-            var allowed = OPTIONS[field](r);
+        if (field === 'outputCompression') { return r.compression && /^\d+$/.test(String(value)) && +value <= 100; }
+        if (CHOICES[field]) {
+            var allowed = CHOICES[field](r);
             return allowed ? allowed.indexOf(value) >= 0 : false;
         }
         return true;
     }
 
-    function fillSelect($select, values, current, defaultLabel) {
+    /** `defaults` entries shared by both node types, with validators bound to the registry. */
+    function defaults(op) {
+        function check(field) {
+            return function (v) { return valid(field, this.model, v); };
+        }
+        var d = {
+            model: { value: 'gpt-image-1', required: true },
+            size: { value: '', validate: check('size') },
+            quality: { value: '', validate: check('quality') },
+            n: { value: 1, validate: check('n') },
+            background: { value: '', validate: check('background') },
+            outputFormat: { value: '', validate: check('outputFormat') },
+            outputCompression: { value: '', validate: check('outputCompression') },
+            user: { value: '' },
+            output: { value: 'buffer' },
+            split: { value: false },
+            property: { value: 'payload', required: true }
+        };
+        if (op === 'generate') {
+            d.style = { value: '', validate: check('style') };
+            d.moderation = { value: '', validate: check('moderation') };
+        } else {
+            d.inputFidelity = { value: '', validate: check('inputFidelity') };
+        }
+        return d;
+    }
+
+    function row(field, $input) {
+        var $row = $('<div class="form-row">');
+        $('<label>').attr('for', 'node-input-' + field)
+            .append($('<i class="fa">').addClass('fa-' + ICONS[field])).append(' ')
+            .append($('<span>').text(_('label.' + field)))
+            .appendTo($row);
+        $input.attr('id', 'node-input-' + field).appendTo($row);
+        return $row;
+    }
+
+    function fillSelect($select, values, current, known) {
         $select.empty();
-        $('<option>').val('').text(defaultLabel).appendTo($select);
+        $('<option>').val('').text(_('label.apiDefault')).appendTo($select);
         values.forEach(function (v) { $('<option>').val(v).text(v).appendTo($select); });
         if (current && values.indexOf(current) < 0) {
-            $('<option>').val(current).text(current + ' ⚠').appendTo($select);
+            // a value this model does not take stays visible, marked, until the user changes it
+            $('<option>').val(current).text(known ? current + ' \u26a0' : current).appendTo($select);
         }
         $select.val(current || '');
     }
 
-    /**
-     * Wires a node's dialog: model suggestions, size suggestions, and per-model option rows.
-     * prefix: '#node-input-'; node: the node being edited; op: 'generate' | 'edit'.
-     */
-    function prepare(node, op, texts) {
-        var $model = $('#node-input-model');
-        var $sizes = $('#node-input-size-list');
-        var $modelList = $('#node-input-model-list');
-        var current = {};
-        Object.keys(OPTIONS).concat(['size', 'n', 'outputCompression']).forEach(function (f) {
-            current[f] = node[f];
+    /** Builds the model, option and output rows into #images-api-options and keeps them in step with the model. */
+    function prepare(node, op) {
+        var $box = $('#images-api-options').empty();
+        var $model = $('<input type="text" autocomplete="off" style="width: 70%" list="images-api-model-list">')
+            .attr('placeholder', _('placeholder.model'));
+        row('model', $model).append($('<datalist id="images-api-model-list">')).appendTo($box);
+        $('<div class="form-tips" id="images-api-unknown-model">').text(_('tip.unknownModel')).hide().appendTo($box);
+        ROWS[op].forEach(function (field) {
+            var $input;
+            if (field === 'size') {
+                $input = $('<input type="text" autocomplete="off" style="width: 70%" list="images-api-size-list">');
+                row(field, $input).append($('<datalist id="images-api-size-list">')).appendTo($box);
+                return;
+            }
+            if (CHOICES[field]) { $input = $('<select style="width: 70%">'); }
+            else if (field === 'n') { $input = $('<input type="number" min="1" max="10" style="width: 80px">'); }
+            else { $input = $('<input type="text" style="width: 70%">'); }
+            if (field === 'user' || field === 'outputCompression') { $input.attr('placeholder', _('placeholder.' + field)); }
+            row(field, $input).appendTo($box);
         });
+        var $output = $('<select style="width: 70%">');
+        ['buffer', 'base64', 'dataUrl', 'url'].forEach(function (f) {
+            $('<option>').val(f).text(_('output.' + f)).appendTo($output);
+        });
+        row('output', $output).appendTo($box);
+        row('property', $('<input type="text" style="width: 70%">')).appendTo($box);
+        var $split = $('<div class="form-row">');
+        $('<label>').html('&nbsp;').appendTo($split);
+        $('<label for="node-input-split" style="width: auto">')
+            .append($('<input type="checkbox" id="node-input-split" style="display: inline-block; width: auto; vertical-align: top;">'))
+            .append(' ').append($('<span>').text(_('label.split')))
+            .appendTo($split);
+        $split.appendTo($box);
+
+        // the rows are built here, so their values are set here too
+        ['model', 'n', 'outputCompression', 'user', 'output', 'property'].concat(['size']).forEach(function (f) {
+            $('#node-input-' + f).val(node[f] === undefined ? '' : node[f]);
+        });
+        $('#node-input-split').prop('checked', node.split === true || node.split === 'true');
+        // until the registry arrives the selects hold just the saved value, so Done never loses it
+        Object.keys(CHOICES).forEach(function (field) {
+            var $select = $('#node-input-' + field);
+            if ($select.length) { fillSelect($select, [], node[field], false); }
+        });
+        $('#node-input-property').typedInput({ types: ['msg'] });
+
         function update() {
             if (!registry) { return; }
             var model = $model.val().trim();
             var r = rule(model);
             $('#images-api-unknown-model').toggle(!r && model !== '');
-            Object.keys(OPTIONS).forEach(function (field) {
+            Object.keys(CHOICES).forEach(function (field) {
                 var $select = $('#node-input-' + field);
                 if (!$select.length) { return; }
-                var values = r ? OPTIONS[field](r) : allValues(field);
-                var shown = !!values && (op !== 'edit' || field !== 'style');
-                $select.closest('.form-row').toggle(shown);
-                var keep = $select.val() || current[field];
-                fillSelect($select, values || [], keep, texts.apiDefault);
+                var values = r ? CHOICES[field](r) : allChoices(field);
+                $select.closest('.form-row').toggle(!!values);
+                var keep = $select.data('touched') ? $select.val() : node[field];
+                fillSelect($select, values || [], keep, true);
             });
             $('#node-input-outputCompression').closest('.form-row').toggle(!r || r.compression);
             $('#node-input-n').attr('max', r ? r.nMax : registry.limits.nMax);
-            $sizes.empty();
-            (r ? r.sizes : ['auto', '1024x1024', '1536x1024', '1024x1536']).forEach(function (s) {
-                $('<option>').attr('value', s).appendTo($sizes);
-            });
+            var $sizes = $('#images-api-size-list').empty();
+            (r ? r.sizes : allSizes()).forEach(function (s) { $('<option>').attr('value', s).appendTo($sizes); });
             $('#node-input-size').attr('placeholder', r ? r.sizes.join(', ') + (r.customSize ? ', WxH' : '') : '');
-            var urlOption = $('#node-input-output option[value="url"]');
-            urlOption.prop('disabled', !!r && !r.responseFormat);
+            $output.find('option[value="url"]').prop('disabled', !!r && !r.responseFormat);
         }
+        function allSizes() {
+            var seen = {};
+            Object.keys(registry.models).forEach(function (m) { registry.models[m].sizes.forEach(function (s) { seen[s] = true; }); });
+            return Object.keys(seen);
+        }
+        $box.on('change', 'select', function () { $(this).data('touched', true); });
         load(function (reg) {
-            $modelList.empty();
+            var $list = $('#images-api-model-list').empty();
             Object.keys(reg.models).forEach(function (m) {
                 if (op === 'edit' && !reg.models[m].edit) { return; }
-                $('<option>').attr('value', m).appendTo($modelList);
+                $('<option>').attr('value', m).appendTo($list);
             });
             update();
         });
         $model.on('change input', update);
     }
 
-    window.ImagesApiEditor = { load: load, rule: rule, valid: valid, prepare: prepare };
+    window.ImagesApiEditor = { load: load, rule: rule, valid: valid, defaults: defaults, prepare: prepare };
     load();
 })();

@@ -7,6 +7,8 @@ import { ImagesApiServer } from "./server/images-api-server";
 import { assertValidRequest } from "./support/spec-validator";
 import { API_KEY, NODES, helper, loadFlow, loggedText, pngSize, run, collect, type Msg } from "./support/flow";
 
+const SHARED = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
+
 describe("generate image node", function () {
   let server: ImagesApiServer;
 
@@ -592,9 +594,9 @@ describe("generate image node", function () {
       helper.getNode("img").receive({ payload: "two" });
       await results;
       const texts = statuses.map((s) => s.text);
-      assert.ok(texts.includes("images-api-generate.status.queued"), texts.join());
-      assert.ok(texts.includes("images-api-generate.status.generating"), texts.join());
-      assert.deepEqual(statuses[statuses.length - 1], { fill: "green", shape: "dot", text: "images-api-generate.status.done" });
+      assert.ok(texts.includes(SHARED + "status.queued"), texts.join());
+      assert.ok(texts.includes(SHARED + "status.generating"), texts.join());
+      assert.deepEqual(statuses[statuses.length - 1], { fill: "green", shape: "dot", text: SHARED + "status.done" });
     });
 
     it("an error shows its code in red", async () => {

@@ -9,6 +9,7 @@ import { ImagesApiError } from "./errors";
 import { Limiter, type RunHooks } from "./limiter";
 import { retryDelayMs, shouldRetryStatus, sleep, type Headers } from "./retry";
 import { endpointFor, type Endpoint, type Operation } from "./endpoint";
+import type { ArrayStyle } from "./multipart";
 
 export interface ClientOptions {
   baseUrl: string;
@@ -25,6 +26,8 @@ export interface ClientOptions {
   /** largest answer read into memory */
   maxResponseBytes?: number;
   userAgent?: string;
+  /** how several edit images go on the wire: repeated image[] (OpenAI) or repeated image (some gateways) */
+  arrayStyle?: ArrayStyle;
 }
 
 export const CLIENT_DEFAULTS = {

@@ -17,6 +17,8 @@ const MB = 1024 * 1024;
 const MASK_MAX_BYTES = 4 * MB;
 /** the largest input any known model takes; also the cap for gateway models */
 const GENERIC_MAX_BYTES = 50 * MB;
+/** what the edits endpoint takes at all, whatever the model */
+const GENERIC_FORMATS = ["image/png", "image/jpeg", "image/webp"];
 const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/;
 const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
@@ -97,8 +99,9 @@ export function readEditImages(value: unknown, model: string, rule: ModelRule | 
       );
     }
     const file = readImage(data, where, list.length > 1 ? `image-${i + 1}` : "image");
-    if (edit && !edit.formats.includes(file.info.mime)) {
-      throw invalidImage(`${where} is ${file.info.mime}; ${model} takes ${listOr(edit.formats)}`, where);
+    const formats = edit ? edit.formats : GENERIC_FORMATS;
+    if (!formats.includes(file.info.mime)) {
+      throw invalidImage(`${where} is ${file.info.mime}; ${rule ? model : "the edits endpoint"} takes ${listOr(formats)}`, where);
     }
     if (edit?.square && file.info.width !== file.info.height) {
       throw invalidImage(`${where} is ${file.info.width}x${file.info.height}; ${model} takes only square images`, where);

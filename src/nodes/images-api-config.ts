@@ -18,6 +18,7 @@ interface ConfigDef extends NodeDef {
   retries?: string | number;
   concurrency?: string | number;
   queueLimit?: string | number;
+  arrayStyle?: string;
 }
 
 interface Credentials {
@@ -44,6 +45,7 @@ export = function register(RED: NodeAPI): void {
         maxRetries: Math.floor(numberOr(def.retries, CLIENT_DEFAULTS.maxRetries, 0)),
         concurrency: Math.floor(numberOr(def.concurrency, CLIENT_DEFAULTS.concurrency, 1)),
         queueLimit: Math.floor(numberOr(def.queueLimit, CLIENT_DEFAULTS.queueLimit, 0)),
+        arrayStyle: def.arrayStyle === "repeat" ? "repeat" : "brackets",
       });
     } catch (err) {
       this.configError = err as ImagesApiError;

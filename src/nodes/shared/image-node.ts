@@ -14,6 +14,8 @@ import { requestImages } from "../../lib/request";
 import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/settings";
 import type { ConfigNode } from "../../lib/types";
 
+const SHARED_CATALOG = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
+
 export type Msg = NodeMessageInFlow & Record<string, unknown>;
 
 export interface ImageDef extends NodeDef, ImageNodeDef {
@@ -42,7 +44,8 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
     const node = this;
     const settings = nodeSettings(def);
     const output = outputOptions(def);
-    const t = (key: string, vars?: Record<string, unknown>) => RED._(`${spec.type}.${key}`, vars as never);
+    // status texts and messages both node types share live in one catalog
+    const t = (key: string, vars?: Record<string, unknown>) => RED._(`${SHARED_CATALOG}${key}`, vars as never);
     const tracker = new JobTracker<Msg>((s) => node.status(s), t);
     const config = () => RED.nodes.getNode(def.server) as unknown as ConfigNode | null;
     if (!config()) node.status({ fill: "red", shape: "ring", text: t("status.noConfig") });

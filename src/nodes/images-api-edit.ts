@@ -1,0 +1,33 @@
+/**
+ * images-api-edit ("edit image"): image(s), an optional mask and a prompt in, edited image(s) out,
+ * via POST /images/edits as multipart.
+ */
+import type { NodeAPI } from "node-red";
+import { readEditImages, readMask } from "../lib/image-input";
+import { encodeEditForm } from "../lib/multipart";
+import { checkRequest } from "../lib/params";
+import { registerImageNode, type ImageDef } from "./shared/image-node";
+
+interface EditDef extends ImageDef {
+  image?: string;
+  imageType?: string;
+  mask?: string;
+  maskType?: string;
+  prompt?: string;
+  promptType?: string;
+}
+
+export = function register(RED: NodeAPI): void {
+  registerImageNode<EditDef>(RED, {
+    type: "images-api-edit",
+    op: "edit",
+    async prepare({ def, msg, settings, output, client, evaluate }) {
+      const prompt = await evaluate(def.prompt, def.promptType, "prompt", "prompt");
+      const checked = checkRequest({ op: "edit", node: settings, msgParams: msg.params, prompt, output: output.form });
+      const images = readEditImages(await evaluate(def.image, def.imageType, "image", "payload"), checked.model, checked.rule);
+      const mask = readMask(await evaluate(def.mask, def.maskType, "mask", "mask"), images[0]);
+      const form = encodeEditForm({ images, mask, fields: checked.params, arrayStyle: client.options.arrayStyle });
+      return { checked, body: { kind: "multipart", data: form.body, contentType: form.contentType } };
+    },
+  });
+};
