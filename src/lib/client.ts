@@ -10,6 +10,7 @@ import { Limiter, type RunHooks } from "./limiter";
 import { retryDelayMs, shouldRetryStatus, sleep, type Headers } from "./retry";
 import { endpointFor, type Endpoint, type Operation } from "./endpoint";
 import type { ArrayStyle } from "./multipart";
+import { SseParser, type SseEvent } from "./sse";
 
 export interface ClientOptions {
   baseUrl: string;
@@ -46,6 +47,8 @@ export interface ApiCall extends RunHooks {
   body: RequestBody;
   /** called before each HTTP attempt (1-based) */
   onAttempt?: (attempt: number) => void;
+  /** set for streamed requests: receives each server-sent event as it arrives */
+  onEvent?: (event: SseEvent) => void;
 }
 
 export interface ApiAnswer {
@@ -56,6 +59,8 @@ export interface ApiAnswer {
   body: Buffer;
   requestId?: string;
   attempts: number;
+  /** the answer came as server-sent events (already handed to onEvent); body is empty */
+  streamed?: boolean;
 }
 
 export class ImagesClient {
@@ -123,6 +128,7 @@ export class ImagesClient {
         dispatcher: this.dispatcher,
         headers: {
           ...endpoint.headers,
+          ...(call.onEvent ? { accept: "text/event-stream" } : {}),
           "content-type": call.body.kind === "json" ? "application/json" : call.body.contentType,
         },
         body: call.body.kind === "json" ? JSON.stringify(call.body.data) : call.body.data,
@@ -130,9 +136,17 @@ export class ImagesClient {
       });
       const requestId = headerValue(res.headers, "x-request-id");
       const contentType = headerValue(res.headers, "content-type") ?? "";
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      if (ok && call.onEvent && /^text\/event-stream/i.test(contentType)) {
+        const delivered = await this.readEvents(res.body, call.onEvent, call.signal, attempt, timer.signal);
+        if ("error" in delivered) return delivered;
+        return {
+          answer: { status: res.statusCode, headers: res.headers, contentType, body: Buffer.alloc(0), requestId, attempts: attempt, streamed: true },
+        };
+      }
       const body = await readCapped(res.body, this.options.maxResponseBytes);
       const details = { statusCode: res.statusCode, requestId, attempts: attempt };
-      if (res.statusCode >= 200 && res.statusCode < 300) {
+      if (ok) {
         return { answer: { status: res.statusCode, headers: res.headers, contentType, body, requestId, attempts: attempt } };
       }
       const apiError = readErrorBody(tryJson(body));
@@ -148,6 +162,34 @@ export class ImagesClient {
       return { error: transportError(err, timer.signal.aborted, this.options.timeoutMs, { attempts: attempt }), retryable: true };
     } finally {
       clearTimeout(timeout);
+    }
+  }
+
+  /**
+   * Hands each server-sent event to onEvent as it arrives. A connection that breaks before the
+   * first event may be retried; after that, messages have left the node, so it may not.
+   */
+  private async readEvents(
+    body: AsyncIterable<Buffer>,
+    onEvent: (event: SseEvent) => void,
+    signal: AbortSignal | undefined,
+    attempt: number,
+    timer: AbortSignal,
+  ): Promise<{ ok: true } | { error: ImagesApiError; retryable: boolean }> {
+    let delivered = 0;
+    const parser = new SseParser((event) => {
+      delivered++;
+      onEvent(event);
+    }, this.options.maxResponseBytes);
+    try {
+      for await (const chunk of body) parser.push(chunk);
+      parser.end();
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof ImagesApiError) return { error: err, retryable: false };
+      if (signal?.aborted) throw aborted(attempt);
+      const error = transportError(err, timer.aborted, this.options.timeoutMs, { attempts: attempt });
+      return { error, retryable: delivered === 0 };
     }
   }
 

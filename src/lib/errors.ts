@@ -18,6 +18,7 @@ export type ErrorCode =
   | "timeout"
   | "aborted"
   | "network_error"
+  | "stream_incomplete"
   | "api_error";
 
 export interface ErrorDetails {

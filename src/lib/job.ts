@@ -18,6 +18,10 @@ export type Translate = (key: string, vars?: Record<string, unknown>) => string;
 export interface JobHooks extends RunHooks {
   signal: AbortSignal;
   onAttempt: (attempt: number) => void;
+  /** sends a message before the final one (a partial image); nothing is sent after close */
+  emit: (msg: Record<string, unknown>) => void;
+  /** shows progress while working (e.g. "partial 2/3") */
+  progress: (text: string) => void;
 }
 
 export type Work<M> = (hooks: JobHooks) => Promise<M[]>;
@@ -25,7 +29,7 @@ export type Work<M> = (hooks: JobHooks) => Promise<M[]>;
 const TICK_MS = 1000;
 
 export class JobTracker<M extends Record<string, unknown>> {
-  private readonly running = new Map<AbortController, { startedAt?: number; queued: boolean }>();
+  private readonly running = new Map<AbortController, { startedAt?: number; queued: boolean; progress?: string }>();
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -41,7 +45,7 @@ export class JobTracker<M extends Record<string, unknown>> {
   /** Runs one message to exactly one outcome. Never throws, never rejects. */
   async handle(msg: M, send: (msgs: M | M[][]) => void, done: (err?: Error) => void, work: Work<M>): Promise<void> {
     const controller = new AbortController();
-    const state = { startedAt: undefined as number | undefined, queued: false };
+    const state = { startedAt: undefined as number | undefined, queued: false, progress: undefined as string | undefined };
     this.running.set(controller, state);
     const began = Date.now();
     const hooks: JobHooks = {
@@ -56,6 +60,13 @@ export class JobTracker<M extends Record<string, unknown>> {
         this.render();
       },
       onAttempt: () => this.render(),
+      emit: (m) => {
+        if (!this.closed && !controller.signal.aborted) send(m as M);
+      },
+      progress: (text) => {
+        state.progress = text;
+        this.render();
+      },
     };
     this.render();
     this.startTicker();
@@ -104,13 +115,17 @@ export class JobTracker<M extends Record<string, unknown>> {
     if (this.closed || this.running.size === 0) return;
     let queued = 0;
     let oldest: number | undefined;
+    let progress: string | undefined;
     for (const s of this.running.values()) {
       if (s.startedAt === undefined) queued += s.queued ? 1 : 0;
-      else oldest = oldest === undefined ? s.startedAt : Math.min(oldest, s.startedAt);
+      else if (oldest === undefined || s.startedAt < oldest) {
+        oldest = s.startedAt;
+        progress = s.progress;
+      }
     }
     if (oldest !== undefined) {
       const seconds = Math.floor((Date.now() - oldest) / 1000);
-      const text = this.t("status.generating", { seconds });
+      const text = progress ?? this.t("status.generating", { seconds });
       this.setStatus({ fill: "blue", shape: "dot", text: queued ? `${text} ${this.t("status.plusQueued", { count: queued })}` : text });
     } else if (queued) {
       this.setStatus({ fill: "yellow", shape: "ring", text: this.t("status.queued", { count: queued }) });

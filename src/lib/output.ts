@@ -89,3 +89,22 @@ export function buildMessages<M extends Record<string, unknown>>(
     return finish(m, value, [metas[index]]);
   });
 }
+
+/** A message for one partial image of a stream: a copy of the input with the partial in the output form. */
+export function partialMessage<M extends Record<string, unknown>>(
+  msg: M,
+  partial: { data: Buffer; partialIndex: number; imageIndex: number },
+  options: OutputOptions,
+  tools: MessageTools,
+): M {
+  const m = tools.clone(msg) as Record<string, unknown>;
+  const image = { data: partial.data };
+  const meta = describeImage(image);
+  tools.setProperty(m, options.property, imageValue(image, meta, options.form === "url" ? "buffer" : options.form));
+  m.partial = true;
+  m.partialIndex = partial.partialIndex;
+  m.imageIndex = partial.imageIndex;
+  m.images = [meta];
+  delete m.usage;
+  return m as M;
+}

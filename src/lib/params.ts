@@ -233,8 +233,12 @@ export function checkRequest(input: RequestInput): CheckedRequest {
     throw invalidParams("input_fidelity", "input_fidelity is a parameter of image edits, not of generations");
   }
   parseWith(schemaFor(model, rule), params);
-  if (params.stream === true || (typeof params.partial_images === "number" && params.partial_images > 0)) {
-    throw invalidParams("stream", "streaming (stream, partial_images) is not supported by this version of the node yet");
+  const partials = params.partial_images;
+  if (typeof partials === "number" && partials > 0) {
+    if (params.stream === false) {
+      throw invalidParams("stream", `partial_images ${partials} needs streaming, but stream is false; remove one of them`);
+    }
+    params.stream = true;
   }
 
   shapeResponseFormat(params, rule, output, model);

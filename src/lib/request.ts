@@ -1,36 +1,86 @@
 /**
- * One Images API operation from checked parameters to finished images: send, read the answer,
- * download URL answers when bytes were asked for (URLs expire), or insist on URLs when asked for.
+ * One Images API operation from checked parameters to finished images: send (streamed when asked),
+ * read the answer, download URL answers when bytes were asked for (URLs expire), or insist on URLs
+ * when asked for. A gateway that refuses streaming is asked once more without it, when allowed.
  */
 import { readAnswer, type ImagesResult } from "./answer";
-import type { ImagesClient, RequestBody } from "./client";
-import { ImagesApiError } from "./errors";
+import type { ApiAnswer, ImagesClient, RequestBody } from "./client";
+import { ImagesApiError, isImagesApiError } from "./errors";
 import type { JobHooks } from "./job";
 import type { Operation } from "./models";
-import type { CheckedRequest, OutputForm } from "./params";
+import type { CheckedRequest, OutputForm, Params } from "./params";
+import { ImageStream, type PartialImage } from "./stream";
 
-export async function requestImages(
-  client: ImagesClient,
-  op: Operation,
-  checked: CheckedRequest,
-  body: RequestBody,
-  form: OutputForm,
-  hooks: JobHooks,
-): Promise<ImagesResult> {
-  const answer = await client.call({ ...hooks, op, model: checked.model, body });
-  const result = readAnswer(answer, client.redact);
+export interface ImageRequest {
+  op: Operation;
+  checked: CheckedRequest;
+  /** the wire body for a set of parameters (called again without streaming for the fallback) */
+  build: (params: Params) => RequestBody;
+  form: OutputForm;
+  /** retry once without streaming when the API refuses `stream` */
+  streamFallback: boolean;
+}
+
+export interface RequestHooks extends JobHooks {
+  onPartial?: (partial: PartialImage) => void;
+  onWarning?: (text: string) => void;
+}
+
+export async function requestImages(client: ImagesClient, req: ImageRequest, hooks: RequestHooks): Promise<ImagesResult> {
+  const { checked } = req;
+  const streaming = checked.params.stream === true;
+  let result: ImagesResult;
+  try {
+    result = await send(client, req, checked.params, streaming, hooks);
+  } catch (err) {
+    if (!streaming || !req.streamFallback || !refusesStreaming(err)) throw err;
+    hooks.onWarning?.(
+      `the API refused streaming (${(err as Error).message}); asking again without partial images`,
+    );
+    const { stream: _s, partial_images: _p, ...plain } = checked.params;
+    result = await send(client, req, plain, false, hooks);
+  }
+  await resolveUrls(client, result, req.form, checked.model, hooks.signal);
+  return result;
+}
+
+
+async function send(client: ImagesClient, req: ImageRequest, params: Params, streaming: boolean, hooks: RequestHooks): Promise<ImagesResult> {
+  const stream = streaming ? new ImageStream((p) => hooks.onPartial?.(p), client.redact) : undefined;
+  const answer: ApiAnswer = await client.call({
+    ...hooks,
+    op: req.op,
+    model: req.checked.model,
+    body: req.build(params),
+    onEvent: stream ? (event) => stream.handle(event) : undefined,
+  });
+  if (stream && answer.streamed) {
+    const n = typeof params.n === "number" ? params.n : 1;
+    return stream.finish({ requestId: answer.requestId, attempts: answer.attempts, statusCode: answer.status }, n);
+  }
+  // a gateway that ignores `stream` answers with plain JSON: that works too
+  return readAnswer(answer, client.redact);
+}
+
+/** A 400 that names stream or partial_images: the API (or a gateway) does not stream. */
+function refusesStreaming(err: unknown): boolean {
+  if (!isImagesApiError(err) || err.cause.statusCode !== 400) return false;
+  const param = err.cause.param ?? "";
+  return /^(stream|partial_images)$/.test(param) || /\bstream(ing)?\b|partial_images/i.test(err.message);
+}
+
+async function resolveUrls(client: ImagesClient, result: ImagesResult, form: OutputForm, model: string, signal: AbortSignal) {
   for (const image of result.images) {
     if (form === "url") {
       if (!image.url) {
         throw new ImagesApiError(
           "api_error",
-          `the Images API answered with image data, not a URL, for ${checked.model}; choose the Buffer, base64 or data URL output`,
-          { statusCode: answer.status, requestId: answer.requestId, attempts: answer.attempts },
+          `the Images API answered with image data, not a URL, for ${model}; choose the Buffer, base64 or data URL output`,
+          { requestId: result.requestId, attempts: result.attempts },
         );
       }
     } else if (!image.data && image.url) {
-      image.data = await client.download(image.url, hooks.signal);
+      image.data = await client.download(image.url, signal);
     }
   }
-  return result;
 }

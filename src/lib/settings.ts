@@ -15,6 +15,7 @@ export interface ImageNodeDef {
   moderation?: string;
   outputFormat?: string;
   outputCompression?: string | number;
+  partialImages?: string | number;
   inputFidelity?: string;
   user?: string;
   output?: string;
@@ -36,6 +37,7 @@ const TEXT: Array<[keyof ImageNodeDef, string]> = [
 const NUMBERS: Array<[keyof ImageNodeDef, string]> = [
   ["n", "n"],
   ["outputCompression", "output_compression"],
+  ["partialImages", "partial_images"],
 ];
 
 export function nodeSettings(def: ImageNodeDef): Params {

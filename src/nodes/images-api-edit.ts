@@ -26,8 +26,13 @@ export = function register(RED: NodeAPI): void {
       const checked = checkRequest({ op: "edit", node: settings, msgParams: msg.params, prompt, output: output.form });
       const images = readEditImages(await evaluate(def.image, def.imageType, "image", "payload"), checked.model, checked.rule);
       const mask = readMask(await evaluate(def.mask, def.maskType, "mask", "mask"), images[0]);
-      const form = encodeEditForm({ images, mask, fields: checked.params, arrayStyle: client.options.arrayStyle });
-      return { checked, body: { kind: "multipart", data: form.body, contentType: form.contentType } };
+      return {
+        checked,
+        build: (fields) => {
+          const form = encodeEditForm({ images, mask, fields, arrayStyle: client.options.arrayStyle });
+          return { kind: "multipart", data: form.body, contentType: form.contentType };
+        },
+      };
     },
   });
 };

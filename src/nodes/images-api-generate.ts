@@ -17,7 +17,7 @@ export = function register(RED: NodeAPI): void {
     async prepare({ def, msg, settings, output, evaluate }) {
       const prompt = await evaluate(def.prompt, def.promptType, "prompt", "payload");
       const checked = checkRequest({ op: "generate", node: settings, msgParams: msg.params, prompt, output: output.form });
-      return { checked, body: { kind: "json", data: checked.params } };
+      return { checked, build: (params) => ({ kind: "json", data: params }) };
     },
   });
 };

@@ -8,7 +8,7 @@ import type { ImagesClient, RequestBody } from "../../lib/client";
 import { ImagesApiError, invalidParams } from "../../lib/errors";
 import { JobTracker } from "../../lib/job";
 import type { Operation } from "../../lib/models";
-import { buildMessages, type OutputOptions } from "../../lib/output";
+import { buildMessages, partialMessage, type OutputOptions } from "../../lib/output";
 import type { CheckedRequest, Params } from "../../lib/params";
 import { requestImages } from "../../lib/request";
 import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/settings";
@@ -20,6 +20,8 @@ export type Msg = NodeMessageInFlow & Record<string, unknown>;
 
 export interface ImageDef extends NodeDef, ImageNodeDef {
   server: string;
+  /** ask again without streaming when the API refuses it (default on) */
+  streamFallback?: boolean | string;
 }
 
 export interface PrepareContext<D> {
@@ -32,10 +34,16 @@ export interface PrepareContext<D> {
   evaluate(value: string | undefined, type: string | undefined, what: string, fallback: string): Promise<unknown>;
 }
 
+export interface Prepared {
+  checked: CheckedRequest;
+  build: (params: Params) => RequestBody;
+}
+
 export interface ImageNodeSpec<D extends ImageDef> {
   type: string;
   op: Operation;
-  prepare(ctx: PrepareContext<D>): Promise<{ checked: CheckedRequest; body: RequestBody }> | { checked: CheckedRequest; body: RequestBody };
+  /** checks the message and says how to build the wire body for a set of parameters */
+  prepare(ctx: PrepareContext<D>): Promise<Prepared>;
 }
 
 export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageNodeSpec<D>): void {
@@ -47,6 +55,12 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
     // status texts and messages both node types share live in one catalog
     const t = (key: string, vars?: Record<string, unknown>) => RED._(`${SHARED_CATALOG}${key}`, vars as never);
     const tracker = new JobTracker<Msg>((s) => node.status(s), t);
+    const streamFallback = def.streamFallback !== false && def.streamFallback !== "false";
+    const tools = {
+      setProperty: (m: Record<string, unknown>, p: string, v: unknown) => RED.util.setMessageProperty(m as never, p, v, true),
+      clone: <T>(m: T) => RED.util.cloneMessage(m as never) as T,
+      newId: () => RED.util.generateId(),
+    };
     const config = () => RED.nodes.getNode(def.server) as unknown as ConfigNode | null;
     if (!config()) node.status({ fill: "red", shape: "ring", text: t("status.noConfig") });
 
@@ -64,13 +78,21 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
         if (server?.configError) throw server.configError;
         if (!server?.client) throw new ImagesApiError("no_config", t("errors.noConfig"));
         const client = server.client;
-        const { checked, body } = await spec.prepare({ def, msg: msg as Msg, settings, output, client, evaluate: evaluateFor(msg as Msg) });
-        const result = await requestImages(client, spec.op, checked, body, output.form, hooks);
-        return buildMessages(msg as Msg, result, output, {
-          setProperty: (m, p, v) => RED.util.setMessageProperty(m as never, p, v, true),
-          clone: (m) => RED.util.cloneMessage(m as never) as never,
-          newId: () => RED.util.generateId(),
-        });
+        const { checked, build } = await spec.prepare({ def, msg: msg as Msg, settings, output, client, evaluate: evaluateFor(msg as Msg) });
+        const partials = Number(checked.params.partial_images) || 0;
+        const result = await requestImages(
+          client,
+          { op: spec.op, checked, build, form: output.form, streamFallback },
+          {
+            ...hooks,
+            onPartial: (partial) => {
+              hooks.progress(t("status.partial", { index: partial.partialIndex + 1, count: partials }));
+              hooks.emit(partialMessage(msg as Msg, partial, output, tools));
+            },
+            onWarning: (text) => node.warn(text),
+          },
+        );
+        return buildMessages(msg as Msg, result, output, tools);
       });
     });
 
