@@ -276,4 +276,25 @@ describe("Limiter", () => {
     assert.deepEqual(jobs.started, ids);
     assert.equal(jobs.maxRunning, 3);
   });
+  // BUG: Limiter.acquire() pushes the waiter before calling hooks.onQueued inside the Promise executor;
+  // when onQueued throws, run() rejects but the waiter stays queued, and the slot it is later handed
+  // (release() calls waiter.start() instead of decrementing `active`) is never given back. With
+  // concurrency 1 every later job then waits forever. (src/lib/limiter.ts, acquire/release.)
+  it.skip("a throwing onQueued hook does not leak a slot", async () => {
+    const limiter = new Limiter(1, 10);
+    const jobs = new Jobs();
+    const first = limiter.run(jobs.job(1));
+    const second = limiter.run(async () => "second", {
+      onQueued: () => {
+        throw new Error("status hook failed");
+      },
+    });
+    await assert.rejects(second, /status hook failed/);
+    jobs.finish(1);
+    await first;
+    assert.equal(limiter.queued, 0);
+    assert.equal(limiter.running, 0);
+    const third = await Promise.race([limiter.run(async () => "third"), new Promise((r) => setTimeout(() => r("third never started"), 500))]);
+    assert.equal(third, "third");
+  });
 });

@@ -111,6 +111,16 @@ const accepted: Accepted[] = [
     params: { prompt: PROMPT, model: "gpt-image-1", stream: false, partial_images: 0 },
   },
   {
+    name: "gpt-image-1: stream true is passed on",
+    input: { node: { model: "gpt-image-1" }, msgParams: { stream: true } },
+    params: { prompt: PROMPT, model: "gpt-image-1", stream: true },
+  },
+  {
+    name: "gpt-image-1.5: partial_images 2 turns streaming on",
+    input: { node: { model: "gpt-image-1.5" }, msgParams: { partial_images: 2 } },
+    params: { prompt: PROMPT, model: "gpt-image-1.5", partial_images: 2, stream: true },
+  },
+  {
     name: "no model anywhere → the generate default gpt-image-1",
     input: {},
     params: { prompt: PROMPT, model: "gpt-image-1" },
@@ -298,8 +308,8 @@ const refused: Refused[] = [
   { name: "output_compression 101", input: { node: { model: "gpt-image-1", output_format: "jpeg" }, msgParams: { output_compression: 101 } }, parameter: "output_compression", message: ["output_compression must be a whole number from 0 to 100, got 101"] },
   { name: "output_compression -1 (unknown model)", input: { node: { model: "flux-schnell" }, msgParams: { output_compression: -1 } }, parameter: "output_compression", message: ["output_compression must be a whole number from 0 to 100, got -1"] },
   { name: "partial_images 4", input: { node: { model: "gpt-image-1" }, msgParams: { partial_images: 4 } }, parameter: "partial_images", message: ["partial_images must be a whole number from 0 to 3, got 4"] },
-  { name: "stream true", input: { node: { model: "gpt-image-1" }, msgParams: { stream: true } }, parameter: "stream", message: ["streaming (stream, partial_images) is not supported by this version of the node yet"] },
-  { name: "partial_images 2 without stream", input: { node: { model: "gpt-image-1" }, msgParams: { partial_images: 2 } }, parameter: "stream", message: ["streaming (stream, partial_images) is not supported"] },
+  { name: "partial_images 2 with stream false", input: { node: { model: "gpt-image-1" }, msgParams: { partial_images: 2, stream: false } }, parameter: "stream", message: ["partial_images 2 needs streaming, but stream is false; remove one of them"] },
+  { name: "stream true for dall-e-3", input: { node: { model: "dall-e-3" }, msgParams: { stream: true } }, parameter: "stream", message: ["stream is not supported by dall-e-3; only gpt-image-1"] },
   { name: 'stream "yes"', input: { node: { model: "gpt-image-1" }, msgParams: { stream: "yes" } }, parameter: "stream", message: ['stream must be true or false, got "yes"'] },
   { name: "transparent + jpeg", input: { node: { model: "gpt-image-1", background: "transparent" }, msgParams: { output_format: "jpeg" } }, parameter: "background", message: ['background "transparent" needs output_format png or webp, not "jpeg"'] },
   { name: "unknown model transparent + jpg", input: { node: { model: "flux-schnell" }, msgParams: { background: "transparent", output_format: "jpg" } }, parameter: "background", message: ['needs output_format png or webp, not "jpg"'] },

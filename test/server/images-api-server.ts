@@ -47,6 +47,8 @@ export type Step = {
   stallBodyMs?: number;
   drop?: "before-headers" | "mid-body";
   sse?: { events: Array<{ event?: string; data: string }>; chunkSize?: number; gapMs?: number };
+  /** shapes the built-in stream answer (stream: true): pause between events, re-chunk, or end early */
+  stream?: { gapMs?: number; chunkSize?: number; endAfterEvents?: number; eol?: "\n" | "\r\n" | "\r" };
 };
 
 export interface StartOptions {
@@ -67,6 +69,8 @@ interface Reply {
   /** when set, the body is sent as these chunks (SSE) without content-length */
   chunks?: Buffer[];
   gapMs?: number;
+  /** event names of a built-in stream sent one chunk per event (for sentEvents) */
+  events?: string[];
 }
 interface StoredFile {
   bytes: Buffer;
@@ -127,6 +131,8 @@ export class ImagesApiServer {
   inFlight = 0;
   maxInFlight = 0;
   urlOrigin: "same" | "cdn" = "same";
+  /** when each event of a built-in stream (sent one event per chunk) was written */
+  sentEvents: Array<{ at: number; event: string }> = [];
 
   private queue: Step[] = [];
   private defaultStep: Step | null = null;
@@ -184,6 +190,7 @@ export class ImagesApiServer {
     this.defaultStep = null;
     this.files.clear();
     this.urlOrigin = "same";
+    this.sentEvents = [];
     this.maxInFlight = this.inFlight; // inFlight is a live gauge, not a counter
   }
 
@@ -372,6 +379,7 @@ export class ImagesApiServer {
         await this.sleep(reply.gapMs);
       }
       if (this.closed || isGone(res)) return;
+      if (reply.events && reply.events.length === chunks.length) this.sentEvents.push({ at: Date.now(), event: reply.events[i] });
       await write(res, chunks[i]);
     }
     if (!isGone(res)) res.end();
@@ -453,7 +461,7 @@ export class ImagesApiServer {
       if (!Number.isInteger(partials) || partials < 0 || partials > 3) {
         return errorReply(400, `Invalid 'partial_images': expected an integer between 0 and 3, got ${JSON.stringify(params.partial_images)}.`, "partial_images", "invalid_value");
       }
-      return defaultStream(op === "edits" ? "image_edit" : "image_generation", images, partials, meta, usage);
+      return defaultStream(op === "edits" ? "image_edit" : "image_generation", images, partials, meta, usage, step.stream);
     }
 
     const answerForm = step.answer ?? (dalle ? ((params.response_format as "url" | "b64_json" | undefined) ?? "url") : "b64_json");
@@ -529,7 +537,14 @@ function sseRecord(e: { event?: string; data: string }): string {
 }
 
 /** The default stream: per image, `partials` partial_image events then one completed event. */
-function defaultStream(prefix: string, images: Buffer[], partials: number, meta: Record<string, string>, usage: unknown): Reply {
+function defaultStream(
+  prefix: string,
+  images: Buffer[],
+  partials: number,
+  meta: Record<string, string>,
+  usage: unknown,
+  shape: Step["stream"] = {},
+): Reply {
   const created_at = Math.floor(Date.now() / 1000);
   const events: Array<{ event: string; data: string }> = [];
   for (const img of images) {
@@ -541,8 +556,15 @@ function defaultStream(prefix: string, images: Buffer[], partials: number, meta:
     const type = `${prefix}.completed`;
     events.push({ event: type, data: JSON.stringify({ type, b64_json, created_at, ...meta, usage }) });
   }
-  const chunks = events.map((e) => Buffer.from(sseRecord(e), "utf8"));
-  return { status: 200, contentType: "text/event-stream; charset=utf-8", body: Buffer.concat(chunks), chunks };
+  const kept = shape.endAfterEvents !== undefined ? events.slice(0, shape.endAfterEvents) : events;
+  const eol = shape.eol ?? "\n";
+  let chunks = kept.map((e) => Buffer.from(sseRecord(e).replace(/\n/g, eol), "utf8"));
+  const body = Buffer.concat(chunks);
+  if (shape.chunkSize && shape.chunkSize > 0) {
+    chunks = [];
+    for (let i = 0; i < body.length; i += shape.chunkSize) chunks.push(body.subarray(i, i + shape.chunkSize));
+  }
+  return { status: 200, contentType: "text/event-stream; charset=utf-8", body, chunks, gapMs: shape.gapMs, events: kept.map((e) => e.event) };
 }
 
 /** True once the client connection is gone (or the response was destroyed). */
