@@ -2,7 +2,7 @@
  * Maps what an Images API answered (status + body) or how the connection failed
  * onto an ImagesApiError with a stable code.
  */
-import { type ErrorCode, type ErrorDetails, ImagesApiError } from "./errors";
+import { type ErrorCode, type ErrorDetails, formatDuration, ImagesApiError } from "./errors";
 
 export interface ApiErrorBody {
   message?: string;
@@ -84,7 +84,7 @@ export function transportError(err: unknown, timedOut: boolean, timeoutMs: numbe
   if (timedOut || (sysCode && TIMEOUT_CODES.has(sysCode))) {
     return new ImagesApiError(
       "timeout",
-      `no complete answer from the Images API within ${Math.round(timeoutMs / 1000)} s${
+      `no complete answer from the Images API within ${formatDuration(timeoutMs)}${
         details.attempts && details.attempts > 1 ? ` (${details.attempts} attempts)` : ""
       }; raise the timeout on the config node if renders take longer`,
       { ...details, retryable: true },

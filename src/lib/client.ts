@@ -5,7 +5,7 @@
  */
 import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
 import { httpError, isPermanent, readErrorBody, transportError } from "./api-errors";
-import { ImagesApiError } from "./errors";
+import { formatBytes, ImagesApiError } from "./errors";
 import { Limiter, type RunHooks } from "./limiter";
 import { retryDelayMs, shouldRetryStatus, sleep, type Headers } from "./retry";
 import { endpointFor, type Endpoint, type Operation } from "./endpoint";
@@ -292,7 +292,7 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): 
       body.destroy();
       throw new ImagesApiError(
         "api_error",
-        `the answer is larger than ${Math.round(max / 1024 / 1024)} MB; refusing to read it all into memory`,
+        `the answer is larger than ${formatBytes(max)}; refusing to read it all into memory`,
       );
     }
     chunks.push(chunk);

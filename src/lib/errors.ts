@@ -76,3 +76,17 @@ export function show(value: unknown): string {
   else s = String(value);
   return s.length > 80 ? `${s.slice(0, 60)}…" (${String(value).length} characters)` : s;
 }
+
+/** "1000 bytes", "12.5 kB", "3.2 MB" */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** "400 ms", "2.5 s", "600 s" */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}

@@ -73,7 +73,11 @@ export class Limiter {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiting.push(waiter);
-      onQueued?.(this.waiting.length);
+      try {
+        onQueued?.(this.waiting.length);
+      } catch {
+        // a status hook must never cost a queue slot
+      }
     });
   }
 

@@ -102,6 +102,7 @@ export class SseParser {
     this.data = [];
     this.dataBytes = 0;
     this.event = undefined;
+    this.id = undefined;
     this.onEvent(event);
   }
 }

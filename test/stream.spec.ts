@@ -1,0 +1,241 @@
+/**
+ * Streaming partial images through both nodes, against the test server's real server-sent events.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import editNode = require("../src/nodes/images-api-edit");
+import { ImagesApiServer } from "./server/images-api-server";
+import { assertValidRequest } from "./support/spec-validator";
+import { API_KEY, NODES, collect, helper, loadFlow, pngSize, type Msg } from "./support/flow";
+
+const SHARED = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
+const PHOTO = readFileSync(join(__dirname, "fixtures", "photo-256.png"));
+
+describe("streaming partial images", function () {
+  let server: ImagesApiServer;
+  before(async () => {
+    server = await ImagesApiServer.start({ apiKey: API_KEY });
+  });
+  after(async () => {
+    await server.close();
+  });
+  beforeEach((done) => {
+    server.reset();
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+  });
+
+  /** Sends one message and collects every message until the final one (or an error). */
+  async function stream(msg: Msg, node: Record<string, unknown> = {}, type = "images-api-generate") {
+    const edit = type === "images-api-edit";
+    await loadFlow(
+      {
+        baseUrl: server.baseUrl,
+        type,
+        node: edit ? { image: "payload", imageType: "msg", prompt: "prompt", promptType: "msg", mask: "mask", maskType: "msg", ...node } : node,
+      },
+      edit ? [...NODES, editNode] : NODES,
+    );
+    const out: Array<Msg & { receivedAt: number }> = [];
+    const caught: Msg[] = [];
+    const finished = new Promise<void>((resolve) => {
+      helper.getNode("out").on("input", (m: Msg) => {
+        out.push({ ...m, receivedAt: Date.now() });
+        if (!m.partial) resolve();
+      });
+      helper.getNode("caught").on("input", (m: Msg) => {
+        caught.push(m);
+        resolve();
+      });
+    });
+    helper.getNode("img").receive(msg);
+    await finished;
+    await new Promise((r) => setTimeout(r, 100));
+    return { out, caught };
+  }
+
+  it("gpt-image-1 with 2 partial images: two partial messages, then the final image with usage", async () => {
+    const { out, caught } = await stream({ payload: "A lighthouse at night", topic: "t" }, { partialImages: 2 });
+    assert.equal(caught.length, 0, caught[0]?.error?.message);
+    assert.deepEqual(
+      out.map((m) => [m.partial, m.partialIndex, m.imageIndex]),
+      [
+        [true, 0, 0],
+        [true, 1, 0],
+        [undefined, undefined, undefined],
+      ],
+    );
+    for (const m of out) {
+      assert.ok(Buffer.isBuffer(m.payload));
+      assert.deepEqual(pngSize(m.payload), { width: 1024, height: 1024 });
+      assert.equal(m.topic, "t");
+    }
+    assert.equal(out[0].usage, undefined);
+    assert.equal(typeof out[2].usage.total_tokens, "number");
+    const req = server.requests[0];
+    assert.deepEqual(req.json, { model: "gpt-image-1", partial_images: 2, prompt: "A lighthouse at night", stream: true });
+    assert.equal(req.headers.accept, "text/event-stream");
+    assertValidRequest(req);
+  });
+
+  it("the first partial leaves the node before the server even sends the completed event", async () => {
+    server.setDefault({ stream: { gapMs: 400 } });
+    const { out } = await stream({ payload: "slow", params: { partial_images: 1 } });
+    const completedAt = server.sentEvents.find((e) => e.event.endsWith(".completed"))!.at;
+    assert.ok(out[0].partial);
+    assert.ok(out[0].receivedAt < completedAt, `partial at ${out[0].receivedAt}, completed sent at ${completedAt}`);
+  });
+
+  for (const [title, shape] of [
+    ["1-byte chunks", { chunkSize: 1 }],
+    ["CRLF line ends in 7-byte chunks", { chunkSize: 7, eol: "\r\n" }],
+    ["CR line ends", { eol: "\r" }],
+  ] as const) {
+    it(`${title}: same messages, same bytes`, async () => {
+      server.setDefault({ stream: shape });
+      const { out, caught } = await stream({ payload: "chunks", params: { partial_images: 2, size: "1024x1536" } });
+      assert.equal(caught.length, 0, caught[0]?.error?.message);
+      assert.equal(out.length, 3);
+      assert.deepEqual(pngSize(out[2].payload), { width: 1024, height: 1536 });
+    });
+  }
+
+  it("n = 2: partials are attributed to their image, the final message has both", async () => {
+    const { out } = await stream({ payload: "two", params: { n: 2, partial_images: 2 } });
+    assert.deepEqual(
+      out.filter((m) => m.partial).map((m) => [m.imageIndex, m.partialIndex]),
+      [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ],
+    );
+    const final = out[out.length - 1];
+    assert.equal(final.payload.length, 2);
+    assert.equal(final.images.length, 2);
+  });
+
+  it("status shows partial k/N", async () => {
+    await loadFlow({ baseUrl: server.baseUrl, node: { partialImages: 3 } });
+    const statuses: string[] = [];
+    helper.getNode("img").on("call:status", (c: { args: [{ text?: string }] }) => statuses.push(String(c.args[0].text)));
+    const done = collect(4);
+    helper.getNode("img").receive({ payload: "progress" });
+    await done;
+    assert.ok(statuses.includes(`${SHARED}status.partial`), statuses.join());
+    assert.equal(statuses[statuses.length - 1], `${SHARED}status.done`);
+  });
+
+  it("edit image streams image_edit events the same way", async () => {
+    const { out, caught } = await stream({ payload: PHOTO, prompt: "hats" }, { partialImages: 1 }, "images-api-edit");
+    assert.equal(caught.length, 0, caught[0]?.error?.message);
+    assert.deepEqual(out.map((m) => Boolean(m.partial)), [true, false]);
+    const form = server.requests[0].form!;
+    assert.equal(form.find((p) => p.name === "stream")?.value, "true");
+    assert.equal(form.find((p) => p.name === "partial_images")?.value, "1");
+    assertValidRequest(server.requests[0]);
+  });
+
+  describe("failures end in done(err), never in a half result", () => {
+    it("a stream that ends without a completed event → stream_incomplete", async () => {
+      server.setDefault({ stream: { endAfterEvents: 2 } });
+      const { out, caught } = await stream({ payload: "cut", params: { partial_images: 2 } });
+      assert.equal(out.length, 2, "the partials that arrived were sent");
+      assert.ok(out.every((m) => m.partial));
+      assert.equal(caught.length, 1);
+      assert.equal(caught[0].error.code, "stream_incomplete");
+      assert.match(caught[0].error.message, /ended before the finished image arrived/);
+      assert.equal(server.requests.length, 1, "not retried after messages left");
+    });
+
+    it("n = 2 but only one completed event → stream_incomplete", async () => {
+      server.setDefault({ stream: { endAfterEvents: 3 } });
+      const { caught } = await stream({ payload: "cut", params: { n: 2, partial_images: 2 } });
+      assert.equal(caught[0].error.code, "stream_incomplete");
+      assert.match(caught[0].error.message, /after 1 of 2 finished images/);
+    });
+
+    it("an `event: error` → its code (moderation_blocked)", async () => {
+      server.setDefault({
+        sse: {
+          events: [
+            { event: "error", data: JSON.stringify({ error: { message: "Your request was rejected by the safety system", code: "moderation_blocked" } }) },
+          ],
+        },
+      });
+      const { caught } = await stream({ payload: "bad", params: { partial_images: 1 } });
+      assert.equal(caught[0].error.code, "moderation_blocked");
+      assert.match(caught[0].error.message, /the image stream reported an error: .*safety system/);
+    });
+
+    it("a data line with an error key → api_error", async () => {
+      server.setDefault({ sse: { events: [{ data: JSON.stringify({ error: { message: "upstream exploded", type: "server_error" } }) }] } });
+      const { caught } = await stream({ payload: "bad", params: { partial_images: 1 } });
+      assert.equal(caught[0].error.code, "api_error");
+      assert.match(caught[0].error.message, /upstream exploded/);
+    });
+
+    it("an event that is not JSON → api_error", async () => {
+      server.setDefault({ sse: { events: [{ event: "image_generation.completed", data: "{not json" }] } });
+      const { caught } = await stream({ payload: "bad", params: { partial_images: 1 } });
+      assert.equal(caught[0].error.code, "api_error");
+      assert.match(caught[0].error.message, /not JSON/);
+    });
+  });
+
+  describe("gateways", () => {
+    it("a gateway that ignores stream and answers plain JSON still works", async () => {
+      server.setDefault({ json: { created: 1, data: [{ b64_json: PHOTO.toString("base64") }] } });
+      const { out, caught } = await stream({ payload: "json please", params: { partial_images: 2 } });
+      assert.equal(caught.length, 0, caught[0]?.error?.message);
+      assert.equal(out.length, 1);
+      assert.ok(out[0].payload.equals(PHOTO));
+    });
+
+    it("a gateway that refuses stream: asked once more without it, with a warning", async () => {
+      server.script({ status: 400, error: { message: "Unknown parameter: 'stream'.", param: "stream", code: "unknown_parameter" } });
+      const { out, caught } = await stream({ payload: "retry plain", params: { partial_images: 2 } });
+      assert.equal(caught.length, 0, caught[0]?.error?.message);
+      assert.equal(out.length, 1);
+      assert.equal(server.requests.length, 2);
+      assert.equal(server.requests[0].json.stream, true);
+      assert.deepEqual(server.requests[1].json, { model: "gpt-image-1", prompt: "retry plain" });
+      const warned = helper.log().args.some((a: Array<{ level?: number; msg?: unknown }>) => a[0].level === 30 && /refused streaming/.test(String(a[0].msg)));
+      assert.ok(warned, "a warning was logged");
+    });
+
+    it("…unless the node says not to", async () => {
+      server.script({ status: 400, error: { message: "stream is not supported", param: "stream" } });
+      const { out, caught } = await stream({ payload: "no retry", params: { partial_images: 2 } }, { streamFallback: false });
+      assert.equal(out.length, 0);
+      assert.equal(caught[0].error.code, "invalid_params");
+      assert.equal(server.requests.length, 1);
+    });
+  });
+
+  it("redeploy mid-stream aborts it; nothing is sent afterwards", async () => {
+    server.setDefault({ stream: { gapMs: 600 } });
+    await loadFlow({ baseUrl: server.baseUrl, node: { partialImages: 3 } });
+    const sent: Msg[] = [];
+    const first = new Promise<void>((resolve) =>
+      helper.getNode("out").on("input", (m: Msg) => {
+        sent.push(m);
+        resolve();
+      }),
+    );
+    helper.getNode("img").receive({ payload: "long render" });
+    await first;
+    const started = Date.now();
+    await helper.unload();
+    assert.ok(Date.now() - started < 1000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(sent.length, 1, "only the partial that arrived before the redeploy");
+    assert.equal(server.inFlight, 0);
+    assert.ok(server.sentEvents.length < 4, "the server stopped sending once the client went away");
+  });
+});
