@@ -37,13 +37,13 @@
     };
     // which rows each node type has
     var ROWS = {
-        generate: ['size', 'quality', 'n', 'style', 'background', 'moderation', 'outputFormat', 'outputCompression', 'user'],
-        edit: ['size', 'quality', 'n', 'background', 'inputFidelity', 'outputFormat', 'outputCompression', 'user']
+        generate: ['size', 'quality', 'imageCount', 'style', 'background', 'moderation', 'outputFormat', 'outputCompression', 'partialImages', 'user'],
+        edit: ['size', 'quality', 'imageCount', 'background', 'inputFidelity', 'outputFormat', 'outputCompression', 'partialImages', 'user']
     };
     var ICONS = {
-        model: 'cube', size: 'arrows-alt', quality: 'star', n: 'clone', style: 'paint-brush', background: 'square-o',
+        model: 'cube', size: 'arrows-alt', quality: 'star', imageCount: 'clone', style: 'paint-brush', background: 'square-o',
         moderation: 'shield', outputFormat: 'file-image-o', outputCompression: 'compress', inputFidelity: 'crosshairs',
-        user: 'user', output: 'sign-out', property: 'ellipsis-h'
+        user: 'user', output: 'sign-out', property: 'ellipsis-h', partialImages: 'film'
     };
 
     function allChoices(field) {
@@ -69,11 +69,12 @@
         if (field === 'size') {
             return r.sizes.indexOf(value) >= 0 || (r.customSize ? customSizeOk(value, r.customSize) : false);
         }
-        if (field === 'n') {
+        if (field === 'imageCount') {
             var n = Number(value);
             return Number.isInteger(n) && n >= 1 && n <= r.nMax;
         }
         if (field === 'outputCompression') { return r.compression && /^\d+$/.test(String(value)) && +value <= 100; }
+        if (field === 'partialImages') { return /^[0-3]$/.test(String(value)) && (r.streaming || +value === 0); }
         if (CHOICES[field]) {
             var allowed = CHOICES[field](r);
             return allowed ? allowed.indexOf(value) >= 0 : false;
@@ -90,10 +91,13 @@
             model: { value: 'gpt-image-1', required: true },
             size: { value: '', validate: check('size') },
             quality: { value: '', validate: check('quality') },
-            n: { value: 1, validate: check('n') },
+            // not `n`: Node-RED reserves one-letter property names
+            imageCount: { value: 1, validate: check('imageCount') },
             background: { value: '', validate: check('background') },
             outputFormat: { value: '', validate: check('outputFormat') },
             outputCompression: { value: '', validate: check('outputCompression') },
+            partialImages: { value: '', validate: check('partialImages') },
+            streamFallback: { value: true },
             user: { value: '' },
             output: { value: 'buffer' },
             split: { value: false },
@@ -115,6 +119,16 @@
             .append($('<span>').text(_('label.' + field)))
             .appendTo($row);
         $input.attr('id', 'node-input-' + field).appendTo($row);
+        return $row;
+    }
+
+    function checkboxRow(field) {
+        var $row = $('<div class="form-row">');
+        $('<label>').html('&nbsp;').appendTo($row);
+        $('<label style="width: auto">').attr('for', 'node-input-' + field)
+            .append($('<input type="checkbox" style="display: inline-block; width: auto; vertical-align: top;">').attr('id', 'node-input-' + field))
+            .append(' ').append($('<span>').text(_('label.' + field)))
+            .appendTo($row);
         return $row;
     }
 
@@ -144,10 +158,12 @@
                 return;
             }
             if (CHOICES[field]) { $input = $('<select style="width: 70%">'); }
-            else if (field === 'n') { $input = $('<input type="number" min="1" max="10" style="width: 80px">'); }
+            else if (field === 'imageCount') { $input = $('<input type="number" min="1" max="10" style="width: 80px">'); }
+            else if (field === 'partialImages') { $input = $('<input type="number" min="0" max="3" style="width: 80px">'); }
             else { $input = $('<input type="text" style="width: 70%">'); }
-            if (field === 'user' || field === 'outputCompression') { $input.attr('placeholder', _('placeholder.' + field)); }
+            if (field === 'user' || field === 'outputCompression' || field === 'partialImages') { $input.attr('placeholder', _('placeholder.' + field)); }
             row(field, $input).appendTo($box);
+            if (field === 'partialImages') { checkboxRow('streamFallback').addClass('images-api-stream-row').appendTo($box); }
         });
         var $output = $('<select style="width: 70%">');
         ['buffer', 'base64', 'dataUrl', 'url'].forEach(function (f) {
@@ -155,19 +171,14 @@
         });
         row('output', $output).appendTo($box);
         row('property', $('<input type="text" style="width: 70%">')).appendTo($box);
-        var $split = $('<div class="form-row">');
-        $('<label>').html('&nbsp;').appendTo($split);
-        $('<label for="node-input-split" style="width: auto">')
-            .append($('<input type="checkbox" id="node-input-split" style="display: inline-block; width: auto; vertical-align: top;">'))
-            .append(' ').append($('<span>').text(_('label.split')))
-            .appendTo($split);
-        $split.appendTo($box);
+        checkboxRow('split').appendTo($box);
 
         // the rows are built here, so their values are set here too
-        ['model', 'n', 'outputCompression', 'user', 'output', 'property'].concat(['size']).forEach(function (f) {
+        ['model', 'size', 'imageCount', 'outputCompression', 'partialImages', 'user', 'output', 'property'].forEach(function (f) {
             $('#node-input-' + f).val(node[f] === undefined ? '' : node[f]);
         });
         $('#node-input-split').prop('checked', node.split === true || node.split === 'true');
+        $('#node-input-streamFallback').prop('checked', node.streamFallback !== false && node.streamFallback !== 'false');
         // until the registry arrives the selects hold just the saved value, so Done never loses it
         Object.keys(CHOICES).forEach(function (field) {
             var $select = $('#node-input-' + field);
@@ -189,7 +200,9 @@
                 fillSelect($select, values || [], keep, true);
             });
             $('#node-input-outputCompression').closest('.form-row').toggle(!r || r.compression);
-            $('#node-input-n').attr('max', r ? r.nMax : registry.limits.nMax);
+            $('#node-input-partialImages').closest('.form-row').toggle(!r || r.streaming);
+            $('.images-api-stream-row').toggle(!r || r.streaming);
+            $('#node-input-imageCount').attr('max', r ? r.nMax : registry.limits.nMax);
             var $sizes = $('#images-api-size-list').empty();
             (r ? r.sizes : allSizes()).forEach(function (s) { $('<option>').attr('value', s).appendTo($sizes); });
             $('#node-input-size').attr('placeholder', r ? r.sizes.join(', ') + (r.customSize ? ', WxH' : '') : '');

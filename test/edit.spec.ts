@@ -82,7 +82,7 @@ describe("edit image node", function () {
     });
 
     it("gpt-image-1, add a sunset, n 1, 1024x1024: scalars go as text", async () => {
-      await load({ model: "gpt-image-1", size: "1024x1024", n: 1 });
+      await load({ model: "gpt-image-1", size: "1024x1024", imageCount: 1 });
       const { caught } = await run({ payload: ORIGINAL, prompt: "Add a sunset in the background" });
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       const req = server.requests[0];

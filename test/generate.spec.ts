@@ -36,7 +36,7 @@ describe("generate image node", function () {
 
   describe("the examples, as written", () => {
     it("gpt-image-1, a cute baby sea otter, n 1, 1024x1024 → one PNG Buffer", async () => {
-      await loadFlow({ baseUrl: server.baseUrl, node: { model: "gpt-image-1", n: 1, size: "1024x1024" } });
+      await loadFlow({ baseUrl: server.baseUrl, node: { model: "gpt-image-1", imageCount: 1, size: "1024x1024" } });
       const { out, caught } = await run({ payload: "A cute baby sea otter", topic: "otter" });
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.equal(out.length, 1);
@@ -135,7 +135,7 @@ describe("generate image node", function () {
     it("precedence: node settings < msg.params < keys of an object prompt; unknown keys pass through", async () => {
       await loadFlow({
         baseUrl: server.baseUrl,
-        node: { model: "gpt-image-1", size: "1024x1024", quality: "low", n: 1, user: "node" },
+        node: { model: "gpt-image-1", size: "1024x1024", quality: "low", imageCount: 1, user: "node" },
       });
       const { caught } = await run({
         payload: { prompt: "A lighthouse", quality: "high", gateway_extra: { a: 1 } },
@@ -289,7 +289,7 @@ describe("generate image node", function () {
     });
 
     it("n = 3 in one message: an array of Buffers and three msg.images entries", async () => {
-      await loadFlow({ baseUrl: server.baseUrl, node: { n: 3 } });
+      await loadFlow({ baseUrl: server.baseUrl, node: { imageCount: 3 } });
       const { out } = await run({ payload: "three" });
       assert.equal(out.length, 1);
       assert.equal(out[0].payload.length, 3);
@@ -305,7 +305,7 @@ describe("generate image node", function () {
       await loadFlow(
         {
           baseUrl: server.baseUrl,
-          node: { n: 3, split: true },
+          node: { imageCount: 3, split: true },
           wires: ["out", "joiner"],
           extra: [
             { id: "joiner", type: "join", z: "f1", mode: "auto", wires: [["joined"]] },

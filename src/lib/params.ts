@@ -216,11 +216,15 @@ export function checkRequest(input: RequestInput): CheckedRequest {
     params[key] = value;
   }
   copyLayer(params, picked, "the parameters");
+  // null means "the API's default", as in the API itself: it also clears a node setting
+  for (const key of Object.keys(params)) if (params[key] === null) delete params[key];
   params.model = model;
 
   if (rule) {
     for (const key of Object.keys(MODEL_SPECIFIC)) {
-      if (key in picked && !MODEL_SPECIFIC[key](rule)) {
+      const value = picked[key];
+      if (value === undefined || value === null || (key === "stream" && value === false)) continue;
+      if (!MODEL_SPECIFIC[key](rule)) {
         const takers = modelsTaking(key);
         throw invalidParams(
           key,
@@ -229,6 +233,7 @@ export function checkRequest(input: RequestInput): CheckedRequest {
       }
     }
   }
+  if (rule && !rule.streaming && params.stream === false) delete params.stream;
   if (op === "generate" && params.input_fidelity !== undefined) {
     throw invalidParams("input_fidelity", "input_fidelity is a parameter of image edits, not of generations");
   }

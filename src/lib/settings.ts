@@ -9,7 +9,8 @@ export interface ImageNodeDef {
   model?: string;
   size?: string;
   quality?: string;
-  n?: string | number;
+  /** `n` (Node-RED reserves one-letter property names) */
+  imageCount?: string | number;
   style?: string;
   background?: string;
   moderation?: string;
@@ -35,7 +36,7 @@ const TEXT: Array<[keyof ImageNodeDef, string]> = [
   ["user", "user"],
 ];
 const NUMBERS: Array<[keyof ImageNodeDef, string]> = [
-  ["n", "n"],
+  ["imageCount", "n"],
   ["outputCompression", "output_compression"],
   ["partialImages", "partial_images"],
 ];

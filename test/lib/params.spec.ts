@@ -195,6 +195,16 @@ const accepted: Accepted[] = [
     params: { prompt: PROMPT, model: "gpt-image-1", size: "1024x1536" },
   },
   {
+    name: "stream false is harmless for a model that does not stream: left out",
+    input: { node: { model: "dall-e-2" }, msgParams: { stream: false } },
+    params: { prompt: PROMPT, model: "dall-e-2", response_format: "b64_json" },
+  },
+  {
+    name: "null in msg.params means the API default and clears the node setting",
+    input: { node: { model: "gpt-image-1", size: "1536x1024", quality: "high" }, msgParams: { size: null, style: null, model: null } },
+    params: { prompt: PROMPT, model: "gpt-image-1", quality: "high" },
+  },
+  {
     name: "msg.params null is no parameters",
     input: { node: { model: "gpt-image-1" }, msgParams: null },
     params: { prompt: PROMPT, model: "gpt-image-1" },
@@ -300,7 +310,7 @@ const refused: Refused[] = [
   { name: "gpt-image-1 style from msg.params", input: { node: { model: "gpt-image-1" }, msgParams: { style: "vivid" } }, parameter: "style", message: ["style is not supported by gpt-image-1; only dall-e-3 takes it"] },
   { name: "dall-e-2 background from the prompt object", input: { node: { model: "dall-e-2" }, prompt: { prompt: PROMPT, background: "transparent" } }, parameter: "background", message: [`background is not supported by dall-e-2; only ${GPT_MODELS.slice(0, -1).join(", ")} or gpt-image-2-2026-04-21 take it`] },
   { name: "dall-e-3 output_compression from msg.params", input: { node: { model: "dall-e-3" }, msgParams: { output_compression: 50 } }, parameter: "output_compression", message: ["output_compression is not supported by dall-e-3; only gpt-image-1"] },
-  { name: "dall-e-2 stream false from msg.params", input: { node: { model: "dall-e-2" }, msgParams: { stream: false } }, parameter: "stream", message: ["stream is not supported by dall-e-2"] },
+  { name: "dall-e-2 stream true from msg.params", input: { node: { model: "dall-e-2" }, msgParams: { stream: true } }, parameter: "stream", message: ["stream is not supported by dall-e-2"] },
   { name: "edit: gpt-image-1-mini input_fidelity from msg.params", input: { op: "edit", node: { model: "gpt-image-1-mini" }, msgParams: { input_fidelity: "high" } }, parameter: "input_fidelity", message: ["input_fidelity is not supported by gpt-image-1-mini; only gpt-image-1, gpt-image-1.5 or chatgpt-image-latest take it"] },
   { name: "generate: input_fidelity for gpt-image-1", input: { node: { model: "gpt-image-1" }, msgParams: { input_fidelity: "high" } }, parameter: "input_fidelity", message: ["input_fidelity is a parameter of image edits, not of generations"] },
   { name: "edit: input_fidelity medium", input: { op: "edit", node: { model: "gpt-image-1" }, msgParams: { input_fidelity: "medium" } }, parameter: "input_fidelity", message: ['input_fidelity "medium" is not supported by gpt-image-1; use high or low'] },
