@@ -1,0 +1,34 @@
+/**
+ * The README's "try it" command: `npm start` (scripts/start.mjs) in --check mode builds the package,
+ * starts the local test server and a real Node-RED with every example flow, clicks every inject node
+ * and passes only when each example produced image requests and Node-RED logged no error.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { nodeRedVersion } from "./support/node-red";
+
+const ROOT = join(__dirname, "..");
+
+describe(`npm start --check (the demo and every example, Node-RED ${nodeRedVersion.split(".")[0]})`, function () {
+  this.timeout(120_000);
+
+  it("every example imports, deploys and produces images against the local test server", () => {
+    const nr4 = nodeRedVersion.startsWith("4.");
+    const run = spawnSync(process.execPath, [join(ROOT, "scripts", "start.mjs"), "--check", ...(nr4 ? ["--nr4"] : [])], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 110_000,
+    });
+    const output = `${run.stdout}\n${run.stderr}`;
+    assert.equal(run.status, 0, output.slice(-3000));
+    assert.match(output, /check passed/);
+    assert.match(output, new RegExp(`Node-RED ${nodeRedVersion.split(".")[0]}\\.`));
+    const examples = readdirSync(join(ROOT, "examples")).filter((f) => f.endsWith(".json"));
+    const injects = examples.flatMap((f) => JSON.parse(readFileSync(join(ROOT, "examples", f), "utf8")).filter((n: { type: string }) => n.type === "inject"));
+    assert.equal((output.match(/\[start\] POST \/inject\/\S+ .* -> 200/g) ?? []).length, injects.length);
+    assert.match(output, /POST \/v1\/images\/edits -> 200/);
+    assert.match(output, /Node-RED logged 0 error line\(s\)/);
+  });
+});
