@@ -187,6 +187,7 @@ export class ImagesClient {
       return { ok: true };
     } catch (err) {
       if (err instanceof ImagesApiError) return { error: err, retryable: false };
+      if (err instanceof RangeError) return { error: new ImagesApiError("api_error", err.message, { attempts: attempt }), retryable: false };
       if (signal?.aborted) throw aborted(attempt);
       const error = transportError(err, timer.aborted, this.options.timeoutMs, { attempts: attempt });
       return { error, retryable: delivered === 0 };

@@ -91,11 +91,11 @@ export function readEditImages(value: unknown, model: string, rule: ModelRule | 
     const where = list.length > 1 ? `image ${i + 1} of ${list.length}` : "image";
     // size first: a 60 MB input is refused without being parsed further
     const data = toBytes(item, where);
-    if (data.length > maxBytes) {
+    if (data.length >= maxBytes) {
       throw new ImagesApiError(
         "image_too_large",
         `${where} is ${megabytes(data.length)}; ${rule ? model : "the edits endpoint"} takes files under ${megabytes(maxBytes)}`,
-        { parameter: "image" },
+        { parameter: where },
       );
     }
     const file = readImage(data, where, list.length > 1 ? `image-${i + 1}` : "image");
@@ -114,7 +114,7 @@ export function readEditImages(value: unknown, model: string, rule: ModelRule | 
 export function readMask(value: unknown, first: ImageFile): ImageFile | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   const data = toBytes(value, "mask");
-  if (data.length > MASK_MAX_BYTES) {
+  if (data.length >= MASK_MAX_BYTES) {
     throw new ImagesApiError("image_too_large", `mask is ${megabytes(data.length)}; masks must be under 4 MB`, { parameter: "mask" });
   }
   const mask = readImage(data, "mask", "mask");

@@ -160,13 +160,18 @@ function parseWith(schema: z.ZodType, params: Params): void {
   const parameter = String(issue.path[0] ?? "params");
   const message =
     issue.code === "invalid_type" && issue.path.length === 1 && parameter === "prompt" && params.prompt === undefined
-      ? "prompt is missing: set the node's Prompt property or msg.payload to a text"
+      ? "prompt is missing: give the node a prompt text"
       : issue.message;
   throw invalidParams(parameter, message);
 }
 
+const PROMPT_MISSING: Record<Operation, string> = {
+  generate: "prompt is missing: set msg.payload (or the property the node's Prompt setting names) to a text",
+  edit: "prompt is missing: set msg.prompt (or the property the node's Prompt setting names) to a text",
+};
+
 /** Splits the Prompt property's value into the prompt and the parameters an object prompt carries. */
-function splitPrompt(value: unknown): Params {
+function splitPrompt(value: unknown, op: Operation): Params {
   if (typeof value === "string") return { prompt: value };
   if (isPlainObject(value)) {
     if (typeof value.prompt !== "string") {
@@ -177,9 +182,7 @@ function splitPrompt(value: unknown): Params {
     }
     return value;
   }
-  if (value === undefined || value === null) {
-    throw invalidParams("prompt", "prompt is missing: set the node's Prompt property or msg.payload to a text");
-  }
+  if (value === undefined || value === null) throw invalidParams("prompt", PROMPT_MISSING[op]);
   throw invalidParams("prompt", `prompt must be a text (or an object with a "prompt" text), got ${show(value)}`);
 }
 
@@ -192,7 +195,7 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   if (input.msgParams !== undefined && input.msgParams !== null && !isPlainObject(input.msgParams)) {
     throw invalidParams("params", `msg.params must be an object of request parameters, got ${show(input.msgParams)}`);
   }
-  const fromPrompt = splitPrompt(input.prompt);
+  const fromPrompt = splitPrompt(input.prompt, op);
   const fromMsg = (input.msgParams ?? {}) as Params;
 
   const picked: Params = {};
@@ -220,6 +223,9 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   for (const key of Object.keys(params)) if (params[key] === null) delete params[key];
   params.model = model;
 
+  if (op === "generate" && params.input_fidelity !== undefined) {
+    throw invalidParams("input_fidelity", "input_fidelity is a parameter of image edits, not of generations");
+  }
   if (rule) {
     for (const key of Object.keys(MODEL_SPECIFIC)) {
       const value = picked[key];
@@ -234,9 +240,6 @@ export function checkRequest(input: RequestInput): CheckedRequest {
     }
   }
   if (rule && !rule.streaming && params.stream === false) delete params.stream;
-  if (op === "generate" && params.input_fidelity !== undefined) {
-    throw invalidParams("input_fidelity", "input_fidelity is a parameter of image edits, not of generations");
-  }
   parseWith(schemaFor(model, rule), params);
   const partials = params.partial_images;
   if (typeof partials === "number" && partials > 0) {
@@ -244,6 +247,9 @@ export function checkRequest(input: RequestInput): CheckedRequest {
       throw invalidParams("stream", `partial_images ${partials} needs streaming, but stream is false; remove one of them`);
     }
     params.stream = true;
+  }
+  if (params.stream === true && output === "url") {
+    throw invalidParams("output", `streamed images come as image data, not URLs; choose Buffer, base64 or data URL, or set no partial images`);
   }
 
   shapeResponseFormat(params, rule, output, model);

@@ -51,6 +51,8 @@ export function nodeSettings(def: ImageNodeDef): Params {
     const v = def[prop];
     if (v === undefined || v === null || v === "") continue;
     const n = typeof v === "number" ? v : Number(String(v).trim());
+    // 0 partial images is the API's default: nothing to send
+    if (api === "partial_images" && n === 0) continue;
     params[api] = Number.isNaN(n) ? v : n;
   }
   return params;

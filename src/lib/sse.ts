@@ -59,7 +59,7 @@ export class SseParser {
     if (part.length === 0) return;
     this.lineBytes += part.length;
     if (this.lineBytes + this.dataBytes > this.maxEventBytes) {
-      throw new Error(`a streamed event is larger than ${this.maxEventBytes} bytes`);
+      throw new RangeError(`a streamed event is larger than ${this.maxEventBytes} bytes`);
     }
     this.line.push(part);
   }

@@ -330,7 +330,7 @@ const refused: Refused[] = [
   { name: "unknown model url output + response_format b64_json", input: { node: { model: "flux-schnell" }, msgParams: { response_format: "b64_json" }, output: "url" }, parameter: "response_format", message: ["contradicts the node's \"url\" output"] },
   // ---- prompt
   { name: "blank prompt", input: { prompt: "   \n" }, parameter: "prompt", message: ["prompt is empty: give a text describing the image"] },
-  { name: "missing prompt", input: { prompt: undefined }, parameter: "prompt", message: ["prompt is missing: set the node's Prompt property or msg.payload to a text"] },
+  { name: "missing prompt", input: { prompt: undefined }, parameter: "prompt", message: ["prompt is missing: set msg.payload (or the property the node's Prompt setting names) to a text"] },
   { name: "null prompt", input: { prompt: null }, parameter: "prompt", message: ["prompt is missing"] },
   { name: "prompt object without prompt", input: { prompt: { size: "1024x1024", n: 2 } }, parameter: "prompt", message: ['the prompt object has no "prompt" text (keys: size, n)'] },
   { name: "prompt as a number", input: { prompt: 42 }, parameter: "prompt", message: ['prompt must be a text (or an object with a "prompt" text), got 42'] },

@@ -67,9 +67,13 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
     const evaluateFor = (msg: Msg) => (value: string | undefined, type: string | undefined, what: string, fallback: string) =>
       new Promise<unknown>((resolve, reject) => {
         const v = value === undefined || value === "" ? fallback : value;
-        RED.util.evaluateNodeProperty(v, type || "msg", node, msg, (err, result) =>
-          err ? reject(invalidParams(what, `the ${what} property (${type}) could not be read: ${err.message}`)) : resolve(result),
-        );
+        const fail = (err: Error) => reject(invalidParams(what, `the ${what} property (${type}) could not be read: ${err.message}`));
+        try {
+          RED.util.evaluateNodeProperty(v, type || "msg", node, msg, (err, result) => (err ? fail(err) : resolve(result)));
+        } catch (err) {
+          // a JSONata syntax error is thrown, not passed to the callback
+          fail(err as Error);
+        }
       });
 
     node.on("input", (msg, send, done) => {
