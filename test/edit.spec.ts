@@ -250,7 +250,8 @@ describe("edit image node", function () {
       ["a JPEG mask", {}, { payload: PHOTO_PNG, mask: PHOTO_JPG, prompt: "x" }, "mask_mismatch", /mask must be a PNG with an alpha channel, got image\/jpeg/],
       ["a text mask", {}, { payload: PHOTO_PNG, mask: "not base64!", prompt: "x" }, "invalid_image", /mask is a string that is neither base64 nor a data: URL/],
       ["input_fidelity on gpt-image-1-mini", { model: "gpt-image-1-mini" }, { payload: PHOTO_PNG, prompt: "x", params: { input_fidelity: "high" } }, "invalid_params", /input_fidelity is not supported by gpt-image-1-mini/],
-      ["a missing prompt", {}, { payload: PHOTO_PNG }, "invalid_params", /prompt is missing/],
+      ["a missing prompt", {}, { payload: PHOTO_PNG }, "invalid_params", /prompt is missing: set msg.prompt/],
+      ["exactly 50 MB", {}, { payload: big(50), prompt: "x" }, "image_too_large", /image is 50\.0 MB; gpt-image-1 takes files under 50\.0 MB/],
     ];
     for (const [title, node, msg, code, message] of cases) {
       it(`${title} → ${code}`, async () => {

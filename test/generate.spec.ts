@@ -240,6 +240,9 @@ describe("generate image node", function () {
       ["model name too long", {}, { payload: "a", params: { model: "m".repeat(10000) } }, /model name is 10000 characters long/, "model"],
       ["model of the wrong type", {}, { payload: "a", params: { model: 3 } }, /model must be a model name, got 3/, "model"],
       ["url output for GPT image", { output: "url" }, { payload: "a" }, /output "url" is not available for gpt-image-1/, "output"],
+      ["url output with partial images", { output: "url", model: "gw-image" }, { payload: "a", params: { partial_images: 1 } }, /streamed images come as image data, not URLs/, "output"],
+      ["a JSONata prompt that does not parse", { prompt: '"a" & (', promptType: "jsonata" }, { payload: "a" }, /the prompt property \(jsonata\) could not be read/, "prompt"],
+      ["input_fidelity on generate", { model: "gpt-image-1-mini" }, { payload: "a", params: { input_fidelity: "high" } }, /input_fidelity is a parameter of image edits, not of generations/, "input_fidelity"],
     ];
     for (const [title, node, msg, message, parameter] of cases) {
       it(`${title} → invalid_params naming ${parameter}`, async () => {
