@@ -225,6 +225,15 @@
         $model.on('change input', update);
     }
 
-    window.ImagesApiEditor = { load: load, rule: rule, valid: valid, defaults: defaults, prepare: prepare };
+    // labels of both node types, read from each type's own catalog
+    function paletteLabel() { return this._(this.type + '.paletteLabel'); }
+    function label() { return this.name || this.model || this._(this.type + '.paletteLabel'); }
+    function labelStyle() { return this.name ? 'node_label_italic' : ''; }
+    function outputLabels() { return this._(this.type + '.outputLabel'); }
+
+    window.ImagesApiEditor = {
+        load: load, rule: rule, valid: valid, defaults: defaults, prepare: prepare,
+        paletteLabel: paletteLabel, label: label, labelStyle: labelStyle, outputLabels: outputLabels
+    };
     load();
 })();

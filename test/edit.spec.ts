@@ -9,7 +9,7 @@ import { join } from "node:path";
 import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer, type FormPart } from "./server/images-api-server";
 import { assertValidRequest } from "./support/spec-validator";
-import { API_KEY, NODES, collect, helper, loadFlow, loggedText, pngSize, run, type Msg } from "./support/flow";
+import { API_KEY, NODES, collect, helper, loadFlow, pngSize, run, type Msg, withImagesApi } from "./support/flow";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "fixtures", name));
 const ORIGINAL = fixture("original-1024.png");
@@ -27,22 +27,10 @@ function text(form: FormPart[] | undefined, name: string): string | undefined {
 }
 
 describe("edit image node", function () {
+  const api = withImagesApi();
   let server: ImagesApiServer;
-  before(async () => {
-    server = await ImagesApiServer.start({ apiKey: API_KEY });
-  });
-  after(async () => {
-    await server.close();
-  });
-  beforeEach((done) => {
-    server.reset();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    const log = loggedText();
-    await helper.unload();
-    await new Promise((r) => helper.stopServer(r));
-    assert.ok(!log.includes(API_KEY), "the API key appeared in a log line");
+  before(() => {
+    server = api.server;
   });
 
   const load = (node: Record<string, unknown> = {}, config: Record<string, unknown> = {}, baseUrl = server.baseUrl) =>

@@ -5,28 +5,15 @@
 import assert from "node:assert/strict";
 import { ImagesApiServer } from "./server/images-api-server";
 import { assertValidRequest } from "./support/spec-validator";
-import { API_KEY, NODES, helper, loadFlow, loggedText, pngSize, run, collect, type Msg } from "./support/flow";
+import { API_KEY, NODES, helper, loadFlow, pngSize, run, collect, type Msg, withImagesApi } from "./support/flow";
 
 const SHARED = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
 
 describe("generate image node", function () {
+  const api = withImagesApi();
   let server: ImagesApiServer;
-
-  before(async () => {
-    server = await ImagesApiServer.start({ apiKey: API_KEY });
-  });
-  after(async () => {
-    await server.close();
-  });
-  beforeEach((done) => {
-    server.reset();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    const log = loggedText();
-    await helper.unload();
-    await new Promise((r) => helper.stopServer(r));
-    assert.ok(!log.includes(API_KEY), "the API key appeared in a log line");
+  before(() => {
+    server = api.server;
   });
 
   function noSecret(value: unknown) {

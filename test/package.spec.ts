@@ -233,6 +233,36 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     }
   });
 
+  it("the API key never leaves: not in GET /flows, not in plain text on disk; the registry endpoint answers", async () => {
+    const key = "sk-package-SECRET-0123456789";
+    const flows = [
+      { id: "t1", type: "tab", label: "secrets" },
+      { id: "c1", type: "images-api-config", name: "api", baseUrl: "http://127.0.0.1:9/v1", credentials: { apiKey: key } },
+      { id: "g1", type: "images-api-generate", z: "t1", server: "c1", prompt: "payload", promptType: "msg", model: "gpt-image-1", x: 100, y: 100, wires: [] },
+    ];
+    const deploy = await fetch(base + "/flows", {
+      method: "POST",
+      headers: { "content-type": "application/json", "node-red-deployment-type": "full" },
+      body: JSON.stringify(flows),
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(deploy.status, 204, await deploy.text());
+    const exported = await (await get("/flows", { "node-red-api-version": "v2" })).text();
+    assert.ok(exported.includes('"images-api-config"'), exported.slice(0, 300));
+    assert.ok(!exported.includes(key), "GET /flows must not contain the key");
+    const credsFile = join(tmp, "user", "flows_cred.json");
+    assert.ok(existsSync(credsFile));
+    assert.ok(!readFileSync(credsFile, "utf8").includes(key), "flows_cred.json must be encrypted");
+    const editorCreds = await (await get("/credentials/images-api-config/c1")).json();
+    assert.deepEqual(editorCreds, { has_apiKey: true }, "the editor only learns that a key exists");
+    const models = await (await get("/images-api/models")).json();
+    assert.deepEqual(models.models["dall-e-3"].sizes, ["1024x1024", "1792x1024", "1024x1792"]);
+    const editorJs = await get("/resources/node-red-contrib-images-api/images-api-editor.js");
+    assert.equal(editorJs.status, 200, "the shared editor script is served");
+    assert.match(await editorJs.text(), /window\.ImagesApiEditor/);
+    assert.ok(!log.join("").includes(key), "the key appeared in Node-RED's log");
+  });
+
   it("Node-RED logged no errors", () => {
     const errors = log.join("").split("\n").filter((l) => /\[error\]/i.test(l));
     assert.deepEqual(errors, []);

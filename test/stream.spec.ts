@@ -7,26 +7,16 @@ import { join } from "node:path";
 import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer } from "./server/images-api-server";
 import { assertValidRequest } from "./support/spec-validator";
-import { API_KEY, NODES, collect, helper, loadFlow, pngSize, type Msg } from "./support/flow";
+import { API_KEY, NODES, collect, helper, loadFlow, pngSize, type Msg, withImagesApi } from "./support/flow";
 
 const SHARED = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
 const PHOTO = readFileSync(join(__dirname, "fixtures", "photo-256.png"));
 
 describe("streaming partial images", function () {
+  const api = withImagesApi();
   let server: ImagesApiServer;
-  before(async () => {
-    server = await ImagesApiServer.start({ apiKey: API_KEY });
-  });
-  after(async () => {
-    await server.close();
-  });
-  beforeEach((done) => {
-    server.reset();
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise((r) => helper.stopServer(r));
+  before(() => {
+    server = api.server;
   });
 
   /** Sends one message and collects every message until the final one (or an error). */

@@ -8,17 +8,12 @@ import { httpError, isPermanent, readErrorBody, transportError } from "./api-err
 import { formatBytes, ImagesApiError } from "./errors";
 import { Limiter, type RunHooks } from "./limiter";
 import { retryDelayMs, shouldRetryStatus, sleep, type Headers } from "./retry";
-import { endpointFor, type Endpoint, type Operation } from "./endpoint";
+import { endpointFor, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
 import type { ArrayStyle } from "./multipart";
 import { SseParser, type SseEvent } from "./sse";
 
-export interface ClientOptions {
-  baseUrl: string;
-  apiKey?: string;
-  apiType?: "openai" | "azure";
-  apiVersion?: string;
-  organization?: string;
-  project?: string;
+/** where to call and how to authenticate (EndpointOptions), plus how to behave */
+export interface ClientOptions extends EndpointOptions {
   /** per attempt, body included */
   timeoutMs?: number;
   maxRetries?: number;
@@ -26,7 +21,6 @@ export interface ClientOptions {
   queueLimit?: number;
   /** largest answer read into memory */
   maxResponseBytes?: number;
-  userAgent?: string;
   /** how several edit images go on the wire: repeated image[] (OpenAI) or repeated image (some gateways) */
   arrayStyle?: ArrayStyle;
 }

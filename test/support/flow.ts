@@ -2,6 +2,7 @@
  * Small helpers to run the image nodes in a real Node-RED runtime (node-red-node-test-helper)
  * against the local Images API test server.
  */
+import { ImagesApiServer } from "../server/images-api-server";
 import { helper } from "./node-red";
 import configNode = require("../../src/nodes/images-api-config");
 import generateNode = require("../../src/nodes/images-api-generate");
@@ -101,3 +102,28 @@ export function loggedText(): string {
 }
 
 export { helper };
+
+/**
+ * Registers the hooks every node spec needs: one local Images API test server for the suite
+ * (reset before each test), a fresh Node-RED per test, and a scan of the runtime log for the key.
+ */
+export function withImagesApi(): { server: ImagesApiServer } {
+  const ctx = {} as { server: ImagesApiServer };
+  before(async () => {
+    ctx.server = await ImagesApiServer.start({ apiKey: API_KEY });
+  });
+  after(async () => {
+    await ctx.server.close();
+  });
+  beforeEach((done) => {
+    ctx.server.reset();
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    const log = loggedText();
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+    if (log.includes(API_KEY)) throw new Error("the API key appeared in a log line");
+  });
+  return ctx;
+}
