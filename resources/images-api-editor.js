@@ -99,6 +99,7 @@
             partialImages: { value: '', validate: check('partialImages') },
             streamFallback: { value: true },
             user: { value: '' },
+            preview: { value: false },
             output: { value: 'buffer' },
             split: { value: false },
             property: { value: 'payload', required: true }
@@ -172,12 +173,14 @@
         row('output', $output).appendTo($box);
         row('property', $('<input type="text" style="width: 70%">')).appendTo($box);
         checkboxRow('split').appendTo($box);
+        checkboxRow('preview').appendTo($box);
 
         // the rows are built here, so their values are set here too
         ['model', 'size', 'imageCount', 'outputCompression', 'partialImages', 'user', 'output', 'property'].forEach(function (f) {
             $('#node-input-' + f).val(node[f] === undefined ? '' : node[f]);
         });
         $('#node-input-split').prop('checked', node.split === true || node.split === 'true');
+        $('#node-input-preview').prop('checked', node.preview === true || node.preview === 'true');
         $('#node-input-streamFallback').prop('checked', node.streamFallback !== false && node.streamFallback !== 'false');
         // until the registry arrives the selects hold just the saved value, so Done never loses it
         Object.keys(CHOICES).forEach(function (field) {
@@ -224,6 +227,42 @@
         });
         $model.on('change input', update);
     }
+
+    // ---- thumbnails under the nodes on the canvas (the runtime publishes them when "preview" is on)
+    var PREVIEW_WIDTH = 160;
+    var previews = {};
+
+    function drawPreview(id) {
+        var group = document.getElementById(id);
+        if (!group) { return; }
+        var old = group.querySelector('.images-api-preview');
+        if (old) { old.parentNode.removeChild(old); }
+        var entry = previews[id];
+        if (!entry) { return; }
+        var body = group.querySelector('.red-ui-flow-node');
+        var height = body ? Number(body.getAttribute('height')) || 30 : 30;
+        var svg = 'http://www.w3.org/2000/svg';
+        var image = document.createElementNS(svg, 'image');
+        image.setAttribute('class', 'images-api-preview');
+        image.setAttribute('x', 0);
+        image.setAttribute('y', height + 6);
+        image.setAttribute('width', PREVIEW_WIDTH);
+        image.setAttribute('height', PREVIEW_WIDTH);
+        image.setAttribute('preserveAspectRatio', 'xMinYMin meet');
+        image.setAttribute('opacity', entry.partial ? 0.6 : 1);
+        image.setAttribute('href', entry.src);
+        group.appendChild(image);
+    }
+
+    RED.comms.subscribe('images-api/preview', function (topic, data) {
+        if (!data || !data.id) { return; }
+        if (data.clear) { delete previews[data.id]; } else { previews[data.id] = { src: data.src, partial: data.partial }; }
+        drawPreview(data.id);
+    });
+    // the canvas rebuilds node groups when the workspace changes: draw the thumbnails again
+    RED.events.on('workspace:change', function () {
+        setTimeout(function () { Object.keys(previews).forEach(drawPreview); }, 50);
+    });
 
     // labels of both node types, read from each type's own catalog
     function paletteLabel() { return this._(this.type + '.paletteLabel'); }

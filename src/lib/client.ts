@@ -8,7 +8,8 @@ import { httpError, isPermanent, readErrorBody, transportError } from "./api-err
 import { formatBytes, ImagesApiError } from "./errors";
 import { Limiter, type RunHooks } from "./limiter";
 import { retryDelayMs, shouldRetryStatus, sleep, type Headers } from "./retry";
-import { endpointFor, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
+import { endpointFor, modelsUrl, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
+import { isImageModel } from "./models";
 import type { ArrayStyle } from "./multipart";
 import { SseParser, type SseEvent } from "./sse";
 
@@ -225,6 +226,30 @@ export class ImagesClient {
     } finally {
       clearTimeout(timeout);
     }
+  }
+
+  /**
+   * Checks the connection and the key: GET the server's model list. Resolves with the image
+   * models it offers; rejects with the same coded errors as image requests (auth_failed, …).
+   */
+  async listModels(timeoutMs = 15_000): Promise<{ imageModels: string[]; total: number }> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const endpoint = this.endpoint("generate", "");
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(modelsUrl(this.options), { method: "GET", dispatcher: this.dispatcher, headers: endpoint.headers, signal });
+    } catch (err) {
+      throw transportError(err, signal.aborted, timeoutMs, { attempts: 1 });
+    }
+    const body = await readCapped(res.body, 4 * 1024 * 1024);
+    const json = tryJson(body) as { data?: Array<{ id?: unknown }> } | undefined;
+    if (res.statusCode !== 200) {
+      const requestId = headerValue(res.headers, "x-request-id");
+      const apiError = readErrorBody(json) ?? plainTextError(body, headerValue(res.headers, "content-type") ?? "");
+      throw httpError(res.statusCode, apiError, { statusCode: res.statusCode, requestId, attempts: 1 }, this.redact);
+    }
+    const ids = Array.isArray(json?.data) ? json.data.map((m) => String(m?.id ?? "")).filter(Boolean) : [];
+    return { imageModels: ids.filter(isImageModel).sort(), total: ids.length };
   }
 
   /** Closes the pool: in-flight requests end with an error, idle sockets are closed. */

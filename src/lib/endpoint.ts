@@ -61,3 +61,11 @@ function azureUrl(base: string, op: Operation, model: string, apiVersion?: strin
   const root = base.replace(/\/openai$/, "");
   return `${root}/openai/deployments/${encodeURIComponent(model)}/${PATHS[op]}${version}`;
 }
+
+/** Where the list of models is: GET {base}/models (OpenAI, gateways, Azure v1) or Azure classic's /openai/models. */
+export function modelsUrl(o: EndpointOptions): string {
+  const base = o.baseUrl.trim().replace(/\/+$/, "");
+  if (o.apiType !== "azure" || /\/openai\/v1$/.test(base)) return `${base}/models`;
+  const root = base.replace(/\/openai(\/deployments\/[^/]+)?$/, "");
+  return `${root}/openai/models?api-version=${encodeURIComponent(o.apiVersion || AZURE_DEFAULT_API_VERSION)}`;
+}

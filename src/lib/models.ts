@@ -163,3 +163,10 @@ export function customSizeProblem(size: string, rule: CustomSizeRule): string | 
   if (w * h > rule.maxPixels) return `it must have at most ${rule.maxPixels} pixels (3840x2160)`;
   return null;
 }
+
+const IMAGE_MODEL_NAME = /image|dall-?e|flux|kontext|seedream|stable-?diffusion|sdxl|imagen|recraft|ideogram|midjourney|playground/i;
+
+/** Whether a model id from a server's model list is an image model (known ones, or a telling name). */
+export function isImageModel(id: string): boolean {
+  return modelRule(id) !== undefined || IMAGE_MODEL_NAME.test(id);
+}

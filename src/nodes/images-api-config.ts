@@ -67,4 +67,33 @@ export = function register(RED: NodeAPI): void {
   RED.httpAdmin.get("/images-api/models", RED.auth.needsPermission("images-api-config.read"), (_req, res) => {
     res.json({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL });
   });
+
+  // "Test connection" in the config dialog: the settings as they are in the dialog; the key as typed
+  // there, or, when the field was left untouched, the saved one. The answer never contains the key.
+  RED.httpAdmin.post("/images-api/test-connection", RED.auth.needsPermission("images-api-config.write"), async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = (k: string) => (typeof body[k] === "string" ? (body[k] as string).trim() : undefined);
+    const typed = text("apiKey");
+    const saved = typeof body.id === "string" ? (RED.nodes.getCredentials(body.id) as Credentials | undefined)?.apiKey : undefined;
+    const apiKey = typed && typed !== "__PWRD__" ? typed : saved;
+    let client: ImagesClient | undefined;
+    try {
+      client = new ImagesClient({
+        baseUrl: text("baseUrl") || "https://api.openai.com/v1",
+        apiKey,
+        apiType: text("apiType") === "azure" ? "azure" : "openai",
+        apiVersion: text("apiVersion"),
+        organization: text("organization"),
+        project: text("project"),
+      });
+      const { imageModels, total } = await client.listModels();
+      res.json({ ok: true, imageModels, total });
+    } catch (err) {
+      const e = err as ImagesApiError;
+      const message = client ? client.redact(e.message) : e.message;
+      res.json({ ok: false, code: e.code ?? "api_error", statusCode: e.cause?.statusCode, message });
+    } finally {
+      await client?.close();
+    }
+  });
 };

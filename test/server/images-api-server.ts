@@ -8,6 +8,7 @@
  *   POST /v1/images/edits                                         (multipart, or JSON edits)
  *   POST /openai/deployments/{deployment}/images/{generations|edits}?api-version=…  (Azure classic)
  *   GET  /files/{id}.{png|jpeg|webp}                              (also on the CDN listener)
+ *   GET  /v1/models, /openai/models                               (the model list, for "Test connection")
  */
 import * as http from "node:http";
 import type { Socket } from "node:net";
@@ -78,6 +79,8 @@ interface StoredFile {
 }
 
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
+/** what GET /v1/models lists: image models and a few others, as a real server would */
+export const MODEL_LIST = ["gpt-4o-mini", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1.5", "gpt-image-2", "text-embedding-3-small", "flux-kontext-pro", "whisper-1"];
 const MAX_SIDE = 3840;
 const MAX_PIXELS = 3840 * 2160;
 const MAX_FILES = 500;
@@ -305,6 +308,11 @@ export class ImagesApiServer {
     this.requests.push(record); // recorded before any step is applied
 
     if (tooLarge) return this.reply(res, {}, errorReply(413, `Request body larger than ${MAX_BODY_BYTES} bytes`));
+    if (record.method === "GET" && (record.path === "/v1/models" || record.path === "/openai/models")) {
+      if (!this.authorized(req)) return this.reply(res, {}, errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key"));
+      const data = MODEL_LIST.map((id) => ({ id, object: "model", created: 0, owned_by: "images-api-test-server" }));
+      return this.reply(res, {}, jsonReply(200, { object: "list", data }));
+    }
     const route = matchRoute(record);
     if ("notFound" in route) return this.reply(res, {}, route.notFound);
     if (!this.authorized(req)) {

@@ -11,6 +11,7 @@ import type { Operation } from "../../lib/models";
 import { buildMessages, partialMessage, type OutputOptions } from "../../lib/output";
 import type { CheckedRequest, Params } from "../../lib/params";
 import { requestImages } from "../../lib/request";
+import { sniffImage } from "../../lib/sniff";
 import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/settings";
 import type { ConfigNode } from "../../lib/types";
 
@@ -22,7 +23,14 @@ export interface ImageDef extends NodeDef, ImageNodeDef {
   server: string;
   /** ask again without streaming when the API refuses it (default on) */
   streamFallback?: boolean | string;
+  /** show a thumbnail of the last image under the node in the editor */
+  preview?: boolean | string;
 }
+
+/** the editor's thumbnail channel (resources/images-api-editor.js subscribes to it) */
+const PREVIEW_TOPIC = "images-api/preview";
+/** images larger than this are not sent to the editor (a thumbnail is not worth megabytes on the websocket) */
+const PREVIEW_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface PrepareContext<D> {
   def: D;
@@ -56,6 +64,13 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
     const t = (key: string, vars?: Record<string, unknown>) => RED._(`${SHARED_CATALOG}${key}`, vars as never);
     const tracker = new JobTracker<Msg>((s) => node.status(s), t);
     const streamFallback = def.streamFallback !== false && def.streamFallback !== "false";
+    const previewOn = def.preview === true || def.preview === "true";
+    const preview = (image: Buffer | undefined, partial: boolean) => {
+      if (!previewOn || !image || image.length > PREVIEW_MAX_BYTES) return;
+      const mime = sniffImage(image)?.mime;
+      if (!mime) return;
+      RED.comms.publish(PREVIEW_TOPIC, { id: node.id, src: `data:${mime};base64,${image.toString("base64")}`, partial }, false);
+    };
     const tools = {
       setProperty: (m: Record<string, unknown>, p: string, v: unknown) => RED.util.setMessageProperty(m as never, p, v, true),
       clone: <T>(m: T) => RED.util.cloneMessage(m as never) as T,
@@ -91,17 +106,20 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
             ...hooks,
             onPartial: (partial) => {
               hooks.progress(t("status.partial", { index: partial.partialIndex + 1, count: partials }));
+              preview(partial.data, true);
               hooks.emit(partialMessage(msg as Msg, partial, output, tools));
             },
             onWarning: (text) => node.warn(text),
           },
         );
+        preview(result.images[0]?.data, false);
         return buildMessages(msg as Msg, result, output, tools);
       });
     });
 
-    node.on("close", (_removed: boolean, done: () => void) => {
+    node.on("close", (removed: boolean, done: () => void) => {
       tracker.close();
+      if (previewOn && removed) RED.comms.publish(PREVIEW_TOPIC, { id: node.id, clear: true }, false);
       done();
     });
   }
