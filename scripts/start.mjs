@@ -282,6 +282,8 @@ module.exports = {
     telemetry: { enabled: false, updateNotification: false },
     editorTheme: { tours: false, palette: { catalogues: [] }, projects: { enabled: false } },
     externalModules: { palette: { allowInstall: false } },
+    // relative file names of file nodes (the "save it to a file" example) land in this user dir
+    fileWorkingDirectory: ${JSON.stringify(userDir)},
     // the package loads straight from the repo (package.json "node-red" -> dist/nodes)
     nodesDir: [${JSON.stringify(repoRoot)}],
     logging: { console: { level: "info", metrics: false, audit: false } },
@@ -341,6 +343,36 @@ async function injectAll(nrUrl, flows) {
   return done;
 }
 
+/** GET every `http in` GET endpoint of the examples: each must answer 200 with an image. */
+async function fetchEndpoints(nrUrl, flows) {
+  const results = [];
+  for (const n of flows.filter((f) => f.type === "http in" && f.method === "get" && !f.d)) {
+    const url = `${nrUrl}${n.url.replace(/^\//, "")}`;
+    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    const body = Buffer.from(await res.arrayBuffer());
+    const type = res.headers.get("content-type") || "";
+    const ok = res.status === 200 && /^image\//.test(type) && body.length > 0;
+    say(`GET ${n.url} -> ${res.status} ${type} (${body.length} bytes)${ok ? "" : " NOT AN IMAGE"}`);
+    results.push(ok);
+  }
+  return results;
+}
+
+/** The PNG/JPEG/WebP files that file nodes wrote below the user dir. */
+function writtenImages(dir) {
+  const found = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name === "node_modules" || e.name.startsWith(".")) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(png|jpe?g|webp)$/i.test(e.name)) found.push(p);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -392,12 +424,18 @@ async function main() {
     const deadline = Date.now() + 60_000;
     while (proxy.idleFor() < 2_000 && Date.now() < deadline) await sleep(200);
     await sleep(500);
+    const endpoints = await fetchEndpoints(nr.url, flows);
+    const wantFiles = flows.some((n) => n.type === "file" && !n.d);
+    const files = writtenImages(userDir);
+    if (wantFiles) say(`file nodes wrote ${files.length} image file(s)${files.length ? ": " + files.map((f) => f.slice(userDir.length + 1)).join(", ") : ""}`);
+    await sleep(300);
     const imageRequests = proxy.seen.filter((r) => /\/images\/(generations|edits)$/.test(r.path.split("?")[0]));
     const errors = log.filter((l) => /\[error\]/i.test(l));
     say(`test server got ${proxy.seen.length} request(s), ${imageRequests.length} image request(s): ` +
       (imageRequests.map((r) => `${r.method} ${r.path} -> ${r.status}`).join("; ") || "none"));
     say(`Node-RED logged ${errors.length} error line(s)${errors.length ? ":\n  " + errors.join("\n  ") : ""}`);
-    const ok = injected.length > 0 && imageRequests.length > 0 && errors.length === 0;
+    const ok = injected.length > 0 && imageRequests.length > 0 && errors.length === 0 &&
+      endpoints.every(Boolean) && (!wantFiles || files.length > 0);
     say(ok ? "check passed" : "check FAILED");
     await proxy.close();
     return ok ? 0 : 1;
