@@ -11,6 +11,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import * as acorn from "acorn";
+import semver from "semver";
 
 const execFileP = promisify(execFile);
 
@@ -261,6 +263,89 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     assert.equal(editorJs.status, 200, "the shared editor script is served");
     assert.match(await editorJs.text(), /window\.ImagesApiEditor/);
     assert.ok(!log.join("").includes(key), "the key appeared in Node-RED's log");
+  });
+
+  describe("Flow Library scorecard (the checks that work offline, on the packed package)", () => {
+    // what `node-red-dev validate` and flows.nodered.org check; the network-only ones (N01, P08, D03) are left out
+    const installed = () => join(tmp, "user", "node_modules", moduleName);
+    const packed = () => JSON.parse(readFileSync(join(installed(), "package.json"), "utf8"));
+    /** Node-RED's newest major decides P06/P07: 5.x, read from the install under test or the cached one */
+    const latestNodeRed = () => {
+      for (const dir of [nodeRedDir, join(repoRoot, ".cache", "nr5", "node_modules", "node-red")]) {
+        const file = join(dir, "package.json");
+        if (existsSync(file)) {
+          const p = JSON.parse(readFileSync(file, "utf8"));
+          if (p.version.startsWith("5.")) return p as { version: string; engines: { node: string } };
+        }
+      }
+      return { version: "5.0.7", engines: { node: ">=22.9" } }; // npm's latest when this test was written
+    };
+
+    it("P01 license (an SPDX id) and a LICENSE file", () => {
+      assert.equal(packed().license, "Apache-2.0");
+      assert.ok(tarEntries.includes("LICENSE"));
+    });
+    it("P03 repository and bugs", () => {
+      assert.match(packed().repository.url, /^git\+https:\/\//);
+      assert.match(packed().bugs.url, /^https:\/\//);
+    });
+    it("P04 name: node-red-contrib-…", () => {
+      assert.match(packed().name, /^node-red-contrib-[a-z0-9-]+$/);
+    });
+    it("P05 keyword node-red", () => {
+      assert.ok(packed().keywords.includes("node-red"));
+    });
+    it("P06 the Node-RED version range takes the latest Node-RED (and 4.x)", () => {
+      const range = packed()["node-red"].version;
+      assert.ok(semver.satisfies(latestNodeRed().version, range), `${latestNodeRed().version} not in ${range}`);
+      assert.ok(semver.satisfies("4.1.0", range));
+    });
+    it("P07 engines.node is satisfied by the latest Node-RED's minimum Node.js", () => {
+      const min = semver.minVersion(latestNodeRed().engines.node)!.version;
+      assert.ok(semver.satisfies(min, packed().engines.node), `${min} not in ${packed().engines.node}`);
+    });
+    it("N02 the examples use every node type that is not a config node", () => {
+      const types = new Map<string, string>();
+      for (const [type, js] of Object.entries(packed()["node-red"].nodes as Record<string, string>)) {
+        const html = readFileSync(join(installed(), js.replace(/\.js$/, ".html")), "utf8");
+        const scripts = [...html.matchAll(/<script[^>]*type="text\/javascript"[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+        let category: string | undefined;
+        for (const code of scripts) {
+          acorn.parse(code, { ecmaVersion: "latest" }); // what node-red-dev does: must parse
+          const call = new RegExp(`RED\\.nodes\\.registerType\\(\\s*'${type}'\\s*,\\s*\\{[\\s\\S]*?category:\\s*'([^']+)'`).exec(code);
+          if (call) category = call[1];
+        }
+        assert.ok(category, `no literal registerType('${type}', {category: …}) in ${js.replace(/\.js$/, ".html")}`);
+        types.set(type, category);
+      }
+      const used = new Set<string>();
+      const examples = tarEntries.filter((e) => /^examples\/.+\.json$/.test(e));
+      assert.ok(examples.length >= 4, `${examples.length} examples`);
+      for (const e of examples) {
+        const flow = JSON.parse(readFileSync(join(installed(), e), "utf8"));
+        assert.ok(Array.isArray(flow), `${e} is not a flow array`);
+        for (const n of flow) used.add(n.type);
+      }
+      for (const [type, category] of types) if (category !== "config") assert.ok(used.has(type), `no example uses ${type}`);
+    });
+    it("D01 at most 6 runtime dependencies, node-red not among them", () => {
+      const deps = Object.keys(packed().dependencies ?? {});
+      assert.ok(deps.length <= 6, deps.join());
+      assert.ok(!deps.includes("node-red"));
+    });
+    it("D02 no bad packages (agent-base < 6) in the installed production tree", async () => {
+      const tree = JSON.parse(await exec(npm, ["ls", "--all", "--omit=dev", "--json"], join(tmp, "user")));
+      const bad: string[] = [];
+      const walk = (deps: Record<string, { version?: string; dependencies?: Record<string, unknown> }> = {}) => {
+        for (const [name, d] of Object.entries(deps)) {
+          if (name === "agent-base" && d.version && semver.lt(d.version, "6.0.0")) bad.push(`${name}@${d.version}`);
+          walk(d.dependencies as never);
+        }
+      };
+      walk(tree.dependencies);
+      assert.deepEqual(bad, []);
+      assert.ok(tree.dependencies[moduleName], "the package is in the tree");
+    });
   });
 
   it("Node-RED logged no errors", () => {

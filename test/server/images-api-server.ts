@@ -36,6 +36,21 @@ export interface RecordedRequest {
   at: number;
 }
 
+/**
+ * Rate-limiting mode (set `server.rateLimit`; cleared by reset()): a generation/edit request over the
+ * limit is answered 429 (`rate_limit_exceeded`) with `Retry-After` (whole seconds, rounded up) and, unless
+ * `retryAfterMs` is false, `retry-after-ms`, without consuming a scripted step. Counted in `rateLimited`.
+ */
+export interface RateLimit {
+  /** at most `max` accepted requests in any `windowMs` (sliding window) */
+  max?: number;
+  windowMs?: number;
+  /** at most this many requests being handled at once (the 429s themselves included while they last) */
+  maxConcurrent?: number;
+  /** also send retry-after-ms (default true) */
+  retryAfterMs?: boolean;
+}
+
 export type Step = {
   status?: number;
   headers?: Record<string, string>;
@@ -136,6 +151,11 @@ export class ImagesApiServer {
   urlOrigin: "same" | "cdn" = "same";
   /** when each event of a built-in stream (sent one event per chunk) was written */
   sentEvents: Array<{ at: number; event: string }> = [];
+  /** rate-limiting mode, see RateLimit; null = off */
+  rateLimit: RateLimit | null = null;
+  /** how many requests the rate-limiting mode answered with 429 */
+  rateLimited = 0;
+  private acceptedAt: number[] = [];
 
   private queue: Step[] = [];
   private defaultStep: Step | null = null;
@@ -195,6 +215,31 @@ export class ImagesApiServer {
     this.urlOrigin = "same";
     this.sentEvents = [];
     this.maxInFlight = this.inFlight; // inFlight is a live gauge, not a counter
+    this.rateLimit = null;
+    this.rateLimited = 0;
+    this.acceptedAt = [];
+  }
+
+  /** The rate-limiting mode's verdict: the 429 headers when this request is over the limit. */
+  private overLimit(): Record<string, string> | undefined {
+    const limit = this.rateLimit;
+    if (!limit) return undefined;
+    const now = Date.now();
+    let waitMs = 0;
+    if (limit.maxConcurrent !== undefined && this.inFlight > limit.maxConcurrent) waitMs = 50;
+    if (!waitMs && limit.max !== undefined) {
+      const windowMs = limit.windowMs ?? 1000;
+      while (this.acceptedAt.length && this.acceptedAt[0] <= now - windowMs) this.acceptedAt.shift();
+      if (this.acceptedAt.length >= limit.max) waitMs = Math.max(1, this.acceptedAt[0] + windowMs - now);
+    }
+    if (!waitMs) {
+      this.acceptedAt.push(now);
+      return undefined;
+    }
+    this.rateLimited++;
+    const headers: Record<string, string> = { "retry-after": String(Math.ceil(waitMs / 1000)) };
+    if (limit.retryAfterMs !== false) headers["retry-after-ms"] = String(waitMs);
+    return headers;
   }
 
   openSockets(): number {
@@ -318,6 +363,9 @@ export class ImagesApiServer {
     if (!this.authorized(req)) {
       return this.reply(res, {}, errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key"));
     }
+
+    const limited = this.overLimit();
+    if (limited) return this.reply(res, { headers: limited }, statusErrorReply(429));
 
     const step = this.queue.shift() ?? this.defaultStep ?? {};
     await this.sleep(step.delayMs ?? 0);

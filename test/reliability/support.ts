@@ -1,0 +1,302 @@
+/**
+ * Shared plumbing of the reliability suite (test/reliability/*.spec.ts):
+ *
+ * - `withReliability()`: the local Images API test server and a fresh Node-RED per test (like
+ *   withImagesApi), plus the suite-wide secret scan: every message that leaves an image node (out and
+ *   caught), every status it shows, every log line and the deployed flow are searched for the API key.
+ * - `load()`: loadFlow + the scanners and an outcome tracker on the image node(s).
+ * - `figures`: what the suite measured; report.ts writes it into the README at the end of the run.
+ */
+import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { ImagesApiServer } from "../server/images-api-server";
+import { API_KEY, helper, loadFlow, NODES, type FlowOptions, type Msg } from "../support/flow";
+import editNode = require("../../src/nodes/images-api-edit");
+import "./report";
+
+export { API_KEY, helper, NODES, type Msg };
+export const EDIT_NODES: unknown[] = [...NODES, editNode];
+export const SHARED = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
+
+// ---------------------------------------------------------------------------------------- figures
+
+export interface Figures {
+  startedAt: number;
+  faultCases: number;
+  attemptsChecked: number;
+  badInputCases: number;
+  goodAfterBad: number;
+  mustPassCases: number;
+  peakConcurrency: number;
+  burst?: {
+    messages: number;
+    concurrency: number;
+    ok: number;
+    failed: Record<string, number>;
+    requests: number;
+    answered429: number;
+    maxInFlight: number;
+    fifo: boolean;
+    seconds: number;
+    heapBeforeMB: number;
+    heapAfterMB: number;
+    rssBeforeMB: number;
+    rssAfterMB: number;
+  };
+  queueLimit?: { messages: number; queueLimit: number; concurrency: number; ok: number; queueFull: number; requests: number };
+  redeploy?: { inFlight: number; closeMs: number; sentAfterClose: number; outcomes: Record<string, number>; socketsLeft: number; unhandled: number };
+  soak?: {
+    requests: number;
+    seconds: number;
+    rate: number;
+    rssBeforeMB: number;
+    rssAfterMB: number;
+    heapBeforeMB: number;
+    heapAfterMB: number;
+    heapBoundMB: number;
+    rssBoundMB: number;
+    timersBefore: number;
+    timersAfter: number;
+    handlesBefore: number;
+    handlesAfter: number;
+    tickersLeft: number;
+    gc: boolean;
+  };
+  secrets: { scanned: number; hits: string[]; byKind: Record<string, number> };
+  unhandledRejections: string[];
+}
+
+export const figures: Figures = {
+  startedAt: Date.now(),
+  faultCases: 0,
+  attemptsChecked: 0,
+  badInputCases: 0,
+  goodAfterBad: 0,
+  mustPassCases: 0,
+  peakConcurrency: 0,
+  secrets: { scanned: 0, hits: [], byKind: {} },
+  unhandledRejections: [],
+};
+
+/** Suite-wide: any unhandled rejection while the reliability suite runs is recorded (and fails its test). */
+const onUnhandled = (reason: unknown) => {
+  figures.unhandledRejections.push(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
+};
+
+// ----------------------------------------------------------------------------------- secret scan
+
+/** True when `value` (strings, Buffers, Errors, nested objects, arrays) contains the API key anywhere. */
+export function containsSecret(value: unknown, secret = API_KEY): boolean {
+  const seen = new WeakSet<object>();
+  const visit = (v: unknown, depth: number): boolean => {
+    if (v === null || v === undefined || depth > 40) return false;
+    if (typeof v === "string") return v.includes(secret);
+    if (typeof v !== "object" && typeof v !== "function") return String(v).includes(secret);
+    if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).includes(secret);
+    if (seen.has(v as object)) return false;
+    seen.add(v as object);
+    if (v instanceof Error) {
+      if (visit(v.message, depth + 1) || visit(v.stack, depth + 1) || visit((v as { cause?: unknown }).cause, depth + 1)) return true;
+    }
+    if (v instanceof Map) return [...v.entries()].some(([k, x]) => visit(k, depth + 1) || visit(x, depth + 1));
+    for (const key of Object.getOwnPropertyNames(v)) {
+      if (key.includes(secret)) return true;
+      let x: unknown;
+      try {
+        x = (v as Record<string, unknown>)[key];
+      } catch {
+        continue;
+      }
+      if (typeof x === "function") continue;
+      if (visit(x, depth + 1)) return true;
+    }
+    return false;
+  };
+  return visit(value, 0);
+}
+
+/** Counts one scanned item of `kind`; records a hit (the test fails in afterEach). */
+export function scan(kind: string, value: unknown): void {
+  figures.secrets.scanned++;
+  figures.secrets.byKind[kind] = (figures.secrets.byKind[kind] ?? 0) + 1;
+  if (containsSecret(value)) figures.secrets.hits.push(`${kind}: ${preview(value)}`);
+}
+
+function preview(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v) => (Buffer.isBuffer(v) ? `<buffer ${v.length}>` : v)).slice(0, 300);
+  } catch {
+    return String(value).slice(0, 300);
+  }
+}
+
+// ------------------------------------------------------------------------------ outcome tracking
+
+export interface Outcomes {
+  out: Msg[];
+  caught: Msg[];
+  /** every status the image node(s) showed */
+  statuses: Array<Record<string, unknown>>;
+  readonly total: number;
+  /** resolves once `count` outcomes arrived (out + caught), rejects after timeoutMs */
+  waitFor(count: number, timeoutMs?: number): Promise<void>;
+  /** forgets what arrived so far */
+  clear(): void;
+}
+
+let current: Outcomes | undefined;
+
+/** The tracker of the flow loaded last. */
+export function outcomes(): Outcomes {
+  if (!current) throw new Error("load() a flow first");
+  return current;
+}
+
+function track(imageNodes: string[]): Outcomes {
+  const waiters = new Set<() => void>();
+  const o: Outcomes = {
+    out: [],
+    caught: [],
+    statuses: [],
+    get total() {
+      return this.out.length + this.caught.length;
+    },
+    waitFor(count, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        if (o.total >= count) return resolve();
+        const check = () => {
+          if (o.total >= count) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${count} outcome(s): got ${o.out.length} out, ${o.caught.length} caught`));
+        }, timeoutMs);
+        waiters.add(check);
+      });
+    },
+    clear() {
+      o.out.length = 0;
+      o.caught.length = 0;
+      o.statuses.length = 0;
+    },
+  };
+  const arrived = () => {
+    for (const w of [...waiters]) w();
+  };
+  helper.getNode("out").on("input", (m: Msg) => {
+    scan("message", m);
+    o.out.push(m);
+    arrived();
+  });
+  helper.getNode("caught").on("input", (m: Msg) => {
+    scan("caught message", m);
+    scan("error", m.error);
+    o.caught.push(m);
+    arrived();
+  });
+  for (const id of imageNodes) {
+    helper.getNode(id)?.on("call:status", (call: { args: [Record<string, unknown>] }) => {
+      scan("status", call.args[0]);
+      o.statuses.push(call.args[0]);
+    });
+  }
+  return o;
+}
+
+export const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** loadFlow + secret scanners and an outcome tracker on the image node(s). */
+export async function load(o: FlowOptions, nodes: unknown[] = NODES, imageNodes: string[] = ["img"]): Promise<Outcomes> {
+  await loadFlow(o, nodes);
+  current = track(imageNodes);
+  return current;
+}
+
+/**
+ * Sends `msg` into the image node and returns its one outcome; then waits `settleMs` more and
+ * asserts that nothing else arrived (exactly one outcome per message).
+ */
+export async function one(msg: Msg, opts: { timeoutMs?: number; settleMs?: number; node?: string } = {}): Promise<{ out?: Msg; caught?: Msg }> {
+  const o = outcomes();
+  const before = o.total;
+  const outBefore = o.out.length;
+  const caughtBefore = o.caught.length;
+  helper.getNode(opts.node ?? "img").receive(msg);
+  await o.waitFor(before + 1, opts.timeoutMs ?? 10_000);
+  await pause(opts.settleMs ?? 150);
+  assert.equal(o.total, before + 1, `exactly one outcome: got ${o.out.length - outBefore} out and ${o.caught.length - caughtBefore} caught`);
+  return { out: o.out[outBefore], caught: o.caught[caughtBefore] };
+}
+
+// ------------------------------------------------------------------------------------- memory, gc
+
+let gcFn: (() => void) | undefined;
+/** global.gc when node runs with --expose-gc; otherwise enabled at runtime through V8 flags. */
+export function gc(): boolean {
+  if (!gcFn) {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (typeof g === "function") gcFn = g;
+    else {
+      try {
+        setFlagsFromString("--expose-gc");
+        gcFn = runInNewContext("gc") as () => void;
+      } catch {
+        gcFn = undefined;
+      }
+    }
+  }
+  if (!gcFn) return false;
+  gcFn();
+  gcFn();
+  return true;
+}
+
+export const MB = 1024 * 1024;
+export const mb = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
+
+// ------------------------------------------------------------------------------------- the hooks
+
+/**
+ * The hooks every reliability spec uses: one test server (reset before each test), a fresh Node-RED per
+ * test, and, after each test, the scan of the log and of the deployed flow, and the zero-hit check.
+ */
+export function withReliability(): { server: ImagesApiServer } {
+  const ctx = {} as { server: ImagesApiServer };
+  before(async () => {
+    ctx.server = await ImagesApiServer.start({ apiKey: API_KEY });
+    process.on("unhandledRejection", onUnhandled);
+  });
+  after(async () => {
+    process.off("unhandledRejection", onUnhandled);
+    await ctx.server.close();
+  });
+  let hitsBefore = 0;
+  let unhandledBefore = 0;
+  beforeEach((done) => {
+    ctx.server.reset();
+    current = undefined;
+    hitsBefore = figures.secrets.hits.length;
+    unhandledBefore = figures.unhandledRejections.length;
+    helper.startServer(done);
+  });
+  afterEach(async function () {
+    figures.peakConcurrency = Math.max(figures.peakConcurrency, ctx.server.maxInFlight);
+    const log = helper.log();
+    for (const args of (log?.args ?? []) as unknown[][]) scan("log line", args);
+    const flows = helper._redNodes?.getFlows?.();
+    if (flows) scan("flow export", flows.flows);
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+    current = undefined;
+    // let a late rejection surface before the test is declared clean
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(figures.secrets.hits.slice(hitsBefore), [], "the API key appeared in something the user can see");
+    assert.deepEqual(figures.unhandledRejections.slice(unhandledBefore), [], "unhandled rejection(s) during the test");
+  });
+  return ctx;
+}
