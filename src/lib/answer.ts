@@ -24,10 +24,11 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
   const details = { statusCode: answer.status, requestId: answer.requestId, attempts: answer.attempts, retryable: false };
   let json: unknown;
   try {
-    json = JSON.parse(answer.body.toString("utf8"));
+    json = answer.reader.end().json;
   } catch {
-    const what = answer.body.length === 0 ? "an empty body" : `${answer.body.length} bytes of ${answer.contentType || "unknown content"}`;
-    throw new ImagesApiError("api_error", `the Images API answered with ${what} instead of JSON`, details);
+    const what = answer.size === 0 ? "an empty body" : `${answer.size} bytes of ${answer.contentType || "unknown content"}`;
+    const start = answer.reader.head.trim().slice(0, 60);
+    throw new ImagesApiError("api_error", `the Images API answered with ${what} instead of JSON${start ? ` (${JSON.stringify(start)}…)` : ""}`, details);
   }
   if (!json || typeof json !== "object") {
     throw new ImagesApiError("api_error", "the Images API answered with JSON that is not an object", details);
@@ -41,7 +42,9 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
   const images = body.data.map((item: unknown, i: number): ProducedImage => {
     const d = (item ?? {}) as { b64_json?: unknown; url?: unknown; revised_prompt?: unknown };
     const image: ProducedImage = {};
-    if (typeof d.b64_json === "string" && d.b64_json.length > 0) image.data = Buffer.from(d.b64_json, "base64");
+    // b64_json arrives decoded (JsonImagesReader); a plain string only from other readers
+    if (Buffer.isBuffer(d.b64_json) && d.b64_json.length > 0) image.data = d.b64_json;
+    else if (typeof d.b64_json === "string" && d.b64_json.length > 0) image.data = Buffer.from(d.b64_json, "base64");
     if (typeof d.url === "string" && d.url.length > 0) image.url = d.url;
     if (typeof d.revised_prompt === "string") image.revisedPrompt = d.revised_prompt;
     if (!image.data?.length && !image.url) {

@@ -12,6 +12,7 @@ import { endpointFor, modelsUrl, type Endpoint, type EndpointOptions, type Opera
 import { isImageModel } from "./models";
 import type { ArrayStyle } from "./multipart";
 import { SseParser, type SseEvent } from "./sse";
+import { JsonImagesReader } from "./json-images";
 
 /** where to call and how to authenticate (EndpointOptions), plus how to behave */
 export interface ClientOptions extends EndpointOptions {
@@ -50,8 +51,10 @@ export interface ApiAnswer {
   status: number;
   headers: Headers;
   contentType: string;
-  /** the whole body (JSON answers) */
-  body: Buffer;
+  /** how many body bytes arrived */
+  size: number;
+  /** the body, read as it arrived: JSON with every b64_json already decoded (JsonImagesReader.end()) */
+  reader: JsonImagesReader;
   requestId?: string;
   attempts: number;
   /** the answer came as server-sent events (already handed to onEvent); body is empty */
@@ -136,14 +139,17 @@ export class ImagesClient {
         const delivered = await this.readEvents(res.body, call.onEvent, call.signal, attempt, timer.signal);
         if ("error" in delivered) return delivered;
         return {
-          answer: { status: res.statusCode, headers: res.headers, contentType, body: Buffer.alloc(0), requestId, attempts: attempt, streamed: true },
+          answer: { status: res.statusCode, headers: res.headers, contentType, size: 0, reader: new JsonImagesReader(), requestId, attempts: attempt, streamed: true },
         };
       }
-      const body = await readCapped(res.body, this.options.maxResponseBytes);
-      const details = { statusCode: res.statusCode, requestId, attempts: attempt };
       if (ok) {
-        return { answer: { status: res.statusCode, headers: res.headers, contentType, body, requestId, attempts: attempt } };
+        // decoded while it arrives: n large images never sit in memory as base64 text
+        const reader = new JsonImagesReader();
+        const size = await readCapped(res.body, this.options.maxResponseBytes, (chunk) => reader.push(chunk));
+        return { answer: { status: res.statusCode, headers: res.headers, contentType, size, reader, requestId, attempts: attempt } };
       }
+      const body = await readAll(res.body, this.options.maxResponseBytes);
+      const details = { statusCode: res.statusCode, requestId, attempts: attempt };
       const apiError = readErrorBody(tryJson(body));
       const error = httpError(res.statusCode, apiError ?? plainTextError(body, contentType), details, this.redact);
       return {
@@ -153,6 +159,7 @@ export class ImagesClient {
       };
     } catch (err) {
       if (err instanceof ImagesApiError) return { error: err, retryable: false };
+      if (err instanceof RangeError) return { error: new ImagesApiError("api_error", err.message, { attempts: attempt }), retryable: false };
       if (call.signal?.aborted) throw aborted(attempt);
       return { error: transportError(err, timer.signal.aborted, this.options.timeoutMs, { attempts: attempt }), retryable: true };
     } finally {
@@ -209,7 +216,7 @@ export class ImagesClient {
           target = parseDownloadUrl(new URL(location, target).toString());
           continue;
         }
-        const body = await readCapped(res.body, this.options.maxResponseBytes);
+        const body = await readAll(res.body, this.options.maxResponseBytes);
         if (res.statusCode !== 200) {
           throw new ImagesApiError("api_error", `downloading the image from ${target.host} failed with HTTP ${res.statusCode}`, {
             statusCode: res.statusCode,
@@ -241,7 +248,7 @@ export class ImagesClient {
     } catch (err) {
       throw transportError(err, signal.aborted, timeoutMs, { attempts: 1 });
     }
-    const body = await readCapped(res.body, 4 * 1024 * 1024);
+    const body = await readAll(res.body, 4 * 1024 * 1024);
     const json = tryJson(body) as { data?: Array<{ id?: unknown }> } | undefined;
     if (res.statusCode !== 200) {
       const requestId = headerValue(res.headers, "x-request-id");
@@ -303,8 +310,10 @@ function headerValue(headers: Headers, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+type Body = AsyncIterable<Buffer> & { destroy(err?: Error): unknown };
+
+/** Hands every chunk of a body to `take`, refusing more than `max` bytes; resolves with the size. */
+async function readCapped(body: Body, max: number, take: (chunk: Buffer) => void): Promise<number> {
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
@@ -315,8 +324,15 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(err?: Error): 
         `the answer is larger than ${formatBytes(max)}; refusing to read it all into memory`,
       );
     }
-    chunks.push(chunk);
+    take(chunk);
   }
+  return size;
+}
+
+/** A whole (small) body: error answers, model lists, downloads. */
+async function readAll(body: Body, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const size = await readCapped(body, max, (chunk) => chunks.push(chunk));
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }
 

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { JsonImagesReader } from "../../src/lib/json-images";
+
+const PNG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.png"));
+const JPG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.jpg"));
+
+function read(text: string | Buffer, chunkSize: number) {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, "utf8");
+  const r = new JsonImagesReader();
+  for (let i = 0; i < bytes.length; i += chunkSize) r.push(bytes.subarray(i, i + chunkSize));
+  return r.end();
+}
+
+describe("JsonImagesReader: b64_json decoded while the answer streams in", () => {
+  const answer = JSON.stringify({
+    created: 1,
+    data: [
+      { b64_json: PNG.toString("base64"), revised_prompt: 'says "b64_json": "x" inside a string' },
+      { b64_json: JPG.toString("base64") },
+    ],
+    usage: { total_tokens: 7, note: "b64_json" },
+  });
+
+  it("gives the same result as JSON.parse + Buffer.from for every chunk size", () => {
+    for (const size of [1, 2, 3, 5, 7, 64, 1000, 1 << 20]) {
+      const { json, images } = read(answer, size) as { json: any; images: Buffer[] };
+      assert.equal(images.length, 2, `chunks of ${size}`);
+      assert.ok(json.data[0].b64_json.equals(PNG), `chunks of ${size}`);
+      assert.ok(json.data[1].b64_json.equals(JPG));
+      assert.equal(json.data[0].revised_prompt, 'says "b64_json": "x" inside a string');
+      assert.deepEqual(json.usage, { total_tokens: 7, note: "b64_json" });
+    }
+  });
+
+  it("takes whitespace around the colon, escaped slashes and line-wrapped base64", () => {
+    const b64 = PNG.toString("base64");
+    // wrapped at 76 characters (as MIME does), then "/" escaped as "\/" (as some JSON writers do)
+    const wrapped = b64.replace(/(.{76})/g, "$1\n").replace(/\//g, "\\/").replace(/\n/g, "\\n");
+    const { json } = read(`{ "data" : [ { "b64_json"  :  "${wrapped}" } ] }`, 13) as { json: any };
+    assert.ok(json.data[0].b64_json.equals(PNG));
+  });
+
+  it("leaves null, urls and other shapes alone", () => {
+    const { json, images } = read('{"data":[{"b64_json":null,"url":"https://x/a.png"}],"b64_json_count":1}', 4) as { json: any; images: Buffer[] };
+    assert.deepEqual(json, { data: [{ b64_json: null, url: "https://x/a.png" }], b64_json_count: 1 });
+    assert.equal(images.length, 0);
+  });
+
+  it("an answer cut inside the base64, or that is not JSON, throws a SyntaxError", () => {
+    assert.throws(() => read('{"data":[{"b64_json":"iVBOR', 3), SyntaxError);
+    assert.throws(() => read("<html>502 Bad Gateway</html>", 3), SyntaxError);
+  });
+
+  it("refuses a body that is huge besides its images", () => {
+    const r = new JsonImagesReader(100);
+    assert.throws(() => r.push(Buffer.from(`{"x":"${"y".repeat(200)}"}`)), RangeError);
+  });
+
+  it("keeps far less than the base64 text: 10 MB of base64 in 64 kB chunks leaves a tiny skeleton", () => {
+    const big = Buffer.alloc(7_500_000, 1);
+    const body = Buffer.from(JSON.stringify({ data: [{ b64_json: big.toString("base64") }] }));
+    const r = new JsonImagesReader();
+    for (let i = 0; i < body.length; i += 65536) r.push(body.subarray(i, i + 65536));
+    const skeleton = (r as unknown as { skeletonBytes: number }).skeletonBytes;
+    assert.ok(skeleton < 100, `skeleton holds ${skeleton} bytes`);
+    const { images } = r.end();
+    assert.ok(images[0].equals(big));
+  });
+});
