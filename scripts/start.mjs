@@ -16,12 +16,13 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
+import { distState } from "./dist-state.mjs";
 import { cacheDir, ensureNode22, ensureNodeRed5, nodeRed4Dir, nodeRedVersion, nodeVersion, repoRoot } from "./runtime.mjs";
 
 const args = process.argv.slice(2);
@@ -48,38 +49,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------------------------
 // build
 
-function newest(p) {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(p).map((f) => newest(join(p, f))));
-}
-
-function oldestFile(dir) {
-  if (!existsSync(dir)) return 0;
-  let oldest = Infinity;
-  const walk = (d) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else oldest = Math.min(oldest, st.mtimeMs);
-    }
-  };
-  walk(dir);
-  return oldest === Infinity ? 0 : oldest;
-}
-
 function ensureBuilt() {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
-  const entries = Object.values(pkg["node-red"]?.nodes ?? {});
-  const missing = entries.some((f) => !existsSync(join(repoRoot, f)));
-  const inputs = Math.max(...["src", "locales", "icons", "tsup.config.ts"].map((p) => newest(join(repoRoot, p))));
-  if (!missing && oldestFile(join(repoRoot, "dist")) >= inputs) {
+  const state = distState(repoRoot);
+  if (state === "fresh") {
     say("dist/ is up to date");
     return;
   }
-  say(missing ? "dist/ is missing: npm run build" : "dist/ is older than the sources: npm run build");
+  say(state === "missing" ? "dist/ is missing: npm run build" : "dist/ is older than the sources: npm run build");
   const r = spawnSync(NPM, ["run", "build"], { cwd: repoRoot, stdio: "inherit" });
   if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
 }

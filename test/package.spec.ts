@@ -29,36 +29,6 @@ const repoIcons = existsSync(iconDir) ? readdirSync(iconDir).filter((f) => statS
 const nodeRedDir = process.env.NODE_RED_PATH || dirname(require.resolve("node-red/package.json"));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-/** Newest mtime of the files under `p` (a file or a directory), 0 when missing. */
-function newest(p: string): number {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(p).map((f) => newest(join(p, f))));
-}
-
-/** Oldest mtime of the files under `dir`, 0 when missing or empty. */
-function oldestFile(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  let oldest = Infinity;
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else oldest = Math.min(oldest, st.mtimeMs);
-    }
-  };
-  walk(dir);
-  return oldest === Infinity ? 0 : oldest;
-}
-
-/** dist/ exists, has every node's .js, and no build input is newer than it. */
-function distIsFresh(): boolean {
-  if (!types.every((t) => existsSync(join(repoRoot, pkg["node-red"].nodes[t])))) return false;
-  const inputs = ["src", "locales", "icons", "tsup.config.ts"].map((p) => newest(join(repoRoot, p)));
-  return oldestFile(join(repoRoot, "dist")) >= Math.max(...inputs);
-}
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -100,10 +70,11 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     this.timeout(180_000);
     tmp = mkdtempSync(join(tmpdir(), "images-api-package-"));
 
+    const { distState } = await import("../scripts/dist-state.mjs");
     // 1. Pack. `prepack` builds; skip that when dist/ is already up to date (npm test builds first).
     const packDir = join(tmp, "pack");
     mkdirSync(packDir);
-    const packArgs = ["pack", "--pack-destination", packDir, ...(distIsFresh() ? ["--ignore-scripts"] : [])];
+    const packArgs = ["pack", "--pack-destination", packDir, ...(distState(repoRoot) === "fresh" ? ["--ignore-scripts"] : [])];
     await exec(npm, packArgs, repoRoot, 150_000);
     const tgz = readdirSync(packDir).filter((f) => f.endsWith(".tgz"));
     assert.equal(tgz.length, 1, `npm pack made ${tgz.length} tarballs in ${packDir}`);

@@ -1,0 +1,1 @@
+export function distState(repoRoot: string): "fresh" | "missing" | "stale";
