@@ -45,8 +45,9 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
     // b64_json arrives decoded (JsonImagesReader); a plain string only from other readers
     if (Buffer.isBuffer(d.b64_json) && d.b64_json.length > 0) image.data = d.b64_json;
     else if (typeof d.b64_json === "string" && d.b64_json.length > 0) image.data = Buffer.from(d.b64_json, "base64");
-    if (typeof d.url === "string" && d.url.length > 0) image.url = d.url;
-    if (typeof d.revised_prompt === "string") image.revisedPrompt = d.revised_prompt;
+    // texts that leave the node pass the key filter too: a gateway might echo the request
+    if (typeof d.url === "string" && d.url.length > 0) image.url = redact(d.url);
+    if (typeof d.revised_prompt === "string") image.revisedPrompt = redact(d.revised_prompt);
     if (!image.data?.length && !image.url) {
       throw new ImagesApiError("api_error", `image ${i + 1} of the answer has neither data nor a URL`, details);
     }

@@ -66,12 +66,13 @@ export function httpError(
   const hint = HINTS[code];
   const attempts = details.attempts && details.attempts > 1 ? ` after ${details.attempts} attempts` : "";
   const message = `Images API answered ${status}${attempts}: ${apiMessage}${hint ? ` (${hint})` : ""}`;
+  const clean = (v: string | undefined) => (v === undefined ? undefined : redact(v));
   return new ImagesApiError(code, message, {
     ...details,
     statusCode: status,
-    type: body?.type,
-    apiCode: body?.code,
-    param: body?.param,
+    type: clean(body?.type),
+    apiCode: clean(body?.code),
+    param: clean(body?.param),
   });
 }
 

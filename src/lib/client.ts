@@ -96,9 +96,11 @@ export class ImagesClient {
   private async withRetries(call: ApiCall): Promise<ApiAnswer> {
     const { maxRetries } = this.options;
     const endpoint = this.endpoint(call.op, call.model);
+    // serialised once: every attempt sends the same bytes
+    const payload = call.body.kind === "json" ? JSON.stringify(call.body.data) : call.body.data;
     for (let attempt = 1; ; attempt++) {
       call.onAttempt?.(attempt);
-      const outcome = await this.attempt(endpoint, call, attempt);
+      const outcome = await this.attempt(endpoint, call, payload, attempt);
       if ("answer" in outcome) return outcome.answer;
       const { error, retryable, headers } = outcome;
       error.cause.attempts = attempt;
@@ -115,6 +117,7 @@ export class ImagesClient {
   private async attempt(
     endpoint: Endpoint,
     call: ApiCall,
+    payload: string | Buffer,
     attempt: number,
   ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers }> {
     const timer = new AbortController();
@@ -129,7 +132,7 @@ export class ImagesClient {
           ...(call.onEvent ? { accept: "text/event-stream" } : {}),
           "content-type": call.body.kind === "json" ? "application/json" : call.body.contentType,
         },
-        body: call.body.kind === "json" ? JSON.stringify(call.body.data) : call.body.data,
+        body: payload,
         signal,
       });
       const requestId = headerValue(res.headers, "x-request-id");

@@ -72,7 +72,10 @@ export function show(value: unknown): string {
   else if (Buffer.isBuffer(value)) s = `a Buffer of ${value.length} bytes`;
   else if (Array.isArray(value)) s = `an array of ${value.length}`;
   else if (value === null) s = "null";
-  else if (typeof value === "object") s = "an object";
+  else if (typeof value === "object") {
+    const kind = Object.getPrototypeOf(value)?.constructor?.name;
+    s = kind && kind !== "Object" ? `a ${kind}` : "an object";
+  }
   else s = String(value);
   return s.length > 80 ? `${s.slice(0, 60)}…" (${String(value).length} characters)` : s;
 }

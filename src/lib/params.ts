@@ -253,6 +253,14 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   }
 
   shapeResponseFormat(params, rule, output, model);
+  for (const [key, value] of Object.entries(params)) {
+    // gateway extras go out as JSON (or multipart text): find what cannot before anything is sent
+    try {
+      JSON.stringify(value);
+    } catch (err) {
+      throw invalidParams(key, `${key} cannot be sent to the API: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
   return { model, rule, params };
 }
 

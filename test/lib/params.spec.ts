@@ -342,7 +342,7 @@ const refused: Refused[] = [
   // ---- msg.params and model
   { name: "msg.params as a string", input: { msgParams: "size=1024x1024" }, parameter: "params", message: ['msg.params must be an object of request parameters, got "size=1024x1024"'] },
   { name: "msg.params as an array", input: { msgParams: [1, 2] }, parameter: "params", message: ["msg.params must be an object of request parameters, got an array of 2"] },
-  { name: "msg.params as a Map", input: { msgParams: new Map([["n", 1]]) }, parameter: "params", message: ["msg.params must be an object of request parameters, got an object"] },
+  { name: "msg.params as a Map", input: { msgParams: new Map([["n", 1]]) }, parameter: "params", message: ["msg.params must be an object of request parameters, got a Map"] },
   { name: "empty model", input: { msgParams: { model: "" } }, parameter: "model", message: ['model must be a model name, got ""'] },
   { name: "model as a number", input: { msgParams: { model: 42 } }, parameter: "model", message: ["model must be a model name, got 42"] },
   { name: "model name of 201 characters", input: { msgParams: { model: "m".repeat(201) } }, parameter: "model", message: ["model name is 201 characters long; at most 200 are accepted"] },

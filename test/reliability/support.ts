@@ -13,7 +13,7 @@ import { runInNewContext } from "node:vm";
 import { ImagesApiServer } from "../server/images-api-server";
 import { API_KEY, helper, loadFlow, NODES, type FlowOptions, type Msg } from "../support/flow";
 import editNode = require("../../src/nodes/images-api-edit");
-import "./report";
+import { registerReport } from "./report";
 
 export { API_KEY, helper, NODES, type Msg };
 export const EDIT_NODES: unknown[] = [...NODES, editNode];
@@ -22,7 +22,8 @@ export const SHARED = "node-red-contrib-images-api/images-api-config:images-api-
 // ---------------------------------------------------------------------------------------- figures
 
 export interface Figures {
-  startedAt: number;
+  /** time spent inside the reliability describe blocks (other spec files may run in the same process) */
+  seconds: number;
   faultCases: number;
   attemptsChecked: number;
   badInputCases: number;
@@ -56,6 +57,10 @@ export interface Figures {
     heapAfterMB: number;
     heapBoundMB: number;
     rssBoundMB: number;
+    buffersBeforeMB: number;
+    buffersAfterMB: number;
+    buffersBoundMB: number;
+    imageKB: number;
     timersBefore: number;
     timersAfter: number;
     handlesBefore: number;
@@ -68,7 +73,7 @@ export interface Figures {
 }
 
 export const figures: Figures = {
-  startedAt: Date.now(),
+  seconds: 0,
   faultCases: 0,
   attemptsChecked: 0,
   badInputCases: 0,
@@ -78,6 +83,8 @@ export const figures: Figures = {
   secrets: { scanned: 0, hits: [], byKind: {} },
   unhandledRejections: [],
 };
+
+registerReport(() => figures);
 
 /** Suite-wide: any unhandled rejection while the reliability suite runs is recorded (and fails its test). */
 const onUnhandled = (reason: unknown) => {
@@ -138,11 +145,16 @@ export interface Outcomes {
   caught: Msg[];
   /** every status the image node(s) showed */
   statuses: Array<Record<string, unknown>>;
+  /** how many arrived (also when not retained) */
+  outCount: number;
+  caughtCount: number;
   readonly total: number;
+  /** keep the messages (default); the soak only counts them, so the test itself does not hold memory */
+  retain: boolean;
+  /** called with every outcome (out or caught) as it arrives */
+  onOutcome?: (m: Msg, kind: "out" | "caught") => void;
   /** resolves once `count` outcomes arrived (out + caught), rejects after timeoutMs */
   waitFor(count: number, timeoutMs?: number): Promise<void>;
-  /** forgets what arrived so far */
-  clear(): void;
 }
 
 let current: Outcomes | undefined;
@@ -159,8 +171,11 @@ function track(imageNodes: string[]): Outcomes {
     out: [],
     caught: [],
     statuses: [],
+    outCount: 0,
+    caughtCount: 0,
+    retain: true,
     get total() {
-      return this.out.length + this.caught.length;
+      return this.outCount + this.caughtCount;
     },
     waitFor(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
@@ -174,15 +189,10 @@ function track(imageNodes: string[]): Outcomes {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out waiting for ${count} outcome(s): got ${o.out.length} out, ${o.caught.length} caught`));
+          reject(new Error(`timed out waiting for ${count} outcome(s): got ${o.outCount} out, ${o.caughtCount} caught`));
         }, timeoutMs);
         waiters.add(check);
       });
-    },
-    clear() {
-      o.out.length = 0;
-      o.caught.length = 0;
-      o.statuses.length = 0;
     },
   };
   const arrived = () => {
@@ -190,22 +200,45 @@ function track(imageNodes: string[]): Outcomes {
   };
   helper.getNode("out").on("input", (m: Msg) => {
     scan("message", m);
-    o.out.push(m);
+    o.outCount++;
+    if (o.retain) o.out.push(m);
+    o.onOutcome?.(m, "out");
     arrived();
   });
   helper.getNode("caught").on("input", (m: Msg) => {
     scan("caught message", m);
     scan("error", m.error);
-    o.caught.push(m);
+    o.caughtCount++;
+    if (o.retain) o.caught.push(m);
+    o.onOutcome?.(m, "caught");
     arrived();
   });
   for (const id of imageNodes) {
     helper.getNode(id)?.on("call:status", (call: { args: [Record<string, unknown>] }) => {
-      scan("status", call.args[0]);
-      o.statuses.push(call.args[0]);
+      scan("status text", call.args[0]);
+      if (o.retain) o.statuses.push(call.args[0]);
     });
   }
   return o;
+}
+
+/** After a redeploy the nodes are new objects: track them again. */
+export function retrack(imageNodes: string[] = ["img"]): Outcomes {
+  current = track(imageNodes);
+  return current;
+}
+
+/**
+ * node-red-node-test-helper spies on Node.prototype.send/status/log… and on the runtime log with sinon,
+ * which keeps the arguments of every call (every message with its image) until unload. Long runs drain
+ * them: the log lines are scanned for the key first, then the spies forget their calls.
+ */
+export function drainSpies(): void {
+  const log = helper.log();
+  for (const args of (log?.args ?? []) as unknown[][]) scan("log line", args);
+  log?.resetHistory?.();
+  const proto = helper._NodePrototype as Record<string, { resetHistory?: () => void }> | undefined;
+  for (const name of ["log", "status", "warn", "error", "debug", "trace", "send"]) proto?.[name]?.resetHistory?.();
 }
 
 export const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -224,12 +257,12 @@ export async function load(o: FlowOptions, nodes: unknown[] = NODES, imageNodes:
 export async function one(msg: Msg, opts: { timeoutMs?: number; settleMs?: number; node?: string } = {}): Promise<{ out?: Msg; caught?: Msg }> {
   const o = outcomes();
   const before = o.total;
-  const outBefore = o.out.length;
-  const caughtBefore = o.caught.length;
+  const outBefore = o.outCount;
+  const caughtBefore = o.caughtCount;
   helper.getNode(opts.node ?? "img").receive(msg);
   await o.waitFor(before + 1, opts.timeoutMs ?? 10_000);
   await pause(opts.settleMs ?? 150);
-  assert.equal(o.total, before + 1, `exactly one outcome: got ${o.out.length - outBefore} out and ${o.caught.length - caughtBefore} caught`);
+  assert.equal(o.total, before + 1, `exactly one outcome: got ${o.outCount - outBefore} out and ${o.caughtCount - caughtBefore} caught`);
   return { out: o.out[outBefore], caught: o.caught[caughtBefore] };
 }
 
@@ -267,13 +300,16 @@ export const mb = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
  */
 export function withReliability(): { server: ImagesApiServer } {
   const ctx = {} as { server: ImagesApiServer };
+  let began = 0;
   before(async () => {
+    began = Date.now();
     ctx.server = await ImagesApiServer.start({ apiKey: API_KEY });
     process.on("unhandledRejection", onUnhandled);
   });
   after(async () => {
     process.off("unhandledRejection", onUnhandled);
     await ctx.server.close();
+    figures.seconds += (Date.now() - began) / 1000;
   });
   let hitsBefore = 0;
   let unhandledBefore = 0;
