@@ -160,7 +160,7 @@
             }
             if (CHOICES[field]) { $input = $('<select style="width: 70%">'); }
             else if (field === 'imageCount') { $input = $('<input type="number" min="1" max="10" style="width: 80px">'); }
-            else if (field === 'partialImages') { $input = $('<input type="number" min="0" max="3" style="width: 80px">'); }
+            else if (field === 'partialImages') { $input = $('<input type="number" min="0" max="3" style="width: 200px">'); }
             else { $input = $('<input type="text" style="width: 70%">'); }
             if (field === 'user' || field === 'outputCompression' || field === 'partialImages') { $input.attr('placeholder', _('placeholder.' + field)); }
             row(field, $input).appendTo($box);
@@ -225,7 +225,18 @@
             });
             update();
         });
-        $model.on('change input', update);
+        // mark a value the chosen model does not take while the dialog is open (Node-RED's own live
+        // check does not see these rows: they are built after it ran, and it reads the saved model)
+        function mark() {
+            var model = $model.val().trim();
+            ['size', 'imageCount', 'outputCompression', 'partialImages'].concat(Object.keys(CHOICES)).forEach(function (field) {
+                var $input = $('#node-input-' + field);
+                if ($input.length) { $input.toggleClass('input-error', !valid(field, model, $input.val())); }
+            });
+        }
+        $model.on('change input', function () { update(); mark(); });
+        $box.on('change input', 'input, select', mark);
+        load(mark);
     }
 
     // ---- thumbnails under the nodes on the canvas (the runtime publishes them when "preview" is on)
@@ -245,7 +256,8 @@
         var image = document.createElementNS(svg, 'image');
         image.setAttribute('class', 'images-api-preview');
         image.setAttribute('x', 0);
-        image.setAttribute('y', height + 6);
+        // below the node's status line (which sits just under the node)
+        image.setAttribute('y', height + 26);
         image.setAttribute('width', PREVIEW_WIDTH);
         image.setAttribute('height', PREVIEW_WIDTH);
         image.setAttribute('preserveAspectRatio', 'xMinYMin meet');

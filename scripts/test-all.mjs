@@ -6,7 +6,7 @@
  *   typecheck  npm run typecheck                 (1 check)
  *   nr4        mocha on this Node (20) against Node-RED 4 (the devDependency)
  *   nr5        mocha on Node 22 against Node-RED 5 (both from scripts/runtime.mjs, installed into .cache/ on first use)
- *   ...        EXTRA_STAGES below (browser e2e goes there)
+ *   browser    headless Chromium drives the Node-RED 5 editor (test/e2e/run.mjs; EXTRA_STAGES below)
  *
  * Arguments after `--` go to mocha: `npm test -- --grep retry`.
  * TEST_STAGES=nr4,nr5 runs only those stages (comma-separated names).
@@ -98,7 +98,16 @@ function envWithout(...names) {
 // Each is {name, run(): Promise<{passed, failed, pending}>}; runWithCounts(cmd, args, {env}) runs a script that
 // writes {passed, failed, pending} JSON to $TEST_COUNTS_FILE. Selectable with TEST_STAGES like the others.
 // ===========================================================================================================
-const EXTRA_STAGES = [];
+const EXTRA_STAGES = [
+  {
+    // Browser e2e (test/e2e): Node-RED 5 on Node 22 in a temp user dir, the local Images API test server, Debian's
+    // Chromium driven by playwright-core. Without Chromium it counts as 1 failed (never skipped).
+    name: "browser",
+    async run() {
+      return runWithCounts(process.execPath, [join(repoRoot, "test", "e2e", "run.mjs"), ...mochaArgs]);
+    },
+  },
+];
 
 const STAGES = [
   {

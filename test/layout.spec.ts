@@ -17,7 +17,8 @@ function keys(value: unknown, prefix = ""): string[] {
   assert.ok(value && typeof value === "object", `${prefix} is neither text nor a group`);
   return Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
 }
-const placeholders = (text: string) => (text.match(/\{\{\s*\w+\s*\}\}/g) ?? []).sort();
+// Node-RED's i18next writes variables as __name__ (editor and runtime alike); {{name}} would show literally
+const placeholders = (text: string) => (text.match(/__\w+__/g) ?? []).sort();
 const catalog = (lang: string, type: string) => JSON.parse(readFileSync(join(ROOT, "locales", lang, `${type}.json`), "utf8"));
 const text = (obj: unknown, path: string) => path.split(".").reduce((o: any, k) => o[k], obj) as string;
 
@@ -46,6 +47,7 @@ describe("layout: node files, catalogs and help in ten languages", () => {
           const english = catalog("en-US", type);
           const here = catalog(lang, type);
           assert.deepEqual(keys(here).sort(), keys(english).sort());
+          assert.ok(!JSON.stringify(here).includes("{{"), "variables are written __name__, not {{name}}");
           for (const k of keys(english)) {
             assert.deepEqual(placeholders(text(here, k)), placeholders(text(english, k)), `${lang} ${k}`);
             assert.notEqual(text(here, k).trim(), "", `${lang} ${k} is empty`);

@@ -1,0 +1,144 @@
+/**
+ * The benchmark's servers, in a child process of their own so that their CPU and memory never
+ * count against the client being measured. Run by bench/run.ts (IPC) as:
+ *   node --import tsx bench/lib/server.ts
+ *
+ * - the local Images API test server (test/server/images-api-server.ts), unchanged; the bench only
+ *   picks its answers (`setDefault` / `script` with pre-built `body` steps) and switches on its
+ *   rate-limiting mode (`server.rateLimit`, 429 with Retry-After / retry-after-ms);
+ * - a minimal upload sink on its own port for the 16 × 20 MB edit: the test server buffers bodies
+ *   and caps them at 100 MiB, so the sink reads the multipart body, counts and discards it, checks
+ *   that it is complete (content-length when given, and the closing boundary), and answers with a
+ *   tiny b64_json image.
+ *
+ * Commands (process.send → reply {id, ok, result | error}):
+ *   {cmd: "tiny"}                          every answer: one tiny PNG
+ *   {cmd: "script", steps: ["tiny"|"large", …]}   the next answers, in order (then tiny again)
+ *   {cmd: "rateLimit", perSecond, retryAfterMs}   at most perSecond accepted per sliding second
+ *   {cmd: "reset"}                         forget requests, rate limit off, tiny answers
+ *   {cmd: "stats"}                         {requests, rateLimited, maxInFlight, uploads}
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ImagesApiServer, type Step } from "../../test/server/images-api-server";
+import { answerBody, API_KEY, noisePng, TINY_PNG } from "./payloads";
+
+interface Command {
+  id: number;
+  cmd: "tiny" | "script" | "rateLimit" | "reset" | "stats" | "largeInfo";
+  steps?: Array<"tiny" | "large">;
+  perSecond?: number;
+  retryAfterMs?: boolean;
+}
+
+const LARGE_COUNT = 10;
+const tinyStep: Step = { body: answerBody([TINY_PNG]), contentType: "application/json" };
+let large: { step: Step; imageBytes: number; bodyBytes: number } | undefined;
+
+/** n = 10 answers of 1024×1024 noise PNGs (≈ 3 MB each), built once. */
+function largeAnswer() {
+  if (!large) {
+    const images = Array.from({ length: LARGE_COUNT }, () => noisePng(1024, 1024));
+    const body = answerBody(images);
+    large = {
+      step: { body, contentType: "application/json" },
+      imageBytes: images.reduce((n, i) => n + i.length, 0),
+      bodyBytes: body.length,
+    };
+  }
+  return large;
+}
+
+interface Upload {
+  bytes: number;
+  complete: boolean;
+  parts: number;
+}
+
+/** The edit sink: counts the body, checks it is whole, answers one tiny image. */
+function startSink(uploads: Upload[]): Promise<http.Server> {
+  const reply = answerBody([TINY_PNG]);
+  const server = http.createServer(async (req, res) => {
+    const type = String(req.headers["content-type"] ?? "");
+    const boundary = /boundary=("?)([^";]+)\1/i.exec(type)?.[2];
+    const closing = boundary ? Buffer.from(`--${boundary}--`) : undefined;
+    const partMark = boundary ? Buffer.from(`--${boundary}\r\n`) : undefined;
+    let bytes = 0;
+    let parts = 0;
+    // fewer bytes than a mark, kept from the previous chunk: a mark split across chunks is still
+    // found, and none is counted twice
+    let tail = Buffer.alloc(0);
+    let last = Buffer.alloc(0);
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (!partMark) continue;
+        const window = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
+        for (let i = window.indexOf(partMark); i !== -1; i = window.indexOf(partMark, i + 1)) parts++;
+        tail = Buffer.from(window.subarray(Math.max(0, window.length - partMark.length + 1)));
+        last = Buffer.from(Buffer.concat([last, chunk.subarray(Math.max(0, chunk.length - 256))]).subarray(-256));
+      }
+    } catch {
+      return;
+    }
+    const declared = req.headers["content-length"] !== undefined ? Number(req.headers["content-length"]) : undefined;
+    const complete = closing !== undefined && (declared === undefined || declared === bytes) && last.toString("latin1").trimEnd().endsWith(closing.toString("latin1"));
+    uploads.push({ bytes, complete, parts });
+    res.writeHead(complete ? 200 : 400, { "content-type": "application/json", "content-length": String(reply.length) });
+    res.end(reply);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+async function main(): Promise<void> {
+  const api = await ImagesApiServer.start({ apiKey: API_KEY });
+  const uploads: Upload[] = [];
+  const sink = await startSink(uploads);
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1`;
+  const tiny = () => api.setDefault(tinyStep);
+  tiny();
+
+  process.on("message", (m: Command) => {
+    try {
+      let result: unknown = {};
+      switch (m.cmd) {
+        case "tiny":
+          tiny();
+          break;
+        case "script":
+          api.script(...(m.steps ?? []).map((s) => (s === "large" ? largeAnswer().step : tinyStep)));
+          break;
+        case "largeInfo": {
+          const { imageBytes, bodyBytes } = largeAnswer();
+          result = { imageBytes, bodyBytes, count: LARGE_COUNT };
+          break;
+        }
+        case "rateLimit":
+          api.rateLimit = { max: m.perSecond, windowMs: 1000, retryAfterMs: m.retryAfterMs !== false };
+          break;
+        case "reset":
+          api.reset();
+          uploads.length = 0;
+          tiny();
+          break;
+        case "stats":
+          result = { requests: api.requests.length, rateLimited: api.rateLimited, maxInFlight: api.maxInFlight, uploads: [...uploads] };
+          break;
+      }
+      process.send?.({ id: m.id, ok: true, result });
+    } catch (err) {
+      process.send?.({ id: m.id, ok: false, error: (err as Error).stack });
+    }
+  });
+  process.on("disconnect", () => {
+    sink.close();
+    sink.closeAllConnections();
+    void api.close().then(() => process.exit(0));
+  });
+  process.send?.({ ready: true, baseUrl: api.baseUrl, sinkUrl });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

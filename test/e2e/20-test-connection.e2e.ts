@@ -1,0 +1,114 @@
+/**
+ * The config dialog's Test connection button against the local test server: success lists the image models the
+ * server offers (with the saved key, the field left untouched), failure says auth_failed for a wrong key; the
+ * answer never carries a key.
+ */
+import assert from "node:assert/strict";
+import type { Response } from "playwright-core";
+import { MODEL_LIST } from "../server/images-api-server";
+import { e2e, localeJson } from "./harness";
+
+const CFG = "e2ecfg0000000001";
+const GEN = "e2egen0000000001";
+const WRONG_KEY = "sk-wrong-e2e-key-0123456789";
+// of the test server's list (MODEL_LIST): these are image models, the others are not
+const IMAGE_MODELS = ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1.5", "gpt-image-2", "flux-kontext-pro"];
+const OTHER_MODELS = ["gpt-4o-mini", "text-embedding-3-small", "whisper-1"];
+
+async function openConfigDialog(): Promise<void> {
+  const { page, ed } = e2e();
+  await ed.openNode(GEN);
+  await page.locator("#node-input-btn-server-edit").click();
+  await page.locator("#node-config-test-connection").waitFor({ state: "visible" });
+  await ed.waitStable(page.locator("#node-config-dialog-ok"));
+}
+
+/** Click Test connection; the admin endpoint's JSON answer and the result element's text and state. */
+async function testConnection(): Promise<{ answer: any; raw: string; text: string; ok: boolean; failed: boolean }> {
+  const { page } = e2e();
+  const [res] = await Promise.all([
+    page.waitForResponse((r: Response) => r.url().endsWith("/images-api/test-connection")),
+    page.locator("#node-config-test-connection").click(),
+  ]);
+  const raw = await res.text();
+  const result = page.locator("#node-config-test-result");
+  await page.waitForFunction(() => $("#node-config-test-result").is(".images-api-test-ok, .images-api-test-failed"));
+  return {
+    answer: JSON.parse(raw),
+    raw,
+    text: (await result.innerText()).trim(),
+    ok: await result.evaluate((e) => e.classList.contains("images-api-test-ok")),
+    failed: await result.evaluate((e) => e.classList.contains("images-api-test-failed")),
+  };
+}
+
+describe("config dialog: Test connection", function () {
+  const results: Record<string, Awaited<ReturnType<typeof testConnection>>> = {};
+
+  before(async () => {
+    const { ed, page, server, apiKey } = e2e();
+    await ed.resetFlows();
+    await ed.importNodes([
+      { id: CFG, type: "images-api-config", name: "local test server", baseUrl: server.baseUrl, apiType: "openai", apiVersion: "",
+        organization: "", project: "", timeout: 600, retries: 2, concurrency: 4, queueLimit: 1000, arrayStyle: "brackets" },
+      { id: GEN, type: "images-api-generate", name: "", server: CFG, prompt: "payload", promptType: "msg", model: "gpt-image-1",
+        size: "", quality: "", imageCount: 1, x: 400, y: 160, wires: [[]] },
+    ], { applyNodeDefaults: true });
+    await page.evaluate(([id, key]) => {
+      const c = RED.nodes.node(id);
+      c.credentials = { apiKey: key, has_apiKey: true };
+      c.changed = true;
+      RED.nodes.dirty(true);
+    }, [CFG, apiKey]);
+    await ed.deploy();
+  });
+  afterEach(async () => {
+    await e2e().ed.closeAllTrays();
+  });
+
+  it("reports success and lists the server's image models (saved key, field untouched)", async () => {
+    const { page, ed, server, apiKey } = e2e();
+    await openConfigDialog();
+    assert.equal(await page.locator("#node-config-input-apiKey").inputValue(), "__PWRD__");
+    const before = server.requests.length;
+    const r = await testConnection();
+    results.ok = r;
+    assert.equal(r.answer.ok, true, `test-connection answered ${r.raw}`);
+    assert.deepEqual([...r.answer.imageModels].sort(), [...IMAGE_MODELS].sort());
+    for (const m of OTHER_MODELS) assert.ok(!r.answer.imageModels.includes(m), `${m} listed as an image model`);
+    assert.equal(r.answer.total, MODEL_LIST.length);
+    assert.ok(!r.raw.includes(apiKey), "the test-connection answer contains the key");
+    assert.equal(r.ok, true, "the result is not shown as success");
+    const en = localeJson("en-US", "images-api-config")["images-api-config"].test.ok as string;
+    assert.ok(r.text.startsWith(en.split("__")[0].trim()), `result text: ${r.text}`);
+    const got = server.requests.slice(before).filter((q) => q.path === "/v1/models");
+    assert.equal(got.length, 1);
+    assert.equal(got[0].headers.authorization, `Bearer ${apiKey}`);
+    await ed.dismissNotifications();
+    await ed.shot("config-dialog-test-connection-ok");
+  });
+
+  it("reports failure with auth_failed for a wrong key", async () => {
+    const { page, ed, apiKey } = e2e();
+    await openConfigDialog();
+    await page.locator("#node-config-input-apiKey").fill(WRONG_KEY);
+    const r = await testConnection();
+    results.failed = r;
+    assert.equal(r.answer.ok, false);
+    assert.equal(r.answer.code, "auth_failed");
+    assert.equal(r.answer.statusCode, 401);
+    assert.ok(!r.raw.includes(WRONG_KEY) && !r.raw.includes(apiKey), `the answer contains a key: ${r.raw}`);
+    assert.equal(r.failed, true, "the result is not shown as failure");
+    assert.ok(!r.text.includes(WRONG_KEY), "the result text shows the key");
+    await ed.shot("config-dialog-test-connection-failed");
+    // Cancel: the saved key stays
+    await ed.closeAllTrays();
+    assert.equal(await page.evaluate((id) => RED.nodes.node(id).changed, CFG), false);
+  });
+  it("shows the model list and the error code in the result text", async () => {
+    assert.ok(results.ok && results.failed, "the two tests above must run first");
+    for (const m of results.ok.answer.imageModels as string[]) assert.ok(results.ok.text.includes(m), `"${results.ok.text}" lacks ${m}`);
+    assert.ok(results.failed.text.includes("auth_failed"), `"${results.failed.text}" lacks auth_failed`);
+    for (const r of [results.ok, results.failed]) assert.ok(!/\{\{|__\w+__/.test(r.text), `unfilled placeholder in "${r.text}"`);
+  });
+});
