@@ -54,7 +54,7 @@ describe("reliability: load", function () {
     // slot several times in a row; every one must still get its image.
     server.setDefault({ delayMs: 10 });
     server.rateLimit = { max: 3, windowMs: 15 };
-    const o = await load({ baseUrl: server.baseUrl, config: { concurrency: 4, retries: 50 }, node: SMALL });
+    const o = await load({ baseUrl: server.baseUrl, config: { concurrency: 4, retries: 500 }, node: SMALL });
     o.retain = false;
     const seen = new Map<number, number>();
     const failed: Record<string, number> = {};
