@@ -50,8 +50,8 @@ describe("reliability: load", function () {
     // Each answer takes 10 ms (without a delay the in-process server finishes every request before the
     // next one arrives and never sees two at once). At most 3 requests in any 15 ms (200/s): over it the
     // server answers 429 with Retry-After and retry-after-ms. The first 4 requests arrive together, so the
-    // limit bites however fast or slow the machine is. Retries 50: a message may lose the race for a free
-    // slot several times in a row; every one must still get its image.
+    // limit bites however fast or slow the machine is. Retries 500: a message may lose the race for a free
+    // slot many times in a row on a loaded machine (the server is not fair); every one must still get its image.
     server.setDefault({ delayMs: 10 });
     server.rateLimit = { max: 3, windowMs: 15 };
     const o = await load({ baseUrl: server.baseUrl, config: { concurrency: 4, retries: 500 }, node: SMALL });
