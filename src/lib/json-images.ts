@@ -108,7 +108,9 @@ export class JsonImagesReader {
           } else {
             this.finishImage();
             this.state = "out";
-            i = q; // the closing quote goes into the skeleton
+            i = q + 1; // past the closing quote, which the skeleton keeps (copyFrom)
+            copyFrom = q;
+            break;
           }
           copyFrom = i;
           break;

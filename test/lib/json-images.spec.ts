@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { randomBytes } from "node:crypto";
 import { JsonImagesReader } from "../../src/lib/json-images";
 
 const PNG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.png"));
@@ -40,6 +41,15 @@ describe("JsonImagesReader: b64_json decoded while the answer streams in", () =>
     const wrapped = b64.replace(/(.{76})/g, "$1\n").replace(/\//g, "\\/").replace(/\n/g, "\\n");
     const { json } = read(`{ "data" : [ { "b64_json"  :  "${wrapped}" } ] }`, 13) as { json: any };
     assert.ok(json.data[0].b64_json.equals(PNG));
+  });
+
+  it("ten 3 MB images of random bytes in 64 kB chunks: every one found and decoded exactly", () => {
+    const images = Array.from({ length: 10 }, () => randomBytes(3 * 1024 * 1024));
+    const body = Buffer.from(JSON.stringify({ created: 1, data: images.map((b) => ({ b64_json: b.toString("base64") })), usage: { total_tokens: 1 } }));
+    const { json, images: decoded } = read(body, 65536) as { json: any; images: Buffer[] };
+    assert.equal(decoded.length, 10);
+    decoded.forEach((b, i) => assert.ok(b.equals(images[i]), `image ${i}`));
+    assert.deepEqual(json.usage, { total_tokens: 1 });
   });
 
   it("leaves null, urls and other shapes alone", () => {
