@@ -60,7 +60,7 @@ async function main(): Promise<{ variant: string; batches: Batch[] }> {
   const v = makeVariant(name as VariantName, baseUrl, { concurrency: 16, maxRetries: 2 });
   // until the JIT has settled: CPU per request falls 3–10× over the first ~5,000 requests
   await batch(v, 16, WARMUP);
-  await batch(v, 1, Math.ceil(WARMUP / 6));
+  await batch(v, 1, Math.ceil(WARMUP / 2));
   const batches: Batch[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of round % 2 ? [...CONCURRENCY].reverse() : CONCURRENCY) batches.push(await batch(v, c, PER_BATCH));

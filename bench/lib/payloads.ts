@@ -4,37 +4,8 @@
  * decodable PNG whose bytes do not compress), and the Images API answer bodies built from them.
  */
 import { randomFillSync } from "node:crypto";
-import * as zlib from "node:zlib";
 import { deflateSync } from "node:zlib";
-import { encodePng, PNG_SIGNATURE } from "../../test/server/png";
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-const nativeCrc32 = (zlib as unknown as { crc32?: (data: Buffer, value?: number) => number }).crc32;
-
-function crc32(parts: Buffer[]): number {
-  if (nativeCrc32) return parts.reduce((c, data) => nativeCrc32(data, c), 0) >>> 0;
-  let c = 0xffffffff;
-  for (const data of parts) for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, "latin1");
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32([head.subarray(4), data]), 0);
-  return Buffer.concat([head, data, crc]);
-}
+import { encodePng, pngChunk as chunk, PNG_SIGNATURE } from "../../test/server/png";
 
 /**
  * A real RGB PNG of random pixels, deflate level 0 (stored blocks): about width × height × 3 bytes.

@@ -16,6 +16,7 @@
  *   {cmd: "script", steps: ["tiny"|"large", …]}   the next answers, in order (then tiny again)
  *   {cmd: "rateLimit", perSecond, retryAfterMs}   at most perSecond accepted per sliding second
  *   {cmd: "reset"}                         forget requests, rate limit off, tiny answers
+ *   {cmd: "largeInfo"}                     builds the n = 10 answer once: {imageBytes, bodyBytes, count}
  *   {cmd: "stats"}                         {requests, rateLimited, maxInFlight, uploads}
  */
 import * as http from "node:http";

@@ -1,7 +1,7 @@
 /**
  * The clients the benchmark compares, behind one interface:
  *
- * - ours:  ImagesClient.call + readAnswer (src/lib): undici.request on an EnvHttpProxyAgent pool,
+ * - ours:  ImagesClient.call + readAnswer (src/lib, bundled as dist/ is: bench/lib/build.ts): undici.request on an EnvHttpProxyAgent pool,
  *          retries, the concurrency limiter, b64_json decoded while the body streams in; edits are
  *          readEditImages (byte sniffing) + encodeEditForm (one multipart Buffer), as the edit node does.
  * - sdk:   the official `openai` package as documented: new OpenAI({baseURL, apiKey, maxRetries}),
@@ -13,12 +13,11 @@ import { Readable } from "node:stream";
 import { randomBytes } from "node:crypto";
 import OpenAI, { toFile } from "openai";
 import { Agent, request } from "undici";
-import { readAnswer } from "../../src/lib/answer";
-import { ImagesClient, type ClientOptions } from "../../src/lib/client";
-import { readEditImages } from "../../src/lib/image-input";
-import { modelRule } from "../../src/lib/models";
-import { encodeEditForm } from "../../src/lib/multipart";
+import type { ClientOptions, ImagesClient } from "../../src/lib/client";
+import { ours } from "./ours";
 import { API_KEY, GENERATE_BODY } from "./payloads";
+
+const { ImagesClient: Client, readAnswer, readEditImages, modelRule, encodeEditForm } = ours;
 
 export type VariantName = "ours" | "sdk" | "raw";
 
@@ -35,7 +34,7 @@ export const EDIT_MODEL = "gpt-image-1";
 const EDIT_PROMPT = "make it look like a watercolour";
 
 export function makeOurs(baseUrl: string, options: Partial<ClientOptions> = {}): Variant & { client: ImagesClient } {
-  const client = new ImagesClient({ baseUrl, apiKey: API_KEY, ...options });
+  const client = new Client({ baseUrl, apiKey: API_KEY, ...options });
   const images = (answer: Awaited<ReturnType<ImagesClient["call"]>>) =>
     readAnswer(answer, client.redact).images.map((i) => i.data!);
   return {

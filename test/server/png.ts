@@ -8,6 +8,7 @@
  * Results are cached by (width, height, alpha, seed); the returned Buffer is
  * shared, so treat it as read-only.
  */
+import * as zlib from "node:zlib";
 import { deflateSync } from "node:zlib";
 
 export interface PngOptions {
@@ -31,13 +32,17 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
+const nativeCrc32 = (zlib as unknown as { crc32?: (data: Buffer) => number }).crc32;
+
 function crc32(data: Buffer): number {
+  if (nativeCrc32) return nativeCrc32(data) >>> 0; // Node ≥ 20.15: far faster on multi-megabyte chunks
   let c = 0xffffffff;
   for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function chunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const out = Buffer.alloc(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, "latin1");
@@ -95,7 +100,7 @@ export function encodePng(width: number, height: number, opts: PngOptions = {}):
   ihdr[9] = alpha ? 6 : 2; // colour type: RGBA / RGB
   // compression 0, filter 0, interlace 0 (already zero)
   const idat = deflateSync(pixels(width, height, alpha, seed), { level: 1 });
-  const png = Buffer.concat([PNG_SIGNATURE, chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", Buffer.alloc(0))]);
+  const png = Buffer.concat([PNG_SIGNATURE, pngChunk("IHDR", ihdr), pngChunk("IDAT", idat), pngChunk("IEND", Buffer.alloc(0))]);
 
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(key, png);

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: runs bench/run.ts on Node.js 22 (scripts/runtime.mjs ensureNode22(): this Node when it
+ * is >= 22.9, else the `node-<platform>-<arch>@22` npm package in .cache/node22, installed on first use).
+ *
+ * Why Node 22: openai 7 declares `engines.node >= 22`, and a comparison should run every client on a
+ * runtime all of them support; Node 22 is also what Node-RED 5 needs. `--node=current` runs on this
+ * Node instead (e.g. Node 20, which our package supports and where the SDK works with a warning).
+ *
+ *   npm run bench [-- --update-readme] [-- --quick] [-- --only=cpu,answer,ratelimit,edit,nodered] [-- --node=current]
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { ensureNode22, repoRoot } from "../scripts/runtime.mjs";
+
+const args = process.argv.slice(2);
+const current = args.includes("--node=current");
+const node = current ? process.execPath : ensureNode22();
+const r = spawnSync(node, ["--import", "tsx", "--expose-gc", join(repoRoot, "bench", "run.ts"), ...args.filter((a) => a !== "--node=current")], {
+  stdio: "inherit",
+  cwd: repoRoot,
+});
+if (r.error) {
+  console.error(`[bench] could not start ${node}: ${r.error.message}`);
+  process.exit(1);
+}
+process.exit(r.status ?? 1);

@@ -1,0 +1,413 @@
+/**
+ * `npm run bench` (through bench/main.mjs, which picks the Node binary): our client side by side
+ * with the official `openai` SDK and raw `undici.request`, against the local Images API test server
+ * on 127.0.0.1 (in a process of its own). Prints a table of medians and ratios, writes
+ * bench/results.json, and with --update-readme the README's Performance section.
+ *
+ *   node --import tsx --expose-gc bench/run.ts [--update-readme] [--quick] [--only=cpu,answer,ratelimit,edit,nodered]
+ *
+ * Each measurement runs in a fresh child process (see the files named below); this process only
+ * orchestrates, so no client shares a heap, a JIT or a garbage collector with another.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import { join } from "node:path";
+import type { Batch } from "./cpu";
+import { BUILD_ENV, buildOurs } from "./lib/build";
+import { BENCH_DIR, runChild, ServerProcess } from "./lib/proc";
+import { MB } from "./lib/payloads";
+import { median } from "./lib/stats";
+
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick");
+const UPDATE_README = args.includes("--update-readme");
+const ONLY = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const ROOT = join(BENCH_DIR, "..");
+const README = join(ROOT, "README.md");
+const START = "<!-- performance:start -->";
+const END = "<!-- performance:end -->";
+
+/** sizes of the run (the issue's numbers; --quick for a smoke run) */
+const CFG = {
+  // V8 needs about 5,000 requests before any client reaches its steady state (bench/README.md)
+  cpu: { passes: 4, rounds: 5, perBatch: QUICK ? 20 : 100, warmup: QUICK ? 300 : 6000 },
+  rate: { requests: QUICK ? 40 : 200, perSecond: 20 },
+  edit: { count: 16, bytes: QUICK ? 2 * MB : 20 * MB },
+  nodered: { messages: QUICK ? 100 : 1000, rounds: 5, warmup: QUICK ? 20 : 100 },
+};
+
+const TARGET = { cpuVsSdk: 1.0, cpuVsRaw: 1.3, answerMemory: 2, rateWall: 1.15, editMemory: 1.5 };
+const VARIANTS = ["ours", "sdk", "raw"] as const;
+
+type Json = Record<string, any>;
+
+function log(text: string): void {
+  process.stderr.write(`[bench] ${text}\n`);
+}
+
+function selected(section: string): boolean {
+  return !ONLY || ONLY.includes(section);
+}
+
+function version(pkg: string): string {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
+  } catch {
+    return "?";
+  }
+}
+
+function machine(): Json {
+  const cpus = os.cpus();
+  let osName = `${os.type()} ${os.release()}`;
+  try {
+    const pretty = /^PRETTY_NAME="?([^"\n]+)"?/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1];
+    if (pretty) osName = `${pretty} (${os.type()} ${os.release()})`;
+  } catch {
+    /* not Linux */
+  }
+  return {
+    cpu: cpus[0]?.model?.trim() ?? "unknown",
+    cores: os.availableParallelism?.() ?? cpus.length,
+    ramGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    os: osName,
+    arch: process.arch,
+    node: process.version,
+    nodeUndici: process.versions.undici,
+    undici: version("undici"),
+    openai: version("openai"),
+    nodeRed: version("node-red"),
+    ours: "src/ bundled by esbuild as tsup bundles dist/ (bench/lib/build.ts)",
+  };
+}
+
+// ---------------------------------------------------------------------------------- sections
+
+async function cpuSection(server: ServerProcess): Promise<Json> {
+  const { passes, rounds, perBatch, warmup } = CFG.cpu;
+  const batches: Record<string, Batch[]> = { ours: [], sdk: [], raw: [] };
+  for (let pass = 0; pass < passes; pass++) {
+    for (const v of VARIANTS) {
+      log(`cpu: ${v}, pass ${pass + 1}/${passes}`);
+      const r = await runChild<{ batches: Batch[] }>("cpu.ts", [v, server.baseUrl, String(perBatch), String(rounds), String(warmup)]);
+      batches[v].push(...r.batches);
+    }
+  }
+  const out: Json = {};
+  for (const c of [1, 16]) {
+    out[`c${c}`] = Object.fromEntries(
+      VARIANTS.map((v) => {
+        const b = batches[v].filter((x) => x.concurrency === c);
+        const latencies = b.flatMap((x) => x.latenciesUs);
+        return [
+          v,
+          {
+            requests: latencies.length,
+            failures: b.reduce((n, x) => n + x.failures, 0),
+            cpuUsPerRequest: median(b.map((x) => x.cpuUs / x.requests)),
+            wallUsPerRequest: median(b.map((x) => x.wallUs / x.requests)),
+            latencyUsMedian: median(latencies),
+          },
+        ];
+      }),
+    );
+  }
+  return out;
+}
+
+async function answerSection(server: ServerProcess): Promise<Json> {
+  const info = await server.cmd<{ imageBytes: number; bodyBytes: number; count: number }>("largeInfo");
+  const out: Json = { ...info, variants: {} };
+  for (const v of VARIANTS) {
+    log(`answer memory: ${v}`);
+    await server.cmd("reset");
+    // the warm-up request gets one tiny image, the measured one the n = 10 answer
+    await server.cmd("script", { steps: ["tiny", "large"] });
+    out.variants[v] = await runChild("memory.ts", ["answer", v, server.baseUrl]).catch((err: Error) => ({ error: lastLine(err) }));
+  }
+  await server.cmd("reset");
+  return out;
+}
+
+async function rateSection(server: ServerProcess): Promise<Json> {
+  const { requests, perSecond } = CFG.rate;
+  const runs: Array<{ label: string; mode: string; concurrency: number; retryAfterMs: boolean }> = [
+    { label: "ours (concurrency 4, the default)", mode: "ours", concurrency: 4, retryAfterMs: true },
+    { label: "ours (concurrency 16)", mode: "ours", concurrency: 16, retryAfterMs: true },
+    { label: "ours, Retry-After in whole seconds only", mode: "ours", concurrency: 4, retryAfterMs: false },
+    { label: "SDK, all at once (no queue of its own)", mode: "sdk-all", concurrency: requests, retryAfterMs: true },
+    { label: "SDK behind a pool of 4", mode: "sdk-pool", concurrency: 4, retryAfterMs: true },
+  ];
+  const out: Json = { requests, perSecond, idealMs: (requests / perSecond) * 1000, runs: [] };
+  for (const run of runs) {
+    log(`rate limit: ${run.label}`);
+    await server.cmd("reset");
+    await server.cmd("rateLimit", { perSecond, retryAfterMs: run.retryAfterMs });
+    const r = await runChild<Json>("ratelimit.ts", [run.mode, server.baseUrl, String(requests), String(run.concurrency)]).catch((err: Error) => ({
+      error: lastLine(err),
+    }));
+    const stats = await server.stats();
+    out.runs.push({ ...run, ...r, serverRequests: stats.requests, answered429: stats.rateLimited });
+  }
+  await server.cmd("reset");
+  return out;
+}
+
+async function editSection(server: ServerProcess): Promise<Json> {
+  const { count, bytes } = CFG.edit;
+  const out: Json = { count, bytesEach: bytes, variants: {} };
+  for (const v of VARIANTS) {
+    log(`edit upload: ${v}`);
+    await server.cmd("reset");
+    const r = await runChild<Json>("memory.ts", ["edit", v, server.sinkUrl, String(count), String(bytes)]).catch((err: Error) => ({ error: lastLine(err) }));
+    const uploads = (await server.stats()).uploads;
+    // the second upload is the measured one (the first is the warm-up)
+    out.variants[v] = { ...r, upload: uploads[uploads.length - 1] };
+  }
+  return out;
+}
+
+async function noderedSection(server: ServerProcess): Promise<Json> {
+  const { messages, rounds, warmup } = CFG.nodered;
+  log("node-red: generate node vs client");
+  await server.cmd("reset");
+  return runChild<Json>("nodered.ts", [server.baseUrl, String(messages), String(rounds), String(warmup)]);
+}
+
+function lastLine(err: Error): string {
+  const lines = err.message.split("\n").filter((l) => l.trim() && !/^\s+at /.test(l));
+  return lines.find((l) => /Error/.test(l) && !/ended \(/.test(l))?.trim() ?? lines[lines.length - 1] ?? err.message;
+}
+
+// ---------------------------------------------------------------------------------- report
+
+const fmt = {
+  us: (x: number) => (Number.isFinite(x) ? `${Math.round(x)} µs` : "–"),
+  ms: (x: number) => (Number.isFinite(x) ? `${x >= 100 ? Math.round(x) : x.toFixed(1)} ms` : "–"),
+  s: (x: number) => (Number.isFinite(x) ? `${(x / 1000).toFixed(2)} s` : "–"),
+  mb: (x: number) => (Number.isFinite(x) ? `${(x / MB).toFixed(1)} MiB` : "–"),
+  x: (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "–"),
+};
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+}
+
+interface Target {
+  id: string;
+  text: string;
+  value: string;
+  met: boolean;
+}
+
+function mark(t: Target): string {
+  return t.met ? "✅ met" : "❌ missed";
+}
+
+function buildReport(results: Json): { lines: string[]; targets: Target[] } {
+  const m = results.machine;
+  const lines: string[] = [];
+  const targets: Target[] = [];
+  lines.push(
+    `Measured by \`npm run bench\` on ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}, Node.js ${m.node}` +
+      ` (openai ${m.openai} on Node's fetch/undici ${m.nodeUndici}; ours and raw on undici ${m.undici}; Node-RED ${m.nodeRed}), ${results.date}.`,
+    "",
+  );
+  const s = results.sections;
+
+  if (s.cpu && !s.cpu.error) {
+    lines.push(`**1. Client CPU per request** (tiny image answer; ${s.cpu.c1.ours.requests.toLocaleString("en")} requests per client and concurrency; median of batches; the server runs in another process)`, "");
+    const rows: string[][] = [];
+    for (const c of [1, 16]) {
+      const r = s.cpu[`c${c}`];
+      for (const v of VARIANTS) {
+        rows.push([
+          `${v === "ours" ? "**ours**" : v === "sdk" ? "openai SDK" : "raw undici"}, concurrency ${c}`,
+          fmt.us(r[v].cpuUsPerRequest),
+          fmt.x(r[v].cpuUsPerRequest / r.sdk.cpuUsPerRequest),
+          fmt.x(r[v].cpuUsPerRequest / r.raw.cpuUsPerRequest),
+          fmt.us(r[v].wallUsPerRequest),
+          fmt.us(r[v].latencyUsMedian),
+          String(r[v].failures),
+        ]);
+      }
+      targets.push(
+        { id: `cpu-c${c}-sdk`, text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsSdk}× the SDK`, value: fmt.x(r.ours.cpuUsPerRequest / r.sdk.cpuUsPerRequest), met: r.ours.cpuUsPerRequest <= TARGET.cpuVsSdk * r.sdk.cpuUsPerRequest },
+        { id: `cpu-c${c}-raw`, text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsRaw}× raw undici`, value: fmt.x(r.ours.cpuUsPerRequest / r.raw.cpuUsPerRequest), met: r.ours.cpuUsPerRequest <= TARGET.cpuVsRaw * r.raw.cpuUsPerRequest },
+      );
+    }
+    lines.push(...table(["client", "CPU / request", "vs SDK", "vs raw", "wall / request", "latency (median)", "failures"], rows), "");
+    lines.push(
+      `Measured after ${CFG.cpu.warmup.toLocaleString("en")} warm-up requests per process: every client costs 3–10× more per request over its first`,
+      "~5,000 requests, until V8 has optimised its code. What ours does beyond raw undici: the queue, the retry loop, the",
+      "whole-request timer, the request id, and the streaming b64_json decoder; the SDK adds fetch, Web streams and its own layers.",
+      "",
+    );
+  }
+
+  if (s.answer && !s.answer.error) {
+    const a = s.answer;
+    lines.push(`**2. Peak extra memory for one answer** with n = ${a.count} images as b64_json (${fmt.mb(a.imageBytes)} of PNG, ${fmt.mb(a.bodyBytes)} of JSON), fresh process per client`, "");
+    const rows = VARIANTS.map((v) => {
+      const r = a.variants[v];
+      const name = v === "ours" ? "**ours**" : v === "sdk" ? "openai SDK + Buffer.from" : "raw undici + JSON.parse + Buffer.from";
+      if (r.error) return [name, `failed: ${r.error}`, "", "", "", ""];
+      return [name, fmt.mb(r.extra.rss), fmt.x(r.extra.rss / a.imageBytes), fmt.mb(r.extra.heapPlusExternal), fmt.x(r.extra.heapPlusExternal / a.imageBytes), fmt.ms(r.wallMs)];
+    });
+    lines.push(...table(["client", "RSS", "× images", "heapUsed + external", "× images", "time"], rows), "");
+    const o = a.variants.ours;
+    const worst = o.error ? Number.NaN : Math.max(o.extra.rss, o.extra.heapPlusExternal) / a.imageBytes;
+    targets.push({ id: "answer-memory", text: `one n = 10 answer: ours ≤ ${TARGET.answerMemory}× the decoded image bytes (RSS and heap)`, value: o.error ? `failed (${o.error})` : fmt.x(worst), met: !o.error && worst <= TARGET.answerMemory });
+    if (!o.error) {
+      lines.push(
+        "Ours decodes each b64_json value while the body streams in (JsonImagesReader): the JSON text is never held, so the peak is the",
+        "decoded images plus one image's pieces. The SDK and raw undici hold the whole JSON text, the parsed base64 strings and the",
+        "decoded bytes at the same time.",
+        "",
+      );
+    }
+  }
+
+  if (s.ratelimit && !s.ratelimit.error) {
+    const r = s.ratelimit;
+    lines.push(`**3. Rate limit**: ${r.requests} requests at once, a server that accepts ${r.perSecond} per sliding second and answers 429 with Retry-After + retry-after-ms beyond it; every client with maxRetries 2; ideal ${fmt.s(r.idealMs)}`, "");
+    const rows = r.runs.map((x: Json) =>
+      x.error
+        ? [x.label, `failed: ${x.error}`, "", "", "", ""]
+        : [x.mode === "ours" ? `**${x.label}**` : x.label, `${x.ok} / ${x.failed}`, fmt.s(x.wallMs), fmt.x(x.wallMs / r.idealMs), String(x.serverRequests), String(x.answered429)],
+    );
+    lines.push(...table(["client", "ok / failed", "wall", "vs ideal", "requests sent", "429s"], rows), "");
+    lines.push(
+      `Ideal = requests / R. A sliding window lets the first ${r.perSecond} through at once, so a client that never wastes a slot finishes`,
+      `in about ${fmt.s(r.idealMs - 1000)}. A 429 names the moment one slot frees; clients whose requests all wait for that moment meet`,
+      "it together, all but one lose, and each loss uses up one of the 2 retries.",
+      "",
+    );
+    const ours = r.runs.filter((x: Json) => x.mode === "ours");
+    for (const x of ours) {
+      targets.push({
+        id: `rate-${x.concurrency}-${x.retryAfterMs ? "ms" : "s"}`,
+        text: `rate limit, ${x.label}: 0 failures, wall ≤ ${TARGET.rateWall}× ideal`,
+        value: x.error ? `failed (${x.error})` : `${x.failed} failed, ${fmt.x(x.wallMs / r.idealMs)}`,
+        met: !x.error && x.failed === 0 && x.wallMs <= TARGET.rateWall * r.idealMs,
+      });
+    }
+  }
+
+  if (s.edit && !s.edit.error) {
+    const e = s.edit;
+    const imageBytes = e.variants.ours?.inputBytes ?? e.count * e.bytesEach;
+    lines.push(`**4. Edit upload** of ${e.count} × ${fmt.mb(e.bytesEach)} PNGs (${fmt.mb(imageBytes)}) to a sink that counts and discards the multipart body; fresh process per client`, "");
+    const rows = VARIANTS.map((v) => {
+      const x = e.variants[v];
+      const name = v === "ours" ? "**ours** (one multipart Buffer)" : v === "sdk" ? "openai SDK (toFile + FormData)" : "raw undici, parts streamed as they are";
+      if (x.error) return [name, `failed: ${x.error}`, "", "", "", ""];
+      return [name, fmt.ms(x.wallMs), fmt.mb(x.extra.rss), fmt.x(x.extra.rss / imageBytes), fmt.mb(x.extra.heapPlusExternal), fmt.x(x.extra.heapPlusExternal / imageBytes)];
+    });
+    lines.push(...table(["client", "time", "RSS", "× images", "heapUsed + external", "× images"], rows), "");
+    const o = e.variants.ours;
+    const worst = o.error ? Number.NaN : Math.max(o.extra.rss, o.extra.heapPlusExternal) / imageBytes;
+    targets.push({ id: "edit-memory", text: `edit upload: ours ≤ ${TARGET.editMemory}× the image bytes`, value: o.error ? `failed (${o.error})` : fmt.x(worst), met: !o.error && worst <= TARGET.editMemory });
+    lines.push(
+      "Ours builds the multipart body once, as one Buffer (1× the images), so that every retry sends identical bytes; the SDK",
+      "copies each image into a File (toFile) and its FormData body is read out in further copies. Streaming the parts as they",
+      "are (raw) shows that the upload itself needs no extra memory.",
+      "",
+    );
+  }
+
+  if (s.nodered && !s.nodered.error) {
+    const n = s.nodered;
+    lines.push(`**5. Through Node-RED** ${n.nodeRedVersion} (node-red-node-test-helper): the generate node vs our client called directly, ${n.node.messages.toLocaleString("en")} messages one at a time, tiny images`, "");
+    lines.push(
+      ...table(
+        ["path", "latency per message (median)", "CPU per message (median)"],
+        [
+          ["generate node (message in → message out)", fmt.us(n.node.latencyUsMedian), fmt.us(n.node.cpuUsPerMessage)],
+          ["ImagesClient.call + readAnswer", fmt.us(n.client.latencyUsMedian), fmt.us(n.client.cpuUsPerMessage)],
+          ["**the node's overhead**", fmt.us(n.node.latencyUsMedian - n.client.latencyUsMedian), fmt.us(n.node.cpuUsPerMessage - n.client.cpuUsPerMessage)],
+        ],
+      ),
+      "",
+    );
+  }
+
+  for (const [name, v] of Object.entries(s as Json)) if (v?.error) lines.push(`Section ${name} failed: ${v.error}`, "");
+  if (targets.length) {
+    lines.push("**Targets**", "", ...table(["target", "measured", ""], targets.map((t) => [t.text, t.value, mark(t)])), "");
+  }
+  return { lines, targets };
+}
+
+const README_NOTES = [
+  "How it is measured (bench/README.md has the details): every client runs in a fresh process of its own; the",
+  "servers run in another, so CPU and memory figures are the client's alone. CPU is `process.cpuUsage()` (user +",
+  "system, garbage collection included). Memory is sampled every 5 ms (RSS also from a worker thread, so it is",
+  "sampled while the main thread is busy) and once more right after the request, with the images still held;",
+  "the baseline is taken after a warm-up request and `gc()`. The SDK is `new OpenAI({ baseURL, apiKey, maxRetries })`",
+  "with `images.generate` / `images.edit` + `toFile(buf, name, { type })`; raw undici is the floor: the same JSON,",
+  "`request()`, `body.text()`, `JSON.parse`, `Buffer.from` (no retries, no checks). The Node-RED figures include",
+  "the test helper's sinon spies on every node, so the node's overhead there is an upper bound.",
+];
+
+function updateReadme(lines: string[]): void {
+  const readme = readFileSync(README, "utf8");
+  const section = [START, "## Performance", "", ...lines, ...README_NOTES, END].join("\n");
+  let next: string;
+  if (readme.includes(START) && readme.includes(END)) {
+    next = readme.slice(0, readme.indexOf(START)) + section + readme.slice(readme.indexOf(END) + END.length);
+  } else {
+    const at = readme.indexOf("## Dependencies");
+    if (at === -1) throw new Error('README.md has no "## Dependencies" heading to put the Performance section before');
+    next = `${readme.slice(0, at)}${section}\n\n${readme.slice(at)}`;
+  }
+  writeFileSync(README, next);
+  log(`README.md: Performance section updated`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const results: Json = { date: new Date().toISOString().slice(0, 10), machine: machine(), quick: QUICK, config: CFG, sections: {} };
+  log(`${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}`);
+  // our code as users run it: bundled like dist/ (children find it through the environment)
+  process.env[BUILD_ENV] = buildOurs();
+  const server = await ServerProcess.start();
+  try {
+    const sections: Array<[string, (s: ServerProcess) => Promise<Json>]> = [
+      ["cpu", cpuSection],
+      ["answer", answerSection],
+      ["ratelimit", rateSection],
+      ["edit", editSection],
+      ["nodered", noderedSection],
+    ];
+    for (const [name, run] of sections) {
+      if (!selected(name)) continue;
+      try {
+        results.sections[name] = await run(server);
+      } catch (err) {
+        results.sections[name] = { error: lastLine(err as Error) };
+        log(`${name} failed: ${(err as Error).stack}`);
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  const { lines, targets } = buildReport(results);
+  results.targets = targets;
+  // a --quick or --only run never replaces the full run's results
+  const partial = QUICK || ONLY !== undefined;
+  const out = partial ? join(process.env[BUILD_ENV]!, "results-partial.json") : join(BENCH_DIR, "results.json");
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${lines.join("\n")}\n`);
+  log(`wrote ${out.slice(ROOT.length + 1)} (${results.seconds} s)`);
+  if (UPDATE_README) {
+    if (partial) log("not updating README.md from a --quick or --only run");
+    else updateReadme(lines);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
