@@ -147,7 +147,8 @@ export class ImagesClient {
       }
       if (ok) {
         // decoded while it arrives: n large images never sit in memory as base64 text
-        const reader = new JsonImagesReader();
+        const length = Number(headerValue(res.headers, "content-length"));
+        const reader = new JsonImagesReader(undefined, Number.isFinite(length) && length <= this.options.maxResponseBytes ? length : undefined);
         const size = await readCapped(res.body, this.options.maxResponseBytes, (chunk) => reader.push(chunk));
         return { answer: { status: res.statusCode, headers: res.headers, contentType, size, reader, requestId, attempts: attempt } };
       }

@@ -34,7 +34,20 @@ export class JsonImagesReader {
   /** base64 characters not yet decoded (fewer than 4, or an escaped run) */
   private carry = "";
 
-  constructor(private readonly maxSkeletonBytes = 16 * 1024 * 1024) {}
+  /**
+   * With the body's length known (content-length), all images are decoded into one block of at most
+   * 3/4 of it and each image is a view of that block: no piece is copied twice and no garbage is left.
+   */
+  private arena: Buffer | undefined;
+  private arenaUsed = 0;
+  private imageStart = 0;
+
+  constructor(
+    private readonly maxSkeletonBytes = 16 * 1024 * 1024,
+    expectedBodyBytes?: number,
+  ) {
+    if (expectedBodyBytes && expectedBodyBytes > 64 * 1024) this.arena = Buffer.allocUnsafe(Math.ceil((expectedBodyBytes * 3) / 4));
+  }
 
   push(chunk: Buffer): void {
     if (this.head.length < 200) this.head += chunk.toString("utf8", 0, Math.min(chunk.length, 200));
@@ -164,21 +177,39 @@ export class JsonImagesReader {
     const whole = all.length - (all.length % 4);
     this.carry = all.slice(whole);
     if (whole === 0) return;
-    const bytes = Buffer.from(all.slice(0, whole), "base64");
+    this.store(all.slice(0, whole));
+  }
+
+  /** Decodes whole base64 quads into the arena while it has room, else into a piece of their own. */
+  private store(quads: string): void {
+    const size = (quads.length / 4) * 3;
+    if (this.arena && this.decoded.length === 0 && this.arenaUsed + size <= this.arena.length) {
+      this.arenaUsed += this.arena.write(quads, this.arenaUsed, "base64");
+      return;
+    }
+    const bytes = Buffer.from(quads, "base64");
     this.decoded.push(bytes);
     this.decodedBytes += bytes.length;
   }
 
   private finishImage(): void {
     if (this.carry.length > 0) {
-      const bytes = Buffer.from(this.carry, "base64");
-      this.decoded.push(bytes);
-      this.decodedBytes += bytes.length;
+      this.store(this.carry);
       this.carry = "";
     }
-    this.images.push(this.decoded.length === 1 ? this.decoded[0] : Buffer.concat(this.decoded, this.decodedBytes));
+    if (this.arena && this.decoded.length === 0) {
+      this.images.push(this.arena.subarray(this.imageStart, this.arenaUsed));
+    } else {
+      // no arena, or it ran out mid-image: the pieces are joined (the arena part first)
+      const head = this.arena ? [this.arena.subarray(this.imageStart, this.arenaUsed)] : [];
+      const parts = [...head, ...this.decoded];
+      const size = parts.reduce((n, b) => n + b.length, 0);
+      this.images.push(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
+      if (this.arena) this.arena = undefined; // full: the rest goes piecewise
+    }
     this.decoded = [];
     this.decodedBytes = 0;
+    this.imageStart = this.arenaUsed;
   }
 }
 

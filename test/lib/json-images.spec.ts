@@ -7,9 +7,9 @@ import { JsonImagesReader } from "../../src/lib/json-images";
 const PNG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.png"));
 const JPG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.jpg"));
 
-function read(text: string | Buffer, chunkSize: number) {
+function read(text: string | Buffer, chunkSize: number, expected?: number) {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, "utf8");
-  const r = new JsonImagesReader();
+  const r = new JsonImagesReader(undefined, expected);
   for (let i = 0; i < bytes.length; i += chunkSize) r.push(bytes.subarray(i, i + chunkSize));
   return r.end();
 }
@@ -50,6 +50,23 @@ describe("JsonImagesReader: b64_json decoded while the answer streams in", () =>
     assert.equal(decoded.length, 10);
     decoded.forEach((b, i) => assert.ok(b.equals(images[i]), `image ${i}`));
     assert.deepEqual(json.usage, { total_tokens: 1 });
+  });
+
+  it("with the body length known, every image is a view of one block (no copies), and the bytes are exact", () => {
+    const images = Array.from({ length: 4 }, () => randomBytes(300_000));
+    const body = Buffer.from(JSON.stringify({ data: images.map((b) => ({ b64_json: b.toString("base64") })) }));
+    for (const size of [1000, 65536]) {
+      const { images: decoded } = read(body, size, body.length) as { images: Buffer[] };
+      decoded.forEach((b, i) => assert.ok(b.equals(images[i]), `image ${i}, chunks of ${size}`));
+      assert.equal(new Set(decoded.map((b) => b.buffer)).size, 1, "one block");
+    }
+  });
+
+  it("a content-length that is too small: the images are still exact (the rest goes piecewise)", () => {
+    const images = Array.from({ length: 3 }, () => randomBytes(200_000));
+    const body = Buffer.from(JSON.stringify({ data: images.map((b) => ({ b64_json: b.toString("base64") })) }));
+    const { images: decoded } = read(body, 4096, 300_000) as { images: Buffer[] };
+    decoded.forEach((b, i) => assert.ok(b.equals(images[i]), `image ${i}`));
   });
 
   it("leaves null, urls and other shapes alone", () => {
