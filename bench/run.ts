@@ -241,6 +241,7 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
       `Measured after ${CFG.cpu.warmup.toLocaleString("en")} warm-up requests per process: every client costs 3–10× more per request over its first`,
       "~5,000 requests, until V8 has optimised its code. What ours does beyond raw undici: the queue, the retry loop, the",
       "whole-request timer, the request id, and the streaming b64_json decoder; the SDK adds fetch, Web streams and its own layers.",
+      "On a small VM the ratios move by about ±10 % from run to run (bench/README.md).",
       "",
     );
   }
