@@ -13,6 +13,7 @@ import { isImageModel } from "./models";
 import type { ArrayStyle } from "./multipart";
 import { SseParser, type SseEvent } from "./sse";
 import { JsonImagesReader } from "./json-images";
+import { RateGate, type Pass } from "./rate-gate";
 
 /** where to call and how to authenticate (EndpointOptions), plus how to behave */
 export interface ClientOptions extends EndpointOptions {
@@ -63,6 +64,9 @@ export interface ApiAnswer {
 
 export class ImagesClient {
   readonly limiter: Limiter;
+  /** after a 429, holds every attempt of this client until the server's time, then lets them go one by one */
+  readonly gate = new RateGate();
+  private requestSeq = 0;
   readonly options: Required<Pick<ClientOptions, keyof typeof CLIENT_DEFAULTS>> & ClientOptions;
   private readonly dispatcher: Dispatcher;
   private readonly apiOrigin: string;
@@ -98,14 +102,18 @@ export class ImagesClient {
     const endpoint = this.endpoint(call.op, call.model);
     // serialised once: every attempt sends the same bytes
     const payload = call.body.kind === "json" ? JSON.stringify(call.body.data) : call.body.data;
+    // the request's age: after a 429, waiting attempts go oldest first
+    const order = this.requestSeq++;
     for (let attempt = 1; ; attempt++) {
       call.onAttempt?.(attempt);
-      const outcome = await this.attempt(endpoint, call, payload, attempt);
+      const outcome = await this.attempt(endpoint, call, payload, attempt, order);
       if ("answer" in outcome) return outcome.answer;
-      const { error, retryable, headers } = outcome;
+      const { error, retryable, headers, gated } = outcome;
       error.cause.attempts = attempt;
       error.cause.retryable = retryable;
       if (!retryable || attempt > maxRetries || call.signal?.aborted) throw error;
+      // after a 429 the gate holds the next attempt until the server's time (and its turn)
+      if (gated) continue;
       try {
         await sleep(retryDelayMs(headers ?? {}, attempt - 1), call.signal);
       } catch {
@@ -119,7 +127,15 @@ export class ImagesClient {
     call: ApiCall,
     payload: string | Buffer,
     attempt: number,
-  ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers }> {
+    order: number,
+  ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers; gated?: boolean }> {
+    let pass: Pass;
+    try {
+      const entered = this.gate.enter(order, call.signal);
+      pass = entered instanceof Promise ? await entered : entered;
+    } catch {
+      throw aborted(attempt - 1);
+    }
     const timer = new AbortController();
     const timeout = setTimeout(() => timer.abort(), this.options.timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timer.signal]) : timer.signal;
@@ -135,6 +151,7 @@ export class ImagesClient {
         body: payload,
         signal,
       });
+      if (res.statusCode !== 429) pass.release();
       const requestId = headerValue(res.headers, "x-request-id");
       const contentType = headerValue(res.headers, "content-type") ?? "";
       const ok = res.statusCode >= 200 && res.statusCode < 300;
@@ -156,11 +173,11 @@ export class ImagesClient {
       const details = { statusCode: res.statusCode, requestId, attempts: attempt };
       const apiError = readErrorBody(tryJson(body));
       const error = httpError(res.statusCode, apiError ?? plainTextError(body, contentType), details, this.redact);
-      return {
-        error,
-        retryable: shouldRetryStatus(res.statusCode, res.headers) && !isPermanent(apiError),
-        headers: res.headers,
-      };
+      const retryable = shouldRetryStatus(res.statusCode, res.headers) && !isPermanent(apiError);
+      if (res.statusCode !== 429 || !retryable) return { error, retryable, headers: res.headers };
+      // rate-limited: every request of this client holds back until the server's time
+      pass.limited(retryDelayMs(res.headers, attempt - 1));
+      return { error, retryable, headers: res.headers, gated: true };
     } catch (err) {
       if (err instanceof ImagesApiError) return { error: err, retryable: false };
       if (err instanceof RangeError) return { error: new ImagesApiError("api_error", err.message, { attempts: attempt }), retryable: false };
@@ -168,6 +185,7 @@ export class ImagesClient {
       return { error: transportError(err, timer.signal.aborted, this.options.timeoutMs, { attempts: attempt }), retryable: true };
     } finally {
       clearTimeout(timeout);
+      pass.release(); // no-op once settled
     }
   }
 
@@ -265,6 +283,7 @@ export class ImagesClient {
 
   /** Closes the pool: in-flight requests end with an error, idle sockets are closed. */
   async close(): Promise<void> {
+    this.gate.close(new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", {}));
     await this.dispatcher.destroy().catch(() => undefined);
   }
 }

@@ -116,8 +116,25 @@ function promptSchema(max: number, model: string) {
   });
 }
 
-/** The zod schema for one model (or the generic one for unknown models). Unknown keys pass through. */
-function schemaFor(model: string, rule: ModelRule | undefined) {
+/**
+ * The zod schema for one model (or the generic one for unknown models); unknown keys pass through.
+ * Schemas by model name, built once: building a zod object schema (and zod's compiled fast path on
+ * its first parse) costs far more than checking a message with it. Bounded, for gateway model names.
+ */
+const SCHEMAS = new Map<string, z.ZodType>();
+const SCHEMAS_MAX = 64;
+
+function schemaFor(model: string, rule: ModelRule | undefined): z.ZodType {
+  let schema = SCHEMAS.get(model);
+  if (!schema) {
+    if (SCHEMAS.size >= SCHEMAS_MAX) SCHEMAS.delete(SCHEMAS.keys().next().value as string);
+    schema = buildSchema(model, rule);
+    SCHEMAS.set(model, schema);
+  }
+  return schema;
+}
+
+function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
   const shape: Record<string, z.ZodType> = {
     prompt: promptSchema(rule ? rule.promptMax : GENERIC_PROMPT_MAX, rule ? model : "this API"),
     model: text("model"),

@@ -243,6 +243,21 @@ describe("ImagesClient", function () {
     });
   });
 
+  describe("rate limits shared by several requests", () => {
+    it("16 requests, a server that takes 4 per 300 ms: the 429s hold every request until the server's time, then they go one at a time; none fails with maxRetries 2", async () => {
+      const c = makeClient({ concurrency: 8 });
+      // a sliding window: beyond it 429 with retry-after-ms = when the oldest slot frees
+      server.rateLimit = { max: 4, windowMs: 300 };
+      const t0 = Date.now();
+      const answers = await Promise.all(Array.from({ length: 16 }, () => generate(c, {}, { ...PARAMS, size: "256x256" })));
+      assert.equal(answers.length, 16);
+      assert.ok(server.rateLimited > 0, "the server did rate-limit (otherwise this test proves nothing)");
+      assert.ok(Math.max(...answers.map((a) => a.attempts)) <= 3);
+      // 4 windows of 300 ms: about 0.9 s
+      assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+    });
+  });
+
   describe("transport failures", () => {
     it("connection dropped before the headers, every time → retried, then network_error with 3 attempts", async () => {
       const c = makeClient();
