@@ -3,7 +3,9 @@
  * HTTP(S)_PROXY / NO_PROXY), the SDK's retry policy, a whole-request timeout, a shared
  * concurrency limit, and URL downloads that never carry the key to another origin.
  */
-import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
+import { EventEmitter } from "node:events";
+import type { Readable } from "node:stream";
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from "undici";
 import { httpError, isPermanent, readErrorBody, transportError } from "./api-errors";
 import { formatBytes, ImagesApiError } from "./errors";
 import { Limiter, type RunHooks } from "./limiter";
@@ -78,7 +80,10 @@ export class ImagesClient {
     const t = this.options.timeoutMs;
     // undici's own header/body timeouts (5 min by default) must not cut a long render short:
     // the whole-request timer below is the one that counts.
-    this.dispatcher = new EnvHttpProxyAgent({ headersTimeout: t + 1000, bodyTimeout: t + 1000, keepAliveTimeout: 10_000 });
+    const pool = { headersTimeout: t + 1000, bodyTimeout: t + 1000, keepAliveTimeout: 10_000 };
+    // EnvHttpProxyAgent reads HTTP(S)_PROXY once, here; without one it never proxies, yet it still
+    // parses the origin and reads NO_PROXY from the environment on every request: a plain pool then.
+    this.dispatcher = proxyFromEnv() ? new EnvHttpProxyAgent(pool) : new Agent(pool);
     this.limiter = new Limiter(Math.max(1, this.options.concurrency), Math.max(0, this.options.queueLimit));
   }
 
@@ -136,9 +141,14 @@ export class ImagesClient {
     } catch {
       throw aborted(attempt - 1);
     }
-    const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(), this.options.timeoutMs);
-    const signal = call.signal ? AbortSignal.any([call.signal, timer.signal]) : timer.signal;
+    // one cheap abort source per attempt for undici (an EventEmitter): the whole-request timer and
+    // the caller's signal both fire it (AbortController + AbortSignal.any cost more than the rest of
+    // a small request's client-side work)
+    const abort = new AttemptAbort();
+    const timeout = setTimeout(() => abort.fire(true), this.options.timeoutMs);
+    const onCallerAbort = () => abort.fire(false);
+    if (call.signal?.aborted) abort.fire(false);
+    else call.signal?.addEventListener("abort", onCallerAbort, { once: true });
     try {
       const res = await request(endpoint.url, {
         method: "POST",
@@ -149,14 +159,14 @@ export class ImagesClient {
           "content-type": call.body.kind === "json" ? "application/json" : call.body.contentType,
         },
         body: payload,
-        signal,
+        signal: abort,
       });
       if (res.statusCode !== 429) pass.release();
       const requestId = headerValue(res.headers, "x-request-id");
       const contentType = headerValue(res.headers, "content-type") ?? "";
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       if (ok && call.onEvent && /^text\/event-stream/i.test(contentType)) {
-        const delivered = await this.readEvents(res.body, call.onEvent, call.signal, attempt, timer.signal);
+        const delivered = await this.readEvents(res.body, call.onEvent, call.signal, attempt, abort);
         if ("error" in delivered) return delivered;
         return {
           answer: { status: res.statusCode, headers: res.headers, contentType, size: 0, reader: new JsonImagesReader(), requestId, attempts: attempt, streamed: true },
@@ -182,9 +192,10 @@ export class ImagesClient {
       if (err instanceof ImagesApiError) return { error: err, retryable: false };
       if (err instanceof RangeError) return { error: new ImagesApiError("api_error", err.message, { attempts: attempt }), retryable: false };
       if (call.signal?.aborted) throw aborted(attempt);
-      return { error: transportError(err, timer.signal.aborted, this.options.timeoutMs, { attempts: attempt }), retryable: true };
+      return { error: transportError(err, abort.timedOut, this.options.timeoutMs, { attempts: attempt }), retryable: true };
     } finally {
       clearTimeout(timeout);
+      call.signal?.removeEventListener("abort", onCallerAbort);
       pass.release(); // no-op once settled
     }
   }
@@ -198,7 +209,7 @@ export class ImagesClient {
     onEvent: (event: SseEvent) => void,
     signal: AbortSignal | undefined,
     attempt: number,
-    timer: AbortSignal,
+    timer: AttemptAbort,
   ): Promise<{ ok: true } | { error: ImagesApiError; retryable: boolean }> {
     let delivered = 0;
     const parser = new SseParser((event) => {
@@ -213,7 +224,7 @@ export class ImagesClient {
       if (err instanceof ImagesApiError) return { error: err, retryable: false };
       if (err instanceof RangeError) return { error: new ImagesApiError("api_error", err.message, { attempts: attempt }), retryable: false };
       if (signal?.aborted) throw aborted(attempt);
-      const error = transportError(err, timer.aborted, this.options.timeoutMs, { attempts: attempt });
+      const error = transportError(err, timer.timedOut, this.options.timeoutMs, { attempts: attempt });
       return { error, retryable: delivered === 0 };
     }
   }
@@ -288,6 +299,28 @@ export class ImagesClient {
   }
 }
 
+/** HTTP(S)_PROXY as EnvHttpProxyAgent reads it. */
+function proxyFromEnv(): boolean {
+  const env = process.env;
+  return Boolean(env.http_proxy ?? env.HTTP_PROXY ?? env.https_proxy ?? env.HTTPS_PROXY);
+}
+
+/**
+ * The `signal` undici gets for one attempt: undici takes an EventEmitter with `aborted` and an
+ * "abort" event. `timedOut` tells the whole-request timer from the caller's cancel.
+ */
+class AttemptAbort extends EventEmitter {
+  aborted = false;
+  timedOut = false;
+
+  fire(timedOut: boolean): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.timedOut = timedOut;
+    this.emit("abort");
+  }
+}
+
 function aborted(attempts: number): ImagesApiError {
   return new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", { attempts });
 }
@@ -333,23 +366,45 @@ function headerValue(headers: Headers, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-type Body = AsyncIterable<Buffer> & { destroy(err?: Error): unknown };
+type Body = Readable;
 
-/** Hands every chunk of a body to `take`, refusing more than `max` bytes; resolves with the size. */
-async function readCapped(body: Body, max: number, take: (chunk: Buffer) => void): Promise<number> {
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
+/**
+ * Hands every chunk of a body to `take`, refusing more than `max` bytes; resolves with the size.
+ * Plain 'data' events: an async iterator costs a promise and several stream callbacks per chunk.
+ */
+function readCapped(body: Body, max: number, take: (chunk: Buffer) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      body.off("data", onData);
       body.destroy();
-      throw new ImagesApiError(
-        "api_error",
-        `the answer is larger than ${formatBytes(max)}; refusing to read it all into memory`,
-      );
-    }
-    take(chunk);
-  }
-  return size;
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        fail(new ImagesApiError("api_error", `the answer is larger than ${formatBytes(max)}; refusing to read it all into memory`));
+        return;
+      }
+      try {
+        take(chunk);
+      } catch (err) {
+        fail(err);
+      }
+    };
+    body.on("data", onData);
+    body.once("end", () => {
+      if (!failed) resolve(size);
+    });
+    body.once("error", (err) => {
+      if (failed) return;
+      failed = true;
+      reject(err);
+    });
+  });
 }
 
 /** A whole (small) body: error answers, model lists, downloads. */
