@@ -97,6 +97,28 @@ export class ImagesClient {
     return endpointFor(this.options, op, model);
   }
 
+  /** Where each (operation, model) goes and with which headers: worked out once, not per request. */
+  private readonly routes = new Map<string, Route>();
+
+  private route(op: Operation, model: string): Route {
+    const id = `${op}\n${model}`;
+    let route = this.routes.get(id);
+    if (!route) {
+      const endpoint = this.endpoint(op, model);
+      const url = new URL(endpoint.url);
+      route = {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        headers: endpoint.headers,
+        jsonHeaders: { ...endpoint.headers, "content-type": "application/json" },
+      };
+      // bounded: a gateway's model names come from messages
+      if (this.routes.size >= 64) this.routes.delete(this.routes.keys().next().value as string);
+      this.routes.set(id, route);
+    }
+    return route;
+  }
+
   /** Sends one Images API request: queued behind the concurrency limit, retried per the SDK policy. */
   call(call: ApiCall): Promise<ApiAnswer> {
     return this.limiter.run(() => this.withRetries(call), call);
@@ -104,14 +126,14 @@ export class ImagesClient {
 
   private async withRetries(call: ApiCall): Promise<ApiAnswer> {
     const { maxRetries } = this.options;
-    const endpoint = this.endpoint(call.op, call.model);
+    const route = this.route(call.op, call.model);
     // serialised once: every attempt sends the same bytes
     const payload = call.body.kind === "json" ? JSON.stringify(call.body.data) : call.body.data;
     // the request's age: after a 429, waiting attempts go oldest first
     const order = this.requestSeq++;
     for (let attempt = 1; ; attempt++) {
       call.onAttempt?.(attempt);
-      const outcome = await this.attempt(endpoint, call, payload, attempt, order);
+      const outcome = await this.attempt(route, call, payload, attempt, order);
       if ("answer" in outcome) return outcome.answer;
       const { error, retryable, headers, gated } = outcome;
       error.cause.attempts = attempt;
@@ -128,7 +150,7 @@ export class ImagesClient {
   }
 
   private async attempt(
-    endpoint: Endpoint,
+    route: Route,
     call: ApiCall,
     payload: string | Buffer,
     attempt: number,
@@ -150,14 +172,11 @@ export class ImagesClient {
     if (call.signal?.aborted) abort.fire(false);
     else call.signal?.addEventListener("abort", onCallerAbort, { once: true });
     try {
-      const res = await request(endpoint.url, {
+      const res = await this.dispatcher.request({
+        origin: route.origin,
+        path: route.path,
         method: "POST",
-        dispatcher: this.dispatcher,
-        headers: {
-          ...endpoint.headers,
-          ...(call.onEvent ? { accept: "text/event-stream" } : {}),
-          "content-type": call.body.kind === "json" ? "application/json" : call.body.contentType,
-        },
+        headers: requestHeaders(route, call),
         body: payload,
         signal: abort,
       });
@@ -297,6 +316,23 @@ export class ImagesClient {
     this.gate.close(new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", {}));
     await this.dispatcher.destroy().catch(() => undefined);
   }
+}
+
+/** An endpoint ready for undici: origin and path apart, the usual JSON headers built once. */
+interface Route {
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  jsonHeaders: Record<string, string>;
+}
+
+function requestHeaders(route: Route, call: ApiCall): Record<string, string> {
+  if (call.body.kind === "json" && !call.onEvent) return route.jsonHeaders;
+  return {
+    ...route.headers,
+    ...(call.onEvent ? { accept: "text/event-stream" } : {}),
+    "content-type": call.body.kind === "json" ? "application/json" : call.body.contentType,
+  };
 }
 
 /** HTTP(S)_PROXY as EnvHttpProxyAgent reads it. */

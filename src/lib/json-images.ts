@@ -3,12 +3,18 @@
  * into bytes instead of holding the base64 text: the answer never exists as one big string, so
  * n large images cost little more than their decoded bytes. Everything else in the body is kept
  * as a small JSON "skeleton" (the b64_json values replaced by an index) and parsed at the end.
+ *
+ * Small answers (up to 64 KiB, a thumbnail or an error-shaped 200) are simply kept and parsed whole
+ * at the end: scanning byte by byte costs more than it saves there. An answer that grows past that
+ * is scanned from its first byte on, so the memory bound holds for every size.
  */
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const KEY = "b64_json";
+/** answers up to this many bytes are parsed whole (JSON.parse + one Buffer.from per image) */
+export const WHOLE_ANSWER_MAX = 64 * 1024;
 
 type State =
   | "out" // between tokens
@@ -42,15 +48,46 @@ export class JsonImagesReader {
   private arenaUsed = 0;
   private imageStart = 0;
 
+  /** the chunks of an answer that is still small enough to be parsed whole; undefined once scanning */
+  private held: Buffer[] | undefined = [];
+  private heldBytes = 0;
+  private readonly wholeMax: number;
+
+  /**
+   * @param maxSkeletonBytes refuse an answer with more than this besides its images (RangeError)
+   * @param expectedBodyBytes the content-length, when known
+   * @param wholeMax answers up to this size are parsed whole (0: always scan)
+   */
   constructor(
     private readonly maxSkeletonBytes = 16 * 1024 * 1024,
     expectedBodyBytes?: number,
+    wholeMax = WHOLE_ANSWER_MAX,
   ) {
-    if (expectedBodyBytes && expectedBodyBytes > 64 * 1024) this.arena = Buffer.allocUnsafe(Math.ceil((expectedBodyBytes * 3) / 4));
+    this.wholeMax = Math.min(wholeMax, maxSkeletonBytes);
+    if (this.wholeMax <= 0) this.held = undefined;
+    if (expectedBodyBytes && expectedBodyBytes > this.wholeMax) {
+      this.held = undefined;
+      if (expectedBodyBytes > WHOLE_ANSWER_MAX) this.arena = Buffer.allocUnsafe(Math.ceil((expectedBodyBytes * 3) / 4));
+    }
   }
 
   push(chunk: Buffer): void {
     if (this.head.length < 200) this.head += chunk.toString("utf8", 0, Math.min(chunk.length, 200));
+    if (this.held) {
+      if (this.heldBytes + chunk.length <= this.wholeMax) {
+        this.held.push(chunk);
+        this.heldBytes += chunk.length;
+        return;
+      }
+      // too big to hold: scan what came so far, and everything after it
+      const held = this.held;
+      this.held = undefined;
+      for (const c of held) this.scan(c);
+    }
+    this.scan(chunk);
+  }
+
+  private scan(chunk: Buffer): void {
     let i = 0;
     let copyFrom = 0;
     const n = chunk.length;
@@ -143,21 +180,23 @@ export class JsonImagesReader {
 
   /** The parsed answer with every b64_json value replaced by its decoded bytes. */
   end(): { json: unknown; images: Buffer[] } {
+    if (this.held) {
+      // a small answer: parsed whole, each b64_json decoded in document order
+      const json = JSON.parse(Buffer.concat(this.held, this.heldBytes).toString("utf8")) as unknown;
+      const images: Buffer[] = [];
+      replaceImages(json, (b64) => {
+        const bytes = Buffer.from(b64, "base64");
+        images.push(bytes);
+        return bytes;
+      });
+      return { json, images };
+    }
     if (this.state === "b64" || this.state === "b64escape") throw new SyntaxError("the answer ends inside an image's base64 text");
     const text = Buffer.concat(this.skeleton, this.skeletonBytes).toString("utf8");
     const json = JSON.parse(text) as unknown;
     const images = this.images;
-    const replace = (value: unknown): void => {
-      if (Array.isArray(value)) value.forEach(replace);
-      else if (value && typeof value === "object") {
-        const o = value as Record<string, unknown>;
-        for (const k of Object.keys(o)) {
-          if (k === KEY && typeof o[k] === "string" && /^#\d+$/.test(o[k] as string)) o[k] = images[Number((o[k] as string).slice(1))];
-          else replace(o[k]);
-        }
-      }
-    };
-    replace(json);
+    // the scanner left "#<index>" where each image was
+    replaceImages(json, (placeholder) => (/^#\d+$/.test(placeholder) ? images[Number(placeholder.slice(1))] : placeholder));
     return { json, images };
   }
 
@@ -210,6 +249,20 @@ export class JsonImagesReader {
     this.decoded = [];
     this.decodedBytes = 0;
     this.imageStart = this.arenaUsed;
+  }
+}
+
+/** Replaces every string value of a "b64_json" key, anywhere in the parsed answer, by what `by` makes of it. */
+function replaceImages(value: unknown, by: (text: string) => unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) replaceImages(item, by);
+  } else if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (k === KEY && typeof v === "string") o[k] = by(v);
+      else replaceImages(v, by);
+    }
   }
 }
 

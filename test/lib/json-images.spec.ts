@@ -2,19 +2,26 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { JsonImagesReader } from "../../src/lib/json-images";
+import { JsonImagesReader, WHOLE_ANSWER_MAX } from "../../src/lib/json-images";
 
 const PNG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.png"));
 const JPG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.jpg"));
 
+/** how the reader takes small answers: scanned like big ones (wholeMax 0), or held and parsed whole (the default) */
+let wholeMax = 0;
+
 function read(text: string | Buffer, chunkSize: number, expected?: number) {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, "utf8");
-  const r = new JsonImagesReader(undefined, expected);
+  const r = new JsonImagesReader(undefined, expected, wholeMax);
   for (let i = 0; i < bytes.length; i += chunkSize) r.push(bytes.subarray(i, i + chunkSize));
   return r.end();
 }
 
-describe("JsonImagesReader: b64_json decoded while the answer streams in", () => {
+for (const mode of ["scanned", "small answers parsed whole"] as const) describe(`JsonImagesReader (${mode}): b64_json decoded while the answer streams in`, () => {
+  before(() => {
+    wholeMax = mode === "scanned" ? 0 : WHOLE_ANSWER_MAX;
+  });
+
   const answer = JSON.stringify({
     created: 1,
     data: [
@@ -94,5 +101,46 @@ describe("JsonImagesReader: b64_json decoded while the answer streams in", () =>
     assert.ok(skeleton < 100, `skeleton holds ${skeleton} bytes`);
     const { images } = r.end();
     assert.ok(images[0].equals(big));
+  });
+});
+
+describe("JsonImagesReader: small answers held, big ones scanned", () => {
+  const internals = (r: JsonImagesReader) => r as unknown as { held?: Buffer[]; heldBytes: number; skeletonBytes: number };
+
+  it("an answer that grows past the small-answer size is scanned from its first byte on: exact images, a tiny skeleton", () => {
+    const image = randomBytes(150_000);
+    const body = Buffer.from(JSON.stringify({ created: 1, data: [{ b64_json: image.toString("base64") }] }));
+    const r = new JsonImagesReader(); // no content-length: starts out holding
+    let heldAtMost = 0;
+    for (let i = 0; i < body.length; i += 1000) {
+      r.push(body.subarray(i, i + 1000));
+      heldAtMost = Math.max(heldAtMost, internals(r).heldBytes);
+    }
+    assert.equal(internals(r).held, undefined, "switched to scanning");
+    assert.ok(heldAtMost <= WHOLE_ANSWER_MAX, `held ${heldAtMost} bytes`);
+    assert.ok(internals(r).skeletonBytes < 100, `skeleton ${internals(r).skeletonBytes} bytes`);
+    const { json, images } = r.end() as { json: any; images: Buffer[] };
+    assert.ok(images[0].equals(image));
+    assert.equal(json.created, 1);
+  });
+
+  it("a content-length above the small-answer size scans from the start; one at or below it holds", () => {
+    assert.equal(internals(new JsonImagesReader(undefined, WHOLE_ANSWER_MAX + 1)).held, undefined);
+    assert.deepEqual(internals(new JsonImagesReader(undefined, WHOLE_ANSWER_MAX)).held, []);
+  });
+
+  it("a small answer gives the images in document order, each its own exact bytes", () => {
+    const a = readFileSync(join(__dirname, "..", "fixtures", "logo-rgba-256.png"));
+    const body = Buffer.from(JSON.stringify({ data: [{ b64_json: PNG.toString("base64") }, { url: "https://x/y.png" }, { b64_json: a.toString("base64") }] }));
+    assert.ok(body.length < WHOLE_ANSWER_MAX);
+    const r = new JsonImagesReader(undefined, body.length);
+    r.push(body);
+    assert.deepEqual(internals(r).held?.length, 1, "held, not scanned");
+    const { json, images } = r.end() as { json: any; images: Buffer[] };
+    assert.equal(images.length, 2);
+    assert.ok(images[0].equals(PNG) && images[1].equals(a));
+    assert.equal(json.data[0].b64_json, images[0]);
+    assert.equal(json.data[2].b64_json, images[1]);
+    assert.equal(json.data[1].url, "https://x/y.png");
   });
 });
