@@ -1,27 +1,31 @@
 /**
- * 1. Client CPU per request: tiny image answers, at concurrency 1 and at 16, for ONE client per
- * process (the clients never share a heap, a JIT or a garbage collector). The server runs in
- * another process, so process.cpuUsage() here is the client's alone (user + system, the garbage
- * collector's threads included: garbage is part of a client's cost).
+ * 1. Client CPU per request: tiny image answers, at concurrency 1 and at 16, for the three clients
+ * IN ONE PROCESS, taking turns batch by batch: each ratio compares batches run seconds apart in
+ * the same process, so whatever the machine does meanwhile (on a shared VM, bursts of ±30 % that
+ * last a fraction of a second) hits the client and its baseline alike. The server runs in another
+ * process, so process.cpuUsage() here is the clients' alone (user + system, the garbage collector's
+ * threads included: garbage is part of a client's cost). A scavenge before every batch: each batch
+ * starts on a clean young generation and pays for its own garbage, not for the SDK's before it.
  *
- * After a warm-up, the process runs `rounds` rounds of one batch at concurrency 1 and one at 16;
- * bench/run.ts runs the clients' processes in turns (ours, sdk, raw, ours, …) and pools the
- * batches, so that drift on the machine hits all clients alike. Each batch gives CPU µs per
- * request and wall µs per request; every request its latency.
+ * After a warm-up of every client, `rounds` rounds: in each, every client runs one batch at
+ * concurrency 1 and one at 16, the clients' order rotating from round to round.
  *
- *   node --import tsx --expose-gc bench/cpu.ts <variant> <baseUrl> <requestsPerBatch> <rounds> <warmup>
+ *   node --import tsx --expose-gc bench/cpu.ts <baseUrl> <requestsPerBatch> <rounds> <warmup>
  */
 import { report } from "./lib/proc";
 import { TINY_PNG } from "./lib/payloads";
 import { makeVariant, type Variant, type VariantName } from "./lib/variants";
 
-const [name, baseUrl, perBatchArg = "200", roundsArg = "5", warmupArg = "300"] = process.argv.slice(2);
+const [baseUrl, perBatchArg = "200", roundsArg = "10", warmupArg = "10000"] = process.argv.slice(2);
 const PER_BATCH = Number(perBatchArg);
 const ROUNDS = Number(roundsArg);
 const WARMUP = Number(warmupArg);
 export const CONCURRENCY = [1, 16] as const;
+export const CLIENTS: readonly VariantName[] = ["ours", "sdk", "raw"];
 
 export interface Batch {
+  variant: VariantName;
+  round: number;
   concurrency: number;
   requests: number;
   cpuUs: number;
@@ -30,7 +34,18 @@ export interface Batch {
   failures: number;
 }
 
-async function batch(v: Variant, concurrency: number, count: number): Promise<Batch> {
+const gc = (globalThis as { gc?: (o?: unknown) => void }).gc ?? (() => undefined);
+
+/**
+ * A scavenge (young generation only) before every batch: the batch starts on a clean young
+ * generation and pays for its own garbage, not for the client's before it. Not a full gc(): that
+ * shrinks the young generation, and every client then ran ~3× slower (measured) while it grew back.
+ */
+function sweepYoung(): void {
+  gc({ type: "minor" });
+}
+
+async function batch(v: Variant, concurrency: number, count: number, round: number): Promise<Batch> {
   const latenciesUs: number[] = [];
   let failures = 0;
   let started = 0;
@@ -47,26 +62,32 @@ async function batch(v: Variant, concurrency: number, count: number): Promise<Ba
       latenciesUs.push(Number(process.hrtime.bigint() - t0) / 1000);
     }
   };
+  sweepYoung();
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  return { concurrency, requests: count, cpuUs: cpu.user + cpu.system, wallUs, latenciesUs, failures };
+  return { variant: v.name, round, concurrency, requests: count, cpuUs: cpu.user + cpu.system, wallUs, latenciesUs, failures };
 }
 
-async function main(): Promise<{ variant: string; batches: Batch[] }> {
+async function main(): Promise<{ batches: Batch[] }> {
   // our client's concurrency option must let 16 requests run at once
-  const v = makeVariant(name as VariantName, baseUrl, { concurrency: 16, maxRetries: 2 });
-  // until the JIT has settled: CPU per request falls 3–10× over the first ~5,000 requests
-  await batch(v, 16, WARMUP);
-  await batch(v, 1, Math.ceil(WARMUP / 2));
+  const clients = CLIENTS.map((name) => makeVariant(name, baseUrl, { concurrency: 16, maxRetries: 2 }));
+  // until the JIT has settled: CPU per request falls 3–10× over a client's first ~5,000 requests
+  for (const v of clients) {
+    await batch(v, 16, WARMUP, -1);
+    await batch(v, 1, Math.ceil(WARMUP / 2), -1);
+  }
   const batches: Batch[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const c of round % 2 ? [...CONCURRENCY].reverse() : CONCURRENCY) batches.push(await batch(v, c, PER_BATCH));
+    const order = [...clients.slice(round % clients.length), ...clients.slice(0, round % clients.length)];
+    for (const c of round % 2 ? [...CONCURRENCY].reverse() : CONCURRENCY) {
+      for (const v of order) batches.push(await batch(v, c, PER_BATCH, round));
+    }
   }
-  await v.close();
-  return { variant: name, batches };
+  await Promise.all(clients.map((v) => v.close()));
+  return { batches };
 }
 
 report(main);
