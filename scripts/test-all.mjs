@@ -7,6 +7,7 @@
  *   nr4        mocha on this Node (20) against Node-RED 4 (the devDependency)
  *   nr5        mocha on Node 22 against Node-RED 5 (both from scripts/runtime.mjs, installed into .cache/ on first use)
  *   browser    headless Chromium drives the Node-RED 5 editor (test/e2e/run.mjs; EXTRA_STAGES below)
+ *   bench      `npm run bench -- --quick`, every section checked (test/bench-smoke.mjs)
  *
  * Arguments after `--` go to mocha: `npm test -- --grep retry`.
  * TEST_STAGES=nr4,nr5 runs only those stages (comma-separated names).
@@ -105,6 +106,13 @@ const EXTRA_STAGES = [
     name: "browser",
     async run() {
       return runWithCounts(process.execPath, [join(repoRoot, "test", "e2e", "run.mjs"), ...mochaArgs]);
+    },
+  },
+  {
+    // `npm run bench -- --quick` (~15 s on Node 22) and checks of what each section measured (test/bench-smoke.mjs).
+    name: "bench",
+    async run() {
+      return runWithCounts(process.execPath, [join(repoRoot, "test", "bench-smoke.mjs")]);
     },
   },
 ];
