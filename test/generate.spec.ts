@@ -590,6 +590,23 @@ describe("generate image node", function () {
       assert.deepEqual(statuses[statuses.length - 1], { fill: "green", shape: "dot", text: SHARED + "status.done" });
     });
 
+    it("status while waiting to retry: yellow, the reason and the seconds left; then done", async () => {
+      server.script({ status: 429, headers: { "retry-after-ms": "1200" } });
+      await loadFlow({ baseUrl: server.baseUrl });
+      const statuses: Array<Record<string, unknown>> = [];
+      helper.getNode("img").on("call:status", (call: { args: [Record<string, unknown>] }) => statuses.push(call.args[0]));
+      const { out } = await run({ payload: "a fox" });
+      assert.equal(out.length, 1);
+      assert.equal(server.requests.length, 2);
+      const waiting = statuses.filter((s) => s.text === SHARED + "status.retryIn");
+      assert.ok(waiting.length >= 1, statuses.map((s) => s.text).join());
+      assert.ok(waiting.every((s) => s.fill === "yellow" && s.shape === "ring"));
+      // after the retry went out, back to blue, then green
+      const lastWait = statuses.lastIndexOf(waiting[waiting.length - 1]);
+      assert.ok(statuses.slice(lastWait + 1).some((s) => s.fill === "blue"), "blue again once the retry is sent");
+      assert.deepEqual(statuses[statuses.length - 1], { fill: "green", shape: "dot", text: SHARED + "status.done" });
+    });
+
     it("an error shows its code in red", async () => {
       server.setDefault({ status: 401 });
       await loadFlow({ baseUrl: server.baseUrl });

@@ -46,6 +46,11 @@ export interface ApiCall extends RunHooks {
   body: RequestBody;
   /** called before each HTTP attempt (1-based) */
   onAttempt?: (attempt: number) => void;
+  /**
+   * called when a failed attempt is going to be retried: the wait before the next one (the server's
+   * Retry-After, or the backoff) and why ("HTTP 429", "network_error", …)
+   */
+  onRetryWait?: (wait: { ms: number; reason: string }) => void;
   /** set for streamed requests: receives each server-sent event as it arrives */
   onEvent?: (event: SseEvent) => void;
 }
@@ -135,14 +140,16 @@ export class ImagesClient {
       call.onAttempt?.(attempt);
       const outcome = await this.attempt(route, call, payload, attempt, order);
       if ("answer" in outcome) return outcome.answer;
-      const { error, retryable, headers, gated } = outcome;
+      const { error, retryable, headers, gatedMs } = outcome;
       error.cause.attempts = attempt;
       error.cause.retryable = retryable;
       if (!retryable || attempt > maxRetries || call.signal?.aborted) throw error;
+      const waitMs = gatedMs ?? retryDelayMs(headers ?? {}, attempt - 1);
+      call.onRetryWait?.({ ms: waitMs, reason: error.cause.statusCode ? `HTTP ${error.cause.statusCode}` : error.code });
       // after a 429 the gate holds the next attempt until the server's time (and its turn)
-      if (gated) continue;
+      if (gatedMs !== undefined) continue;
       try {
-        await sleep(retryDelayMs(headers ?? {}, attempt - 1), call.signal);
+        await sleep(waitMs, call.signal);
       } catch {
         throw aborted(attempt);
       }
@@ -155,7 +162,7 @@ export class ImagesClient {
     payload: string | Buffer,
     attempt: number,
     order: number,
-  ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers; gated?: boolean }> {
+  ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers; gatedMs?: number }> {
     let pass: Pass;
     try {
       const entered = this.gate.enter(order, call.signal);
@@ -205,8 +212,9 @@ export class ImagesClient {
       const retryable = shouldRetryStatus(res.statusCode, res.headers) && !isPermanent(apiError);
       if (res.statusCode !== 429 || !retryable) return { error, retryable, headers: res.headers };
       // rate-limited: every request of this client holds back until the server's time
-      pass.limited(retryDelayMs(res.headers, attempt - 1));
-      return { error, retryable, headers: res.headers, gated: true };
+      const gatedMs = retryDelayMs(res.headers, attempt - 1);
+      pass.limited(gatedMs);
+      return { error, retryable, headers: res.headers, gatedMs };
     } catch (err) {
       if (err instanceof ImagesApiError) return { error: err, retryable: false };
       if (err instanceof RangeError) return { error: new ImagesApiError("api_error", err.message, { attempts: attempt }), retryable: false };

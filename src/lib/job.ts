@@ -18,6 +18,8 @@ export type Translate = (key: string, vars?: Record<string, unknown>) => string;
 export interface JobHooks extends RunHooks {
   signal: AbortSignal;
   onAttempt: (attempt: number) => void;
+  /** a failed attempt will be retried after `ms` (shown as the status meanwhile) */
+  onRetryWait: (wait: { ms: number; reason: string }) => void;
   /** sends a message before the final one (a partial image); nothing is sent after close */
   emit: (msg: Record<string, unknown>) => void;
   /** shows progress while working (e.g. "partial 2/3") */
@@ -28,8 +30,16 @@ export type Work<M> = (hooks: JobHooks) => Promise<M[]>;
 
 const TICK_MS = 1000;
 
+interface JobState {
+  startedAt?: number;
+  queued: boolean;
+  progress?: string;
+  /** waiting to retry a failed attempt: until when, and why */
+  retry?: { at: number; reason: string };
+}
+
 export class JobTracker<M extends Record<string, unknown>> {
-  private readonly running = new Map<AbortController, { startedAt?: number; queued: boolean; progress?: string }>();
+  private readonly running = new Map<AbortController, JobState>();
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -45,7 +55,7 @@ export class JobTracker<M extends Record<string, unknown>> {
   /** Runs one message to exactly one outcome. Never throws, never rejects. */
   async handle(msg: M, send: (msgs: M | M[][]) => void, done: (err?: Error) => void, work: Work<M>): Promise<void> {
     const controller = new AbortController();
-    const state = { startedAt: undefined as number | undefined, queued: false, progress: undefined as string | undefined };
+    const state: JobState = { queued: false };
     this.running.set(controller, state);
     const began = Date.now();
     const hooks: JobHooks = {
@@ -59,7 +69,14 @@ export class JobTracker<M extends Record<string, unknown>> {
         state.startedAt = Date.now();
         this.render();
       },
-      onAttempt: () => this.render(),
+      onAttempt: () => {
+        state.retry = undefined;
+        this.render();
+      },
+      onRetryWait: ({ ms, reason }) => {
+        state.retry = { at: Date.now() + ms, reason };
+        this.render();
+      },
       emit: (m) => {
         if (!this.closed && !controller.signal.aborted) send(m as M);
       },
@@ -114,19 +131,21 @@ export class JobTracker<M extends Record<string, unknown>> {
   private render(): void {
     if (this.closed || this.running.size === 0) return;
     let queued = 0;
-    let oldest: number | undefined;
-    let progress: string | undefined;
+    let oldest: JobState | undefined;
     for (const s of this.running.values()) {
       if (s.startedAt === undefined) queued += s.queued ? 1 : 0;
-      else if (oldest === undefined || s.startedAt < oldest) {
-        oldest = s.startedAt;
-        progress = s.progress;
-      }
+      else if (oldest?.startedAt === undefined || s.startedAt < oldest.startedAt) oldest = s;
     }
-    if (oldest !== undefined) {
-      const seconds = Math.floor((Date.now() - oldest) / 1000);
-      const text = progress ?? this.t("status.generating", { seconds });
-      this.setStatus({ fill: "blue", shape: "dot", text: queued ? `${text} ${this.t("status.plusQueued", { count: queued })}` : text });
+    if (oldest?.startedAt !== undefined) {
+      const now = Date.now();
+      const { retry } = oldest;
+      const text = retry
+        ? retry.at > now
+          ? this.t("status.retryIn", { reason: retry.reason, seconds: Math.ceil((retry.at - now) / 1000) })
+          : this.t("status.retrying", { reason: retry.reason })
+        : (oldest.progress ?? this.t("status.generating", { seconds: Math.floor((now - oldest.startedAt) / 1000) }));
+      const shown = queued ? `${text} ${this.t("status.plusQueued", { count: queued })}` : text;
+      this.setStatus(retry ? { fill: "yellow", shape: "ring", text: shown } : { fill: "blue", shape: "dot", text: shown });
     } else if (queued) {
       this.setStatus({ fill: "yellow", shape: "ring", text: this.t("status.queued", { count: queued }) });
     }

@@ -174,6 +174,22 @@ describe("ImagesClient", function () {
       assert.equal(sniffImage(readAnswer(answer, c.redact).images[0].data!)?.mime, "image/png");
     });
 
+    it("onRetryWait tells each wait before a retry and why: the server's time for a 429, the backoff otherwise, the code for a dropped connection", async () => {
+      const c = makeClient({ maxRetries: 3 });
+      server.script({ status: 429, headers: { "retry-after-ms": "300" } }, { status: 503 }, { drop: "before-headers" });
+      const waits: Array<{ ms: number; reason: string }> = [];
+      const answer = await generate(c, { onRetryWait: (w) => waits.push(w) });
+      assert.equal(answer.attempts, 4);
+      assert.deepEqual(
+        waits.map((w) => w.reason),
+        ["HTTP 429", "HTTP 503", "network_error"],
+      );
+      assert.equal(waits[0].ms, 300, "the server's retry-after-ms");
+      // the SDK's backoff: 0.5 s, then 1 s, each minus up to 25 % jitter
+      assert.ok(waits[1].ms >= 750 && waits[1].ms <= 1000, `backoff ${waits[1].ms} ms`);
+      assert.ok(waits[2].ms >= 1500 && waits[2].ms <= 2000, `backoff ${waits[2].ms} ms`);
+    });
+
     it("maxRetries 0 → one attempt only", async () => {
       const c = makeClient({ maxRetries: 0 });
       server.script({ status: 503, headers: { "retry-after-ms": "10" } });
