@@ -36,6 +36,8 @@ const CFG = {
   cpu: { passes: 3, rounds: QUICK ? 4 : 10, perBatch: QUICK ? 50 : 200, warmup: QUICK ? 300 : 10000 },
   rate: { requests: QUICK ? 40 : 200, perSecond: 20 },
   edit: { count: 16, bytes: QUICK ? 2 * MB : 20 * MB },
+  /** fresh processes per client for each memory figure (the median is reported) */
+  memoryRuns: QUICK ? 1 : 5,
   nodered: { messages: QUICK ? 100 : 1000, rounds: 5, warmup: QUICK ? 20 : 100 },
 };
 
@@ -132,9 +134,11 @@ async function answerSection(server: ServerProcess): Promise<Json> {
   for (const v of VARIANTS) {
     log(`answer memory: ${v}`);
     await server.cmd("reset");
-    // the warm-up request gets one tiny image, the measured one the n = 10 answer
-    await server.cmd("script", { steps: ["tiny", "large"] });
-    out.variants[v] = await runChild("memory.ts", ["answer", v, server.baseUrl]).catch((err: Error) => ({ error: lastLine(err) }));
+    out.variants[v] = await repeatMemory(async () => {
+      // the warm-up request gets one tiny image, the measured one the n = 10 answer
+      await server.cmd("script", { steps: ["tiny", "large"] });
+      return runChild<Json>("memory.ts", ["answer", v, server.baseUrl]);
+    });
   }
   await server.cmd("reset");
   return out;
@@ -170,12 +174,39 @@ async function editSection(server: ServerProcess): Promise<Json> {
   for (const v of VARIANTS) {
     log(`edit upload: ${v}`);
     await server.cmd("reset");
-    const r = await runChild<Json>("memory.ts", ["edit", v, server.sinkUrl, String(count), String(bytes)]).catch((err: Error) => ({ error: lastLine(err) }));
-    const uploads = (await server.stats()).uploads;
-    // the second upload is the measured one (the first is the warm-up)
-    out.variants[v] = { ...r, upload: uploads[uploads.length - 1] };
+    out.variants[v] = await repeatMemory(async () => {
+      const r = await runChild<Json>("memory.ts", ["edit", v, server.sinkUrl, String(count), String(bytes)]);
+      const uploads = (await server.stats()).uploads;
+      // the last upload is the measured one (the one before is the warm-up)
+      return { ...r, upload: uploads[uploads.length - 1] };
+    });
   }
   return out;
+}
+
+/**
+ * A memory measurement `CFG.memoryRuns` times, each in a fresh process: one peak depends on when
+ * the garbage collector happens to run (single runs of the same code ranged from 1.3× to 2.3× the
+ * images), so the median of each figure is reported, and the worst run beside it.
+ */
+async function repeatMemory(measure: () => Promise<Json>): Promise<Json> {
+  const runs: Json[] = [];
+  for (let i = 0; i < CFG.memoryRuns; i++) {
+    try {
+      runs.push(await measure());
+    } catch (err) {
+      return { error: lastLine(err as Error) };
+    }
+  }
+  const fields = Object.keys(runs[0].extra);
+  const pick = (f: (values: number[]) => number) => Object.fromEntries(fields.map((k) => [k, f(runs.map((r) => r.extra[k]))]));
+  return {
+    ...runs[runs.length - 1],
+    runs: runs.length,
+    extra: pick(median),
+    extraWorst: pick((values) => Math.max(...values)),
+    wallMs: median(runs.map((r) => r.wallMs)),
+  };
 }
 
 async function noderedSection(server: ServerProcess): Promise<Json> {
@@ -209,6 +240,19 @@ interface Target {
   text: string;
   value: string;
   met: boolean;
+}
+
+/** A client's memory figures: medians of RSS and heapUsed + external, and the worst run's larger ratio. */
+function memoryCells(name: string, r: Json, imageBytes: number): string[] {
+  const worst = Math.max(r.extraWorst?.rss ?? r.extra.rss, r.extraWorst?.heapPlusExternal ?? r.extra.heapPlusExternal) / imageBytes;
+  return [name, fmt.mb(r.extra.rss), fmt.x(r.extra.rss / imageBytes), fmt.mb(r.extra.heapPlusExternal), fmt.x(r.extra.heapPlusExternal / imageBytes), fmt.x(worst)];
+}
+
+function memoryTarget(id: string, text: string, o: Json, imageBytes: number, limit: number): Target {
+  if (o.error) return { id, text, value: `failed (${o.error})`, met: false };
+  const median = Math.max(o.extra.rss, o.extra.heapPlusExternal) / imageBytes;
+  const worst = Math.max(o.extraWorst?.rss ?? 0, o.extraWorst?.heapPlusExternal ?? 0) / imageBytes;
+  return { id, text, value: `${fmt.x(median)} (worst run ${fmt.x(worst)})`, met: median <= limit };
 }
 
 function mark(t: Target): string {
@@ -265,22 +309,21 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
 
   if (s.answer && !s.answer.error) {
     const a = s.answer;
-    lines.push(`**2. Peak extra memory for one answer** with n = ${a.count} images as b64_json (${fmt.mb(a.imageBytes)} of PNG, ${fmt.mb(a.bodyBytes)} of JSON), fresh process per client`, "");
+    lines.push(`**2. Peak extra memory for one answer** with n = ${a.count} images as b64_json (${fmt.mb(a.imageBytes)} of PNG, ${fmt.mb(a.bodyBytes)} of JSON); medians of ${CFG.memoryRuns} fresh processes per client, the worst run beside them`, "");
     const rows = VARIANTS.map((v) => {
       const r = a.variants[v];
       const name = v === "ours" ? "**ours**" : v === "sdk" ? "openai SDK + Buffer.from" : "raw undici + JSON.parse + Buffer.from";
-      if (r.error) return [name, `failed: ${r.error}`, "", "", "", ""];
-      return [name, fmt.mb(r.extra.rss), fmt.x(r.extra.rss / a.imageBytes), fmt.mb(r.extra.heapPlusExternal), fmt.x(r.extra.heapPlusExternal / a.imageBytes), fmt.ms(r.wallMs)];
+      if (r.error) return [name, `failed: ${r.error}`, "", "", "", "", ""];
+      return [...memoryCells(name, r, a.imageBytes), fmt.ms(r.wallMs)];
     });
-    lines.push(...table(["client", "RSS", "× images", "heapUsed + external", "× images", "time"], rows), "");
-    const o = a.variants.ours;
-    const worst = o.error ? Number.NaN : Math.max(o.extra.rss, o.extra.heapPlusExternal) / a.imageBytes;
-    targets.push({ id: "answer-memory", text: `one n = 10 answer: ours ≤ ${TARGET.answerMemory}× the decoded image bytes (RSS and heap)`, value: o.error ? `failed (${o.error})` : fmt.x(worst), met: !o.error && worst <= TARGET.answerMemory });
-    if (!o.error) {
+    lines.push(...table(["client", "RSS", "× images", "heapUsed + external", "× images", "worst run", "time"], rows), "");
+    targets.push(memoryTarget("answer-memory", `one n = 10 answer: ours ≤ ${TARGET.answerMemory}× the decoded image bytes (RSS and heap, median)`, a.variants.ours, a.imageBytes, TARGET.answerMemory));
+    if (!a.variants.ours.error) {
       lines.push(
         "Ours decodes each b64_json value while the body streams in (JsonImagesReader): the JSON text is never held, so the peak is",
         "about the decoded images plus the stream's buffers. The SDK and raw undici hold the whole JSON text, the parsed base64",
-        "strings and the decoded bytes at the same time.",
+        "strings and the decoded bytes at the same time. Much of what remains above 1× is garbage not yet collected (the socket's",
+        "chunks, the base64 pieces): when the collector runs decides a single peak, hence the median of several fresh processes.",
         "",
       );
     }
@@ -317,17 +360,15 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
   if (s.edit && !s.edit.error) {
     const e = s.edit;
     const imageBytes = e.variants.ours?.inputBytes ?? e.count * e.bytesEach;
-    lines.push(`**4. Edit upload** of ${e.count} × ${fmt.mb(e.bytesEach)} PNGs (${fmt.mb(imageBytes)}) to a sink that counts and discards the multipart body; fresh process per client`, "");
+    lines.push(`**4. Edit upload** of ${e.count} × ${fmt.mb(e.bytesEach)} PNGs (${fmt.mb(imageBytes)}) to a sink that counts and discards the multipart body; medians of ${CFG.memoryRuns} fresh processes per client, the worst run beside them`, "");
     const rows = VARIANTS.map((v) => {
       const x = e.variants[v];
       const name = v === "ours" ? "**ours** (one multipart Buffer)" : v === "sdk" ? "openai SDK (toFile + FormData)" : "raw undici, parts streamed as they are";
-      if (x.error) return [name, `failed: ${x.error}`, "", "", "", ""];
-      return [name, fmt.ms(x.wallMs), fmt.mb(x.extra.rss), fmt.x(x.extra.rss / imageBytes), fmt.mb(x.extra.heapPlusExternal), fmt.x(x.extra.heapPlusExternal / imageBytes)];
+      if (x.error) return [name, `failed: ${x.error}`, "", "", "", "", ""];
+      return [...memoryCells(name, x, imageBytes), fmt.ms(x.wallMs)];
     });
-    lines.push(...table(["client", "time", "RSS", "× images", "heapUsed + external", "× images"], rows), "");
-    const o = e.variants.ours;
-    const worst = o.error ? Number.NaN : Math.max(o.extra.rss, o.extra.heapPlusExternal) / imageBytes;
-    targets.push({ id: "edit-memory", text: `edit upload: ours ≤ ${TARGET.editMemory}× the image bytes`, value: o.error ? `failed (${o.error})` : fmt.x(worst), met: !o.error && worst <= TARGET.editMemory });
+    lines.push(...table(["client", "RSS", "× images", "heapUsed + external", "× images", "worst run", "time"], rows), "");
+    targets.push(memoryTarget("edit-memory", `edit upload: ours ≤ ${TARGET.editMemory}× the image bytes (median)`, e.variants.ours, imageBytes, TARGET.editMemory));
     lines.push(
       "Ours builds the multipart body once, as one Buffer (1× the images), so that every retry sends identical bytes; the SDK",
       "copies each image into a File (toFile) and its FormData body is read out in further copies. Streaming the parts as they",
