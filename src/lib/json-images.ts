@@ -23,7 +23,8 @@ type State =
   | "afterKey" // after the string "b64_json": waiting for ':'
   | "beforeValue" // after "b64_json": waiting for the opening quote
   | "b64" // inside a b64_json value
-  | "b64escape"; // after a backslash inside it (JSON may write "/" as "\/")
+  | "b64escape" // after a backslash inside it (JSON may write "/" as "\/")
+  | "b64unicode"; // inside a \uXXXX escape in it (some JSON writers escape "+" as "\u002B")
 
 export class JsonImagesReader {
   private state: State = "out";
@@ -39,6 +40,8 @@ export class JsonImagesReader {
   private decodedBytes = 0;
   /** base64 characters not yet decoded (fewer than 4, or an escaped run) */
   private carry = "";
+  /** the hex digits of a \uXXXX escape read so far */
+  private hex = "";
 
   /**
    * With the body's length known (content-length), all images are decoded into one block of at most
@@ -167,15 +170,29 @@ export class JsonImagesReader {
         }
         case "b64escape": {
           const b = chunk[i++];
-          // "\/" is "/"; "\n", "\r" (line-wrapped base64) carry nothing
+          // "\/" is "/"; "\uXXXX" any character; "\n", "\r" (line-wrapped base64) carry nothing
           if (b === 0x2f) this.decode("/");
-          this.state = "b64";
+          if (b === 0x75) {
+            this.state = "b64unicode";
+            this.hex = "";
+          } else this.state = "b64";
+          copyFrom = i;
+          break;
+        }
+        case "b64unicode": {
+          this.hex += String.fromCharCode(chunk[i++]);
+          if (this.hex.length === 4) {
+            const char = String.fromCharCode(parseInt(this.hex, 16));
+            // a base64 character counts; anything else (an escaped line break …) carries nothing
+            if (/^[A-Za-z0-9+/=_-]$/.test(char)) this.decode(char);
+            this.state = "b64";
+          }
           copyFrom = i;
           break;
         }
       }
     }
-    if (this.state !== "b64" && this.state !== "b64escape") this.copy(chunk, copyFrom, n);
+    if (this.state !== "b64" && this.state !== "b64escape" && this.state !== "b64unicode") this.copy(chunk, copyFrom, n);
   }
 
   /** The parsed answer with every b64_json value replaced by its decoded bytes. */
@@ -191,7 +208,7 @@ export class JsonImagesReader {
       });
       return { json, images };
     }
-    if (this.state === "b64" || this.state === "b64escape") throw new SyntaxError("the answer ends inside an image's base64 text");
+    if (this.state === "b64" || this.state === "b64escape" || this.state === "b64unicode") throw new SyntaxError("the answer ends inside an image's base64 text");
     const text = Buffer.concat(this.skeleton, this.skeletonBytes).toString("utf8");
     const json = JSON.parse(text) as unknown;
     const images = this.images;

@@ -50,6 +50,22 @@ for (const mode of ["scanned", "small answers parsed whole"] as const) describe(
     assert.ok(json.data[0].b64_json.equals(PNG));
   });
 
+  it("takes \\uXXXX escapes in the base64 (.NET's JSON writer sends \"+\" as \\u002B), at any chunk boundary", () => {
+    const big = randomBytes(90_000); // past the small-answer size too
+    for (const bytes of [PNG, big]) {
+      const escaped = bytes
+        .toString("base64")
+        .replace(/(.{76})/g, "$1\n")
+        .replace(/\+/g, "\\u002B")
+        .replace(/\//g, "\\u002f")
+        .replace(/\n/g, "\\u000A");
+      for (const size of [1, 3, 5, 7, 4096]) {
+        const { json } = read(`{"data":[{"b64_json":"${escaped}"}]}`, size) as { json: any };
+        assert.ok(json.data[0].b64_json.equals(bytes), `${bytes.length} bytes in chunks of ${size}`);
+      }
+    }
+  });
+
   it("ten 3 MB images of random bytes in 64 kB chunks: every one found and decoded exactly", () => {
     const images = Array.from({ length: 10 }, () => randomBytes(3 * 1024 * 1024));
     const body = Buffer.from(JSON.stringify({ created: 1, data: images.map((b) => ({ b64_json: b.toString("base64") })), usage: { total_tokens: 1 } }));
