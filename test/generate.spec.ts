@@ -590,21 +590,46 @@ describe("generate image node", function () {
       assert.deepEqual(statuses[statuses.length - 1], { fill: "green", shape: "dot", text: SHARED + "status.done" });
     });
 
-    it("status while waiting to retry: yellow, the reason and the seconds left; then done", async () => {
-      server.script({ status: 429, headers: { "retry-after-ms": "1200" } });
+    it("status while waiting to retry: yellow, the reason and the seconds left, for the whole wait; then done", async () => {
+      server.script({ status: 429, headers: { "retry-after-ms": "2300" } });
       await loadFlow({ baseUrl: server.baseUrl });
-      const statuses: Array<Record<string, unknown>> = [];
-      helper.getNode("img").on("call:status", (call: { args: [Record<string, unknown>] }) => statuses.push(call.args[0]));
-      const { out } = await run({ payload: "a fox" });
+      const statuses: Array<Record<string, unknown> & { at: number }> = [];
+      helper.getNode("img").on("call:status", (call: { args: [Record<string, unknown>] }) => statuses.push({ ...call.args[0], at: Date.now() }));
+      const { out } = await run({ payload: "a fox" }, 10000);
       assert.equal(out.length, 1);
       assert.equal(server.requests.length, 2);
       const waiting = statuses.filter((s) => s.text === SHARED + "status.retryIn");
-      assert.ok(waiting.length >= 1, statuses.map((s) => s.text).join());
       assert.ok(waiting.every((s) => s.fill === "yellow" && s.shape === "ring"));
-      // after the retry went out, back to blue, then green
-      const lastWait = statuses.lastIndexOf(waiting[waiting.length - 1]);
-      assert.ok(statuses.slice(lastWait + 1).some((s) => s.fill === "blue"), "blue again once the retry is sent");
-      assert.deepEqual(statuses[statuses.length - 1], { fill: "green", shape: "dot", text: SHARED + "status.done" });
+      // shown when the 429 came, and still shown by the ticker a second and two seconds later
+      assert.ok(waiting.length >= 3, statuses.map((s) => s.text).join());
+      const retriedAt = server.requests[1].at;
+      const blueBeforeRetry = statuses.filter((s) => s.fill === "blue" && s.at > waiting[0].at && s.at < retriedAt - 100);
+      assert.deepEqual(blueBeforeRetry, [], "not back to 'generating' before the retry goes out");
+      assert.deepEqual(statuses[statuses.length - 1], { fill: "green", shape: "dot", text: SHARED + "status.done", at: statuses[statuses.length - 1].at });
+    });
+
+    it("a message held back by another message's 429 shows the retry status too, and goes after the server's time", async () => {
+      server.script({ status: 429, headers: { "retry-after-ms": "1500" } });
+      await loadFlow({
+        baseUrl: server.baseUrl,
+        extra: [{ id: "img2", type: "images-api-generate", z: "f1", server: "cfg", prompt: "payload", promptType: "msg", model: "gpt-image-1", wires: [["out"]] }],
+      });
+      const statuses: Array<Record<string, unknown>> = [];
+      helper.getNode("img2").on("call:status", (call: { args: [Record<string, unknown>] }) => statuses.push(call.args[0]));
+      const results = collect(2, 10000);
+      helper.getNode("img").receive({ payload: "first" });
+      await new Promise((r) => setTimeout(r, 300)); // the first has had its 429
+      helper.getNode("img2").receive({ payload: "second" });
+      const { out, caught } = await results;
+      assert.equal(caught.length, 0);
+      assert.equal(out.length, 2);
+      const first429 = server.requests[0].at;
+      const second = server.requests.find((r) => r.json.prompt === "second")!;
+      assert.ok(second.at - first429 >= 1400, `the second went ${second.at - first429} ms after the 429`);
+      assert.ok(
+        statuses.some((s) => s.text === SHARED + "status.retryIn" && s.fill === "yellow"),
+        statuses.map((s) => s.text).join(),
+      );
     });
 
     it("an error shows its code in red", async () => {

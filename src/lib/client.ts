@@ -47,8 +47,9 @@ export interface ApiCall extends RunHooks {
   /** called before each HTTP attempt (1-based) */
   onAttempt?: (attempt: number) => void;
   /**
-   * called when a failed attempt is going to be retried: the wait before the next one (the server's
-   * Retry-After, or the backoff) and why ("HTTP 429", "network_error", …)
+   * called when the next attempt has to wait, with how long and why ("HTTP 429", "network_error", …):
+   * before a retry (the server's Retry-After, or the backoff), and while the rate gate holds a request
+   * back after a 429 (this request's or another's of the same client)
    */
   onRetryWait?: (wait: { ms: number; reason: string }) => void;
   /** set for streamed requests: receives each server-sent event as it arrives */
@@ -137,17 +138,16 @@ export class ImagesClient {
     // the request's age: after a 429, waiting attempts go oldest first
     const order = this.requestSeq++;
     for (let attempt = 1; ; attempt++) {
-      call.onAttempt?.(attempt);
       const outcome = await this.attempt(route, call, payload, attempt, order);
       if ("answer" in outcome) return outcome.answer;
       const { error, retryable, headers, gatedMs } = outcome;
       error.cause.attempts = attempt;
       error.cause.retryable = retryable;
       if (!retryable || attempt > maxRetries || call.signal?.aborted) throw error;
-      const waitMs = gatedMs ?? retryDelayMs(headers ?? {}, attempt - 1);
-      call.onRetryWait?.({ ms: waitMs, reason: error.cause.statusCode ? `HTTP ${error.cause.statusCode}` : error.code });
       // after a 429 the gate holds the next attempt until the server's time (and its turn)
       if (gatedMs !== undefined) continue;
+      const waitMs = retryDelayMs(headers ?? {}, attempt - 1);
+      call.onRetryWait?.({ ms: waitMs, reason: error.cause.statusCode ? `HTTP ${error.cause.statusCode}` : error.code });
       try {
         await sleep(waitMs, call.signal);
       } catch {
@@ -166,10 +166,15 @@ export class ImagesClient {
     let pass: Pass;
     try {
       const entered = this.gate.enter(order, call.signal);
-      pass = entered instanceof Promise ? await entered : entered;
+      if (entered instanceof Promise) {
+        // held back by a 429 (this request's or another's): say so while it waits
+        call.onRetryWait?.({ ms: this.gate.waitMs(), reason: "HTTP 429" });
+        pass = await entered;
+      } else pass = entered;
     } catch {
       throw aborted(attempt - 1);
     }
+    call.onAttempt?.(attempt);
     // one cheap abort source per attempt for undici (an EventEmitter): the whole-request timer and
     // the caller's signal both fire it (AbortController + AbortSignal.any cost more than the rest of
     // a small request's client-side work)

@@ -105,11 +105,17 @@ export class RateGate {
     for (const fail of [...this.failAll]) fail(err);
   }
 
+  /** How long until the server's time (0 once it has passed, or when nothing is rate-limited). */
+  waitMs(): number {
+    return Math.max(0, this.closedUntil - Date.now());
+  }
+
   /** @internal */
   passed(pass: Pass): void {
     if (this.probe !== pass) return;
     this.probe = undefined;
-    if (this.waiting.length === 0) this.recovering = false;
+    // open again only once nobody waits and the server's time has passed (a later 429 may have moved it)
+    if (this.waiting.length === 0 && this.waitMs() === 0) this.recovering = false;
     else this.pump();
   }
 
@@ -122,7 +128,13 @@ export class RateGate {
   }
 
   private pump(): void {
-    if (this.probe || this.waiting.length === 0) return;
+    if (this.waiting.length === 0) {
+      // nobody left to wake (all aborted): no timer may keep the process alive
+      if (this.wake) clearTimeout(this.wake);
+      this.wake = undefined;
+      return;
+    }
+    if (this.probe) return;
     const wait = this.closedUntil - Date.now();
     if (wait > 0) {
       if (!this.wake) {

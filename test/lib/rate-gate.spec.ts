@@ -75,6 +75,31 @@ describe("RateGate", () => {
     assert.equal(bIn, true);
   });
 
+  it("a later 429 that moved the server's time keeps the gate shut, even once nobody waits", async () => {
+    const gate = new RateGate(10_000);
+    const old = gate.enter(0) as Pass; // out before the first 429
+    (gate.enter(1) as Pass).limited(100);
+    const probe = await gate.enter(2);
+    old.limited(5000); // a 429 that will not be retried (its last attempt) moves the server's time on
+    probe.release(); // the probe's answer, and nobody else waiting
+    const next = gate.enter(3);
+    assert.ok(next instanceof Promise, "a new request must wait for the server's later time");
+    assert.ok(gate.waitMs() > 4000, `waits ${gate.waitMs()} ms`);
+    gate.close(new Error("done"));
+    await next.catch(() => undefined);
+  });
+
+  it("when the last waiter gives up, no timer is left to keep the process alive", async () => {
+    const gate = new RateGate();
+    (gate.enter(0) as Pass).limited(5000);
+    const controller = new AbortController();
+    const waiting = Promise.resolve(gate.enter(1, controller.signal)).catch((e) => e);
+    assert.ok((gate as unknown as { wake?: NodeJS.Timeout }).wake, "a wake-up timer while someone waits");
+    controller.abort();
+    await waiting;
+    assert.equal((gate as unknown as { wake?: NodeJS.Timeout }).wake, undefined);
+  });
+
   it("an abort while waiting rejects with aborted; close() ends every wait", async () => {
     const gate = new RateGate();
     (gate.enter(0) as Pass).limited(5000);
