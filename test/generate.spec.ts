@@ -287,6 +287,35 @@ describe("generate image node", function () {
       assert.equal(out[0].images.length, 3);
     });
 
+    it("parameters built in a function node (code in a vm context of its own) are taken: msg.params, JSON.parse, an object prompt", async () => {
+      const functionNode = require(
+        require.resolve("@node-red/nodes/core/function/10-function.js", {
+          paths: [require.resolve(`${process.env.NODE_RED_PATH || "node-red"}/package.json`)],
+        }),
+      );
+      const cases = [
+        'msg.payload = "a cat"; msg.params = { size: "1024x1536" }; return msg;',
+        'msg.payload = "a cat"; msg.params = JSON.parse(\'{"size":"1024x1536"}\'); return msg;',
+        'msg.payload = { prompt: "a cat", size: "1024x1536" }; return msg;',
+      ];
+      for (const func of cases) {
+        server.reset();
+        await loadFlow(
+          { baseUrl: server.baseUrl, extra: [{ id: "fn", type: "function", z: "f1", func, outputs: 1, wires: [["img"]] }] },
+          [...NODES, functionNode],
+        );
+        const results = collect(1);
+        helper.getNode("fn").receive({ payload: "x" });
+        const { out, caught } = await results;
+        assert.deepEqual(caught.map((c) => c.error?.message), [], func);
+        assert.equal(out.length, 1, func);
+        assert.equal(server.requests.length, 1, func);
+        assert.equal(server.requests[0].json.size, "1024x1536", func);
+        assert.equal(server.requests[0].json.prompt, "a cat", func);
+        await helper.unload();
+      }
+    });
+
     it("one message per image carries msg.parts that a join node puts back together", async () => {
       const joinPath = require.resolve("@node-red/nodes/core/sequence/17-split.js", {
         paths: [require.resolve(`${process.env.NODE_RED_PATH || "node-red"}/package.json`)],

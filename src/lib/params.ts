@@ -34,10 +34,16 @@ export interface CheckedRequest {
   params: Params;
 }
 
+/**
+ * An object literal (or JSON.parse result), from this realm or another: a function node's code runs
+ * in a vm context of its own, whose objects have a different Object.prototype.
+ */
 export function isPlainObject(v: unknown): v is Params {
   if (v === null || typeof v !== "object" || Array.isArray(v) || Buffer.isBuffer(v)) return false;
+  if (Object.prototype.toString.call(v) !== "[object Object]") return false;
   const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  // null, or some realm's Object.prototype (itself the end of the chain); not a class instance
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 function copyLayer(target: Params, layer: Params, where: string): void {
@@ -233,6 +239,7 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   for (const [key, value] of Object.entries(input.node)) {
     if (value === undefined || value === "") continue;
     if (rule && MODEL_SPECIFIC[key] && !MODEL_SPECIFIC[key](rule)) continue;
+    if (rule && op === "edit" && key === "moderation") continue; // a generate-only setting (see below)
     params[key] = value;
   }
   copyLayer(params, picked, "the parameters");
@@ -242,6 +249,10 @@ export function checkRequest(input: RequestInput): CheckedRequest {
 
   if (op === "generate" && params.input_fidelity !== undefined) {
     throw invalidParams("input_fidelity", "input_fidelity is a parameter of image edits, not of generations");
+  }
+  // OpenAI's multipart edit request has no moderation field (gateway models may take one: passed through)
+  if (op === "edit" && rule && params.moderation !== undefined) {
+    throw invalidParams("moderation", `moderation is a parameter of generations, not of image edits with ${model}`);
   }
   if (rule) {
     for (const key of Object.keys(MODEL_SPECIFIC)) {

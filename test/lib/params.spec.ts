@@ -152,6 +152,17 @@ const accepted: Accepted[] = [
     known: false,
   },
   {
+    name: "edit: a moderation node setting (an imported generate-style config) is left out, not refused",
+    input: { op: "edit", node: { model: "gpt-image-1", moderation: "low" } },
+    params: { prompt: PROMPT, model: "gpt-image-1" },
+  },
+  {
+    name: "edit with a gateway model: moderation passes through (gateways may take it on edits)",
+    input: { op: "edit", node: { model: "flux-kontext-pro" }, msgParams: { moderation: "low" } },
+    params: { prompt: PROMPT, model: "flux-kontext-pro", moderation: "low" },
+    known: false,
+  },
+  {
     name: "unknown model: its own response_format b64_json is kept",
     input: { node: { model: "sora-image" }, msgParams: { response_format: "b64_json" } },
     params: { prompt: PROMPT, model: "sora-image", response_format: "b64_json" },
@@ -313,6 +324,7 @@ const refused: Refused[] = [
   { name: "dall-e-2 stream true from msg.params", input: { node: { model: "dall-e-2" }, msgParams: { stream: true } }, parameter: "stream", message: ["stream is not supported by dall-e-2"] },
   { name: "edit: gpt-image-1-mini input_fidelity from msg.params", input: { op: "edit", node: { model: "gpt-image-1-mini" }, msgParams: { input_fidelity: "high" } }, parameter: "input_fidelity", message: ["input_fidelity is not supported by gpt-image-1-mini; only gpt-image-1, gpt-image-1.5 or chatgpt-image-latest take it"] },
   { name: "generate: input_fidelity for gpt-image-1", input: { node: { model: "gpt-image-1" }, msgParams: { input_fidelity: "high" } }, parameter: "input_fidelity", message: ["input_fidelity is a parameter of image edits, not of generations"] },
+  { name: "edit: moderation for gpt-image-1 (the multipart edit request has no such field)", input: { op: "edit", node: { model: "gpt-image-1" }, msgParams: { moderation: "low" } }, parameter: "moderation", message: ["moderation is a parameter of generations, not of image edits with gpt-image-1"] },
   { name: "edit: input_fidelity medium", input: { op: "edit", node: { model: "gpt-image-1" }, msgParams: { input_fidelity: "medium" } }, parameter: "input_fidelity", message: ['input_fidelity "medium" is not supported by gpt-image-1; use high or low'] },
   // ---- universal ranges and combinations
   { name: "output_compression 101", input: { node: { model: "gpt-image-1", output_format: "jpeg" }, msgParams: { output_compression: 101 } }, parameter: "output_compression", message: ["output_compression must be a whole number from 0 to 100, got 101"] },
