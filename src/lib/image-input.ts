@@ -20,7 +20,8 @@ const GENERIC_MAX_BYTES = 50 * MB;
 /** what the edits endpoint takes at all, whatever the model */
 const GENERIC_FORMATS = ["image/png", "image/jpeg", "image/webp"];
 const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/;
-const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+/** base64 once white space is taken out (checked that way: a pattern with \s inside backtracks on long runs of spaces) */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function invalidImage(message: string, parameter: string): ImagesApiError {
   return new ImagesApiError("invalid_image", message, { parameter });
@@ -29,7 +30,11 @@ function invalidImage(message: string, parameter: string): ImagesApiError {
 /** Bytes from one input value; `where` names it in messages ("image 2", "mask"). */
 export function toBytes(value: unknown, where: string): Buffer {
   if (Buffer.isBuffer(value)) return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  // from this realm or a function node's (a vm context of its own, with its own Uint8Array)
+  if (value instanceof Uint8Array || Object.prototype.toString.call(value) === "[object Uint8Array]") {
+    const bytes = value as Uint8Array;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
   if (typeof value === "string") {
     const text = value.trim();
     const m = DATA_URL.exec(text);
@@ -46,7 +51,7 @@ export function toBytes(value: unknown, where: string): Buffer {
 }
 
 function decodeBase64(text: string, where: string): Buffer {
-  if (text.length === 0 || !BASE64.test(text)) {
+  if (text.length === 0 || !BASE64.test(text.replace(/\s+/g, ""))) {
     throw invalidImage(`${where} is a string that is neither base64 nor a data: URL (${show(text)})`, where);
   }
   return Buffer.from(text, "base64");
