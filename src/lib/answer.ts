@@ -27,7 +27,8 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
     json = answer.reader.end().json;
   } catch {
     const what = answer.size === 0 ? "an empty body" : `${answer.size} bytes of ${answer.contentType || "unknown content"}`;
-    const start = answer.reader.head.trim().slice(0, 60);
+    // the key filter on the whole head first, then the cut: a cut key would no longer be recognised
+    const start = redact(answer.reader.head).trim().slice(0, 60);
     throw new ImagesApiError("api_error", `the Images API answered with ${what} instead of JSON${start ? ` (${JSON.stringify(start)}…)` : ""}`, details);
   }
   if (!json || typeof json !== "object") {

@@ -80,7 +80,9 @@ export class ImagesClient {
   private readonly apiOrigin: string;
 
   constructor(options: ClientOptions) {
-    this.options = { ...CLIENT_DEFAULTS, ...stripUndefined(options), baseUrl: options.baseUrl };
+    // the key as it is sent (a pasted key or an env value may end in a line break): the key filter looks for that one
+    const apiKey = options.apiKey?.trim() || undefined;
+    this.options = { ...CLIENT_DEFAULTS, ...stripUndefined({ ...options, apiKey }), baseUrl: options.baseUrl };
     const base = parseBaseUrl(options.baseUrl);
     this.apiOrigin = base.origin;
     const t = this.options.timeoutMs;
@@ -246,7 +248,15 @@ export class ImagesClient {
     let delivered = 0;
     const parser = new SseParser((event) => {
       delivered++;
-      onEvent(event);
+      try {
+        onEvent(event);
+      } catch (err) {
+        // the event's handling failed, not the connection: never a network_error
+        if (err instanceof ImagesApiError) throw err;
+        throw new ImagesApiError("api_error", `a streamed event could not be handled: ${err instanceof Error ? err.message : String(err)}`, {
+          attempts: attempt,
+        });
+      }
     }, this.options.maxResponseBytes);
     try {
       for await (const chunk of body) parser.push(chunk);

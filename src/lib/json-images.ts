@@ -13,6 +13,8 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const KEY = "b64_json";
+/** how much of the body's start is kept to describe an answer that is not JSON (long enough to hold a whole key, for the key filter) */
+const HEAD_CHARS = 1024;
 /** answers up to this many bytes are parsed whole (JSON.parse + one Buffer.from per image) */
 export const WHOLE_ANSWER_MAX = 64 * 1024;
 
@@ -75,7 +77,7 @@ export class JsonImagesReader {
   }
 
   push(chunk: Buffer): void {
-    if (this.head.length < 200) this.head += chunk.toString("utf8", 0, Math.min(chunk.length, 200));
+    if (this.head.length < HEAD_CHARS) this.head += chunk.toString("utf8", 0, Math.min(chunk.length, HEAD_CHARS));
     if (this.held) {
       if (this.heldBytes + chunk.length <= this.wholeMax) {
         this.held.push(chunk);

@@ -40,7 +40,13 @@ export class ImageStream {
     try {
       payload = JSON.parse(data) as Record<string, unknown>;
     } catch {
-      throw new ImagesApiError("api_error", `the image stream sent an event that is not JSON (${data.slice(0, 60)}…)`, {
+      // the key filter on the whole text first, then the cut: a cut key would no longer be recognised
+      throw new ImagesApiError("api_error", `the image stream sent an event that is not JSON (${this.redact(data).slice(0, 60)}…)`, {
+        retryable: false,
+      });
+    }
+    if (!payload || typeof payload !== "object" || Array.isArray(payload)) {
+      throw new ImagesApiError("api_error", `the image stream sent an event that is not a JSON object (${this.redact(data).slice(0, 60)})`, {
         retryable: false,
       });
     }

@@ -10,6 +10,7 @@ import { ImagesClient, type ApiCall, type ClientOptions } from "../../src/lib/cl
 import { readAnswer } from "../../src/lib/answer";
 import { ImagesApiError, isImagesApiError, type ErrorCode } from "../../src/lib/errors";
 import { sniffImage } from "../../src/lib/sniff";
+import { ImageStream } from "../../src/lib/stream";
 import { ForwardProxy, withProxyEnv } from "./forward-proxy";
 
 const KEY = "sk-test-client-0123456789";
@@ -144,6 +145,93 @@ describe("ImagesClient", function () {
       assert.equal(err.cause.apiCode, "invalid_api_key");
       assert.ok(!err.message.includes("sk-wrong-key-987654321"), err.message);
       assert.match(err.message, /\*\*\*/);
+    });
+  });
+
+  describe("the key filter on text a server sends back", () => {
+    const SECRET = "sk-echoed-key-0123456789abcdef";
+
+    it("a key pasted with a line break: the trimmed key is sent, and an echo of it is still redacted", async () => {
+      const echo = await tinyServer((req, res) => {
+        const token = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
+        res.writeHead(401, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { message: `Invalid token: ${token}`, type: "invalid_request_error" } }));
+      });
+      try {
+        const c = new ImagesClient({ baseUrl: `${echo.origin}/v1`, apiKey: `  ${SECRET}\n` });
+        const err = await rejectsWith(generate(c), "auth_failed");
+        await c.close();
+        assert.ok(!JSON.stringify({ message: err.message, cause: err.cause }).includes(SECRET), err.message);
+        assert.match(err.message, /Invalid token: \*\*\*/);
+      } finally {
+        await echo.close();
+      }
+    });
+
+    it("a 200 answer that is not JSON and echoes the key: the start shown in the error is redacted (also a key the cut would split)", async () => {
+      for (const lead of ["bad key ", "x".repeat(40)]) {
+        const echo = await tinyServer((_req, res) => {
+          res.writeHead(200, { "content-type": "text/plain" });
+          res.end(`${lead}${SECRET} and more text after it`);
+        });
+        try {
+          const c = new ImagesClient({ baseUrl: `${echo.origin}/v1`, apiKey: SECRET });
+          const answer = await generate(c);
+          await c.close();
+          const err = throwsWith(() => readAnswer(answer, c.redact), "api_error");
+          assert.match(err.message, /instead of JSON/);
+          assert.ok(!err.message.includes(SECRET.slice(0, 12)), err.message);
+        } finally {
+          await echo.close();
+        }
+      }
+    });
+
+    it("a streamed event that is not JSON and echoes the key: redacted before it is cut", async () => {
+      const echo = await tinyServer((_req, res) => {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.end(`event: image_generation.partial_image\ndata: ${"y".repeat(40)} ${SECRET} oops\n\n`);
+      });
+      try {
+        const c = new ImagesClient({ baseUrl: `${echo.origin}/v1`, apiKey: SECRET });
+        const stream = new ImageStream(() => undefined, c.redact);
+        const err = await rejectsWith(generate(c, { onEvent: (e) => stream.handle(e) }), "api_error");
+        await c.close();
+        assert.match(err.message, /not JSON/);
+        assert.ok(!err.message.includes(SECRET.slice(0, 12)), err.message);
+      } finally {
+        await echo.close();
+      }
+    });
+  });
+
+  describe("streamed answers that go wrong in their events", () => {
+    it("an event `data: null`, or a handler that throws: api_error (not a network_error), not retried", async () => {
+      let requests = 0;
+      const sse = await tinyServer((_req, res) => {
+        requests++;
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.end("event: image_generation.partial_image\ndata: null\n\n");
+      });
+      try {
+        const c = new ImagesClient({ baseUrl: `${sse.origin}/v1`, apiKey: KEY });
+        const stream = new ImageStream(() => undefined, c.redact);
+        const err = await rejectsWith(generate(c, { onEvent: (e) => stream.handle(e) }), "api_error");
+        assert.match(err.message, /not a JSON object/);
+        const thrown = await rejectsWith(
+          generate(c, {
+            onEvent: () => {
+              throw new TypeError("cannot set property of undefined");
+            },
+          }),
+          "api_error",
+        );
+        assert.match(thrown.message, /could not be handled: cannot set property/);
+        assert.equal(requests, 2, "neither was retried");
+        await c.close();
+      } finally {
+        await sse.close();
+      }
     });
   });
 
