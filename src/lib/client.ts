@@ -16,6 +16,7 @@ import type { ArrayStyle } from "./multipart";
 import { SseParser, type SseEvent } from "./sse";
 import { JsonImagesReader } from "./json-images";
 import { RateGate, type Pass } from "./rate-gate";
+import { BoundedCache } from "./bounded-cache";
 
 /** where to call and how to authenticate (EndpointOptions), plus how to behave */
 export interface ClientOptions extends EndpointOptions {
@@ -106,25 +107,19 @@ export class ImagesClient {
   }
 
   /** Where each (operation, model) goes and with which headers: worked out once, not per request. */
-  private readonly routes = new Map<string, Route>();
+  private readonly routes = new BoundedCache<Route>(64);
 
   private route(op: Operation, model: string): Route {
-    const id = `${op}\n${model}`;
-    let route = this.routes.get(id);
-    if (!route) {
+    return this.routes.get(`${op}\n${model}`, () => {
       const endpoint = this.endpoint(op, model);
       const url = new URL(endpoint.url);
-      route = {
+      return {
         origin: url.origin,
         path: url.pathname + url.search,
         headers: endpoint.headers,
         jsonHeaders: { ...endpoint.headers, "content-type": "application/json" },
       };
-      // bounded: a gateway's model names come from messages
-      if (this.routes.size >= 64) this.routes.delete(this.routes.keys().next().value as string);
-      this.routes.set(id, route);
-    }
-    return route;
+    });
   }
 
   /** Sends one Images API request: queued behind the concurrency limit, retried per the SDK policy. */
@@ -142,12 +137,12 @@ export class ImagesClient {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.attempt(route, call, payload, attempt, order);
       if ("answer" in outcome) return outcome.answer;
-      const { error, retryable, headers, gatedMs } = outcome;
+      const { error, retryable, headers, gated } = outcome;
       error.cause.attempts = attempt;
       error.cause.retryable = retryable;
       if (!retryable || attempt > maxRetries || call.signal?.aborted) throw error;
       // after a 429 the gate holds the next attempt until the server's time (and its turn)
-      if (gatedMs !== undefined) continue;
+      if (gated) continue;
       const waitMs = retryDelayMs(headers ?? {}, attempt - 1);
       call.onRetryWait?.({ ms: waitMs, reason: error.cause.statusCode ? `HTTP ${error.cause.statusCode}` : error.code });
       try {
@@ -164,7 +159,7 @@ export class ImagesClient {
     payload: string | Buffer,
     attempt: number,
     order: number,
-  ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers; gatedMs?: number }> {
+  ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers; gated?: boolean }> {
     let pass: Pass;
     try {
       const entered = this.gate.enter(order, call.signal);
@@ -219,12 +214,11 @@ export class ImagesClient {
       const retryable = shouldRetryStatus(res.statusCode, res.headers) && !isPermanent(apiError);
       if (res.statusCode !== 429 || !retryable) return { error, retryable, headers: res.headers };
       // rate-limited: every request of this client holds back until the server's time
-      const gatedMs = retryDelayMs(res.headers, attempt - 1);
-      pass.limited(gatedMs);
-      return { error, retryable, headers: res.headers, gatedMs };
+      pass.limited(retryDelayMs(res.headers, attempt - 1));
+      return { error, retryable, headers: res.headers, gated: true };
     } catch (err) {
-      if (err instanceof ImagesApiError) return { error: err, retryable: false };
-      if (err instanceof RangeError) return { error: new ImagesApiError("api_error", err.message, { attempts: attempt }), retryable: false };
+      const refused = readingFailure(err, attempt);
+      if (refused) return { error: refused, retryable: false };
       if (call.signal?.aborted) throw aborted(attempt);
       return { error: transportError(err, abort.timedOut, this.options.timeoutMs, { attempts: attempt }), retryable: true };
     } finally {
@@ -263,8 +257,8 @@ export class ImagesClient {
       parser.end();
       return { ok: true };
     } catch (err) {
-      if (err instanceof ImagesApiError) return { error: err, retryable: false };
-      if (err instanceof RangeError) return { error: new ImagesApiError("api_error", err.message, { attempts: attempt }), retryable: false };
+      const refused = readingFailure(err, attempt);
+      if (refused) return { error: refused, retryable: false };
       if (signal?.aborted) throw aborted(attempt);
       const error = transportError(err, timer.timedOut, this.options.timeoutMs, { attempts: attempt });
       return { error, retryable: delivered === 0 };
@@ -378,6 +372,16 @@ class AttemptAbort extends EventEmitter {
     this.timedOut = timedOut;
     this.emit("abort");
   }
+}
+
+/**
+ * A failure of our own while reading an answer, not of the connection: a coded error (a refused event,
+ * an answer too large) or a RangeError (a size cap of the readers). Never retried.
+ */
+function readingFailure(err: unknown, attempts: number): ImagesApiError | undefined {
+  if (err instanceof ImagesApiError) return err;
+  if (err instanceof RangeError) return new ImagesApiError("api_error", err.message, { attempts });
+  return undefined;
 }
 
 function aborted(attempts: number): ImagesApiError {

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { invalidParams, listOr, show } from "./errors";
+import { BoundedCache } from "./bounded-cache";
 import { customSizeProblem, DEFAULT_MODEL, GENERIC_LIMITS, MODELS, modelRule, type ModelRule, type Operation } from "./models";
 
 export type Params = Record<string, unknown>;
@@ -65,6 +66,21 @@ const MODEL_SPECIFIC: Record<string, (r: ModelRule) => boolean> = {
   input_fidelity: (r) => r.inputFidelity,
 };
 
+/**
+ * Parameters of one operation only. `unknownModels`: refused for models the registry does not know
+ * too; otherwise those get it (a gateway may take it). As a node setting it is left out instead.
+ */
+const ONE_OPERATION: Record<string, { op: Operation; unknownModels: boolean; refusal: (model: string) => string }> = {
+  input_fidelity: { op: "edit", unknownModels: true, refusal: () => "input_fidelity is a parameter of image edits, not of generations" },
+  // OpenAI's multipart edit request has no moderation field
+  moderation: { op: "generate", unknownModels: false, refusal: (model) => `moderation is a parameter of generations, not of image edits with ${model}` },
+};
+
+function wrongOperation(key: string, op: Operation, rule: ModelRule | undefined): boolean {
+  const only = ONE_OPERATION[key];
+  return only !== undefined && only.op !== op && (rule !== undefined || only.unknownModels);
+}
+
 function modelsTaking(param: string): string[] {
   const test = MODEL_SPECIFIC[param];
   return Object.keys(MODELS).filter((m) => test(MODELS[m]));
@@ -124,20 +140,13 @@ function promptSchema(max: number, model: string) {
 
 /**
  * The zod schema for one model (or the generic one for unknown models); unknown keys pass through.
- * Schemas by model name, built once: building a zod object schema (and zod's compiled fast path on
- * its first parse) costs far more than checking a message with it. Bounded, for gateway model names.
+ * Built once per model name: building a zod object schema (and zod's compiled fast path on its first
+ * parse) costs far more than checking a message with it.
  */
-const SCHEMAS = new Map<string, z.ZodType>();
-const SCHEMAS_MAX = 64;
+const SCHEMAS = new BoundedCache<z.ZodType>(64);
 
 function schemaFor(model: string, rule: ModelRule | undefined): z.ZodType {
-  let schema = SCHEMAS.get(model);
-  if (!schema) {
-    if (SCHEMAS.size >= SCHEMAS_MAX) SCHEMAS.delete(SCHEMAS.keys().next().value as string);
-    schema = buildSchema(model, rule);
-    SCHEMAS.set(model, schema);
-  }
-  return schema;
+  return SCHEMAS.get(model, () => buildSchema(model, rule));
 }
 
 function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
@@ -239,7 +248,7 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   for (const [key, value] of Object.entries(input.node)) {
     if (value === undefined || value === "") continue;
     if (rule && MODEL_SPECIFIC[key] && !MODEL_SPECIFIC[key](rule)) continue;
-    if (rule && op === "edit" && key === "moderation") continue; // a generate-only setting (see below)
+    if (wrongOperation(key, op, rule)) continue;
     params[key] = value;
   }
   copyLayer(params, picked, "the parameters");
@@ -247,12 +256,8 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   for (const key of Object.keys(params)) if (params[key] === null) delete params[key];
   params.model = model;
 
-  if (op === "generate" && params.input_fidelity !== undefined) {
-    throw invalidParams("input_fidelity", "input_fidelity is a parameter of image edits, not of generations");
-  }
-  // OpenAI's multipart edit request has no moderation field (gateway models may take one: passed through)
-  if (op === "edit" && rule && params.moderation !== undefined) {
-    throw invalidParams("moderation", `moderation is a parameter of generations, not of image edits with ${model}`);
+  for (const key of Object.keys(ONE_OPERATION)) {
+    if (params[key] !== undefined && wrongOperation(key, op, rule)) throw invalidParams(key, ONE_OPERATION[key].refusal(model));
   }
   if (rule) {
     for (const key of Object.keys(MODEL_SPECIFIC)) {

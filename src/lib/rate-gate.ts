@@ -44,6 +44,7 @@ export class Pass {
 interface Waiter {
   order: number;
   go: (pass: Pass) => void;
+  fail: (err: Error) => void;
 }
 
 export class RateGate {
@@ -55,7 +56,6 @@ export class RateGate {
   private probe: Pass | undefined;
   /** oldest request first */
   private readonly waiting: Waiter[] = [];
-  private readonly failAll = new Set<(err: Error) => void>();
 
   constructor(readonly graceMs = 250) {}
 
@@ -66,28 +66,22 @@ export class RateGate {
       const onAbort = () => {
         const i = this.waiting.indexOf(waiter);
         if (i >= 0) this.waiting.splice(i, 1);
-        done();
-        reject(new ImagesApiError("aborted", "the request was cancelled while waiting for the rate limit", {}));
+        waiter.fail(new ImagesApiError("aborted", "the request was cancelled while waiting for the rate limit", {}));
         this.pump();
-      };
-      const fail = (err: Error) => {
-        done();
-        reject(err);
-      };
-      const done = () => {
-        signal?.removeEventListener("abort", onAbort);
-        this.failAll.delete(fail);
       };
       const waiter: Waiter = {
         order,
         go: (pass) => {
-          done();
+          signal?.removeEventListener("abort", onAbort);
           resolve(pass);
+        },
+        fail: (err) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(err);
         },
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.failAll.add(fail);
       let i = this.waiting.length;
       while (i > 0 && this.waiting[i - 1].order > order) i--;
       this.waiting.splice(i, 0, waiter);
@@ -99,10 +93,9 @@ export class RateGate {
   close(err: Error): void {
     if (this.wake) clearTimeout(this.wake);
     this.wake = undefined;
-    this.waiting.length = 0;
     this.recovering = false;
     this.probe = undefined;
-    for (const fail of [...this.failAll]) fail(err);
+    for (const waiter of this.waiting.splice(0)) waiter.fail(err);
   }
 
   /** How long until the server's time (0 once it has passed, or when nothing is rate-limited). */
