@@ -14,7 +14,7 @@ const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const KEY = "b64_json";
 /** how much of the body's start is kept to describe an answer that is not JSON (long enough to hold a whole key, for the key filter) */
-const HEAD_CHARS = 1024;
+const HEAD_BYTES = 1024;
 /** answers up to this many bytes are parsed whole (JSON.parse + one Buffer.from per image) */
 export const WHOLE_ANSWER_MAX = 64 * 1024;
 
@@ -36,8 +36,9 @@ export class JsonImagesReader {
   private key = "";
   private keyTooLong = false;
   private readonly images: Buffer[] = [];
-  /** the first bytes of the body, to describe an answer that is not JSON */
-  head = "";
+  /** the first bytes of the body (a copy), to describe an answer that is not JSON */
+  private headBytes: Buffer[] = [];
+  private headLength = 0;
   private decoded: Buffer[] = [];
   private decodedBytes = 0;
   /** base64 characters not yet decoded (fewer than 4, or an escaped run) */
@@ -77,7 +78,11 @@ export class JsonImagesReader {
   }
 
   push(chunk: Buffer): void {
-    if (this.head.length < HEAD_CHARS) this.head += chunk.toString("utf8", 0, Math.min(chunk.length, HEAD_CHARS));
+    if (this.headLength < HEAD_BYTES) {
+      const part = Buffer.from(chunk.subarray(0, HEAD_BYTES - this.headLength));
+      this.headBytes.push(part);
+      this.headLength += part.length;
+    }
     if (this.held) {
       if (this.heldBytes + chunk.length <= this.wholeMax) {
         this.held.push(chunk);
@@ -197,11 +202,17 @@ export class JsonImagesReader {
     if (this.state !== "b64" && this.state !== "b64escape" && this.state !== "b64unicode") this.copy(chunk, copyFrom, n);
   }
 
+  /** The start of the body as text, for an error message about an answer that is not JSON. */
+  get head(): string {
+    return Buffer.concat(this.headBytes, this.headLength).toString("utf8");
+  }
+
   /** The parsed answer with every b64_json value replaced by its decoded bytes. */
   end(): { json: unknown; images: Buffer[] } {
     if (this.held) {
       // a small answer: parsed whole, each b64_json decoded in document order
-      const json = JSON.parse(Buffer.concat(this.held, this.heldBytes).toString("utf8")) as unknown;
+      const body = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
+      const json = JSON.parse(body.toString("utf8")) as unknown;
       const images: Buffer[] = [];
       replaceImages(json, (b64) => {
         const bytes = Buffer.from(b64, "base64");
