@@ -1,4 +1,6 @@
-// Whether dist/ holds a build of the current sources (used by `npm start` and the packed-package test).
+// Whether dist/ holds a build of the current sources, and a build when it does not
+// (used by `npm start`, the browser tests and the packed-package test).
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -33,4 +35,16 @@ export function distState(repoRoot) {
   if (entries.some((f) => !existsSync(join(repoRoot, f)))) return "missing";
   const inputs = Math.max(...["src", "locales", "icons", "tsup.config.ts"].map((p) => newest(join(repoRoot, p))));
   return oldestFile(join(repoRoot, "dist")) >= inputs ? "fresh" : "stale";
+}
+
+/** `npm run build` unless dist/ is fresh; `say` tells what happens. Throws when the build fails. */
+export function ensureBuilt(repoRoot, say) {
+  const state = distState(repoRoot);
+  if (state === "fresh") {
+    say("dist/ is up to date");
+    return;
+  }
+  say(state === "missing" ? "dist/ is missing: npm run build" : "dist/ is older than the sources: npm run build");
+  const r = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
 }

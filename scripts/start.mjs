@@ -22,7 +22,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
-import { distState } from "./dist-state.mjs";
+import { ensureBuilt } from "./dist-state.mjs";
+import { nodeRedSettings } from "./node-red-settings.mjs";
 import { cacheDir, ensureNode22, ensureNodeRed5, nodeRed4Dir, nodeRedVersion, nodeVersion, repoRoot } from "./runtime.mjs";
 
 const args = process.argv.slice(2);
@@ -41,24 +42,9 @@ const NR4 = args.includes("--nr4");
 const CONFIG_TYPE = "images-api-config";
 const CREDENTIAL_SECRET = "demo-only";
 const DEMO_API_KEY = "sk-demo";
-const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 
 const say = (msg) => console.log(`[start] ${msg}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------------------------
-// build
-
-function ensureBuilt() {
-  const state = distState(repoRoot);
-  if (state === "fresh") {
-    say("dist/ is up to date");
-    return;
-  }
-  say(state === "missing" ? "dist/ is missing: npm run build" : "dist/ is older than the sources: npm run build");
-  const r = spawnSync(NPM, ["run", "build"], { cwd: repoRoot, stdio: "inherit" });
-  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // child processes
@@ -249,22 +235,7 @@ function prepareUserDir(userDir, port, baseUrl) {
   mkdirSync(userDir, { recursive: true });
   writeFileSync(
     join(userDir, "settings.js"),
-    `// Written by scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}.
-module.exports = {
-    uiHost: "127.0.0.1",
-    uiPort: ${port},
-    flowFile: "flows.json",
-    credentialSecret: ${JSON.stringify(CREDENTIAL_SECRET)},
-    telemetry: { enabled: false, updateNotification: false },
-    editorTheme: { tours: false, palette: { catalogues: [] }, projects: { enabled: false } },
-    externalModules: { palette: { allowInstall: false } },
-    // relative file names of file nodes (the "save it to a file" example) land in this user dir
-    fileWorkingDirectory: ${JSON.stringify(userDir)},
-    // the package loads straight from the repo (package.json "node-red" -> dist/nodes)
-    nodesDir: [${JSON.stringify(repoRoot)}],
-    logging: { console: { level: "info", metrics: false, audit: false } },
-};
-`,
+    nodeRedSettings({ userDir, port, credentialSecret: CREDENTIAL_SECRET, repoRoot, writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}` }),
   );
   const { flows, files, configIds } = buildFlows(baseUrl);
   writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows, null, 2) + "\n");
@@ -352,7 +323,7 @@ function writtenImages(dir) {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main() {
-  ensureBuilt();
+  ensureBuilt(repoRoot, say);
 
   const node = NR4 ? process.execPath : ensureNode22();
   const nrDir = NR4 ? nodeRed4Dir() : ensureNodeRed5();

@@ -7,7 +7,7 @@
  * Environment: NODE_RED_PATH (Node-RED 5 dir, set by run.mjs), CHROMIUM (default /usr/bin/chromium),
  * E2E_KEEP=1 keeps the temp user dir, E2E_HEADED=1 shows the browser.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -36,37 +36,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------------------------
 // build
 
-function newest(p: string): number {
-  if (!fs.existsSync(p)) return 0;
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
-}
-
-function oldestFile(dir: string): number {
-  if (!fs.existsSync(dir)) return 0;
-  let oldest = Infinity;
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else oldest = Math.min(oldest, fs.statSync(p).mtimeMs);
-    }
-  };
-  walk(dir);
-  return oldest === Infinity ? 0 : oldest;
-}
-
 /** `npm run build` when dist/ is missing or older than src/, locales/, icons/ (the translations land in dist/). */
-export function ensureBuilt(): void {
-  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"));
-  const entries = Object.values(pkg["node-red"]?.nodes ?? {}) as string[];
-  const missing = entries.some((f) => !fs.existsSync(path.join(repoRoot, f)));
-  const inputs = Math.max(...["src", "locales", "icons", "tsup.config.ts"].map((p) => newest(path.join(repoRoot, p))));
-  if (!missing && oldestFile(path.join(repoRoot, "dist")) >= inputs) return;
-  console.log(`  [e2e] dist/ is ${missing ? "missing" : "older than the sources"}: npm run build`);
-  const r = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
-  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
+export async function ensureBuilt(): Promise<void> {
+  const { ensureBuilt: build } = await import("../../scripts/dist-state.mjs");
+  build(repoRoot, (text) => console.log(`  [e2e] ${text}`));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -81,23 +54,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-function settingsJs(userDir: string, port: number): string {
-  return `// Written by test/e2e/harness.ts for one browser test run.
-module.exports = {
-    uiHost: "127.0.0.1",
-    uiPort: ${port},
-    flowFile: "flows.json",
-    credentialSecret: "e2e-test-only",
-    telemetry: { enabled: false, updateNotification: false },
-    editorTheme: { tours: false, palette: { catalogues: [] }, projects: { enabled: false } },
-    externalModules: { palette: { allowInstall: false } },
-    fileWorkingDirectory: ${JSON.stringify(userDir)},
-    nodesDir: [${JSON.stringify(repoRoot)}],
-    logging: { console: { level: "info", metrics: false, audit: false } },
-};
-`;
 }
 
 interface NodeRedProcess {
@@ -195,7 +151,7 @@ export async function startAll(): Promise<E2E> {
     throw new Error(`Node-RED ${nodeRedVersion} needs Node >= 22.9; this is ${process.version}`);
   }
 
-  ensureBuilt();
+  await ensureBuilt();
   lap("build_check_ms");
   fs.mkdirSync(SHOTS_DIR, { recursive: true });
   for (const f of fs.readdirSync(SHOTS_DIR)) if (f.endsWith(".png")) fs.rmSync(path.join(SHOTS_DIR, f));
@@ -210,7 +166,9 @@ export async function startAll(): Promise<E2E> {
     else fs.rmSync(userDir, { recursive: true, force: true });
   });
   const port = await freePort();
-  fs.writeFileSync(path.join(userDir, "settings.js"), settingsJs(userDir, port));
+  const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
+  const settings = nodeRedSettings({ userDir, port, credentialSecret: "e2e-test-only", repoRoot, writtenBy: "test/e2e/harness.ts for one browser test run" });
+  fs.writeFileSync(path.join(userDir, "settings.js"), settings);
   fs.writeFileSync(path.join(userDir, "flows.json"), "[]\n");
   const nr = await startNodeRed(nodeRedDir, userDir, port);
   cleanup.push(async () => {
