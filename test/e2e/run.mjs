@@ -7,7 +7,7 @@
  *
  * Writes the counts for scripts/test-all.mjs to $TEST_COUNTS_FILE (count reporter) and ends with
  * `N passed, N failed`. Screenshots: test-results/screenshots/. Without Chromium this fails loudly (1 failed),
- * it never skips. Env: CHROMIUM (default /usr/bin/chromium), E2E_KEEP=1, E2E_HEADED=1.
+ * it never skips. Env: CHROMIUM (default /usr/bin/chromium), E2E_KEEP=1, E2E_HEADED=1, E2E_CPU_THROTTLE=N.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
