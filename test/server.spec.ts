@@ -6,6 +6,7 @@ import { inflateSync } from "node:zlib";
 import { ImagesApiServer } from "./server/images-api-server";
 import { encodePng } from "./server/png";
 import { getBoundary, parseMultipart } from "./server/multipart";
+import { until } from "./support/wait";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "fixtures", name));
 
@@ -42,14 +43,6 @@ function crc32(data: Buffer): number {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   }
   return (c ^ 0xffffffff) >>> 0;
-}
-
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -253,12 +246,12 @@ describe("Images API test server", () => {
   });
 
   it("stalls the body half way and then completes it", async () => {
-    server.script({ stallBodyMs: 250 });
+    server.script({ stallBodyMs: 500 });
     const t0 = Date.now();
     const res = await gen({ model: "gpt-image-1", prompt: "p", size: "40x30" });
     const headersAt = Date.now() - t0;
     const body = JSON.parse(Buffer.from(await res.arrayBuffer()).toString());
-    assert.ok(Date.now() - t0 - headersAt >= 200, "body took the stall");
+    assert.ok(Date.now() - t0 - headersAt >= 300, "body took the stall");
     assert.deepEqual(decodePng(Buffer.from(body.data[0].b64_json, "base64")), { width: 40, height: 30, colorType: 2 });
   });
 

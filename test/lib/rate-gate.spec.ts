@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { RateGate, type Pass } from "../../src/lib/rate-gate";
 import { isImagesApiError } from "../../src/lib/errors";
+import { pause } from "../support/wait";
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("RateGate", () => {
   it("lets everything through at once while nothing is rate-limited", () => {

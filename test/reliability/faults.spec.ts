@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ImagesApiServer } from "../server/images-api-server";
 import { EDIT_NODES, figures, helper, load, one, outcomes, SHARED, withReliability, type Msg } from "./support";
+import { until } from "../support/wait";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "..", "fixtures", name));
 const PHOTO_PNG = fixture("photo-256.png");
@@ -62,13 +63,14 @@ const CASES: FaultCase[] = [
     message: /Images API answered 429 after 2 attempts: Rate limit reached/,
   },
   {
-    title: "429 with Retry-After as an HTTP date ~2 s ahead → waits until then, then the image",
-    setup: (s) => s.script({ status: 429, headers: { "retry-after": new Date(Date.now() + 2500).toUTCString() } }),
+    title: "429 with Retry-After as an HTTP date ~3 s ahead → waits until then, then the image",
+    setup: (s) => s.script({ status: 429, headers: { "retry-after": new Date(Date.now() + 3500).toUTCString() } }),
     config: { retries: 1 },
     code: "ok",
     attempts: 2,
-    // an HTTP date has whole seconds: the target is 1.5–2.5 s after the setup (backoff would be ≤ 0.5 s)
-    gaps: [[1000, 2700]],
+    // an HTTP date has whole seconds: the target is 2.5–3.5 s after the setup, so ≥ 1 s after the first attempt
+    // even when loading the flow took 1.5 s (backoff would be ≤ 0.5 s)
+    gaps: [[1000, 3700]],
   },
   {
     title: "429 with retry-after-ms 200 three times → 3 attempts ~200 ms apart, then rate_limited",
@@ -498,8 +500,7 @@ describe("reliability: the fault matrix through the nodes", function () {
       assert.match(caught.error.message, /the answer is larger than 1\.0 MB; refusing to read it all into memory/);
       assert.equal(caught.error.cause.attempts, 1);
       assert.equal(server.requests.length, 1, "not retried");
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal(server.openSockets(), 0, "the connection of the refused answer was closed");
+      await until(() => server.openSockets() === 0, 3000, "the connection of the refused answer to close");
       figures.faultCases++;
       figures.attemptsChecked += 1;
     });

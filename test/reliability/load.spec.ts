@@ -3,7 +3,8 @@
  * requests in flight, and a soak of 5,000 requests — in a real Node-RED against the local test server.
  */
 import assert from "node:assert/strict";
-import { API_KEY, drainSpies, figures, gc, helper, load, mb, pause, retrack, withReliability } from "./support";
+import { API_KEY, drainSpies, figures, gc, helper, load, mb, retrack, withReliability } from "./support";
+import { pause, until } from "../support/wait";
 import { imageFlow } from "../support/flow";
 
 const SMALL = { model: "dall-e-2", size: "256x256" };
@@ -11,14 +12,6 @@ const SMALL = { model: "dall-e-2", size: "256x256" };
 function memory() {
   const m = process.memoryUsage();
   return { heap: m.heapUsed, rss: m.rss, buffers: m.arrayBuffers };
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await pause(10);
-  }
 }
 
 /**

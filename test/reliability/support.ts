@@ -14,6 +14,7 @@ import { ImagesApiServer } from "../server/images-api-server";
 import { API_KEY, helper, loadFlow, NODES, type FlowOptions, type Msg } from "../support/flow";
 import editNode = require("../../src/nodes/images-api-edit");
 import { registerReport } from "./report";
+import { pause } from "../support/wait";
 
 export { API_KEY, helper, NODES, type Msg };
 export const EDIT_NODES: unknown[] = [...NODES, editNode];
@@ -240,8 +241,6 @@ export function drainSpies(): void {
   const proto = helper._NodePrototype as Record<string, { resetHistory?: () => void }> | undefined;
   for (const name of ["log", "status", "warn", "error", "debug", "trace", "send"]) proto?.[name]?.resetHistory?.();
 }
-
-export const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** loadFlow + secret scanners and an outcome tracker on the image node(s). */
 export async function load(o: FlowOptions, nodes: unknown[] = NODES, imageNodes: string[] = ["img"]): Promise<Outcomes> {
