@@ -18,12 +18,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
 import { ensureBuilt } from "./dist-state.mjs";
 import { nodeRedSettings } from "./node-red-settings.mjs";
+import { portWasTaken, startOnFreePort, untilAnswering } from "./node-red-process.mjs";
 import { cacheDir, ensureNode22, ensureNodeRed5, nodeRed4Dir, nodeRedVersion, nodeVersion, repoRoot } from "./runtime.mjs";
 
 const args = process.argv.slice(2);
@@ -86,17 +86,6 @@ let stopping = null;
 function stopAll() {
   stopping ??= Promise.all([...children].map((c) => stopChild(c)));
   return stopping;
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -231,12 +220,8 @@ function encryptCredentials(creds) {
   return { $: iv.toString("hex") + cipher.update(JSON.stringify(creds), "utf8", "base64") + cipher.final("base64") };
 }
 
-function prepareUserDir(userDir, port, baseUrl) {
+function prepareUserDir(userDir, baseUrl) {
   mkdirSync(userDir, { recursive: true });
-  writeFileSync(
-    join(userDir, "settings.js"),
-    nodeRedSettings({ userDir, port, credentialSecret: CREDENTIAL_SECRET, repoRoot, writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}` }),
-  );
   const { flows, files, configIds } = buildFlows(baseUrl);
   writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows, null, 2) + "\n");
   const creds = Object.fromEntries(configIds.map((id) => [id, { apiKey: DEMO_API_KEY }]));
@@ -248,25 +233,33 @@ function prepareUserDir(userDir, port, baseUrl) {
 // ---------------------------------------------------------------------------------------------------------------
 // Node-RED
 
-async function startNodeRed(node, nrDir, userDir, port, log) {
-  const info = startChild("node-red", node, [join(nrDir, "red.js"), "-u", userDir, "-p", String(port)], {
-    cwd: userDir,
-    onLine: (line) => log.push(line),
-  });
+/**
+ * Node-RED on PORT (default 1880), or in --check mode on a free port (another one if it was taken meanwhile);
+ * settings.js is written for the port. `log` gets the lines of the Node-RED that answered.
+ */
+async function startNodeRed(node, nrDir, userDir, log) {
+  const spawnOn = (port) => {
+    writeFileSync(
+      join(userDir, "settings.js"),
+      nodeRedSettings({ userDir, port, credentialSecret: CREDENTIAL_SECRET, repoRoot, writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}` }),
+    );
+    log.length = 0;
+    const info = startChild("node-red", node, [join(nrDir, "red.js"), "-u", userDir, "-p", String(port)], {
+      cwd: userDir,
+      onLine: (line) => log.push(line),
+    });
+    return { log, exited: () => info.exited };
+  };
+  if (CHECK) return startOnFreePort(spawnOn);
+  const port = Number(process.env.PORT || 1880);
   const url = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (info.exited) throw new Error(`Node-RED exited (${info.code ?? info.signal}) before answering on ${url}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return { info, url };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${url} within 60 s`);
-    await sleep(200);
+  try {
+    await untilAnswering(url, spawnOn(port));
+  } catch (err) {
+    if (portWasTaken(log)) throw new Error(`port ${port} is in use (another Node-RED?): stop it, or start with PORT=${port + 1} npm start`);
+    throw err;
   }
+  return { port, url };
 }
 
 async function injectAll(nrUrl, flows) {
@@ -330,7 +323,6 @@ async function main() {
   say(`Node-RED ${nodeRedVersion(nrDir)} on Node ${nodeVersion(node)}`);
 
   const apiPort = CHECK ? 0 : Number(process.env.IMAGES_API_PORT || 18180);
-  const nrPort = CHECK ? await freePort() : Number(process.env.PORT || 1880);
   const server = await startTestServer(apiPort);
   const proxy = CHECK ? await startCountingProxy(server.url) : null;
   const baseUrl = proxy ? proxy.url : server.url;
@@ -340,8 +332,8 @@ async function main() {
   const log = [];
   let exitCode = 0;
   try {
-    const flows = prepareUserDir(userDir, nrPort, baseUrl);
-    const nr = await startNodeRed(node, nrDir, userDir, nrPort, log);
+    const flows = prepareUserDir(userDir, baseUrl);
+    const nr = await startNodeRed(node, nrDir, userDir, log);
 
     if (!CHECK) {
       const bar = "=".repeat(72);

@@ -5,14 +5,14 @@
  * package.json's `node-red.nodes`, so the test grows with the package.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as acorn from "acorn";
 import semver from "semver";
+import type { NodeRedProcess } from "../scripts/node-red-process.mjs" with { "resolution-mode": "import" };
 
 const execFileP = promisify(execFile);
 
@@ -30,18 +30,6 @@ const nodeRedDir = process.env.NODE_RED_PATH || dirname(require.resolve("node-re
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
-
 async function exec(cmd: string, args: string[], cwd: string, timeout = 120_000): Promise<string> {
   try {
     const { stdout } = await execFileP(cmd, args, { cwd, timeout, maxBuffer: 64 * 1024 * 1024 });
@@ -52,15 +40,13 @@ async function exec(cmd: string, args: string[], cwd: string, timeout = 120_000)
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json")).version} (Node ${process.version})`, function () {
   let tmp = "";
   let tarball = "";
   let tarEntries: string[] = [];
-  let nodeRed: ChildProcess | undefined;
-  let nodeRedExited = false;
-  const log: string[] = [];
+  let nodeRed: NodeRedProcess | undefined;
+  const logText = () => (nodeRed?.log ?? []).join("\n");
   let base = "";
 
   const get = (path: string, headers: Record<string, string> = {}) =>
@@ -100,37 +86,15 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     );
 
     // 3. Start Node-RED (red.js directly, so we hold its own PID) and wait for the editor to answer.
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    nodeRed = spawn(process.execPath, [join(nodeRedDir, "red.js"), "-u", userDir, "-p", String(port)], {
-      cwd: userDir,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    nodeRed.stdout!.on("data", (d: Buffer) => log.push(d.toString()));
-    nodeRed.stderr!.on("data", (d: Buffer) => log.push(d.toString()));
-    nodeRed.on("exit", () => (nodeRedExited = true));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (nodeRedExited) throw new Error(`Node-RED exited during startup:\n${log.join("")}`);
-      try {
-        const res = await fetch(base + "/", { signal: AbortSignal.timeout(2_000) });
-        await res.arrayBuffer();
-        if (res.status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${base} within 60 s:\n${log.join("")}`);
-      await sleep(200);
-    }
+    const { spawnNodeRed, startOnFreePort } = await import("../scripts/node-red-process.mjs");
+    const started = await startOnFreePort((port) => (nodeRed = spawnNodeRed({ nodeRedDir, userDir, port })));
+    base = started.url.replace(/\/$/, "");
   });
 
   after(async function () {
     this.timeout(30_000);
-    if (nodeRed && !nodeRedExited) {
-      nodeRed.kill("SIGTERM");
-      for (let i = 0; i < 100 && !nodeRedExited; i++) await sleep(100);
-      if (!nodeRedExited) nodeRed.kill("SIGKILL");
-    }
+    const { stopNodeRed } = await import("../scripts/node-red-process.mjs");
+    if (nodeRed) await stopNodeRed(nodeRed);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -159,7 +123,7 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     assert.equal(res.status, 200);
     const sets = (await res.json()) as Array<{ id: string; module?: string; types: string[]; enabled: boolean; err?: unknown }>;
     const ours = sets.filter((s) => s.module === moduleName);
-    assert.ok(ours.length > 0, `module ${moduleName} not loaded; log:\n${log.join("")}`);
+    assert.ok(ours.length > 0, `module ${moduleName} not loaded; log:\n${logText()}`);
     for (const s of ours) {
       assert.equal(s.err, undefined, `${s.id} failed to load: ${JSON.stringify(s.err)}`);
       assert.equal(s.enabled, true, `${s.id} is disabled`);
@@ -233,7 +197,7 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     const editorJs = await get("/resources/node-red-contrib-images-api/images-api-editor.js");
     assert.equal(editorJs.status, 200, "the shared editor script is served");
     assert.match(await editorJs.text(), /window\.ImagesApiEditor/);
-    assert.ok(!log.join("").includes(key), "the key appeared in Node-RED's log");
+    assert.ok(!logText().includes(key), "the key appeared in Node-RED's log");
   });
 
   describe("Flow Library scorecard (the checks that work offline, on the packed package)", () => {
@@ -320,7 +284,7 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
   });
 
   it("Node-RED logged no errors", () => {
-    const errors = log.join("").split("\n").filter((l) => /\[error\]/i.test(l));
+    const errors = logText().split("\n").filter((l) => /\[error\]/i.test(l));
     assert.deepEqual(errors, []);
   });
 });

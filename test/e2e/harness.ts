@@ -7,10 +7,8 @@
  * Environment: NODE_RED_PATH (Node-RED 5 dir, set by run.mjs), CHROMIUM (default /usr/bin/chromium),
  * E2E_KEEP=1 keeps the temp user dir, E2E_HEADED=1 shows the browser, E2E_CPU_THROTTLE=N slows the page N×.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
@@ -40,71 +38,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function ensureBuilt(): Promise<void> {
   const { ensureBuilt: build } = await import("../../scripts/dist-state.mjs");
   build(repoRoot, (text) => console.log(`  [e2e] ${text}`));
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// processes
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface NodeRedProcess {
-  child: ChildProcess;
-  url: string;
-  port: number;
-  log: string[];
-  exited: boolean;
-}
-
-async function startNodeRed(nodeRedDir: string, userDir: string, port: number): Promise<NodeRedProcess> {
-  const redJs = path.join(nodeRedDir, "red.js");
-  if (!fs.existsSync(redJs)) throw new Error(`no red.js in ${nodeRedDir}`);
-  // red.js directly (not npx): the PID is Node-RED's own, so stopping it stops Node-RED
-  const child = spawn(process.execPath, [redJs, "-u", userDir, "-p", String(port)], { cwd: userDir, stdio: ["ignore", "pipe", "pipe"] });
-  const proc: NodeRedProcess = { child, url: `http://127.0.0.1:${port}/`, port, log: [], exited: false };
-  child.on("exit", () => { proc.exited = true; });
-  for (const s of [child.stdout!, child.stderr!]) {
-    let buf = "";
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => {
-      buf += d;
-      const lines = buf.split("\n");
-      buf = lines.pop() ?? "";
-      proc.log.push(...lines);
-    });
-  }
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (proc.exited) throw new Error(`Node-RED exited before answering:\n${proc.log.slice(-30).join("\n")}`);
-    try {
-      const res = await fetch(proc.url, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return proc;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${proc.url} within 60 s`);
-    await sleep(100);
-  }
-}
-
-async function stopProcess(child: ChildProcess, isExited: () => boolean): Promise<void> {
-  if (isExited()) return;
-  child.kill("SIGTERM");
-  const deadline = Date.now() + 10_000;
-  while (!isExited() && Date.now() < deadline) await sleep(100);
-  if (!isExited()) {
-    child.kill("SIGKILL");
-    while (!isExited()) await sleep(50);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -165,19 +98,22 @@ export async function startAll(): Promise<E2E> {
     if (process.env.E2E_KEEP) console.log(`  [e2e] kept user dir ${userDir}`);
     else fs.rmSync(userDir, { recursive: true, force: true });
   });
-  const port = await freePort();
   const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
-  const settings = nodeRedSettings({ userDir, port, credentialSecret: "e2e-test-only", repoRoot, writtenBy: "test/e2e/harness.ts for one browser test run" });
-  fs.writeFileSync(path.join(userDir, "settings.js"), settings);
+  const { spawnNodeRed, startOnFreePort, stopNodeRed } = await import("../../scripts/node-red-process.mjs");
   fs.writeFileSync(path.join(userDir, "flows.json"), "[]\n");
-  const nr = await startNodeRed(nodeRedDir, userDir, port);
-  cleanup.push(async () => {
-    await stopProcess(nr.child, () => nr.exited);
-    fs.mkdirSync(path.dirname(SHOTS_DIR), { recursive: true });
-    fs.writeFileSync(path.join(path.dirname(SHOTS_DIR), "e2e-node-red.log"), nr.log.join("\n") + "\n");
+  const { proc: nr, url: nrUrl } = await startOnFreePort((port) => {
+    const settings = nodeRedSettings({ userDir, port, credentialSecret: "e2e-test-only", repoRoot, writtenBy: "test/e2e/harness.ts for one browser test run" });
+    fs.writeFileSync(path.join(userDir, "settings.js"), settings);
+    const proc = spawnNodeRed({ nodeRedDir, userDir, port });
+    cleanup.push(async () => {
+      await stopNodeRed(proc);
+      fs.mkdirSync(path.dirname(SHOTS_DIR), { recursive: true });
+      fs.writeFileSync(path.join(path.dirname(SHOTS_DIR), "e2e-node-red.log"), proc.log.join("\n") + "\n");
+    });
+    return proc;
   });
   lap("node_red_start_ms");
-  const mods = await (await fetch(new URL("nodes", nr.url), { headers: { Accept: "application/json" } })).json() as Array<{ module: string; type: string; enabled: boolean; err?: string }>;
+  const mods = await (await fetch(new URL("nodes", nrUrl), { headers: { Accept: "application/json" } })).json() as Array<{ module: string; type: string; enabled: boolean; err?: string }>;
   const ours = mods.filter((m) => m.module === "node-red-contrib-images-api");
   if (ours.length !== 3 || ours.some((m) => m.err || !m.enabled)) {
     throw new Error(`the package did not load into Node-RED: ${JSON.stringify(ours)}\n${nr.log.slice(-30).join("\n")}`);
@@ -209,13 +145,13 @@ export async function startAll(): Promise<E2E> {
   state = {
     nodeRedVersion,
     nodeVersion: process.version,
-    nrUrl: nr.url,
+    nrUrl,
     userDir,
     server,
     apiKey,
     context,
     page,
-    ed: new Editor(page, nr.url),
+    ed: new Editor(page, nrUrl),
     nodeRedLog: nr.log,
     consoleErrors,
     pageErrors,
