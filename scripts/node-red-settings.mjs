@@ -1,15 +1,15 @@
-// settings.js for a throwaway Node-RED user dir that loads this package straight from the repo
-// (package.json "node-red" -> dist/nodes): `npm start` and the browser tests.
+// settings.js for a throwaway Node-RED user dir: `npm start` and the browser tests (which load this package straight
+// from the repo: package.json "node-red" -> dist/nodes), the package test and the node-red-process test (which do not).
 
 /**
- * @param {{ userDir: string, port: number, credentialSecret: string, repoRoot: string, writtenBy: string }} o
+ * @param {{ userDir: string, credentialSecret: string, repoRoot?: string, writtenBy: string }} o
+ *   without `repoRoot` the package is not loaded from the repo; the port is red.js's -p
  * @returns {string} the file's text
  */
-export function nodeRedSettings({ userDir, port, credentialSecret, repoRoot, writtenBy }) {
+export function nodeRedSettings({ userDir, credentialSecret, repoRoot, writtenBy }) {
   return `// Written by ${writtenBy}.
 module.exports = {
     uiHost: "127.0.0.1",
-    uiPort: ${port},
     flowFile: "flows.json",
     credentialSecret: ${JSON.stringify(credentialSecret)},
     telemetry: { enabled: false, updateNotification: false },
@@ -17,9 +17,7 @@ module.exports = {
     externalModules: { palette: { allowInstall: false } },
     // relative file names of file nodes (the "save it to a file" example) land in this user dir
     fileWorkingDirectory: ${JSON.stringify(userDir)},
-    // the package loads straight from the repo
-    nodesDir: [${JSON.stringify(repoRoot)}],
-    logging: { console: { level: "info", metrics: false, audit: false } },
+${repoRoot === undefined ? "" : `    // the package loads straight from the repo\n    nodesDir: [${JSON.stringify(repoRoot)}],\n`}    logging: { console: { level: "info", metrics: false, audit: false } },
 };
 `;
 }

@@ -14,7 +14,7 @@
  * wait for the requests to finish, and exit 0 only when the test server got at least one image request and
  * Node-RED logged no error.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -222,6 +222,10 @@ function encryptCredentials(creds) {
 
 function prepareUserDir(userDir, baseUrl) {
   mkdirSync(userDir, { recursive: true });
+  writeFileSync(
+    join(userDir, "settings.js"),
+    nodeRedSettings({ userDir, credentialSecret: CREDENTIAL_SECRET, repoRoot, writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}` }),
+  );
   const { flows, files, configIds } = buildFlows(baseUrl);
   writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows, null, 2) + "\n");
   const creds = Object.fromEntries(configIds.map((id) => [id, { apiKey: DEMO_API_KEY }]));
@@ -234,15 +238,11 @@ function prepareUserDir(userDir, baseUrl) {
 // Node-RED
 
 /**
- * Node-RED on PORT (default 1880), or in --check mode on a free port (another one if it was taken meanwhile);
- * settings.js is written for the port. `log` gets the lines of the Node-RED that answered.
+ * Node-RED on PORT (default 1880), or in --check mode on a free port (another one if it was taken meanwhile).
+ * `log` gets the lines of the Node-RED that answered.
  */
 async function startNodeRed(node, nrDir, userDir, log) {
   const spawnOn = (port) => {
-    writeFileSync(
-      join(userDir, "settings.js"),
-      nodeRedSettings({ userDir, port, credentialSecret: CREDENTIAL_SECRET, repoRoot, writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}` }),
-    );
     log.length = 0;
     const info = startChild("node-red", node, [join(nrDir, "red.js"), "-u", userDir, "-p", String(port)], {
       cwd: userDir,

@@ -26,18 +26,11 @@ describe("starting a throwaway Node-RED (scripts/node-red-process.mjs)", functio
   let userDir = "";
   const started: NodeRedProcess[] = [];
 
-  beforeEach(() => {
+  beforeEach(async () => {
+    const { nodeRedSettings } = await import("../scripts/node-red-settings.mjs");
     userDir = mkdtempSync(join(tmpdir(), "images-api-nrproc-"));
     writeFileSync(join(userDir, "flows.json"), "[]\n");
-    writeFileSync(join(userDir, "settings.js"), `module.exports = {
-  uiHost: "127.0.0.1",
-  flowFile: "flows.json",
-  credentialSecret: "node-red-process-spec",
-  telemetry: { enabled: false, updateNotification: false },
-  editorTheme: { tours: false, palette: { catalogues: [] }, projects: { enabled: false } },
-  logging: { console: { level: "warn", metrics: false, audit: false } },
-};
-`);
+    writeFileSync(join(userDir, "settings.js"), nodeRedSettings({ userDir, credentialSecret: "node-red-process-spec", writtenBy: "test/node-red-process.spec.ts" }));
   });
 
   afterEach(async () => {

@@ -72,18 +72,9 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     mkdirSync(userDir);
     writeFileSync(join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", version: "0.0.1", private: true }));
     await exec(npm, ["install", tarball, "--no-audit", "--no-fund"], userDir, 150_000);
-    writeFileSync(
-      join(userDir, "settings.js"),
-      `module.exports = {
-  uiHost: "127.0.0.1",
-  flowFile: "flows.json",
-  credentialSecret: "package-spec-only",
-  telemetry: { enabled: false, updateNotification: false },
-  editorTheme: { tours: false, palette: { catalogues: [] }, projects: { enabled: false } },
-  logging: { console: { level: "warn", metrics: false, audit: false } },
-};
-`,
-    );
+    const { nodeRedSettings } = await import("../scripts/node-red-settings.mjs");
+    // not loaded from the repo (no repoRoot): only the installed tarball
+    writeFileSync(join(userDir, "settings.js"), nodeRedSettings({ userDir, credentialSecret: "package-spec-only", writtenBy: "test/package.spec.ts" }));
 
     // 3. Start Node-RED (red.js directly, so we hold its own PID) and wait for the editor to answer.
     const { spawnNodeRed, startOnFreePort } = await import("../scripts/node-red-process.mjs");

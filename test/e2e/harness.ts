@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { ImagesApiServer } from "../server/images-api-server";
+import type { NodeRedProcess } from "../../scripts/node-red-process.mjs" with { "resolution-mode": "import" };
 
 /* The editor's RED global, as seen inside page.evaluate/waitForFunction callbacks ($ comes from @types/jquery). */
 declare global {
@@ -29,16 +30,6 @@ export const CHROMIUM_ARGS = [
 ];
 export const VIEWPORT = { width: 1400, height: 900 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------------------------
-// build
-
-/** `npm run build` when dist/ is missing or older than src/, locales/, icons/ (the translations land in dist/). */
-export async function ensureBuilt(): Promise<void> {
-  const { ensureBuilt: build } = await import("../../scripts/dist-state.mjs");
-  build(repoRoot, (text) => console.log(`  [e2e] ${text}`));
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // shared state
@@ -84,7 +75,9 @@ export async function startAll(): Promise<E2E> {
     throw new Error(`Node-RED ${nodeRedVersion} needs Node >= 22.9; this is ${process.version}`);
   }
 
-  await ensureBuilt();
+  // `npm run build` when dist/ is missing or older than src/, locales/, icons/ (the translations land in dist/)
+  const { ensureBuilt } = await import("../../scripts/dist-state.mjs");
+  ensureBuilt(repoRoot, (text) => console.log(`  [e2e] ${text}`));
   lap("build_check_ms");
   fs.mkdirSync(SHOTS_DIR, { recursive: true });
   for (const f of fs.readdirSync(SHOTS_DIR)) if (f.endsWith(".png")) fs.rmSync(path.join(SHOTS_DIR, f));
@@ -101,16 +94,17 @@ export async function startAll(): Promise<E2E> {
   const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
   const { spawnNodeRed, startOnFreePort, stopNodeRed } = await import("../../scripts/node-red-process.mjs");
   fs.writeFileSync(path.join(userDir, "flows.json"), "[]\n");
+  const settings = nodeRedSettings({ userDir, credentialSecret: "e2e-test-only", repoRoot, writtenBy: "test/e2e/harness.ts for one browser test run" });
+  fs.writeFileSync(path.join(userDir, "settings.js"), settings);
+  const tries: NodeRedProcess[] = []; // more than one when a port was taken before Node-RED bound it
+  cleanup.push(async () => {
+    for (const proc of tries) await stopNodeRed(proc);
+    fs.mkdirSync(path.dirname(SHOTS_DIR), { recursive: true });
+    fs.writeFileSync(path.join(path.dirname(SHOTS_DIR), "e2e-node-red.log"), tries.map((p) => p.log.join("\n") + "\n").join("\n"));
+  });
   const { proc: nr, url: nrUrl } = await startOnFreePort((port) => {
-    const settings = nodeRedSettings({ userDir, port, credentialSecret: "e2e-test-only", repoRoot, writtenBy: "test/e2e/harness.ts for one browser test run" });
-    fs.writeFileSync(path.join(userDir, "settings.js"), settings);
-    const proc = spawnNodeRed({ nodeRedDir, userDir, port });
-    cleanup.push(async () => {
-      await stopNodeRed(proc);
-      fs.mkdirSync(path.dirname(SHOTS_DIR), { recursive: true });
-      fs.writeFileSync(path.join(path.dirname(SHOTS_DIR), "e2e-node-red.log"), proc.log.join("\n") + "\n");
-    });
-    return proc;
+    tries.push(spawnNodeRed({ nodeRedDir, userDir, port }));
+    return tries[tries.length - 1];
   });
   lap("node_red_start_ms");
   const mods = await (await fetch(new URL("nodes", nrUrl), { headers: { Accept: "application/json" } })).json() as Array<{ module: string; type: string; enabled: boolean; err?: string }>;
@@ -424,4 +418,3 @@ export function examples(): Array<[string, any[]]> {
     .map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"))] as [string, any[]]);
 }
 
-export { sleep };

@@ -7,7 +7,6 @@ import { RateGate, type Pass } from "../../src/lib/rate-gate";
 import { isImagesApiError } from "../../src/lib/errors";
 import { pause } from "../support/wait";
 
-
 describe("RateGate", () => {
   it("lets everything through at once while nothing is rate-limited", () => {
     const gate = new RateGate();
