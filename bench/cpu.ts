@@ -14,14 +14,13 @@
  */
 import { report } from "./lib/proc";
 import { TINY_PNG } from "./lib/payloads";
-import { makeVariant, type Variant, type VariantName } from "./lib/variants";
+import { CPU_CONCURRENCY, VARIANTS, type VariantName } from "./lib/names";
+import { makeVariant, type Variant } from "./lib/variants";
 
 const [baseUrl, perBatchArg = "200", roundsArg = "10", warmupArg = "10000"] = process.argv.slice(2);
 const PER_BATCH = Number(perBatchArg);
 const ROUNDS = Number(roundsArg);
 const WARMUP = Number(warmupArg);
-export const CONCURRENCY = [1, 16] as const;
-export const CLIENTS: readonly VariantName[] = ["ours", "sdk", "raw"];
 
 export interface Batch {
   variant: VariantName;
@@ -34,16 +33,9 @@ export interface Batch {
   failures: number;
 }
 
-const gc = (globalThis as { gc?: (o?: unknown) => void }).gc ?? (() => undefined);
-
-/**
- * A scavenge (young generation only) before every batch: the batch starts on a clean young
- * generation and pays for its own garbage, not for the client's before it. Not a full gc(): that
- * shrinks the young generation, and every client then ran ~3× slower (measured) while it grew back.
- */
-function sweepYoung(): void {
-  gc({ type: "minor" });
-}
+const gc = (globalThis as { gc?: (o?: unknown) => void }).gc ?? (() => {
+  throw new Error("run with --expose-gc (bench/main.mjs does)");
+});
 
 async function batch(v: Variant, concurrency: number, count: number, round: number): Promise<Batch> {
   const latenciesUs: number[] = [];
@@ -62,7 +54,9 @@ async function batch(v: Variant, concurrency: number, count: number, round: numb
       latenciesUs.push(Number(process.hrtime.bigint() - t0) / 1000);
     }
   };
-  sweepYoung();
+  // a scavenge only, not a full gc(): that shrinks the young generation, and every client then ran ~3× slower
+  // (measured) while it grew back
+  gc({ type: "minor" });
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -73,7 +67,7 @@ async function batch(v: Variant, concurrency: number, count: number, round: numb
 
 async function main(): Promise<{ batches: Batch[] }> {
   // our client's concurrency option must let 16 requests run at once
-  const clients = CLIENTS.map((name) => makeVariant(name, baseUrl, { concurrency: 16, maxRetries: 2 }));
+  const clients = VARIANTS.map((name) => makeVariant(name, baseUrl, { concurrency: 16, maxRetries: 2 }));
   // until the JIT has settled: CPU per request falls 3–10× over a client's first ~5,000 requests
   for (const v of clients) {
     await batch(v, 16, WARMUP, -1);
@@ -82,7 +76,7 @@ async function main(): Promise<{ batches: Batch[] }> {
   const batches: Batch[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order = [...clients.slice(round % clients.length), ...clients.slice(0, round % clients.length)];
-    for (const c of round % 2 ? [...CONCURRENCY].reverse() : CONCURRENCY) {
+    for (const c of round % 2 ? [...CPU_CONCURRENCY].reverse() : CPU_CONCURRENCY) {
       for (const v of order) batches.push(await batch(v, c, PER_BATCH, round));
     }
   }

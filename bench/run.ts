@@ -14,7 +14,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
 import type { Batch } from "./cpu";
-import { BUILD_ENV, buildOurs } from "./lib/build";
+import { BENCH_CACHE, BUILD_ENV, buildOurs } from "./lib/build";
+import { CPU_CONCURRENCY, VARIANTS } from "./lib/names";
 import { BENCH_DIR, runChild, ServerProcess } from "./lib/proc";
 import { MB } from "./lib/payloads";
 import { median } from "./lib/stats";
@@ -42,7 +43,6 @@ const CFG = {
 };
 
 const TARGET = { cpuVsSdk: 1.0, cpuVsRaw: 1.3, answerMemory: 2, rateWall: 1.15, editMemory: 1.5 };
-const VARIANTS = ["ours", "sdk", "raw"] as const;
 
 type Json = Record<string, any>;
 
@@ -98,7 +98,7 @@ async function cpuSection(server: ServerProcess): Promise<Json> {
     batches.push(...r.batches.map((b) => ({ ...b, round: pass * rounds + b.round })));
   }
   const out: Json = {};
-  for (const c of [1, 16]) {
+  for (const c of CPU_CONCURRENCY) {
     const of = (v: string) => batches.filter((x) => x.concurrency === c && x.variant === v);
     const perRequest = (b: Batch) => b.cpuUs / b.requests;
     // the batches of one round ran seconds apart in one process: the ratio within each round, then the median
@@ -236,29 +236,50 @@ function table(head: string[], rows: string[][]): string[] {
 }
 
 interface Target {
-  id: string;
   text: string;
   value: string;
   met: boolean;
 }
 
-/** Sections 2 and 4: per client the medians of RSS and heapUsed + external, the worst run's larger ratio, the time. */
-function memoryTable(variants: Json, imageBytes: number, names: Record<(typeof VARIANTS)[number], string>): string[] {
+/** The larger of RSS and heapUsed + external, in image bytes (of the medians, or of the worst run). */
+const peakRatio = (extra: Json, imageBytes: number) => Math.max(extra.rss, extra.heapPlusExternal) / imageBytes;
+
+/**
+ * Sections 2 and 4: the heading, per client the medians of RSS and heapUsed + external with the worst run's ratio
+ * and the time, then why; and the target for ours.
+ */
+function memorySection(
+  heading: string,
+  variants: Json,
+  imageBytes: number,
+  names: Record<(typeof VARIANTS)[number], string>,
+  target: { text: string; limit: number },
+  why: string[],
+  memoryRuns: number,
+): { lines: string[]; target: Target } {
   const rows = VARIANTS.map((v) => {
     const r = variants[v];
     if (r.error) return [names[v], `failed: ${r.error}`, "", "", "", "", ""];
-    const worst = Math.max(r.extraWorst?.rss ?? r.extra.rss, r.extraWorst?.heapPlusExternal ?? r.extra.heapPlusExternal) / imageBytes;
     const { rss, heapPlusExternal } = r.extra;
-    return [names[v], fmt.mb(rss), fmt.x(rss / imageBytes), fmt.mb(heapPlusExternal), fmt.x(heapPlusExternal / imageBytes), fmt.x(worst), fmt.ms(r.wallMs)];
+    return [names[v], fmt.mb(rss), fmt.x(rss / imageBytes), fmt.mb(heapPlusExternal), fmt.x(heapPlusExternal / imageBytes), fmt.x(peakRatio(r.extraWorst, imageBytes)), fmt.ms(r.wallMs)];
   });
-  return table(["client", "RSS", "× images", "heapUsed + external", "× images", "worst run", "time"], rows);
-}
-
-function memoryTarget(id: string, text: string, o: Json, imageBytes: number, limit: number): Target {
-  if (o.error) return { id, text, value: `failed (${o.error})`, met: false };
-  const median = Math.max(o.extra.rss, o.extra.heapPlusExternal) / imageBytes;
-  const worst = Math.max(o.extraWorst?.rss ?? 0, o.extraWorst?.heapPlusExternal ?? 0) / imageBytes;
-  return { id, text, value: `${fmt.x(median)} (worst run ${fmt.x(worst)})`, met: median <= limit };
+  const o = variants.ours;
+  const median = o.error ? NaN : peakRatio(o.extra, imageBytes);
+  return {
+    lines: [
+      `${heading}; medians of ${memoryRuns} fresh processes per client, the worst run beside them`,
+      "",
+      ...table(["client", "RSS", "× images", "heapUsed + external", "× images", "worst run", "time"], rows),
+      "",
+      ...why,
+      "",
+    ],
+    target: {
+      text: target.text,
+      value: o.error ? `failed (${o.error})` : `${fmt.x(median)} (worst run ${fmt.x(peakRatio(o.extraWorst, imageBytes))})`,
+      met: !o.error && median <= target.limit,
+    },
+  };
 }
 
 function mark(t: Target): string {
@@ -267,6 +288,8 @@ function mark(t: Target): string {
 
 function buildReport(results: Json): { lines: string[]; targets: Target[] } {
   const m = results.machine;
+  // the sizes of the run reported on (not this process's flags: --from-results reads a saved run)
+  const cfg = results.config as typeof CFG;
   const lines: string[] = [];
   const targets: Target[] = [];
   lines.push(
@@ -278,11 +301,11 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
 
   if (s.cpu && !s.cpu.error) {
     lines.push(
-      `**1. Client CPU per request** (tiny image answer; ${s.cpu.c1.ours.requests.toLocaleString("en")} requests per client and concurrency, in batches of ${CFG.cpu.perBatch}; the three clients in one process, taking turns batch by batch; CPU = median of the batches, ratios = median of the ratios within each round; the server runs in another process)`,
+      `**1. Client CPU per request** (tiny image answer; ${s.cpu.c1.ours.requests.toLocaleString("en")} requests per client and concurrency, in batches of ${cfg.cpu.perBatch}; the three clients in one process, taking turns batch by batch; CPU = median of the batches, ratios = median of the ratios within each round; the server runs in another process)`,
       "",
     );
     const rows: string[][] = [];
-    for (const c of [1, 16]) {
+    for (const c of CPU_CONCURRENCY) {
       const r = s.cpu[`c${c}`];
       for (const v of VARIANTS) {
         rows.push([
@@ -296,43 +319,46 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
         ]);
       }
       targets.push(
-        { id: `cpu-c${c}-sdk`, text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsSdk}× the SDK`, value: fmt.x(r.ours.vsSdk), met: r.ours.vsSdk <= TARGET.cpuVsSdk },
-        { id: `cpu-c${c}-raw`, text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsRaw}× raw undici`, value: fmt.x(r.ours.vsRaw), met: r.ours.vsRaw <= TARGET.cpuVsRaw },
+        { text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsSdk}× the SDK`, value: fmt.x(r.ours.vsSdk), met: r.ours.vsSdk <= TARGET.cpuVsSdk },
+        { text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsRaw}× raw undici`, value: fmt.x(r.ours.vsRaw), met: r.ours.vsRaw <= TARGET.cpuVsRaw },
       );
     }
     lines.push(...table(["client", "CPU / request", "vs SDK", "vs raw", "wall / request", "latency (median)", "failures"], rows), "");
     lines.push(
-      `Measured after ${CFG.cpu.warmup.toLocaleString("en")} warm-up requests per client: every client costs 3–10× more per request over its first`,
-      "~5,000 requests, until V8 has optimised its code. What ours does beyond raw undici: the queue, the rate gate, the retry",
-      "loop, the whole-request timer and the answer checks; answers up to 64 KiB are parsed whole as raw undici does, larger ones",
-      "decoded while they stream in (section 2). Measured with this section's method against the code before them, these took",
-      "ours from 1.19–1.35× to 1.02–1.18× raw undici at concurrency 1: the endpoint and headers worked out once per model instead",
-      "of per request, no URL parsing per request, one cheap abort source per attempt instead of AbortController +",
-      "AbortSignal.any, and small answers no longer scanned byte by byte. The SDK adds fetch, Web streams and its own layers.",
-      "On a small, shared VM single batches swing by ±30 %; ratios of batches run side by side in one process move far less (bench/README.md).",
+      `Measured after a warm-up of ${cfg.cpu.warmup.toLocaleString("en")} requests per client at concurrency 16 and ${Math.ceil(cfg.cpu.warmup / 2).toLocaleString("en")} at 1`,
+      "(until V8 has optimised its code, a client's first few thousand requests cost several times more: bench/README.md).",
+      "What ours does beyond raw undici: the queue, the rate gate, the retry loop, the whole-request timer and the answer checks;",
+      "answers up to 64 KiB are parsed whole as raw undici does, larger ones decoded while they stream in (section 2). The",
+      "endpoint and headers are worked out once per model, not per request, and each attempt has one cheap abort source (what",
+      "each of these saved: bench/README.md). The SDK adds fetch, Web streams and its own layers. On a small, shared VM single",
+      "batches swing by ±30 %; ratios of batches run side by side in one process move far less (bench/README.md).",
       "",
     );
   }
 
   if (s.answer && !s.answer.error) {
     const a = s.answer;
-    lines.push(`**2. Peak extra memory for one answer** with n = ${a.count} images as b64_json (${fmt.mb(a.imageBytes)} of PNG, ${fmt.mb(a.bodyBytes)} of JSON); medians of ${CFG.memoryRuns} fresh processes per client, the worst run beside them`, "");
-    lines.push(...memoryTable(a.variants, a.imageBytes, { ours: "**ours**", sdk: "openai SDK + Buffer.from", raw: "raw undici + JSON.parse + Buffer.from" }), "");
-    targets.push(memoryTarget("answer-memory", `one n = 10 answer: ours ≤ ${TARGET.answerMemory}× the decoded image bytes (RSS and heap, median)`, a.variants.ours, a.imageBytes, TARGET.answerMemory));
-    if (!a.variants.ours.error) {
-      lines.push(
+    const section = memorySection(
+      `**2. Peak extra memory for one answer** with n = ${a.count} images as b64_json (${fmt.mb(a.imageBytes)} of PNG, ${fmt.mb(a.bodyBytes)} of JSON)`,
+      a.variants,
+      a.imageBytes,
+      { ours: "**ours**", sdk: "openai SDK + Buffer.from", raw: "raw undici + JSON.parse + Buffer.from" },
+      { text: `one n = 10 answer: ours ≤ ${TARGET.answerMemory}× the decoded image bytes (RSS and heap, median)`, limit: TARGET.answerMemory },
+      [
         "Ours decodes each b64_json value while the body streams in (JsonImagesReader): the JSON text is never held, so the peak is",
         "about the decoded images plus the stream's buffers. The SDK and raw undici hold the whole JSON text, the parsed base64",
         "strings and the decoded bytes at the same time. Much of what remains above 1× is garbage not yet collected (the socket's",
         "chunks, the base64 pieces): when the collector runs decides a single peak, hence the median of several fresh processes.",
-        "",
-      );
-    }
+      ],
+      cfg.memoryRuns,
+    );
+    lines.push(...section.lines);
+    targets.push(section.target);
   }
 
   if (s.ratelimit && !s.ratelimit.error) {
     const r = s.ratelimit;
-    lines.push(`**3. Rate limit**: ${r.requests} requests at once, a server that accepts ${r.perSecond} per sliding second and answers 429 with Retry-After + retry-after-ms beyond it; every client with maxRetries 2; ideal ${fmt.s(r.idealMs)}`, "");
+    lines.push(`**3. Rate limit**: ${r.requests} requests at once, a server that accepts ${r.perSecond} per sliding second and answers 429 with Retry-After (+ retry-after-ms, except where the row says whole seconds only) beyond it; every client with maxRetries 2; ideal ${fmt.s(r.idealMs)}`, "");
     const rows = r.runs.map((x: Json) =>
       x.error
         ? [x.label, `failed: ${x.error}`, "", "", "", ""]
@@ -350,7 +376,6 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
     const ours = r.runs.filter((x: Json) => x.mode === "ours");
     for (const x of ours) {
       targets.push({
-        id: `rate-${x.concurrency}-${x.retryAfterMs ? "ms" : "s"}`,
         text: `rate limit, ${x.label}: 0 failures, wall ≤ ${TARGET.rateWall}× ideal`,
         value: x.error ? `failed (${x.error})` : `${x.failed} failed, ${fmt.x(x.wallMs / r.idealMs)}`,
         met: !x.error && x.failed === 0 && x.wallMs <= TARGET.rateWall * r.idealMs,
@@ -361,16 +386,21 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
   if (s.edit && !s.edit.error) {
     const e = s.edit;
     const imageBytes = e.variants.ours?.inputBytes ?? e.count * e.bytesEach;
-    lines.push(`**4. Edit upload** of ${e.count} × ${fmt.mb(e.bytesEach)} PNGs (${fmt.mb(imageBytes)}) to a sink that counts and discards the multipart body; medians of ${CFG.memoryRuns} fresh processes per client, the worst run beside them`, "");
-    const names = { ours: "**ours** (one multipart Buffer)", sdk: "openai SDK (toFile + FormData)", raw: "raw undici, parts streamed as they are" };
-    lines.push(...memoryTable(e.variants, imageBytes, names), "");
-    targets.push(memoryTarget("edit-memory", `edit upload: ours ≤ ${TARGET.editMemory}× the image bytes (median)`, e.variants.ours, imageBytes, TARGET.editMemory));
-    lines.push(
-      "Ours builds the multipart body once, as one Buffer (1× the images), so that every retry sends identical bytes; the SDK",
-      "copies each image into a File (toFile) and its FormData body is read out in further copies. Streaming the parts as they",
-      "are (raw) shows that the upload itself needs no extra memory.",
-      "",
+    const section = memorySection(
+      `**4. Edit upload** of ${e.count} × ${fmt.mb(e.bytesEach)} PNGs (${fmt.mb(imageBytes)}) to a sink that counts and discards the multipart body`,
+      e.variants,
+      imageBytes,
+      { ours: "**ours** (one multipart Buffer)", sdk: "openai SDK (toFile + FormData)", raw: "raw undici, parts streamed as they are" },
+      { text: `edit upload: ours ≤ ${TARGET.editMemory}× the image bytes (median)`, limit: TARGET.editMemory },
+      [
+        "Ours builds the multipart body once, as one Buffer (1× the images), so that every retry sends identical bytes; the SDK",
+        "copies each image into a File (toFile) and its FormData body is read out in further copies. Streaming the parts as they",
+        "are (raw) shows that the upload itself needs no extra memory.",
+      ],
+      cfg.memoryRuns,
     );
+    lines.push(...section.lines);
+    targets.push(section.target);
   }
 
   if (s.nodered && !s.nodered.error) {
@@ -463,7 +493,7 @@ async function main(): Promise<void> {
   results.targets = targets;
   // a --quick or --only run never replaces the full run's results
   const partial = QUICK || ONLY !== undefined;
-  const out = partial ? join(process.env[BUILD_ENV]!, "results-partial.json") : join(BENCH_DIR, "results.json");
+  const out = join(partial ? BENCH_CACHE : BENCH_DIR, partial ? "results-partial.json" : "results.json");
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${lines.join("\n")}\n`);
   log(`wrote ${out.slice(ROOT.length + 1)} (${results.seconds} s)`);

@@ -15,10 +15,12 @@ import { join } from "node:path";
 import { BENCH_DIR } from "./proc";
 
 export const BUILD_ENV = "BENCH_BUILD_DIR";
+/** the bundles, and the results of a --quick or --only run (test/bench-smoke.mjs reads them there) */
+export const BENCH_CACHE = join(BENCH_DIR, "..", ".cache", "bench");
 
 export function buildOurs(): string {
   const root = join(BENCH_DIR, "..");
-  const outdir = join(root, ".cache", "bench");
+  const outdir = BENCH_CACHE;
   // esbuild comes with tsup (devDependency)
   const esbuild = require("esbuild") as typeof import("esbuild");
   esbuild.buildSync({

@@ -6,4 +6,3 @@ type Ours = typeof import("./ours-entry");
 const file = built("ours");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const ours: Ours = file ? require(file) : require("./ours-entry");
-export const oursSource = file ? "bundle" : "src (tsx)";

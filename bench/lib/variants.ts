@@ -19,7 +19,8 @@ import { API_KEY, GENERATE_BODY } from "./payloads";
 
 const { ImagesClient: Client, readAnswer, readEditImages, modelRule, encodeEditForm } = ours;
 
-export type VariantName = "ours" | "sdk" | "raw";
+import type { VariantName } from "./names";
+export type { VariantName };
 
 export interface Variant {
   name: VariantName;
