@@ -2,6 +2,7 @@
  * Turns what a flow hands the edit node (a Buffer, a base64 string, a data: URL, or an array of
  * these) into checked image files, and checks them against the model's edit rules before sending.
  */
+import { isUint8Array } from "node:util/types";
 import { ImagesApiError, listOr, show } from "./errors";
 import { GENERIC_LIMITS, MODELS, type ModelRule } from "./models";
 import { describeUnknown, sniffImage, type ImageInfo } from "./sniff";
@@ -20,8 +21,11 @@ const GENERIC_MAX_BYTES = 50 * MB;
 /** what the edits endpoint takes at all, whatever the model */
 const GENERIC_FORMATS = ["image/png", "image/jpeg", "image/webp"];
 const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/;
-/** base64 once white space is taken out (checked that way: a pattern with \s inside backtracks on long runs of spaces) */
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * base64 with white space anywhere (MIME line breaks). White space after the padding only ever follows an "=", so
+ * no two parts of the pattern can take the same spaces: linear even on long runs of spaces.
+ */
+const BASE64 = /^[A-Za-z0-9+/\s]*(?:=\s*){0,2}$/;
 
 function invalidImage(message: string, parameter: string): ImagesApiError {
   return new ImagesApiError("invalid_image", message, { parameter });
@@ -31,10 +35,7 @@ function invalidImage(message: string, parameter: string): ImagesApiError {
 export function toBytes(value: unknown, where: string): Buffer {
   if (Buffer.isBuffer(value)) return value;
   // from this realm or a function node's (a vm context of its own, with its own Uint8Array)
-  if (value instanceof Uint8Array || Object.prototype.toString.call(value) === "[object Uint8Array]") {
-    const bytes = value as Uint8Array;
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  if (isUint8Array(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (typeof value === "string") {
     const text = value.trim();
     const m = DATA_URL.exec(text);
@@ -51,7 +52,7 @@ export function toBytes(value: unknown, where: string): Buffer {
 }
 
 function decodeBase64(text: string, where: string): Buffer {
-  if (text.length === 0 || !BASE64.test(text.replace(/\s+/g, ""))) {
+  if (text.length === 0 || !BASE64.test(text)) {
     throw invalidImage(`${where} is a string that is neither base64 nor a data: URL (${show(text)})`, where);
   }
   return Buffer.from(text, "base64");
