@@ -330,7 +330,7 @@ export class ImagesClient {
 
   /** Closes the pool: in-flight requests end with an error, idle sockets are closed. */
   async close(): Promise<void> {
-    this.gate.close(new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", {}));
+    this.gate.close(aborted(0));
     await this.dispatcher.destroy().catch(() => undefined);
   }
 }

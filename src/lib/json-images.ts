@@ -40,7 +40,6 @@ export class JsonImagesReader {
   private headBytes: Buffer[] = [];
   private headLength = 0;
   private decoded: Buffer[] = [];
-  private decodedBytes = 0;
   /** base64 characters not yet decoded (fewer than 4, or an escaped run) */
   private carry = "";
   /** the hex digits of a \uXXXX escape read so far */
@@ -256,9 +255,7 @@ export class JsonImagesReader {
       this.arenaUsed += this.arena.write(quads, this.arenaUsed, "base64");
       return;
     }
-    const bytes = Buffer.from(quads, "base64");
-    this.decoded.push(bytes);
-    this.decodedBytes += bytes.length;
+    this.decoded.push(Buffer.from(quads, "base64"));
   }
 
   private finishImage(): void {
@@ -272,12 +269,10 @@ export class JsonImagesReader {
       // no arena, or it ran out mid-image: the pieces are joined (the arena part first)
       const head = this.arena ? [this.arena.subarray(this.imageStart, this.arenaUsed)] : [];
       const parts = [...head, ...this.decoded];
-      const size = parts.reduce((n, b) => n + b.length, 0);
-      this.images.push(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
-      if (this.arena) this.arena = undefined; // full: the rest goes piecewise
+      this.images.push(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+      this.arena = undefined; // full (or none): the rest goes piecewise
     }
     this.decoded = [];
-    this.decodedBytes = 0;
     this.imageStart = this.arenaUsed;
   }
 }

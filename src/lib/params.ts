@@ -40,8 +40,8 @@ export interface CheckedRequest {
  * in a vm context of its own, whose objects have a different Object.prototype.
  */
 export function isPlainObject(v: unknown): v is Params {
-  if (v === null || typeof v !== "object" || Array.isArray(v) || Buffer.isBuffer(v)) return false;
-  if (Object.prototype.toString.call(v) !== "[object Object]") return false;
+  // arrays, Buffers, Dates, Maps... of any realm say otherwise here
+  if (v === null || typeof v !== "object" || Object.prototype.toString.call(v) !== "[object Object]") return false;
   const proto = Object.getPrototypeOf(v);
   // null, or some realm's Object.prototype (itself the end of the chain); not a class instance
   return proto === null || Object.getPrototypeOf(proto) === null;

@@ -36,20 +36,16 @@ export class ImageStream {
       if (event.event === "error") throw this.failure(undefined);
       return;
     }
+    // the key filter on the whole text first, then the cut: a cut key would no longer be recognised
+    const unusable = (what: string) =>
+      new ImagesApiError("api_error", `the image stream sent an event that is ${what} (${this.redact(data).slice(0, 60)}…)`, { retryable: false });
     let payload: Record<string, unknown>;
     try {
       payload = JSON.parse(data) as Record<string, unknown>;
     } catch {
-      // the key filter on the whole text first, then the cut: a cut key would no longer be recognised
-      throw new ImagesApiError("api_error", `the image stream sent an event that is not JSON (${this.redact(data).slice(0, 60)}…)`, {
-        retryable: false,
-      });
+      throw unusable("not JSON");
     }
-    if (!payload || typeof payload !== "object" || Array.isArray(payload)) {
-      throw new ImagesApiError("api_error", `the image stream sent an event that is not a JSON object (${this.redact(data).slice(0, 60)})`, {
-        retryable: false,
-      });
-    }
+    if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw unusable("not a JSON object");
     if (event.event === "error" || payload.error) throw this.failure(payload);
     const type = String(payload.type ?? event.event ?? "");
     if (type.endsWith(".partial_image")) this.partial(payload);
