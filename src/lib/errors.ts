@@ -11,6 +11,7 @@ export type ErrorCode =
   | "no_config"
   | "auth_failed"
   | "not_found"
+  | "model_retired"
   | "rate_limited"
   | "quota_exceeded"
   | "moderation_blocked"

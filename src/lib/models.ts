@@ -1,7 +1,7 @@
 /**
- * The one table of per-model rules. Validation, request shaping and the editor
- * (served as JSON by the config node's admin endpoint) all read it; nothing else
- * may keep its own copy of these rules.
+ * The one table of per-model rules and lifecycles. Validation, request shaping and the editor
+ * (served as JSON by the config node's admin endpoint) all read it; nothing else may keep its own
+ * copy of these rules. The facts and their sources: README "Models and limits".
  */
 
 export type Operation = "generate" | "edit";
@@ -14,6 +14,7 @@ export interface CustomSizeRule {
   /** longest side */
   maxEdge: number;
   /** width × height */
+  minPixels: number;
   maxPixels: number;
 }
 
@@ -26,9 +27,25 @@ export interface EditRule {
   square: boolean;
 }
 
+/** output_format "gif": animated output */
+export interface GifRule {
+  frameCountMin: number;
+  frameCountMax: number;
+  frameDurationMin: number;
+  /** the encoded delay is capped at this per frame */
+  frameDurationMax: number;
+}
+
+/** output_format "svg": a text model authors an SVG from a reference image */
+export interface SvgRule {
+  efforts: string[];
+}
+
+export type Family = "dall-e-2" | "dall-e-3" | "gpt-image" | "gpt-image-2" | "gpt-image-2.5" | "gpt-image-2.6";
+
 export interface ModelRule {
   /** the family name used in messages and by the editor */
-  family: "dall-e-2" | "dall-e-3" | "gpt-image" | "gpt-image-2";
+  family: Family;
   promptMax: number;
   /** fixed sizes offered for generations (and accepted) */
   sizes: string[];
@@ -45,10 +62,35 @@ export interface ModelRule {
   /** output_compression, stream and partial_images go with the GPT image options */
   compression: boolean;
   streaming: boolean;
-  inputFidelity: boolean;
+  /** input_fidelity values (edits); empty: never sent */
+  inputFidelities: string[];
+  /** complexity values; empty: not taken */
+  complexities: string[];
+  /** markup-guided edits (a transparent PNG drawn over the first image) */
+  markup: boolean;
+  /** safety_identifier (the successor of `user`) */
+  safetyIdentifier: boolean;
+  gif?: GifRule;
+  svg?: SvgRule;
+  /**
+   * Parameters whose support by this model the sources disagree on: their values are checked, but
+   * they are sent and the API decides (the editor says so).
+   */
+  unverified: string[];
   /** null: the model has no edit endpoint */
   edit: EditRule | null;
 }
+
+/** A model's life on OpenAI's own API (Azure keeps its own dates). Dates are YYYY-MM-DD, UTC. */
+export interface Lifecycle {
+  released?: string;
+  /** the first day OpenAI no longer serves it */
+  shutdown?: string;
+  /** what OpenAI names instead; used by the "use its replacement" option */
+  replacement?: string;
+}
+
+export type ModelEntry = ModelRule & Lifecycle;
 
 export const GENERIC_LIMITS = {
   nMin: 1,
@@ -58,6 +100,10 @@ export const GENERIC_LIMITS = {
   partialImagesMin: 0,
   partialImagesMax: 3,
   editMaxImages: 16,
+  frameCountMin: 2,
+  frameCountMax: 16,
+  frameDurationMin: 20,
+  frameDurationMax: 655350,
 } as const;
 
 const MB = 1024 * 1024;
@@ -69,6 +115,7 @@ const GPT_EDIT: EditRule = {
   maxBytes: 50 * MB,
   square: false,
 };
+const RASTER_FORMATS = ["png", "jpeg", "webp"];
 
 const gptImage: ModelRule = {
   family: "gpt-image",
@@ -80,70 +127,121 @@ const gptImage: ModelRule = {
   responseFormat: false,
   backgrounds: ["transparent", "opaque", "auto"],
   moderations: ["low", "auto"],
-  outputFormats: ["png", "jpeg", "webp"],
+  outputFormats: RASTER_FORMATS,
   compression: true,
   streaming: true,
-  inputFidelity: true,
+  inputFidelities: ["high", "low"],
+  complexities: [],
+  markup: false,
+  safetyIdentifier: true,
+  unverified: [],
   edit: GPT_EDIT,
 };
 
 const gptImage2: ModelRule = {
   ...gptImage,
   family: "gpt-image-2",
-  customSize: { multipleOf: 16, maxRatio: 3, maxEdge: 3840, maxPixels: 3840 * 2160 },
-  // accepted but ignored by the API: not offered, not sent
-  inputFidelity: false,
+  customSize: { multipleOf: 16, maxRatio: 3, maxEdge: 3840, minPixels: 655_360, maxPixels: 8_294_400 },
+  // "For gpt-image-2, omit this parameter": not offered, not sent
+  inputFidelities: [],
 };
 
-export const MODELS: Record<string, ModelRule> = {
-  "dall-e-2": {
-    family: "dall-e-2",
-    promptMax: 1000,
-    sizes: ["256x256", "512x512", "1024x1024"],
-    nMax: 10,
-    qualities: ["standard"],
-    styles: [],
-    responseFormat: true,
-    backgrounds: [],
-    moderations: [],
-    outputFormats: [],
-    compression: false,
-    streaming: false,
-    inputFidelity: false,
-    edit: { maxImages: 1, formats: ["image/png"], maxBytes: 4 * MB, square: true },
-  },
-  "dall-e-3": {
-    family: "dall-e-3",
-    promptMax: 4000,
-    sizes: ["1024x1024", "1792x1024", "1024x1792"],
-    nMax: 1,
-    qualities: ["standard", "hd"],
-    styles: ["vivid", "natural"],
-    responseFormat: true,
-    backgrounds: [],
-    moderations: [],
-    outputFormats: [],
-    compression: false,
-    streaming: false,
-    inputFidelity: false,
-    edit: null,
-  },
-  "gpt-image-1": gptImage,
-  "gpt-image-1-mini": { ...gptImage, inputFidelity: false },
-  "gpt-image-1.5": gptImage,
-  "chatgpt-image-latest": gptImage,
-  "gpt-image-2": gptImage2,
-  "gpt-image-2-2026-04-21": gptImage2,
+const gptImage25: ModelRule = {
+  ...gptImage2,
+  family: "gpt-image-2.5",
+  qualities: ["low", "medium", "high", "xhigh", "max", "auto"],
+  // one source says 2.5 plans at a fixed depth; the SDK does not restrict it: sent, the API decides
+  complexities: ["low", "medium", "high"],
+  markup: true,
+  unverified: ["complexity", "markup"],
 };
+
+const gptImage26: ModelRule = {
+  ...gptImage25,
+  family: "gpt-image-2.6",
+  outputFormats: [...RASTER_FORMATS, "gif", "svg"],
+  gif: { frameCountMin: 2, frameCountMax: 16, frameDurationMin: 20, frameDurationMax: 655350 },
+  svg: { efforts: ["none", "minimal", "low", "medium", "high", "xhigh", "max"] },
+  unverified: [],
+};
+
+const dalle2: ModelRule = {
+  family: "dall-e-2",
+  promptMax: 1000,
+  sizes: ["256x256", "512x512", "1024x1024"],
+  nMax: 10,
+  qualities: ["standard"],
+  styles: [],
+  responseFormat: true,
+  backgrounds: [],
+  moderations: [],
+  outputFormats: [],
+  compression: false,
+  streaming: false,
+  inputFidelities: [],
+  complexities: [],
+  markup: false,
+  safetyIdentifier: false,
+  unverified: [],
+  edit: { maxImages: 1, formats: ["image/png"], maxBytes: 4 * MB, square: true },
+};
+
+const dalle3: ModelRule = {
+  ...dalle2,
+  family: "dall-e-3",
+  promptMax: 4000,
+  sizes: ["1024x1024", "1792x1024", "1024x1792"],
+  nMax: 1,
+  qualities: ["standard", "hd"],
+  styles: ["vivid", "natural"],
+  edit: null,
+};
+
+const TODAY_26 = "gpt-image-2.6-flare";
+
+/** Current models first (newest family first), then the legacy ones: the editor lists them in this order. */
+export const MODELS: Record<string, ModelEntry> = {
+  "gpt-image-2.6-flare": { ...gptImage26, released: "2026-11-04" },
+  "gpt-image-2.6-sunburst": { ...gptImage26, released: "2026-11-04" },
+  "gpt-image-2.5-flare": { ...gptImage25, released: "2026-09-08" },
+  "gpt-image-2.5-flare-2026-09-08": { ...gptImage25, released: "2026-09-08" },
+  "gpt-image-2.5-sunburst": { ...gptImage25, released: "2026-09-08" },
+  "gpt-image-2.5-sunburst-2026-09-08": { ...gptImage25, released: "2026-09-08" },
+  "gpt-image-2": { ...gptImage2, released: "2026-04-21" },
+  "gpt-image-2-2026-04-21": { ...gptImage2, released: "2026-04-21" },
+  // legacy: shut down on OpenAI, still served by some gateways and Azure deployments
+  "gpt-image-1.5": { ...gptImage, released: "2025-12-16", shutdown: "2026-12-01", replacement: "gpt-image-2.6-sunburst" },
+  "gpt-image-1.5-2025-12-16": { ...gptImage, released: "2025-12-16", shutdown: "2026-12-01", replacement: "gpt-image-2.6-sunburst" },
+  "chatgpt-image-latest": { ...gptImage, released: "2025-12-16", shutdown: "2026-12-01", replacement: "gpt-image-2.6-sunburst" },
+  "gpt-image-1-mini": { ...gptImage, inputFidelities: ["low"], released: "2025-10-06", shutdown: "2026-12-01", replacement: TODAY_26 },
+  "gpt-image-1": { ...gptImage, released: "2025-04-23", shutdown: "2026-10-23", replacement: "gpt-image-2.5-flare" },
+  "dall-e-3": { ...dalle3, released: "2023-10-01", shutdown: "2026-05-12", replacement: "gpt-image-2.5-sunburst" },
+  "dall-e-2": { ...dalle2, released: "2022-11-03", shutdown: "2026-05-12", replacement: "gpt-image-2.5-sunburst" },
+};
+
+const SNAPSHOT = /^(.+)-(\d{4}-\d{2}-\d{2})$/;
+
+/** The table's own id for a model: itself, or for an unlisted dated snapshot `<known id>-YYYY-MM-DD` its base id. */
+export function tableId(model: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(MODELS, model)) return model;
+  const m = SNAPSHOT.exec(model);
+  return m && Object.prototype.hasOwnProperty.call(MODELS, m[1]) ? m[1] : undefined;
+}
+
+/** Rules and lifecycle of a known model (or of its base id), or undefined for a gateway model. */
+export function modelEntry(model: string): ModelEntry | undefined {
+  const id = tableId(model);
+  return id === undefined ? undefined : MODELS[id];
+}
 
 /** Rules of a known model, or undefined for a gateway model (generic checks only). */
 export function modelRule(model: string): ModelRule | undefined {
-  return Object.prototype.hasOwnProperty.call(MODELS, model) ? MODELS[model] : undefined;
+  return modelEntry(model);
 }
 
 export const DEFAULT_MODEL: Record<Operation, string> = {
-  generate: "gpt-image-1",
-  edit: "gpt-image-1",
+  generate: TODAY_26,
+  edit: TODAY_26,
 };
 
 /** Why a WxH size breaks a custom-size rule, or null when it is fine. */
@@ -160,7 +258,9 @@ export function customSizeProblem(size: string, rule: CustomSizeRule): string | 
     return `the aspect ratio must be between 1:${rule.maxRatio} and ${rule.maxRatio}:1`;
   }
   if (Math.max(w, h) > rule.maxEdge) return `the longest side must be at most ${rule.maxEdge}`;
-  if (w * h > rule.maxPixels) return `it must have at most ${rule.maxPixels} pixels (3840x2160)`;
+  const pixels = w * h;
+  if (pixels < rule.minPixels) return `it has ${pixels} pixels; at least ${rule.minPixels} are needed (e.g. 1024x640)`;
+  if (pixels > rule.maxPixels) return `it has ${pixels} pixels; at most ${rule.maxPixels} are allowed (3840x2160)`;
   return null;
 }
 

@@ -11,6 +11,8 @@ export type ArrayStyle = "brackets" | "repeat";
 export interface EditForm {
   images: ImageFile[];
   mask?: ImageFile;
+  /** a transparent PNG drawn over the first image: what to change where (never with a mask) */
+  markup?: ImageFile;
   /** scalar parameters, prompt and model included */
   fields: Params;
   /** several images as repeated `image[]` (OpenAI, the SDK) or repeated `image` (some gateways) */
@@ -28,13 +30,22 @@ function quote(name: string): string {
   return name.replace(/[\r\n"\\]/g, (c) => encodeURIComponent(c));
 }
 
-function fieldText(value: unknown): string {
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
+/**
+ * Form fields of one parameter, as the official SDK encodes them: a nested object as bracketed names
+ * (`svg[model]`, `svg[reasoning][effort]`), an array as repeated `name[]`, a scalar as its text.
+ */
+export function formFields(name: string, value: unknown): Array<[string, string]> {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap((v) => formFields(`${name}[]`, v));
+  if (typeof value === "object" && !Buffer.isBuffer(value)) {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => formFields(`${name}[${k}]`, v));
+  }
+  return [[name, String(value)]];
 }
 
 /**
  * Text fields first (model and prompt lead, so a streaming parser knows what it is receiving),
- * then the images in order, then the mask.
+ * then the images in order, then the mask or the markup.
  */
 export function encodeEditForm(form: EditForm): Multipart {
   const boundary = `----images-api-${randomBytes(12).toString("hex")}`;
@@ -44,13 +55,14 @@ export function encodeEditForm(form: EditForm): Multipart {
 
   const keys = Object.keys(form.fields).sort((a, b) => rank(a) - rank(b));
   for (const key of keys) {
-    const value = form.fields[key];
-    if (value === undefined || value === null) continue;
-    chunks.push(head(`name="${quote(key)}"`), Buffer.from(fieldText(value)), Buffer.from(CRLF));
+    for (const [name, text] of formFields(key, form.fields[key])) {
+      chunks.push(head(`name="${quote(name)}"`), Buffer.from(text), Buffer.from(CRLF));
+    }
   }
   const imageName = form.images.length > 1 && form.arrayStyle !== "repeat" ? "image[]" : "image";
   const files = form.images.map((file) => ({ name: imageName, file }));
   if (form.mask) files.push({ name: "mask", file: form.mask });
+  if (form.markup) files.push({ name: "markup", file: form.markup });
   for (const { name, file } of files) {
     chunks.push(head(`name="${name}"; filename="${quote(file.filename)}"`, file.info.mime), file.data, Buffer.from(CRLF));
   }

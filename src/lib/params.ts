@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { invalidParams, listOr, show } from "./errors";
 import { BoundedCache } from "./bounded-cache";
+import { modelLife, retiredError, type RetiredPolicy } from "./lifecycle";
 import { customSizeProblem, DEFAULT_MODEL, GENERIC_LIMITS, MODELS, modelRule, type ModelRule, type Operation } from "./models";
 
 export type Params = Record<string, unknown>;
@@ -25,6 +26,18 @@ export interface RequestInput {
   /** the evaluated Prompt property: a string, or an object {prompt, ...params} */
   prompt: unknown;
   output: OutputForm;
+  /** what to do with models OpenAI has shut down; without it, lifecycles are not looked at */
+  lifecycle?: LifecycleInput;
+}
+
+export interface LifecycleInput {
+  /** the clock the shutdown dates are compared with */
+  now: Date;
+  /** the base URL is OpenAI's own host: a retired model is refused (or replaced) before sending */
+  preflight: boolean;
+  policy: RetiredPolicy;
+  /** the API has said the model is gone: use its replacement whatever the host */
+  forceReplace?: boolean;
 }
 
 export interface CheckedRequest {
@@ -33,6 +46,8 @@ export interface CheckedRequest {
   rule: ModelRule | undefined;
   /** the parameters to send, prompt and model included */
   params: Params;
+  /** the retired model asked for, when its replacement is sent instead */
+  replaced?: { model: string; shutdown?: string; dropped: string[] };
 }
 
 /**
@@ -63,8 +78,38 @@ const MODEL_SPECIFIC: Record<string, (r: ModelRule) => boolean> = {
   output_compression: (r) => r.compression,
   stream: (r) => r.streaming,
   partial_images: (r) => r.streaming,
-  input_fidelity: (r) => r.inputFidelity,
+  input_fidelity: (r) => r.inputFidelities.length > 0,
+  complexity: (r) => r.complexities.length > 0,
+  safety_identifier: (r) => r.safetyIdentifier,
+  frame_count: (r) => r.gif !== undefined,
+  frame_duration_ms: (r) => r.gif !== undefined,
+  svg: (r) => r.svg !== undefined,
 };
+
+/**
+ * Parameters that belong to one output format (or to all but some). A node setting that does not fit
+ * the format a message asks for is left out; a message's own is refused.
+ */
+const FORMAT_BOUND: Record<string, { only?: string; not?: string[]; why: string }> = {
+  frame_count: { only: "gif", why: "it sets the frames of GIF output" },
+  frame_duration_ms: { only: "gif", why: "it sets the frames of GIF output" },
+  svg: { only: "svg", why: "it chooses how SVG output is authored" },
+  output_compression: { not: ["gif", "svg"], why: "GIF and SVG output take no compression" },
+  stream: { not: ["gif", "svg"], why: "GIF and SVG output cannot be streamed" },
+  partial_images: { not: ["gif", "svg"], why: "GIF and SVG output cannot be streamed (no partial images)" },
+};
+
+function fitsFormat(key: string, value: unknown, format: unknown): boolean {
+  const bound = FORMAT_BOUND[key];
+  if (!bound || value === undefined) return true;
+  if (bound.only) return format === bound.only;
+  // stream: false and partial_images: 0 ask for nothing
+  if (value === false || value === 0) return true;
+  return !bound.not?.includes(String(format));
+}
+
+/** Parameters whose unsuitable values are dropped (not refused) when a replacement model stands in. */
+const ADAPTABLE = new Set(["size", "quality", "style", "background", "moderation", "output_format", "input_fidelity", "complexity", "n", "response_format"]);
 
 /**
  * Parameters of one operation only. `unknownModels`: refused for models the registry does not know
@@ -81,9 +126,19 @@ function wrongOperation(key: string, op: Operation, rule: ModelRule | undefined)
   return only !== undefined && only.op !== op && (rule !== undefined || only.unknownModels);
 }
 
-function modelsTaking(param: string): string[] {
-  const test = MODEL_SPECIFIC[param];
-  return Object.keys(MODELS).filter((m) => test(MODELS[m]));
+/** The table's models (without dated snapshots) that take a parameter: the live ones, or else the legacy ones. */
+function modelsTaking(test: (r: ModelRule) => boolean): { ids: string[]; legacy: boolean } {
+  const takers = Object.keys(MODELS).filter((m) => test(MODELS[m]) && !/-\d{4}-\d{2}-\d{2}$/.test(m));
+  const live = takers.filter((m) => !MODELS[m].shutdown);
+  return live.length ? { ids: live, legacy: false } : { ids: takers, legacy: true };
+}
+
+/** "markup is not supported by gpt-image-2; only gpt-image-2.6-flare, … take it" */
+export function notTaken(key: string, model: string, test: (r: ModelRule) => boolean = MODEL_SPECIFIC[key]): string {
+  const { ids, legacy } = modelsTaking(test);
+  if (!ids.length) return `${key} is not supported by ${model}`;
+  const verb = legacy ? "took" : ids.length > 1 ? "take" : "takes";
+  return `${key} is not supported by ${model}; only ${listOr(ids)} ${verb} it${legacy ? " (models OpenAI has retired)" : ""}`;
 }
 
 const typeError = (param: string, what: string) => (iss: { input: unknown }) =>
@@ -165,7 +220,16 @@ function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
     moderation: rule ? oneOf("moderation", rule.moderations, model) : text("moderation"),
     output_format: rule ? oneOf("output_format", rule.outputFormats, model) : text("output_format"),
     response_format: oneOf("response_format", ["url", "b64_json"], model),
-    input_fidelity: oneOf("input_fidelity", ["high", "low"], model),
+    input_fidelity: oneOf("input_fidelity", rule ? rule.inputFidelities : ["high", "low"], model),
+    complexity: rule ? oneOf("complexity", rule.complexities, model) : text("complexity"),
+    safety_identifier: text("safety_identifier"),
+    frame_count: intIn("frame_count", rule?.gif?.frameCountMin ?? GENERIC_LIMITS.frameCountMin, rule?.gif?.frameCountMax ?? GENERIC_LIMITS.frameCountMax),
+    frame_duration_ms: intIn(
+      "frame_duration_ms",
+      rule?.gif?.frameDurationMin ?? GENERIC_LIMITS.frameDurationMin,
+      rule?.gif?.frameDurationMax ?? GENERIC_LIMITS.frameDurationMax,
+    ),
+    svg: svgSchema(rule?.svg?.efforts, model),
   };
   if (rule && rule.nMax === 1) {
     shape.n = z.unknown().superRefine((n, ctx) => {
@@ -181,6 +245,38 @@ function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
         path: ["background"],
         message: `background "transparent" needs output_format png or webp, not ${show(format)}`,
       });
+    }
+    for (const key of Object.keys(FORMAT_BOUND)) {
+      if (fitsFormat(key, p[key], format)) continue;
+      const bound = FORMAT_BOUND[key];
+      const message = bound.only
+        ? `${key} needs output_format "${bound.only}" (${bound.why}); the request asks for ${format === undefined ? "the default format" : show(format)}`
+        : `${key} ${show(p[key])} cannot be used with output_format ${show(format)}: ${bound.why}`;
+      ctx.addIssue({ code: "custom", path: [key], message });
+      return;
+    }
+    if (format === "svg" && typeof p.n === "number" && p.n !== 1) {
+      ctx.addIssue({ code: "custom", path: ["n"], message: `n ${p.n} cannot be used with output_format "svg": SVG output makes one image per request (n must be 1)` });
+    }
+  });
+}
+
+/** svg: {model?: string, reasoning?: {effort?: one of `efforts` | null}} */
+function svgSchema(efforts: string[] | undefined, model: string) {
+  const shape = 'an object like {"model": "gpt-5.6-terra", "reasoning": {"effort": "low"}}';
+  return z.unknown().superRefine((v, ctx) => {
+    const fail = (message: string) => ctx.addIssue({ code: "custom", message });
+    if (!isPlainObject(v)) return fail(`svg must be ${shape}, got ${show(v)}`);
+    if (v.model !== undefined && v.model !== null && (typeof v.model !== "string" || v.model.trim() === "")) {
+      return fail(`svg.model must be the name of the model that writes the SVG, got ${show(v.model)}`);
+    }
+    if (v.reasoning === undefined || v.reasoning === null) return;
+    if (!isPlainObject(v.reasoning)) return fail(`svg.reasoning must be an object like {"effort": "low"}, got ${show(v.reasoning)}`);
+    const effort = v.reasoning.effort;
+    if (effort === undefined || effort === null) return;
+    if (typeof effort !== "string") return fail(`svg.reasoning.effort must be a string, got ${show(effort)}`);
+    if (efforts && !efforts.includes(effort)) {
+      fail(`svg.reasoning.effort ${show(effort)} is not supported by ${model}; use ${listOr(efforts)}`);
     }
   });
 }
@@ -234,14 +330,20 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   copyLayer(picked, fromMsg, "msg.params");
   copyLayer(picked, fromPrompt, "the prompt object");
 
-  const model = picked.model ?? input.node.model ?? DEFAULT_MODEL[op];
-  if (typeof model !== "string" || model.trim() === "") {
-    throw invalidParams("model", `model must be a model name, got ${show(model)}`);
+  const asked = picked.model ?? input.node.model ?? DEFAULT_MODEL[op];
+  if (typeof asked !== "string" || asked.trim() === "") {
+    throw invalidParams("model", `model must be a model name, got ${show(asked)}`);
   }
-  if (model.length > MODEL_NAME_MAX) {
-    throw invalidParams("model", `model name is ${model.length} characters long; at most ${MODEL_NAME_MAX} are accepted`);
+  if (asked.length > MODEL_NAME_MAX) {
+    throw invalidParams("model", `model name is ${asked.length} characters long; at most ${MODEL_NAME_MAX} are accepted`);
   }
+  const replaced = replacementFor(asked, input.lifecycle);
+  const model = replaced?.to ?? asked;
   const rule = modelRule(model);
+  // a stand-in model takes the message's settings as it takes the node's: as defaults
+  const adapting = replaced !== undefined;
+  const dropped: string[] = [];
+  const drop = (key: string, value: unknown) => dropped.push(`${key} ${show(value)}`);
 
   // Node settings are defaults: ones this model cannot take are left out instead of refused.
   const params: Params = {};
@@ -255,6 +357,13 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   // null means "the API's default", as in the API itself: it also clears a node setting
   for (const key of Object.keys(params)) if (params[key] === null) delete params[key];
   params.model = model;
+  // node settings bound to another output format than the one this message asks for are left out
+  for (const key of Object.keys(FORMAT_BOUND)) {
+    if ((picked[key] === undefined || adapting) && !fitsFormat(key, params[key], params.output_format)) {
+      if (picked[key] !== undefined) drop(key, params[key]);
+      delete params[key];
+    }
+  }
 
   for (const key of Object.keys(ONE_OPERATION)) {
     if (params[key] !== undefined && wrongOperation(key, op, rule)) throw invalidParams(key, ONE_OPERATION[key].refusal(model));
@@ -264,16 +373,25 @@ export function checkRequest(input: RequestInput): CheckedRequest {
       const value = picked[key];
       if (value === undefined || value === null || (key === "stream" && value === false)) continue;
       if (!MODEL_SPECIFIC[key](rule)) {
-        const takers = modelsTaking(key);
-        throw invalidParams(
-          key,
-          `${key} is not supported by ${model}${takers.length ? `; only ${listOr(takers)} take${takers.length > 1 ? "" : "s"} it` : ""}`,
-        );
+        if (!adapting) throw invalidParams(key, notTaken(key, model));
+        drop(key, value);
+        delete params[key];
       }
     }
   }
   if (rule && !rule.streaming && params.stream === false) delete params.stream;
-  parseWith(schemaFor(model, rule), params);
+  const schema = schemaFor(model, rule);
+  if (adapting) {
+    // values only the retired model knew ("hd", "1792x1024" …) are left out, one at a time
+    for (let tries = 0; tries < ADAPTABLE.size; tries++) {
+      const result = schema.safeParse(params);
+      const key = result.success ? undefined : String(result.error.issues[0].path[0] ?? "");
+      if (key === undefined || !ADAPTABLE.has(key) || params[key] === undefined) break;
+      drop(key, params[key]);
+      delete params[key];
+    }
+  }
+  parseWith(schema, params);
   const partials = params.partial_images;
   if (typeof partials === "number" && partials > 0) {
     if (params.stream === false) {
@@ -294,7 +412,21 @@ export function checkRequest(input: RequestInput): CheckedRequest {
       throw invalidParams(key, `${key} cannot be sent to the API: ${(err as Error).message.split("\n")[0]}`);
     }
   }
-  return { model, rule, params };
+  const checked: CheckedRequest = { model, rule, params };
+  if (replaced) checked.replaced = { model: asked, shutdown: replaced.shutdown, dropped };
+  return checked;
+}
+
+/**
+ * The model to send instead of a retired one, when one is to be sent; throws model_retired when a retired
+ * model is to be refused before sending (OpenAI's own host, policy "fail").
+ */
+function replacementFor(model: string, lc: LifecycleInput | undefined): { to: string; shutdown?: string } | undefined {
+  if (!lc || (!lc.preflight && !lc.forceReplace)) return undefined;
+  const life = modelLife(model, lc.now);
+  if (life?.state !== "retired") return undefined;
+  if ((lc.policy === "replace" || lc.forceReplace) && life.replacement) return { to: life.replacement, shutdown: life.shutdown };
+  throw retiredError(model, life);
 }
 
 /** response_format: never for GPT image models; for DALL·E what the output needs; untouched for gateways. */

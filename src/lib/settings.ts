@@ -18,6 +18,14 @@ export interface ImageNodeDef {
   outputCompression?: string | number;
   partialImages?: string | number;
   inputFidelity?: string;
+  complexity?: string;
+  /** GIF output */
+  frameCount?: string | number;
+  frameDuration?: string | number;
+  /** SVG output: the model that writes the SVG, and its reasoning effort */
+  svgModel?: string;
+  svgEffort?: string;
+  safetyIdentifier?: string;
   user?: string;
   output?: string;
   split?: boolean | string;
@@ -33,12 +41,16 @@ const TEXT: Array<[keyof ImageNodeDef, string]> = [
   ["moderation", "moderation"],
   ["outputFormat", "output_format"],
   ["inputFidelity", "input_fidelity"],
+  ["complexity", "complexity"],
+  ["safetyIdentifier", "safety_identifier"],
   ["user", "user"],
 ];
 const NUMBERS: Array<[keyof ImageNodeDef, string]> = [
   ["imageCount", "n"],
   ["outputCompression", "output_compression"],
   ["partialImages", "partial_images"],
+  ["frameCount", "frame_count"],
+  ["frameDuration", "frame_duration_ms"],
 ];
 
 export function nodeSettings(def: ImageNodeDef): Params {
@@ -54,6 +66,11 @@ export function nodeSettings(def: ImageNodeDef): Params {
     // 0 partial images is the API's default: nothing to send
     if (api === "partial_images" && n === 0) continue;
     params[api] = Number.isNaN(n) ? v : n;
+  }
+  const svgModel = def.svgModel?.trim();
+  const svgEffort = def.svgEffort?.trim();
+  if (svgModel || svgEffort) {
+    params.svg = { ...(svgModel ? { model: svgModel } : {}), ...(svgEffort ? { reasoning: { effort: svgEffort } } : {}) };
   }
   return params;
 }

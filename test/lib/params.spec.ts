@@ -121,12 +121,12 @@ const accepted: Accepted[] = [
     params: { prompt: PROMPT, model: "gpt-image-1.5", partial_images: 2, stream: true },
   },
   {
-    name: "no model anywhere → the generate default gpt-image-1",
+    name: "no model anywhere → the generate default gpt-image-2.6-flare",
     input: {},
-    params: { prompt: PROMPT, model: "gpt-image-1" },
+    params: { prompt: PROMPT, model: "gpt-image-2.6-flare" },
   },
   // ---- gpt-image-2 custom sizes
-  ...["2048x1152", "3072x1024", "1024x3072", "3840x2160", "2160x3840", "16x16", "1536x1024", "auto"].map(
+  ...["2048x1152", "3072x1024", "1024x3072", "3840x2160", "2160x3840", "1024x640", "1536x1024", "auto"].map(
     (size): Accepted => ({
       name: `gpt-image-2 size ${size}`,
       input: { node: { model: "gpt-image-2" }, msgParams: { size } },
@@ -245,9 +245,9 @@ const accepted: Accepted[] = [
     params: { prompt: PROMPT, model: "gpt-image-1", input_fidelity: "high" },
   },
   {
-    name: "edit: node input_fidelity dropped for gpt-image-1-mini",
-    input: { op: "edit", node: { model: "gpt-image-1-mini", input_fidelity: "high" } },
-    params: { prompt: PROMPT, model: "gpt-image-1-mini" },
+    name: "edit: node input_fidelity low kept for gpt-image-1-mini (it takes low only)",
+    input: { op: "edit", node: { model: "gpt-image-1-mini", input_fidelity: "low" } },
+    params: { prompt: PROMPT, model: "gpt-image-1-mini", input_fidelity: "low" },
   },
   {
     name: "edit: node input_fidelity dropped for gpt-image-2 (ignored by the API)",
@@ -260,9 +260,9 @@ const accepted: Accepted[] = [
     params: { prompt: PROMPT, model: "gpt-image-1.5", input_fidelity: "low" },
   },
   {
-    name: "edit: no model → the edit default gpt-image-1",
+    name: "edit: no model → the edit default gpt-image-2.6-flare",
     input: { op: "edit" },
-    params: { prompt: PROMPT, model: "gpt-image-1" },
+    params: { prompt: PROMPT, model: "gpt-image-2.6-flare" },
   },
   // ---- prompt lengths in code points
   {
@@ -295,7 +295,7 @@ const refused: Refused[] = [
   { name: "gpt-image-1 custom size 2048x1152", input: { node: { model: "gpt-image-1" }, msgParams: { size: "2048x1152" } }, parameter: "size", message: ['size "2048x1152" is not supported by gpt-image-1; use 1024x1024, 1536x1024, 1024x1536 or auto'] },
   { name: "gpt-image-2 3088x1024 (ratio just above 3:1)", input: { node: { model: "gpt-image-2" }, msgParams: { size: "3088x1024" } }, parameter: "size", message: ['size "3088x1024" is not supported by gpt-image-2', "the aspect ratio must be between 1:3 and 3:1"] },
   { name: "gpt-image-2 1024x3088 (ratio just above 1:3)", input: { node: { model: "gpt-image-2" }, msgParams: { size: "1024x3088" } }, parameter: "size", message: ["the aspect ratio must be between 1:3 and 3:1"] },
-  { name: "gpt-image-2 3840x2176 (too many pixels)", input: { node: { model: "gpt-image-2" }, msgParams: { size: "3840x2176" } }, parameter: "size", message: ["it must have at most 8294400 pixels (3840x2160)"] },
+  { name: "gpt-image-2 3840x2176 (too many pixels)", input: { node: { model: "gpt-image-2" }, msgParams: { size: "3840x2176" } }, parameter: "size", message: ["it has 8355840 pixels; at most 8294400 are allowed (3840x2160)"] },
   { name: "gpt-image-2 3856x1296 (edge above 3840)", input: { node: { model: "gpt-image-2" }, msgParams: { size: "3856x1296" } }, parameter: "size", message: ["the longest side must be at most 3840"] },
   { name: "gpt-image-2 1000x1000 (not multiples of 16)", input: { node: { model: "gpt-image-2" }, msgParams: { size: "1000x1000" } }, parameter: "size", message: ["width and height must be multiples of 16"] },
   { name: "gpt-image-2 1024x1030", input: { node: { model: "gpt-image-2" }, msgParams: { size: "1024x1030" } }, parameter: "size", message: ["width and height must be multiples of 16"] },
@@ -318,11 +318,11 @@ const refused: Refused[] = [
   { name: "dall-e-2 response_format png", input: { node: { model: "dall-e-2" }, msgParams: { response_format: "png" } }, parameter: "response_format", message: ['response_format "png" is not supported by dall-e-2; use url or b64_json'] },
   { name: "unknown model quality as a number", input: { node: { model: "flux-schnell" }, msgParams: { quality: 3 } }, parameter: "quality", message: ["quality must be a string, got 3"] },
   // ---- model-specific parameters sent to a model that does not take them
-  { name: "gpt-image-1 style from msg.params", input: { node: { model: "gpt-image-1" }, msgParams: { style: "vivid" } }, parameter: "style", message: ["style is not supported by gpt-image-1; only dall-e-3 takes it"] },
-  { name: "dall-e-2 background from the prompt object", input: { node: { model: "dall-e-2" }, prompt: { prompt: PROMPT, background: "transparent" } }, parameter: "background", message: [`background is not supported by dall-e-2; only ${GPT_MODELS.slice(0, -1).join(", ")} or gpt-image-2-2026-04-21 take it`] },
-  { name: "dall-e-3 output_compression from msg.params", input: { node: { model: "dall-e-3" }, msgParams: { output_compression: 50 } }, parameter: "output_compression", message: ["output_compression is not supported by dall-e-3; only gpt-image-1"] },
+  { name: "gpt-image-1 style from msg.params", input: { node: { model: "gpt-image-1" }, msgParams: { style: "vivid" } }, parameter: "style", message: ["style is not supported by gpt-image-1; only dall-e-3 took it (models OpenAI has retired)"] },
+  { name: "dall-e-2 background from the prompt object", input: { node: { model: "dall-e-2" }, prompt: { prompt: PROMPT, background: "transparent" } }, parameter: "background", message: ["background is not supported by dall-e-2; only gpt-image-2.6-flare, gpt-image-2.6-sunburst, gpt-image-2.5-flare, gpt-image-2.5-sunburst or gpt-image-2 take it"] },
+  { name: "dall-e-3 output_compression from msg.params", input: { node: { model: "dall-e-3" }, msgParams: { output_compression: 50 } }, parameter: "output_compression", message: ["output_compression is not supported by dall-e-3; only gpt-image-2.6-flare"] },
   { name: "dall-e-2 stream true from msg.params", input: { node: { model: "dall-e-2" }, msgParams: { stream: true } }, parameter: "stream", message: ["stream is not supported by dall-e-2"] },
-  { name: "edit: gpt-image-1-mini input_fidelity from msg.params", input: { op: "edit", node: { model: "gpt-image-1-mini" }, msgParams: { input_fidelity: "high" } }, parameter: "input_fidelity", message: ["input_fidelity is not supported by gpt-image-1-mini; only gpt-image-1, gpt-image-1.5 or chatgpt-image-latest take it"] },
+  { name: "edit: gpt-image-1-mini input_fidelity from msg.params", input: { op: "edit", node: { model: "gpt-image-1-mini" }, msgParams: { input_fidelity: "high" } }, parameter: "input_fidelity", message: ['input_fidelity "high" is not supported by gpt-image-1-mini; use low'] },
   { name: "generate: input_fidelity for gpt-image-1", input: { node: { model: "gpt-image-1" }, msgParams: { input_fidelity: "high" } }, parameter: "input_fidelity", message: ["input_fidelity is a parameter of image edits, not of generations"] },
   { name: "edit: moderation for gpt-image-1 (the multipart edit request has no such field)", input: { op: "edit", node: { model: "gpt-image-1" }, msgParams: { moderation: "low" } }, parameter: "moderation", message: ["moderation is a parameter of generations, not of image edits with gpt-image-1"] },
   { name: "edit: input_fidelity medium", input: { op: "edit", node: { model: "gpt-image-1" }, msgParams: { input_fidelity: "medium" } }, parameter: "input_fidelity", message: ['input_fidelity "medium" is not supported by gpt-image-1; use high or low'] },
@@ -331,7 +331,7 @@ const refused: Refused[] = [
   { name: "output_compression -1 (unknown model)", input: { node: { model: "flux-schnell" }, msgParams: { output_compression: -1 } }, parameter: "output_compression", message: ["output_compression must be a whole number from 0 to 100, got -1"] },
   { name: "partial_images 4", input: { node: { model: "gpt-image-1" }, msgParams: { partial_images: 4 } }, parameter: "partial_images", message: ["partial_images must be a whole number from 0 to 3, got 4"] },
   { name: "partial_images 2 with stream false", input: { node: { model: "gpt-image-1" }, msgParams: { partial_images: 2, stream: false } }, parameter: "stream", message: ["partial_images 2 needs streaming, but stream is false; remove one of them"] },
-  { name: "stream true for dall-e-3", input: { node: { model: "dall-e-3" }, msgParams: { stream: true } }, parameter: "stream", message: ["stream is not supported by dall-e-3; only gpt-image-1"] },
+  { name: "stream true for dall-e-3", input: { node: { model: "dall-e-3" }, msgParams: { stream: true } }, parameter: "stream", message: ["stream is not supported by dall-e-3; only gpt-image-2.6-flare"] },
   { name: 'stream "yes"', input: { node: { model: "gpt-image-1" }, msgParams: { stream: "yes" } }, parameter: "stream", message: ['stream must be true or false, got "yes"'] },
   { name: "transparent + jpeg", input: { node: { model: "gpt-image-1", background: "transparent" }, msgParams: { output_format: "jpeg" } }, parameter: "background", message: ['background "transparent" needs output_format png or webp, not "jpeg"'] },
   { name: "unknown model transparent + jpg", input: { node: { model: "flux-schnell" }, msgParams: { background: "transparent", output_format: "jpg" } }, parameter: "background", message: ['needs output_format png or webp, not "jpg"'] },
@@ -369,7 +369,9 @@ describe("checkRequest()", () => {
     for (const m of ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "chatgpt-image-latest"]) {
       assert.ok(seen.has(m), `no accepted case for ${m}`);
     }
-    assert.deepEqual(new Set(Object.keys(MODELS)), new Set(["dall-e-2", "dall-e-3", ...GPT_MODELS]));
+    for (const m of [...GPT_MODELS, "dall-e-2", "dall-e-3", "gpt-image-2.6-flare", "gpt-image-2.6-sunburst", "gpt-image-2.5-flare", "gpt-image-2.5-sunburst"]) {
+      assert.ok(Object.keys(MODELS).includes(m), `${m} is not in the table`);
+    }
   });
 
   describe("accepted requests produce exactly these parameters", () => {
@@ -408,8 +410,8 @@ describe("checkRequest()", () => {
     });
     it("3840x2160 is the largest area: 3840x2160 ok, 3840x2176 and 2176x3840 refused", () => {
       assert.equal(size("3840x2160")().params.size, "3840x2160");
-      assert.throws(size("3840x2176"), /at most 8294400 pixels/);
-      assert.throws(size("2176x3840"), /at most 8294400 pixels/);
+      assert.throws(size("3840x2176"), /at most 8294400 are allowed/);
+      assert.throws(size("2176x3840"), /at most 8294400 are allowed/);
     });
     it("the size rule is not used for gpt-image-1 models", () => {
       for (const model of ["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "chatgpt-image-latest"]) {
@@ -469,7 +471,7 @@ describe("checkRequest()", () => {
     it("a later request after a refused one is not affected", () => {
       refusal(input({ msgParams: JSON.parse('{"__proto__":{"n":7,"model":"dall-e-2"}}') }));
       const checked = checkRequest(input({ msgParams: {} }));
-      assert.deepEqual({ ...checked.params }, { prompt: PROMPT, model: "gpt-image-1" });
+      assert.deepEqual({ ...checked.params }, { prompt: PROMPT, model: "gpt-image-2.6-flare" });
     });
   });
 
