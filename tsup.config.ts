@@ -1,15 +1,27 @@
-import { cpSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
-// Node-RED looks for a node's .html, locales/ and icons/ next to its .js only,
-// so every build copies them into dist/nodes.
+// One .js per source file, not a bundle per node: src/lib must exist once at run time. With a bundle per node,
+// the config node and a flow node each carried their own copy of src/lib, so an error class thrown by one
+// bundle was not an `instanceof` of the other's (a streamed moderation_blocked reached Catch as api_error).
+//
+//   src/nodes/<type>.ts       -> dist/nodes/<type>.js        (the files package.json "node-red.nodes" names)
+//   src/nodes/shared/*.ts     -> dist/nodes/shared/*.js      (not a node: Node-RED loads only the listed files)
+//   src/lib/*.ts              -> dist/lib/*.js               (require("../lib/errors") is the one module)
+//
+// Without bundling nothing is inlined: undici and zod (package.json "dependencies") are required from
+// node_modules, and src/lib/endpoint.ts's require("../../package.json") finds the package's own from dist/lib.
+// Node-RED looks for a node's .html, locales/ and icons/ next to its .js only, so every build copies them into
+// dist/nodes. esbuild no longer resolves imports, so the build then loads each node's .js in a fresh Node: an
+// import of a module that does not exist fails the build, as it did when bundled, instead of Node-RED's start.
 export default defineConfig({
-  entry: ["src/nodes/*.ts"],
-  outDir: "dist/nodes",
+  entry: ["src/**/*.ts", "!src/**/*.d.ts"],
+  outDir: "dist",
   format: ["cjs"],
   platform: "node",
   target: "node20",
-  bundle: true,
+  bundle: false,
   splitting: false,
   clean: true,
   dts: false,
@@ -19,5 +31,9 @@ export default defineConfig({
     for (const dir of ["locales", "icons"]) {
       if (existsSync(dir)) cpSync(dir, `dist/nodes/${dir}`, { recursive: true });
     }
+    const nodes = Object.values(JSON.parse(readFileSync("package.json", "utf8"))["node-red"].nodes as Record<string, string>);
+    const load = `for (const f of ${JSON.stringify(nodes)}) if (typeof require(require("path").resolve(f)) !== "function") throw new Error(f + " exports no function");`;
+    const r = spawnSync(process.execPath, ["-e", load], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`a built node does not load:\n${r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`}`);
   },
 });

@@ -28,11 +28,41 @@ function oldestFile(dir) {
   return oldest === Infinity ? 0 : oldest;
 }
 
-/** "fresh", "missing" (a node's .js is not built) or "stale" (a build input is newer than dist/). */
+/** Paths of the files under `dir` (relative to it, "/"-separated) whose names end in `ext`; [] when missing. */
+function filesEnding(dir, ext) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  const walk = (d, rel) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p, `${rel}${f}/`);
+      else if (f.endsWith(ext) && !f.endsWith(".d.ts")) out.push(`${rel}${f}`);
+    }
+  };
+  walk(dir, "");
+  return out.sort();
+}
+
+/**
+ * The .js files a build makes, relative to the repo ("dist/lib/errors.js", …): tsup does not bundle, so every
+ * .ts under src/ becomes the .js at the same place under dist/ (src/lib exists once at run time, shared by every node).
+ */
+export function distFiles(repoRoot) {
+  return filesEnding(join(repoRoot, "src"), ".ts").map((f) => `dist/${f.replace(/\.ts$/, ".js")}`);
+}
+
+/**
+ * "fresh", "missing" (a node's .js, or the .js of any source file, is not built: e.g. dist/ of the old bundled
+ * build, which had no dist/lib) or "stale" (a build input is newer than dist/, or dist/ has a .js no source makes).
+ */
 export function distState(repoRoot) {
   const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
   const entries = Object.values(pkg["node-red"]?.nodes ?? {});
   if (entries.some((f) => !existsSync(join(repoRoot, f)))) return "missing";
+  const expected = distFiles(repoRoot);
+  if (expected.some((f) => !existsSync(join(repoRoot, f)))) return "missing";
+  const wanted = new Set(expected);
+  if (filesEnding(join(repoRoot, "dist"), ".js").some((f) => !wanted.has(`dist/${f}`))) return "stale";
   const inputs = Math.max(...["src", "locales", "icons", "tsup.config.ts"].map((p) => newest(join(repoRoot, p))));
   return oldestFile(join(repoRoot, "dist")) >= inputs ? "fresh" : "stale";
 }

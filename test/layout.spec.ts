@@ -23,6 +23,19 @@ const catalog = (lang: string, type: string) => JSON.parse(readFileSync(join(ROO
 const text = (obj: unknown, path: string) => path.split(".").reduce((o: any, k) => o[k], obj) as string;
 
 describe("layout: node files, catalogs and help in ten languages", () => {
+  it("package.json's node-red.nodes name dist/nodes/<type>.js, built from src/nodes/<type>.ts; helpers live in src/nodes/shared", () => {
+    // tsup does not bundle: each .ts under src/ becomes the .js at the same place under dist/ (src/lib once, for
+    // every node). Node-RED loads only the files listed, so a top-level src/nodes/*.ts that is not listed would
+    // be built but never registered, and a shared module listed there would be loaded as a node.
+    for (const [type, js] of Object.entries(pkg["node-red"].nodes as Record<string, string>)) {
+      assert.equal(js, `dist/nodes/${type}.js`, type);
+      assert.ok(existsSync(join(ROOT, "src", "nodes", `${type}.ts`)), `src/nodes/${type}.ts is missing`);
+    }
+    const topLevel = readdirSync(join(ROOT, "src", "nodes")).filter((f) => f.endsWith(".ts")).map((f) => f.replace(/\.ts$/, ""));
+    assert.deepEqual(topLevel.sort(), [...TYPES].sort(), "src/nodes/*.ts are the node types; shared code goes to src/nodes/shared or src/lib");
+    assert.ok(pkg.files.includes("dist"), "package.json files ships dist (nodes, nodes/shared and lib)");
+  });
+
   for (const type of TYPES) {
     it(`${type}: editor HTML with a literal registerType, and an icon when it is a flow node`, () => {
       const html = readFileSync(join(ROOT, "src", "nodes", `${type}.html`), "utf8");

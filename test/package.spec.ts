@@ -2,7 +2,10 @@
  * The packed package, as a user gets it: `npm pack` the repo, `npm install <tarball>` into a fresh Node-RED user
  * dir, start the Node-RED under test (NODE_RED_PATH or the devDependency) on this Node, and check through the
  * admin API that every node type loads with its editor help, catalog and icons. The type list comes from
- * package.json's `node-red.nodes`, so the test grows with the package.
+ * package.json's `node-red.nodes`, so the test grows with the package. A flow deployed through the admin API
+ * (http in → generate → http response, and a catch node) against the local Images API test server then checks
+ * the error codes that cross from a flow node to the config node's client and back, as installed: only the
+ * built package shows whether src/lib exists once at run time (the source-level tests run src/ through tsx).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -13,6 +16,7 @@ import { promisify } from "node:util";
 import * as acorn from "acorn";
 import semver from "semver";
 import type { NodeRedProcess } from "../scripts/node-red-process.mjs" with { "resolution-mode": "import" };
+import { ImagesApiServer } from "./server/images-api-server";
 
 const execFileP = promisify(execFile);
 
@@ -107,6 +111,22 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     assert.ok(tarEntries.some((e) => /^examples\/[^/]+\.json$/.test(e)), "no examples/*.json in the tarball");
     const unwanted = tarEntries.filter((e) => /^(src|test)\//.test(e));
     assert.deepEqual(unwanted, [], "sources or tests in the tarball");
+  });
+
+  it("dist holds one .js per source file (dist/nodes, dist/nodes/shared, dist/lib), so src/lib exists once", async () => {
+    const { distFiles } = await import("../scripts/dist-state.mjs");
+    const expected = distFiles(repoRoot);
+    assert.ok(expected.includes("dist/lib/errors.js") && expected.includes("dist/nodes/shared/image-node.js"), expected.join());
+    const packedJs = tarEntries.filter((e) => /^dist\/.*\.js$/.test(e)).sort();
+    assert.deepEqual(packedJs, expected, "the tarball's dist/**/*.js are exactly the built sources");
+    // a node bundle with its own copy of src/lib would define the error class again
+    const installedDir = join(tmp, "user", "node_modules", moduleName);
+    const defining = packedJs.filter((f) => /class ImagesApiError\b/.test(readFileSync(join(installedDir, f), "utf8")));
+    assert.deepEqual(defining, ["dist/lib/errors.js"], "ImagesApiError is defined in one module");
+    for (const t of types) {
+      const js = readFileSync(join(installedDir, pkg["node-red"].nodes[t]), "utf8");
+      assert.match(js, /require\("(\.\.\/lib|\.\/shared)\//, `${t} requires the shared modules instead of carrying them`);
+    }
   });
 
   it("GET /nodes lists every node type, enabled and loaded without error", async () => {
@@ -274,8 +294,195 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     });
   });
 
-  it("Node-RED logged no errors", () => {
-    const errors = logText().split("\n").filter((l) => /\[error\]/i.test(l));
-    assert.deepEqual(errors, []);
+  describe("error codes across the config node / flow node boundary, on the installed package", () => {
+    // An `http in` → prep → generate → reply flow and a catch node → reply, deployed through the admin API, so a
+    // test sees from outside the process what reached Catch (msg.error.code, msg.error.cause) or the output.
+    // The config node's client and the generate node's request/stream handling must share one src/lib at run
+    // time: an error class from a second copy is not an `instanceof` of the first (the bundled build did that).
+    const key = "sk-package-flow-0123456789";
+    const route = "/images-api-package-test";
+    let server: ImagesApiServer;
+
+    type Reply = { ok?: { images: Array<{ mimeType?: string; width?: number; height?: number }>; bytes: number; head: string }; caught?: { code: string; message: string; cause?: Record<string, unknown>; source?: string } };
+    const call = async (prompt: string, params: Record<string, unknown> = {}): Promise<Reply> => {
+      // deploy answers once the flows started; the retry on 404 only covers the http in route arriving late
+      for (let tries = 0; ; tries++) {
+        const res = await fetch(base + route, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ prompt, params }),
+          signal: AbortSignal.timeout(20_000),
+        });
+        if (res.status === 404 && tries < 20) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        const text = await res.text();
+        assert.equal(res.status, 200, text);
+        return JSON.parse(text) as Reply;
+      }
+    };
+    const caught = async (prompt: string, params: Record<string, unknown> = {}) => {
+      const reply = await call(prompt, params);
+      assert.ok(reply.caught, `expected Catch to get an error, got ${JSON.stringify(reply).slice(0, 300)}`);
+      assert.equal(reply.caught.source, "gen", "the generate node raised it");
+      return reply.caught;
+    };
+
+    before(async function () {
+      this.timeout(30_000);
+      server = await ImagesApiServer.start({ apiKey: key });
+      const flows = [
+        { id: "ft", type: "tab", label: "errors" },
+        { id: "fc", type: "images-api-config", name: "local", baseUrl: server.baseUrl, retries: 0, timeout: 15, credentials: { apiKey: key } },
+        { id: "in", type: "http in", z: "ft", name: "", url: route, method: "post", upload: false, swaggerDoc: "", x: 100, y: 60, wires: [["prep"]] },
+        {
+          id: "prep",
+          type: "function",
+          z: "ft",
+          name: "prompt and params from the body",
+          func: "msg.params = msg.payload.params; msg.payload = msg.payload.prompt; return msg;",
+          outputs: 1,
+          x: 300,
+          y: 60,
+          wires: [["gen"]],
+        },
+        {
+          id: "gen",
+          type: "images-api-generate",
+          z: "ft",
+          server: "fc",
+          prompt: "payload",
+          promptType: "msg",
+          model: "gpt-image-1",
+          output: "buffer",
+          property: "payload",
+          x: 500,
+          y: 60,
+          wires: [["ok"]],
+        },
+        {
+          id: "ok",
+          type: "function",
+          z: "ft",
+          name: "what came out",
+          func: [
+            "if (msg.partial) return null;",
+            "const p = msg.payload;",
+            "msg.payload = { ok: { images: msg.images, bytes: Buffer.isBuffer(p) ? p.length : -1, head: Buffer.isBuffer(p) ? p.subarray(0, 8).toString('hex') : String(p).slice(0, 40) } };",
+            "msg.statusCode = 200;",
+            "return msg;",
+          ].join("\n"),
+          outputs: 1,
+          x: 700,
+          y: 60,
+          wires: [["out"]],
+        },
+        { id: "catch", type: "catch", z: "ft", name: "", scope: null, uncaught: false, x: 100, y: 160, wires: [["err"]] },
+        {
+          id: "err",
+          type: "function",
+          z: "ft",
+          name: "what Catch got",
+          func: [
+            "const e = msg.error || {};",
+            "msg.payload = { caught: { code: e.code, message: e.message, cause: e.cause, source: e.source && e.source.id } };",
+            "msg.statusCode = 200;",
+            "return msg;",
+          ].join("\n"),
+          outputs: 1,
+          x: 300,
+          y: 160,
+          wires: [["out"]],
+        },
+        { id: "out", type: "http response", z: "ft", name: "", statusCode: "", headers: {}, x: 900, y: 100, wires: [] },
+      ];
+      const deploy = await fetch(base + "/flows", {
+        method: "POST",
+        headers: { "content-type": "application/json", "node-red-deployment-type": "full" },
+        body: JSON.stringify(flows),
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.equal(deploy.status, 204, await deploy.text());
+    });
+
+    after(async () => {
+      await server?.close();
+    });
+
+    beforeEach(() => server.reset());
+
+    it("a success: a real PNG in msg.payload, msg.images[0].mimeType image/png", async () => {
+      const reply = await call("a lighthouse at dusk", { size: "1024x1024" });
+      assert.ok(reply.ok, `expected an image, got ${JSON.stringify(reply).slice(0, 300)}`);
+      assert.equal(reply.ok.images.length, 1);
+      assert.equal(reply.ok.images[0].mimeType, "image/png");
+      assert.equal(reply.ok.images[0].width, 1024);
+      assert.equal(reply.ok.head, "89504e470d0a1a0a", "PNG signature");
+      assert.ok(reply.ok.bytes > 100, `${reply.ok.bytes} bytes`);
+      assert.equal(server.requests.length, 1);
+      assert.equal(server.requests[0].headers.authorization, `Bearer ${key}`, "the key from the flow's credentials");
+      // src/lib/endpoint.ts require("../../package.json"): from dist/lib that is the package's own
+      assert.equal(server.requests[0].headers["user-agent"], `${moduleName}/${pkg.version}`);
+    });
+
+    it("a streamed `event: error` (moderation_blocked) reaches Catch as moderation_blocked, not api_error", async () => {
+      server.script({
+        sse: {
+          events: [
+            {
+              event: "error",
+              data: JSON.stringify({ type: "error", error: { code: "moderation_blocked", message: "Your request was rejected by the safety system." } }),
+            },
+          ],
+        },
+      });
+      const e = await caught("something refused", { partial_images: 1 });
+      assert.equal(e.code, "moderation_blocked", e.message);
+      assert.match(e.message, /the image stream reported an error: .*safety system/);
+      assert.equal(e.cause?.apiCode, "moderation_blocked");
+      assert.equal(server.requests.length, 1, "a moderation refusal is not retried");
+      assert.equal(server.requests[0].json?.stream, true, "it was a streamed request");
+    });
+
+    it("HTTP 401 → auth_failed, with the status and the request id in msg.error.cause", async () => {
+      server.script({ status: 401 });
+      const e = await caught("wrong key");
+      assert.equal(e.code, "auth_failed", e.message);
+      assert.equal(e.cause?.statusCode, 401);
+      assert.equal(e.cause?.apiCode, "invalid_api_key");
+      assert.match(String(e.cause?.requestId), /^req_/);
+      assert.ok(!JSON.stringify(e).includes(key), "the key is not in the error");
+    });
+
+    it("HTTP 429 (retryable, retries 0 on the config node) → rate_limited after one attempt", async () => {
+      // a short retry-after-ms: the client's rate gate holds later requests back for the server's time
+      server.script({ status: 429, headers: { "retry-after-ms": "1" } });
+      const e = await caught("too many");
+      assert.equal(e.code, "rate_limited", e.message);
+      assert.equal(e.cause?.statusCode, 429);
+      assert.equal(e.cause?.attempts, 1);
+      assert.equal(server.requests.length, 1, "retries 0: one attempt");
+    });
+
+    for (const [what, params, parameter] of [
+      ["n = 99", { n: 99 }, "n"],
+      ['size "13x13" on gpt-image-2', { model: "gpt-image-2", size: "13x13" }, "size"],
+    ] as const) {
+      it(`a refused input (${what}) → invalid_params naming the parameter, and no request sent`, async () => {
+        const e = await caught("refused before sending", params);
+        assert.equal(e.code, "invalid_params", e.message);
+        assert.equal(e.cause?.parameter, parameter);
+        assert.equal(server.requests.length, 0, "nothing reached the server");
+      });
+    }
+  });
+
+  // a suite of its own, defined last: mocha runs a suite's tests before its nested suites, so this runs after all
+  describe("at the end", () => {
+    it("Node-RED logged no errors", () => {
+      const errors = logText().split("\n").filter((l) => /\[error\]/i.test(l));
+      assert.deepEqual(errors, []);
+    });
   });
 });

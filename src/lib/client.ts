@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from "undici";
 import { httpError, isPermanent, readErrorBody, transportError } from "./api-errors";
-import { formatBytes, ImagesApiError } from "./errors";
+import { formatBytes, ImagesApiError, isImagesApiError } from "./errors";
 import { Limiter, type RunHooks } from "./limiter";
 import { retryDelayMs, shouldRetryStatus, sleep, type Headers } from "./retry";
 import { endpointFor, modelsUrl, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
@@ -246,7 +246,7 @@ export class ImagesClient {
         onEvent(event);
       } catch (err) {
         // the event's handling failed, not the connection: never a network_error
-        if (err instanceof ImagesApiError) throw err;
+        if (isImagesApiError(err)) throw err;
         throw new ImagesApiError("api_error", `a streamed event could not be handled: ${err instanceof Error ? err.message : String(err)}`, {
           attempts: attempt,
         });
@@ -296,7 +296,7 @@ export class ImagesClient {
       }
       throw new ImagesApiError("api_error", `downloading the image from ${target.host}: too many redirects`);
     } catch (err) {
-      if (err instanceof ImagesApiError) throw err;
+      if (isImagesApiError(err)) throw err;
       if (signal?.aborted) throw aborted(1);
       throw transportError(err, timer.signal.aborted, this.options.timeoutMs, {});
     } finally {
@@ -379,7 +379,7 @@ class AttemptAbort extends EventEmitter {
  * an answer too large) or a RangeError (a size cap of the readers). Never retried.
  */
 function readingFailure(err: unknown, attempts: number): ImagesApiError | undefined {
-  if (err instanceof ImagesApiError) return err;
+  if (isImagesApiError(err)) return err;
   if (err instanceof RangeError) return new ImagesApiError("api_error", err.message, { attempts });
   return undefined;
 }
