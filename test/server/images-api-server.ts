@@ -1,14 +1,21 @@
 /**
  * A local OpenAI-compatible Images API server for tests and the offline demo.
- * Real HTTP on 127.0.0.1, real PNG/JPEG/WebP bytes, OpenAI error envelopes,
+ * Real HTTP on 127.0.0.1, real PNG/JPEG/WebP/animated GIF/SVG bytes, OpenAI error envelopes,
  * scriptable failures (status, delays, stalls, dropped sockets, SSE).
  *
  * Main listener routes:
  *   POST /v1/images/generations                                   (JSON)
  *   POST /v1/images/edits                                         (multipart, or JSON edits)
  *   POST /openai/deployments/{deployment}/images/{generations|edits}?api-version=…  (Azure classic)
- *   GET  /files/{id}.{png|jpeg|webp}                              (also on the CDN listener)
+ *   GET  /files/{id}.{png|jpeg|webp|gif|svg}                      (also on the CDN listener)
  *   GET  /v1/models, /openai/models                               (the model list, for "Test connection")
+ *
+ * The API as of 2026-12-01: GPT image 2 / 2.5 / 2.6 ids, quality xhigh|max (2.5/2.6),
+ * custom WxH sizes (2/2.5/2.6), complexity, real animated GIF (frame_count, frame_duration_ms) and SVG
+ * (svg {model, reasoning:{effort}}, svg_usage) answers for gpt-image-2.6-*, markup edits, safety_identifier,
+ * `style`/`response_format` refused for GPT image models. Retired ids (RETIRED_MODELS) are served by default,
+ * like a gateway that still maps them; `retired = "refuse"` answers them 404 model_not_found as api.openai.com
+ * does after their shutdown date (judged by `now()`).
  */
 import * as http from "node:http";
 import type { Socket } from "node:net";
@@ -16,7 +23,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodePng, pngSize } from "./png";
-import { getBoundary, parseMultipart, type FormPart } from "./multipart";
+import { encodeGif } from "./gif";
+import { encodeSvg } from "./svg";
+import { formFields, getBoundary, parseMultipart, type FormPart } from "./multipart";
 
 export type { FormPart } from "./multipart";
 
@@ -32,6 +41,13 @@ export interface RecordedRequest {
   json?: any;
   /** parsed when multipart */
   form?: FormPart[];
+  /**
+   * the request parameters as the server reads them: the JSON body (when an object), or the multipart text
+   * fields with bracketed names nested (`svg[reasoning][effort]` → params.svg.reasoning.effort)
+   */
+  params?: Record<string, unknown>;
+  /** the bytes of a multipart `markup` file part */
+  markup?: Buffer;
   /** Date.now() when the request arrived */
   at: number;
 }
@@ -94,13 +110,77 @@ interface StoredFile {
 }
 
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
-/** what GET /v1/models lists: image models and a few others, as a real server would */
-export const MODEL_LIST = ["gpt-4o-mini", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1.5", "gpt-image-2", "text-embedding-3-small", "flux-kontext-pro", "whisper-1"];
+/**
+ * What GET /v1/models lists by default (`server.models`): today's image models (no retired ids), gateway
+ * image models and a few others, as a real server would.
+ */
+export const MODEL_LIST: readonly string[] = Object.freeze([
+  "gpt-4o-mini",
+  "gpt-5.6-terra",
+  "gpt-image-2.6-flare",
+  "gpt-image-2.6-sunburst",
+  "gpt-image-2.5-flare",
+  "gpt-image-2.5-flare-2026-09-08",
+  "gpt-image-2.5-sunburst",
+  "gpt-image-2.5-sunburst-2026-09-08",
+  "gpt-image-2",
+  "gpt-image-2-2026-04-21",
+  "text-embedding-3-small",
+  "flux-kontext-pro",
+  "flux-kontext-max",
+  "whisper-1",
+]);
+/** The list of release 0.1.0's test server (with retired ids), for tests that want it: `server.models = [...LEGACY_MODEL_LIST]`. */
+export const LEGACY_MODEL_LIST: readonly string[] = Object.freeze(["gpt-4o-mini", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1.5", "gpt-image-2", "text-embedding-3-small", "flux-kontext-pro", "whisper-1"]);
+/** Shutdown dates (UTC, from 00:00) of retired OpenAI image models; from then on `retired: "refuse"` answers 404. */
+export const RETIRED_MODELS: Readonly<Record<string, string>> = Object.freeze({
+  "dall-e-2": "2026-05-12",
+  "dall-e-3": "2026-05-12",
+  "gpt-image-1": "2026-10-23",
+  "gpt-image-1.5": "2026-12-01",
+  "gpt-image-1.5-2025-12-16": "2026-12-01",
+  "gpt-image-1-mini": "2026-12-01",
+  "chatgpt-image-latest": "2026-12-01",
+});
+/** svg_usage.model when the request names no svg.model */
+export const DEFAULT_SVG_MODEL = "gpt-5.6-terra";
+
+/** True when `model` is a retired id whose shutdown date is at or before `at`. */
+export function isRetired(model: string, at: Date): boolean {
+  const date = Object.prototype.hasOwnProperty.call(RETIRED_MODELS, model) ? RETIRED_MODELS[model] : undefined;
+  return date !== undefined && at.getTime() >= Date.parse(`${date}T00:00:00Z`);
+}
+
 const MAX_SIDE = 3840;
 const MAX_PIXELS = 3840 * 2160;
+const MIN_CUSTOM_PIXELS = 655_360;
+const MAX_FRAME_MS = 655_350;
 const MAX_FILES = 500;
 const IMAGE_MIME = ["image/png", "image/jpeg", "image/webp"];
-const MIME_BY_FORMAT: Record<string, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp" };
+const MIME_BY_FORMAT: Record<string, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp", gif: "image/gif", svg: "image/svg+xml" };
+const RASTER_FORMATS = ["png", "jpeg", "webp"];
+const COMPLEXITIES = ["low", "medium", "high"];
+const SVG_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
+const REPORTED_QUALITIES = ["low", "medium", "high", "xhigh", "max"];
+const STANDARD_SIZES = ["1024x1024", "1536x1024", "1024x1536"];
+
+/** dall-e, GPT image 1.x (1, 1-mini, 1.5, chatgpt-image-latest), 2, 2.5, 2.6, other GPT image ids, or a gateway's model */
+type Family = "dall-e" | "1" | "2" | "2.5" | "2.6" | "gpt-other" | "other";
+function modelFamily(model: string): Family {
+  if (/^gpt-image-2\.6-(flare|sunburst)(-\d{4}-\d{2}-\d{2})?$/.test(model)) return "2.6";
+  if (/^gpt-image-2\.5-(flare|sunburst)(-\d{4}-\d{2}-\d{2})?$/.test(model)) return "2.5";
+  if (/^gpt-image-2(-\d{4}-\d{2}-\d{2})?$/.test(model)) return "2";
+  if (/^(gpt-image-1|chatgpt-image)/.test(model)) return "1";
+  if (model.startsWith("dall-e")) return "dall-e";
+  return isGptImage(model) ? "gpt-other" : "other";
+}
+/** the quality values each family takes (no entry: not checked) */
+const QUALITIES: Partial<Record<Family, string[]>> = {
+  "1": ["low", "medium", "high", "auto"],
+  "2": ["low", "medium", "high", "auto"],
+  "2.5": ["low", "medium", "high", "xhigh", "max", "auto"],
+  "2.6": ["low", "medium", "high", "xhigh", "max", "auto"],
+};
 
 let fixtureCache: { jpeg: Buffer; webp: Buffer } | undefined;
 function fixtures(): { jpeg: Buffer; webp: Buffer } {
@@ -120,7 +200,7 @@ function jsonReply(status: number, value: unknown): Reply {
   return { status, contentType: "application/json", body: Buffer.from(JSON.stringify(value)) };
 }
 
-function errorReply(status: number, message: string, param: string | null = null, code: string | null = null, type = "invalid_request_error"): Reply {
+function errorReply(status: number, message: string, param: string | null = null, code: string | null = null, type: string | null = "invalid_request_error"): Reply {
   return { status, contentType: "application/json", body: Buffer.from(errorBody({ message, type, param, code })) };
 }
 
@@ -139,6 +219,12 @@ function requestId(): string {
 const isGptImage = (model: string) => model.startsWith("gpt-image") || model.startsWith("chatgpt-image");
 const isImagePartName = (name: string) => /^image(\[\d*\])?$/.test(name);
 const present = (v: unknown) => v !== undefined && v !== null;
+/** present and not an empty string (an empty multipart field counts as absent) */
+const given = (v: unknown) => present(v) && v !== "";
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+/** 'a', 'b', and 'c' */
+const oneOf = (values: string[]) => (values.length < 3 ? values.map((v) => `'${v}'`).join(" and ") : `${values.slice(0, -1).map((v) => `'${v}'`).join(", ")}, and '${values[values.length - 1]}'`);
+const typeName = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`);
 
 export class ImagesApiServer {
   readonly origin: string;
@@ -155,6 +241,22 @@ export class ImagesApiServer {
   rateLimit: RateLimit | null = null;
   /** how many requests the rate-limiting mode answered with 429 */
   rateLimited = 0;
+  /** what GET /v1/models and /openai/models list (default: a copy of MODEL_LIST; in "refuse" mode retired ids are left out) */
+  models: string[] = [...MODEL_LIST];
+  /**
+   * Retired ids (RETIRED_MODELS) on the OpenAI routes: "serve" (default) answers them like any model, as a gateway
+   * that still maps them would; "refuse" answers 404 model_not_found ("… has been deprecated …") once `now()` is
+   * at or past their shutdown date. The Azure deployment route is never affected.
+   */
+  retired: "serve" | "refuse" = "serve";
+  /** the server's clock for the retirement check (default: the real time) */
+  now: () => Date = () => new Date();
+  /** ids answered 404 model_not_found ("does not exist or you do not have access to it"); on the Azure route, deployments answered 404 DeploymentNotFound */
+  unknownModels = new Set<string>();
+  /** also enforce the 655,360-pixel floor for custom sizes of gpt-image-2/2.5/2.6 and the GIF frame budget (frame_count × W × H ≤ 8,294,400); off by default so tests can ask for small images */
+  strictSizes = false;
+  /** the project has "SVG model selection" enabled: output_format svg without svg.model → 400 */
+  svgModelRequired = false;
   private acceptedAt: number[] = [];
 
   private queue: Step[] = [];
@@ -218,6 +320,12 @@ export class ImagesApiServer {
     this.rateLimit = null;
     this.rateLimited = 0;
     this.acceptedAt = [];
+    this.models = [...MODEL_LIST];
+    this.retired = "serve";
+    this.now = () => new Date();
+    this.unknownModels = new Set();
+    this.strictSizes = false;
+    this.svgModelRequired = false;
   }
 
   /** The rate-limiting mode's verdict: the 429 headers when this request is over the limit. */
@@ -314,7 +422,7 @@ export class ImagesApiServer {
   private serveFile(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
     req.resume();
     this.downloads.push({ method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, raw: Buffer.alloc(0), at: Date.now() });
-    const m = /^\/files\/([A-Za-z0-9_-]+)\.(png|jpeg|webp)$/.exec(url.pathname);
+    const m = /^\/files\/([A-Za-z0-9_-]+)\.(png|jpeg|webp|gif|svg)$/.exec(url.pathname);
     const file = m ? this.files.get(m[1]) : undefined;
     if (!m || !file || file.contentType !== MIME_BY_FORMAT[m[2]]) {
       send(res, errorReply(404, "File not found", null, "not_found"));
@@ -350,12 +458,21 @@ export class ImagesApiServer {
         formError = err as Error;
       }
     }
+    if (record.form) {
+      record.params = formFields(record.form);
+      const markup = record.form.find((p) => p.name === "markup" && p.filename !== undefined);
+      if (markup) record.markup = markup.data;
+    } else if (isPlainObject(record.json)) {
+      record.params = record.json;
+    }
     this.requests.push(record); // recorded before any step is applied
 
     if (tooLarge) return this.reply(res, {}, errorReply(413, `Request body larger than ${MAX_BODY_BYTES} bytes`));
     if (record.method === "GET" && (record.path === "/v1/models" || record.path === "/openai/models")) {
       if (!this.authorized(req)) return this.reply(res, {}, errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key"));
-      const data = MODEL_LIST.map((id) => ({ id, object: "model", created: 0, owned_by: "images-api-test-server" }));
+      const now = this.now();
+      const listed = this.models.filter((id) => !(this.retired === "refuse" && isRetired(id, now)));
+      const data = listed.map((id) => ({ id, object: "model", created: 0, owned_by: "images-api-test-server" }));
       return this.reply(res, {}, jsonReply(200, { object: "list", data }));
     }
     const route = matchRoute(record);
@@ -450,38 +567,53 @@ export class ImagesApiServer {
     const form = record.form;
 
     if (op === "edits" && form) {
-      params = {};
-      for (const p of form) if (p.filename === undefined) params[p.name] = p.value;
-      const images = form.filter((p) => isImagePartName(p.name) && p.filename !== undefined);
-      if (images.length === 0) return errorReply(400, "Missing required parameter: 'image'.", "image", "missing_required_parameter");
-      for (const p of form.filter((f) => f.filename !== undefined)) {
-        const mime = (p.contentType ?? "").split(";")[0].trim().toLowerCase();
-        if (!IMAGE_MIME.includes(mime)) {
-          return errorReply(400, `Invalid file '${p.name.replace(/\[\d*\]$/, "")}': unsupported mimetype ('${mime || "application/octet-stream"}'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.`, "image", "unsupported_file_mimetype");
-        }
-      }
-      firstImage = images[0].data;
+      params = record.params ?? formFields(form);
     } else if (formError) {
       return errorReply(400, `Could not parse multipart form: ${formError.message}`);
-    } else if (record.json !== null && typeof record.json === "object" && !Array.isArray(record.json)) {
+    } else if (isPlainObject(record.json)) {
       params = record.json;
-      if (op === "edits") {
-        const images = params.images;
-        if (!Array.isArray(images) || images.length === 0) return errorReply(400, "Missing required parameter: 'images'.", "images", "missing_required_parameter");
-        const dataUrl = /^data:image\/png;base64,(.*)$/s.exec(String((images[0] as { image_url?: unknown })?.image_url ?? ""));
-        if (dataUrl) firstImage = Buffer.from(dataUrl[1], "base64");
-      }
     } else {
       return errorReply(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)");
     }
 
     const model = route.deployment ?? (typeof params.model === "string" && params.model ? params.model : op === "edits" ? "gpt-image-1.5" : "dall-e-2");
+    const refusal = this.modelRefusal(model, route);
+    if (refusal) return refusal;
+
+    let hasMask = false;
+    let markup: FormPart | undefined;
+    if (op === "edits" && form) {
+      const images = form.filter((p) => isImagePartName(p.name) && p.filename !== undefined);
+      if (images.length === 0) return errorReply(400, "Missing required parameter: 'image'.", "image", "missing_required_parameter");
+      for (const p of form.filter((f) => f.filename !== undefined)) {
+        const mime = (p.contentType ?? "").split(";")[0].trim().toLowerCase();
+        if (p.name === "markup") {
+          if (mime !== "image/png") {
+            return errorReply(400, `Invalid file 'markup': unsupported mimetype ('${mime || "application/octet-stream"}'). Supported file formats are 'image/png'.`, "markup", "unsupported_file_mimetype");
+          }
+        } else if (!IMAGE_MIME.includes(mime)) {
+          return errorReply(400, `Invalid file '${p.name.replace(/\[\d*\]$/, "")}': unsupported mimetype ('${mime || "application/octet-stream"}'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.`, "image", "unsupported_file_mimetype");
+        }
+      }
+      firstImage = images[0].data;
+      hasMask = form.some((p) => p.name === "mask");
+      markup = form.find((p) => p.name === "markup");
+    } else if (op === "edits") {
+      const images = params.images;
+      if (!Array.isArray(images) || images.length === 0) return errorReply(400, "Missing required parameter: 'images'.", "images", "missing_required_parameter");
+      const dataUrl = /^data:image\/png;base64,(.*)$/s.exec(String((images[0] as { image_url?: unknown })?.image_url ?? ""));
+      if (dataUrl) firstImage = Buffer.from(dataUrl[1], "base64");
+      hasMask = present(params.mask);
+    }
+
     const gpt = isGptImage(model);
     const dalle = model.startsWith("dall-e");
+    const family = modelFamily(model);
 
     if (present(params.response_format) && gpt) {
       return errorReply(400, "Unknown parameter: 'response_format'.", "response_format", "unknown_parameter");
     }
+    if (present(params.style) && gpt) return errorReply(400, "Unknown parameter: 'style'.", "style", "unknown_parameter");
     if (present(params.response_format) && params.response_format !== "url" && params.response_format !== "b64_json") {
       return errorReply(400, `Invalid value: '${params.response_format}'. Supported values are: 'url' and 'b64_json'.`, "response_format", "invalid_value");
     }
@@ -490,34 +622,97 @@ export class ImagesApiServer {
     if (typeof prompt !== "string") return errorReply(400, "Invalid type for 'prompt': expected a string.", "prompt", "invalid_type");
     if (prompt === "") return errorReply(400, "Invalid 'prompt': empty string. Expected a string with minimum length 1, but got an empty string instead.", "prompt", "empty_string");
 
-    const n = present(params.n) && params.n !== "" ? Number(params.n) : 1;
+    const n = given(params.n) ? Number(params.n) : 1;
     if (!Number.isInteger(n) || n < 1 || n > 10) return errorReply(400, `Invalid 'n': expected an integer between 1 and 10, got ${JSON.stringify(params.n)}.`, "n", "invalid_value");
+
+    const qualities = QUALITIES[family];
+    if (qualities && given(params.quality) && !qualities.includes(String(params.quality))) {
+      return errorReply(400, `Invalid value: '${String(params.quality)}'. Supported values are: ${oneOf(qualities)}.`, "quality", "invalid_value");
+    }
+
+    const format = given(params.output_format) ? String(params.output_format) : "png";
+    const formats = family === "2.6" ? [...RASTER_FORMATS, "gif", "svg"] : RASTER_FORMATS;
+    if (!formats.includes(format)) return errorReply(400, `Invalid value: '${format}'. Supported values are: ${oneOf(formats)}.`, "output_format", "invalid_value");
+    const animated = format === "gif";
+    const vector = format === "svg";
+
+    if (given(params.complexity) && !COMPLEXITIES.includes(String(params.complexity))) {
+      return errorReply(400, `Invalid value: '${String(params.complexity)}'. Supported values are: ${oneOf(COMPLEXITIES)}.`, "complexity", "invalid_value");
+    }
+    for (const name of ["frame_count", "frame_duration_ms"] as const) {
+      if (given(params[name]) && !animated) return errorReply(400, `'${name}' is only supported when 'output_format' is 'gif'.`, name, "invalid_value");
+    }
+    const frames = given(params.frame_count) ? Number(params.frame_count) : 9;
+    if (!Number.isInteger(frames) || frames < 2 || frames > 16) {
+      return errorReply(400, `Invalid 'frame_count': expected an integer between 2 and 16, got ${JSON.stringify(params.frame_count)}.`, "frame_count", "invalid_value");
+    }
+    const frameDurationMs = given(params.frame_duration_ms) ? Number(params.frame_duration_ms) : 200;
+    if (!Number.isFinite(frameDurationMs) || frameDurationMs < 20) {
+      return errorReply(400, `Invalid 'frame_duration_ms': expected a number greater than or equal to 20, got ${JSON.stringify(params.frame_duration_ms)}.`, "frame_duration_ms", "invalid_value");
+    }
+    let svg: SvgParams | undefined;
+    if (present(params.svg)) {
+      if (!vector) return errorReply(400, "'svg' is only supported when 'output_format' is 'svg'.", "svg", "invalid_value");
+      const checked = checkSvgParams(params.svg);
+      if (typeof checked === "string") return errorReply(400, checked, /'(svg[\w.]*)'/.exec(checked)?.[1] ?? "svg", checked.startsWith("Unknown") ? "unknown_parameter" : checked.startsWith("Invalid type") ? "invalid_type" : "invalid_value");
+      svg = checked;
+    }
+    if (vector && this.svgModelRequired && !svg?.model) return errorReply(400, "SVG generation requires 'svg.model'.", "svg.model", "missing_required_parameter");
+    if (vector && n !== 1) return errorReply(400, `Invalid 'n': output_format 'svg' supports only n=1, got ${JSON.stringify(params.n)}.`, "n", "invalid_value");
+    const streaming = params.stream === true || params.stream === "true";
+    if ((animated || vector) && streaming) return errorReply(400, `Streaming is not supported when 'output_format' is '${format}'.`, "stream", "invalid_value");
+    if ((animated || vector) && given(params.output_compression)) {
+      return errorReply(400, `'output_compression' is not supported when 'output_format' is '${format}'.`, "output_compression", "invalid_value");
+    }
+    if (animated && hasMask) return errorReply(400, "'mask' is not supported when 'output_format' is 'gif'.", "mask", "invalid_value");
+    if (hasMask && (markup || (op === "edits" && !form && present(params.markup)))) {
+      return errorReply(400, "'markup' cannot be used together with 'mask'.", "markup", "invalid_value");
+    }
+    if (markup) {
+      const markupSize = pngSize(markup.data);
+      if (!markupSize) return errorReply(400, "Invalid file 'markup': the file is not a valid PNG image.", "markup", "invalid_value");
+      const imageSize = firstImage ? pngSize(firstImage) : undefined;
+      if (imageSize && (imageSize.width !== markupSize.width || imageSize.height !== markupSize.height)) {
+        return errorReply(400, `Invalid file 'markup': it must have the same dimensions as the first image (${imageSize.width}x${imageSize.height}), got ${markupSize.width}x${markupSize.height}.`, "markup", "invalid_value");
+      }
+    }
+    if (present(params.safety_identifier) && typeof params.safety_identifier !== "string") {
+      return errorReply(400, `Invalid type for 'safety_identifier': expected a string, but got ${typeName(params.safety_identifier)} instead.`, "safety_identifier", "invalid_type");
+    }
 
     // gateways take their own size spellings ("16:9", "2k"): only OpenAI models get the WxH check
     const openAiModel = /^(dall-e|gpt-image|chatgpt-image)/.test(String(params.model ?? "dall-e-2"));
-    const size = resolveSize(openAiModel || /^\d+x\d+$/.test(String(params.size)) ? params.size : "auto", firstImage);
+    const customSizes = family === "2" || family === "2.5" || family === "2.6";
+    const size = resolveSize(openAiModel || /^\d+x\d+$/.test(String(params.size)) ? params.size : "auto", firstImage, {
+      custom: customSizes,
+      minPixels: this.strictSizes ? MIN_CUSTOM_PIXELS : 1,
+      frames: animated && this.strictSizes ? frames : undefined,
+    });
     if (typeof size === "string") return errorReply(400, size, "size", "invalid_value");
     const { width, height } = size;
 
-    const format = present(params.output_format) && params.output_format !== "" ? String(params.output_format) : "png";
-    if (!(format in MIME_BY_FORMAT)) return errorReply(400, `Invalid value: '${format}'. Supported values are: 'png', 'jpeg', and 'webp'.`, "output_format", "invalid_value");
     const transparent = params.background === "transparent";
-    const quality = ["low", "medium", "high"].includes(String(params.quality)) ? String(params.quality) : "medium";
+    const quality = REPORTED_QUALITIES.includes(String(params.quality)) ? String(params.quality) : "medium";
 
     const images: Buffer[] = [];
     for (let i = 0; i < n; i++) {
-      images.push(format === "png" ? encodePng(width, height, { alpha: transparent, seed: i }) : format === "jpeg" ? fixtures().jpeg : fixtures().webp);
+      if (format === "png") images.push(encodePng(width, height, { alpha: transparent, seed: i }));
+      else if (animated) images.push(encodeGif(width, height, { frames, frameDurationMs: Math.min(MAX_FRAME_MS, frameDurationMs), seed: i, transparent }));
+      else if (vector) images.push(encodeSvg(width, height, { seed: i, transparent, title: prompt }));
+      else images.push(format === "jpeg" ? fixtures().jpeg : fixtures().webp);
     }
     const imageInputs = op === "edits" ? Math.max(1, form ? form.filter((p) => isImagePartName(p.name)).length : (params.images as unknown[]).length) : 0;
-    const usage = makeUsage(prompt, imageInputs, quality, width, height, n);
+    const usage = makeUsage(prompt, imageInputs, quality, width, height, n * (animated ? frames : 1));
     const meta = { background: transparent ? "transparent" : "opaque", output_format: format, size: `${width}x${height}`, quality };
+    const safetyIdentifier = [params.safety_identifier, params.user].find((v): v is string => typeof v === "string" && v !== "");
+    const completedExtra: Record<string, string> = gpt && safetyIdentifier !== undefined ? { safety_identifier: safetyIdentifier } : {};
 
-    if (params.stream === true || params.stream === "true") {
-      const partials = present(params.partial_images) && params.partial_images !== "" ? Number(params.partial_images) : 0;
+    if (streaming) {
+      const partials = given(params.partial_images) ? Number(params.partial_images) : 0;
       if (!Number.isInteger(partials) || partials < 0 || partials > 3) {
         return errorReply(400, `Invalid 'partial_images': expected an integer between 0 and 3, got ${JSON.stringify(params.partial_images)}.`, "partial_images", "invalid_value");
       }
-      return defaultStream(op === "edits" ? "image_edit" : "image_generation", images, partials, meta, usage, step.stream);
+      return defaultStream(op === "edits" ? "image_edit" : "image_generation", images, partials, meta, usage, step.stream, completedExtra);
     }
 
     const answerForm = step.answer ?? (dalle ? ((params.response_format as "url" | "b64_json" | undefined) ?? "url") : "b64_json");
@@ -527,8 +722,22 @@ export class ImagesApiServer {
       return item;
     });
     const body: Record<string, unknown> = { created: Math.floor(Date.now() / 1000), data };
-    if (gpt) Object.assign(body, meta, { usage });
+    if (gpt) Object.assign(body, meta, { usage }, completedExtra);
+    if (gpt && vector) body.svg_usage = makeSvgUsage(prompt, svg, images[0]);
     return jsonReply(200, body);
+  }
+
+  /** The model checks a real server makes before anything else: gateway-unknown ids, and (mode "refuse") retired ids. */
+  private modelRefusal(model: string, route: Route): Reply | undefined {
+    if (route.deployment !== undefined) {
+      if (!this.unknownModels.has(route.deployment)) return undefined;
+      return errorReply(404, "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.", null, "DeploymentNotFound", null);
+    }
+    if (this.unknownModels.has(model)) return errorReply(404, `The model \`${model}\` does not exist or you do not have access to it.`, null, "model_not_found");
+    if (this.retired === "refuse" && isRetired(model, this.now())) {
+      return errorReply(404, `The model \`${model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations`, null, "model_not_found");
+    }
+    return undefined;
   }
 
   private storeFile(bytes: Buffer, format: string): string {
@@ -554,12 +763,26 @@ function matchRoute(record: RecordedRequest): Route | { notFound: Reply } {
   return invalid;
 }
 
+interface SizeRules {
+  /** the gpt-image-2/2.5/2.6 custom-size rules: multiples of 16, ratio ≤ 3:1, edge ≤ 3840, pixels ≤ 8,294,400 */
+  custom?: boolean;
+  /** the pixel floor for custom sizes (655,360 at OpenAI) */
+  minPixels?: number;
+  /** a GIF's frame count: frames × width × height must fit the 8,294,400-pixel budget */
+  frames?: number;
+}
+
 /** {width,height}, or an error message. */
-function resolveSize(size: unknown, firstImage: Buffer | undefined): { width: number; height: number } | string {
+function resolveSize(size: unknown, firstImage: Buffer | undefined, rules: SizeRules = {}): { width: number; height: number } | string {
   if (!present(size) || size === "" || size === "auto") {
     const fromImage = firstImage ? pngSize(firstImage) : undefined;
     if (fromImage && fromImage.width >= 1 && fromImage.height >= 1 && fromImage.width <= MAX_SIDE && fromImage.height <= MAX_SIDE && fromImage.width * fromImage.height <= MAX_PIXELS) {
       return fromImage;
+    }
+    if (rules.frames !== undefined) {
+      // the largest square (multiple of 16, at most 1024) that fits the frame budget
+      const side = Math.min(1024, Math.floor(Math.sqrt(MAX_PIXELS / rules.frames) / 16) * 16);
+      return { width: side, height: side };
     }
     return { width: 1024, height: 1024 };
   }
@@ -567,8 +790,21 @@ function resolveSize(size: unknown, firstImage: Buffer | undefined): { width: nu
   if (!m) return `Invalid value: '${String(size)}'. Supported values are: '1024x1024', '1024x1536', '1536x1024', and 'auto'.`;
   const width = Number(m[1]);
   const height = Number(m[2]);
-  if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
+  if (rules.custom) {
+    const bad = (why: string) => `Invalid size '${String(size)}'. ${why}`;
+    if (width < 1 || height < 1) return bad("Width and height must be positive.");
+    if (width % 16 !== 0 || height % 16 !== 0) return bad("Width and height must be multiples of 16.");
+    if (Math.max(width, height) > 3 * Math.min(width, height)) return bad("The aspect ratio must be between 1:3 and 3:1.");
+    if (Math.max(width, height) > MAX_SIDE) return bad(`The longest edge must be at most ${MAX_SIDE} pixels.`);
+    const minPixels = STANDARD_SIZES.includes(`${width}x${height}`) ? 1 : (rules.minPixels ?? 1);
+    if (width * height > MAX_PIXELS || width * height < minPixels) {
+      return bad(minPixels > 1 ? `The total number of pixels must be between ${minPixels} and ${MAX_PIXELS}.` : `The total number of pixels must be at most ${MAX_PIXELS}.`);
+    }
+  } else if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
     return `Invalid value: '${String(size)}'. Sizes must be between 1x1 and 3840x2160 pixels.`;
+  }
+  if (rules.frames !== undefined && rules.frames * width * height > MAX_PIXELS) {
+    return `Invalid size '${String(size)}' for ${rules.frames} frames: frame_count × width × height must be at most ${MAX_PIXELS} pixels.`;
   }
   return { width, height };
 }
@@ -576,7 +812,7 @@ function resolveSize(size: unknown, firstImage: Buffer | undefined): { width: nu
 function makeUsage(prompt: string, imageInputs: number, quality: string, width: number, height: number, n: number) {
   const textTokens = Math.max(1, Math.ceil(prompt.length / 4));
   const imageTokens = imageInputs * 194;
-  const perImage = ({ low: 272, medium: 1056, high: 4160 } as Record<string, number>)[quality] ?? 1056;
+  const perImage = ({ low: 272, medium: 1056, high: 4160, xhigh: 8320, max: 16640 } as Record<string, number>)[quality] ?? 1056;
   const outputTokens = Math.max(1, Math.round((perImage * width * height) / (1024 * 1024))) * n;
   const inputTokens = textTokens + imageTokens;
   return {
@@ -584,7 +820,49 @@ function makeUsage(prompt: string, imageInputs: number, quality: string, width: 
     output_tokens: outputTokens,
     total_tokens: inputTokens + outputTokens,
     input_tokens_details: { text_tokens: textTokens, image_tokens: imageTokens },
+    output_tokens_details: { image_tokens: outputTokens, text_tokens: 0 },
   };
+}
+
+interface SvgParams {
+  model?: string;
+  reasoning?: { effort?: string | null } | null;
+}
+
+/** Checks the `svg` object ({model, reasoning: {effort}}); the checked copy, or an error message naming the field. */
+function checkSvgParams(value: unknown): SvgParams | string {
+  if (!isPlainObject(value)) return `Invalid type for 'svg': expected an object, but got ${typeName(value)} instead.`;
+  const out: SvgParams = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === "model") {
+      if (!present(v)) continue;
+      if (typeof v !== "string") return `Invalid type for 'svg.model': expected a string, but got ${typeName(v)} instead.`;
+      if (v === "") return "Invalid 'svg.model': empty string. Expected a string with minimum length 1, but got an empty string instead.";
+      out.model = v;
+    } else if (key === "reasoning") {
+      if (!present(v)) continue;
+      if (!isPlainObject(v)) return `Invalid type for 'svg.reasoning': expected an object, but got ${typeName(v)} instead.`;
+      out.reasoning = {};
+      for (const [rkey, effort] of Object.entries(v)) {
+        if (rkey !== "effort") return `Unknown parameter: 'svg.reasoning.${rkey}'.`;
+        if (!present(effort)) continue;
+        if (typeof effort !== "string" || !SVG_EFFORTS.includes(effort)) return `Invalid value: '${String(effort)}' for 'svg.reasoning.effort'. Supported values are: ${oneOf(SVG_EFFORTS)}.`;
+        out.reasoning.effort = effort;
+      }
+    } else {
+      return `Unknown parameter: 'svg.${key}'.`;
+    }
+  }
+  return out;
+}
+
+/** svg_usage: the SVG author's tokens, billed separately from the reference image */
+function makeSvgUsage(prompt: string, svg: SvgParams | undefined, document: Buffer) {
+  const effort = svg?.reasoning?.effort ?? "medium";
+  const reasoningTokens = ({ none: 0, minimal: 64, low: 256, medium: 1024, high: 4096, xhigh: 8192, max: 16384 } as Record<string, number>)[effort] ?? 1024;
+  const inputTokens = Math.max(1, Math.ceil(prompt.length / 4)) + 1056; // the prompt and the reference image
+  const outputTokens = Math.ceil(document.length / 4) + reasoningTokens;
+  return { model: svg?.model ?? DEFAULT_SVG_MODEL, input_tokens: inputTokens, output_tokens: outputTokens, reasoning_tokens: reasoningTokens, total_tokens: inputTokens + outputTokens };
 }
 
 function sseRecord(e: { event?: string; data: string }): string {
@@ -600,6 +878,7 @@ function defaultStream(
   meta: Record<string, string>,
   usage: unknown,
   shape: Step["stream"] = {},
+  completedExtra: Record<string, string> = {},
 ): Reply {
   const created_at = Math.floor(Date.now() / 1000);
   const events: Array<{ event: string; data: string }> = [];
@@ -610,7 +889,7 @@ function defaultStream(
       events.push({ event: type, data: JSON.stringify({ type, b64_json, created_at, ...meta, partial_image_index: p }) });
     }
     const type = `${prefix}.completed`;
-    events.push({ event: type, data: JSON.stringify({ type, b64_json, created_at, ...meta, usage }) });
+    events.push({ event: type, data: JSON.stringify({ type, b64_json, created_at, ...meta, usage, ...completedExtra }) });
   }
   const kept = shape.endAfterEvents !== undefined ? events.slice(0, shape.endAfterEvents) : events;
   const eol = shape.eol ?? "\n";

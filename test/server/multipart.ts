@@ -184,3 +184,33 @@ function decodeExtValue(value: string): string {
     throw new MultipartError(`bad percent-encoding in filename* ${JSON.stringify(value)}`);
   }
 }
+
+const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * The text fields (parts without a filename) as request parameters, the way an
+ * API reads an SDK's form: `a[b][c]=v` becomes `{ a: { b: { c: "v" } } }`
+ * (e.g. `svg[model]`, `svg[reasoning][effort]`). Other names, `key[]` included,
+ * stay flat; a later part with the same name wins.
+ */
+export function formFields(parts: FormPart[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of parts) {
+    if (p.filename !== undefined) continue;
+    const value = p.value ?? p.data.toString("utf8");
+    const m = /^([^[\]]+)((?:\[[^[\]]+\])+)$/.exec(p.name);
+    const keys = m ? [m[1], ...Array.from(m[2].matchAll(/\[([^[\]]+)\]/g), (x) => x[1])] : [];
+    if (!m || keys.some((k) => UNSAFE_KEYS.has(k))) {
+      out[p.name] = value;
+      continue;
+    }
+    let target = out;
+    for (const key of keys.slice(0, -1)) {
+      const existing = target[key];
+      if (existing === null || typeof existing !== "object") target[key] = {};
+      target = target[key] as Record<string, unknown>;
+    }
+    target[keys[keys.length - 1]] = value;
+  }
+  return out;
+}
