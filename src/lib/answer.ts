@@ -16,6 +16,10 @@ export interface ImagesResult {
   images: ProducedImage[];
   /** the API's usage object, unchanged */
   usage?: unknown;
+  /** the API's svg_usage object (the SVG author model's tokens, SVG output only), unchanged */
+  svgUsage?: unknown;
+  /** the answer's top-level output_format (png, jpeg, webp, gif, svg), lower case; names the type of bytes that cannot be sniffed */
+  outputFormat?: string;
   requestId?: string;
   attempts: number;
 }
@@ -34,7 +38,7 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
   if (!json || typeof json !== "object") {
     throw new ImagesApiError("api_error", "the Images API answered with JSON that is not an object", details);
   }
-  const body = json as { data?: unknown; usage?: unknown; error?: unknown };
+  const body = json as { data?: unknown; usage?: unknown; svg_usage?: unknown; output_format?: unknown; error?: unknown };
   // Azure and some gateways report refusals with HTTP 200 and an error body.
   if (body.error) throw httpError(answer.status, readErrorBody(body), details, redact);
   if (!Array.isArray(body.data) || body.data.length === 0) {
@@ -54,5 +58,8 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
     }
     return image;
   });
-  return { images, usage: body.usage, requestId: answer.requestId, attempts: answer.attempts };
+  const result: ImagesResult = { images, usage: body.usage, requestId: answer.requestId, attempts: answer.attempts };
+  if (body.svg_usage !== undefined && body.svg_usage !== null) result.svgUsage = body.svg_usage;
+  if (typeof body.output_format === "string" && body.output_format.trim()) result.outputFormat = body.output_format.trim().toLowerCase();
+  return result;
 }

@@ -1,17 +1,25 @@
 /**
  * Shapes finished images into what leaves the node: the payload in the chosen form,
- * msg.images metadata read from the bytes, msg.usage, and join-ready msg.parts.
+ * msg.images metadata read from the bytes, msg.usage (and msg.svgUsage), and join-ready msg.parts.
  */
 import type { ImagesResult, ProducedImage } from "./answer";
 import type { OutputForm } from "./params";
 import { sniffImage } from "./sniff";
 
 export interface ImageMeta {
+  /** sniffed from the bytes; the answer's output_format only when the bytes are not recognised */
   mimeType?: string;
+  /** in pixels, where the image says (an SVG may give no size) */
   width?: number;
   height?: number;
+  /** GIF only: the number of frames */
+  frames?: number;
   bytes?: number;
   revisedPrompt?: string;
+  /** the model that made the image (the one sent) */
+  model?: string;
+  /** the retired model that was asked for, when its replacement made the image */
+  replacedModel?: string;
   url?: string;
 }
 
@@ -30,14 +38,33 @@ export interface MessageTools {
   newId(): string;
 }
 
-export function describeImage(image: ProducedImage): ImageMeta {
+/** MIME types of the Images API's output_format values */
+const FORMAT_MIME: Record<string, string> = {
+  png: "image/png",
+  jpeg: "image/jpeg",
+  jpg: "image/jpeg",
+  webp: "image/webp",
+  gif: "image/gif",
+  svg: "image/svg+xml",
+};
+
+/**
+ * Metadata of one image, read from its bytes. `outputFormat` (the answer's output_format) gives the
+ * MIME type only when the bytes are not recognised: what the bytes are wins over what the answer says.
+ */
+export function describeImage(image: ProducedImage, outputFormat?: string): ImageMeta {
   const meta: ImageMeta = {};
   if (image.data) {
     const info = sniffImage(image.data);
     if (info) {
       meta.mimeType = info.mime;
-      meta.width = info.width;
-      meta.height = info.height;
+      if (info.width > 0 && info.height > 0) {
+        meta.width = info.width;
+        meta.height = info.height;
+      }
+      if (info.frames !== undefined) meta.frames = info.frames;
+    } else if (outputFormat !== undefined && Object.hasOwn(FORMAT_MIME, outputFormat)) {
+      meta.mimeType = FORMAT_MIME[outputFormat];
     }
     meta.bytes = image.data.length;
   }
@@ -65,14 +92,22 @@ export function buildMessages<M extends Record<string, unknown>>(
   result: ImagesResult,
   options: OutputOptions,
   tools: MessageTools,
+  origin?: { model: string; replaced?: string },
 ): M[] {
-  const metas = result.images.map(describeImage);
+  const metas = result.images.map((image) => {
+    const meta = describeImage(image, result.outputFormat);
+    if (origin) meta.model = origin.model;
+    if (origin?.replaced) meta.replacedModel = origin.replaced;
+    return meta;
+  });
   const values = result.images.map((image, i) => imageValue(image, metas[i], options.form));
   const finish = (m: M, value: unknown, images: ImageMeta[]) => {
     tools.setProperty(m, options.property, value);
     (m as Record<string, unknown>).images = images;
     if (result.usage !== undefined) (m as Record<string, unknown>).usage = result.usage;
     else delete (m as Record<string, unknown>).usage;
+    if (result.svgUsage !== undefined) (m as Record<string, unknown>).svgUsage = result.svgUsage;
+    else delete (m as Record<string, unknown>).svgUsage;
     return m;
   };
   if (!options.split) {
@@ -106,5 +141,6 @@ export function partialMessage<M extends Record<string, unknown>>(
   m.imageIndex = partial.imageIndex;
   m.images = [meta];
   delete m.usage;
+  delete m.svgUsage;
   return m as M;
 }

@@ -2,13 +2,18 @@
  * Reads what an image really is from its bytes: format, width, height, alpha, and whether the
  * file is complete. Never trusts a file name or a declared type.
  */
+import { sniffSvg } from "./svg-size";
 
 export interface ImageInfo {
-  mime: "image/png" | "image/jpeg" | "image/webp" | "image/gif";
-  ext: "png" | "jpeg" | "webp" | "gif";
+  mime: "image/png" | "image/jpeg" | "image/webp" | "image/gif" | "image/svg+xml";
+  ext: "png" | "jpeg" | "webp" | "gif" | "svg";
+  /** in pixels; 0 where the file does not say (an SVG without width, height and viewBox) */
   width: number;
   height: number;
+  /** GIF: a frame has a transparent colour; SVG: always true (a drawing has no background) */
   hasAlpha: boolean;
+  /** GIF only: the number of frames (image descriptors) */
+  frames?: number;
   /** why the file cannot be used although its format was recognised (truncated, corrupt) */
   problem?: string;
 }
@@ -19,10 +24,8 @@ export function sniffImage(buf: Buffer): ImageInfo | undefined {
   if (buf.length >= 8 && buf.subarray(0, 8).equals(PNG_SIGNATURE)) return png(buf);
   if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return jpeg(buf);
   if (buf.length >= 12 && buf.toString("latin1", 0, 4) === "RIFF" && buf.toString("latin1", 8, 12) === "WEBP") return webp(buf);
-  if (buf.length >= 10 && /^GIF8[79]a$/.test(buf.toString("latin1", 0, 6))) {
-    return { mime: "image/gif", ext: "gif", width: buf.readUInt16LE(6), height: buf.readUInt16LE(8), hasAlpha: false };
-  }
-  return undefined;
+  if (buf.length >= 6 && /^GIF8[79]a$/.test(buf.toString("latin1", 0, 6))) return gif(buf);
+  return sniffSvg(buf);
 }
 
 /** A short description of unrecognised data, for error messages. */
@@ -128,4 +131,70 @@ function webp(buf: Buffer): ImageInfo {
     return { ...info, problem: "the WebP is corrupt (unknown first chunk)" };
   }
   return info;
+}
+
+/**
+ * Walks the GIF block structure (GIF89a spec): header, logical screen descriptor, global colour
+ * table, then extensions (0x21), image descriptors (0x2C) and the trailer (0x3B). Counts the frames
+ * and notes a transparent colour in any graphic control extension; decodes no pixel data.
+ */
+function gif(buf: Buffer): ImageInfo {
+  const info: ImageInfo = { mime: "image/gif", ext: "gif", width: 0, height: 0, hasAlpha: false, frames: 0 };
+  if (buf.length < 13) {
+    if (buf.length >= 10) {
+      info.width = buf.readUInt16LE(6);
+      info.height = buf.readUInt16LE(8);
+    }
+    return { ...info, problem: "the GIF is truncated (no screen descriptor)" };
+  }
+  info.width = buf.readUInt16LE(6);
+  info.height = buf.readUInt16LE(8);
+  const screenFlags = buf[10];
+  let offset = 13;
+  if (screenFlags & 0x80) offset += 3 << ((screenFlags & 7) + 1);
+  let frames = 0;
+  /** skips data sub-blocks from offset up to and including the block terminator; -1 when cut off */
+  const skipSubBlocks = (at: number): number => {
+    while (at < buf.length) {
+      const size = buf[at];
+      at += 1 + size;
+      if (size === 0) return at;
+    }
+    return -1;
+  };
+  const cut = (what: string): ImageInfo => ({ ...info, frames, problem: `the GIF is truncated (${what} cut off)` });
+  while (offset < buf.length) {
+    const block = buf[offset];
+    if (block === 0x3b) {
+      info.frames = frames;
+      return frames === 0 ? { ...info, problem: "the GIF has no image data" } : info;
+    }
+    if (block === 0x21) {
+      if (offset + 2 > buf.length) return cut("extension");
+      const label = buf[offset + 1];
+      if (label === 0xf9 && offset + 4 <= buf.length && buf[offset + 2] >= 4 && (buf[offset + 3] & 1) === 1) {
+        info.hasAlpha = true; // graphic control extension with the transparent-colour flag
+      }
+      const next = skipSubBlocks(offset + 2);
+      if (next < 0) return cut("extension");
+      offset = next;
+    } else if (block === 0x2c) {
+      if (offset + 10 > buf.length) return cut("image descriptor");
+      const flags = buf[offset + 9];
+      offset += 10;
+      if (flags & 0x80) offset += 3 << ((flags & 7) + 1);
+      if (offset >= buf.length) return cut("image data");
+      const minCodeSize = buf[offset];
+      if (minCodeSize < 1 || minCodeSize > 11) {
+        return { ...info, frames, problem: `the GIF is corrupt (LZW code size ${minCodeSize})` };
+      }
+      const next = skipSubBlocks(offset + 1);
+      if (next < 0) return cut("image data");
+      frames++;
+      offset = next;
+    } else {
+      return { ...info, frames, problem: `the GIF is corrupt (unknown block 0x${block.toString(16).padStart(2, "0")})` };
+    }
+  }
+  return { ...info, frames, problem: "the GIF is truncated (no trailer)" };
 }
