@@ -51,7 +51,7 @@ describe("edit image node", function () {
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.deepEqual(pngSize(out[0].payload), { width: 1024, height: 1024 });
       assert.equal(out[0].topic, "t");
-      assert.deepEqual(out[0].images[0], { mimeType: "image/png", width: 1024, height: 1024, bytes: out[0].payload.length });
+      assert.deepEqual(out[0].images[0], { mimeType: "image/png", width: 1024, height: 1024, bytes: out[0].payload.length, model: "gpt-image-1" });
       const req = server.requests[0];
       assert.equal(req.path, "/v1/images/edits");
       assert.match(String(req.headers["content-type"]), /^multipart\/form-data; boundary=/);
@@ -232,12 +232,12 @@ describe("edit image node", function () {
       ["dall-e-2 and 5 MB", { model: "dall-e-2" }, { payload: big(5), prompt: "x" }, "image_too_large", /image is 5\.0 MB; dall-e-2 takes files under 4\.0 MB/],
       ["dall-e-2 and two images", { model: "dall-e-2" }, { payload: [PHOTO_PNG, PHOTO_PNG], prompt: "x" }, "invalid_params", /2 images given; dall-e-2 takes at most 1/],
       ["dall-e-2 prompt over 1000", { model: "dall-e-2" }, { payload: PHOTO_PNG, prompt: "p".repeat(1001) }, "invalid_params", /dall-e-2 takes at most 1000/],
-      ["dall-e-3 cannot edit", { model: "dall-e-3" }, { payload: PHOTO_PNG, prompt: "x" }, "invalid_params", /dall-e-3 cannot edit images; use dall-e-2, gpt-image-1/],
+      ["dall-e-3 cannot edit", { model: "dall-e-3" }, { payload: PHOTO_PNG, prompt: "x" }, "invalid_params", /dall-e-3 cannot edit images; use gpt-image-2\.6-flare, gpt-image-2\.6-sunburst, gpt-image-2\.5-flare, gpt-image-2\.5-sunburst or gpt-image-2$/],
       ["a mask of the wrong size", {}, { payload: PHOTO_PNG, mask: fixture("mask-128-wrong-size.png"), prompt: "x" }, "mask_mismatch", /mask is 128x128 but the first image is 256x256/],
       ["a mask without alpha", {}, { payload: PHOTO_PNG, mask: fixture("mask-256-no-alpha.png"), prompt: "x" }, "mask_mismatch", /mask has no alpha channel/],
       ["a JPEG mask", {}, { payload: PHOTO_PNG, mask: PHOTO_JPG, prompt: "x" }, "mask_mismatch", /mask must be a PNG with an alpha channel, got image\/jpeg/],
       ["a text mask", {}, { payload: PHOTO_PNG, mask: "not base64!", prompt: "x" }, "invalid_image", /mask is a string that is neither base64 nor a data: URL/],
-      ["input_fidelity on gpt-image-1-mini", { model: "gpt-image-1-mini" }, { payload: PHOTO_PNG, prompt: "x", params: { input_fidelity: "high" } }, "invalid_params", /input_fidelity is not supported by gpt-image-1-mini/],
+      ["input_fidelity on gpt-image-1-mini", { model: "gpt-image-1-mini" }, { payload: PHOTO_PNG, prompt: "x", params: { input_fidelity: "high" } }, "invalid_params", /input_fidelity "high" is not supported by gpt-image-1-mini; use low/],
       ["a missing prompt", {}, { payload: PHOTO_PNG }, "invalid_params", /prompt is missing: set msg.prompt/],
       ["exactly 50 MB", {}, { payload: big(50), prompt: "x" }, "image_too_large", /image is 50\.0 MB; gpt-image-1 takes files under 50\.0 MB/],
     ];

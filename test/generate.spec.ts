@@ -31,7 +31,7 @@ describe("generate image node", function () {
       assert.ok(Buffer.isBuffer(msg.payload));
       assert.deepEqual(pngSize(msg.payload), { width: 1024, height: 1024 });
       assert.equal(msg.topic, "otter", "other properties pass through");
-      assert.deepEqual(msg.images, [{ mimeType: "image/png", width: 1024, height: 1024, bytes: msg.payload.length }]);
+      assert.deepEqual(msg.images, [{ mimeType: "image/png", width: 1024, height: 1024, bytes: msg.payload.length, model: "gpt-image-1" }]);
       assert.equal(typeof msg.usage.total_tokens, "number");
       noSecret(msg);
 
@@ -102,7 +102,7 @@ describe("generate image node", function () {
       const { out, caught } = await run({ payload: "A wide panorama of a harbour" });
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.deepEqual(pngSize(out[0].payload), { width: 2048, height: 1152 });
-      assert.deepEqual(out[0].images[0], { mimeType: "image/png", width: 2048, height: 1152, bytes: out[0].payload.length });
+      assert.deepEqual(out[0].images[0], { mimeType: "image/png", width: 2048, height: 1152, bytes: out[0].payload.length, model: "gpt-image-2" });
       assertValidRequest(server.requests[0]);
     });
 
@@ -203,7 +203,7 @@ describe("generate image node", function () {
       ["size for dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { size: "512x512" } }, /size "512x512" is not supported by dall-e-3; use 1024x1024, 1792x1024 or 1024x1792/, "size"],
       ["size for gpt-image-1", {}, { payload: "a", params: { size: "2048x1152" } }, /size "2048x1152" is not supported by gpt-image-1; use 1024x1024, 1536x1024, 1024x1536 or auto/, "size"],
       ["gpt-image-2 ratio", { model: "gpt-image-2" }, { payload: "a", params: { size: "3840x1024" } }, /aspect ratio must be between 1:3 and 3:1/, "size"],
-      ["gpt-image-2 too large", { model: "gpt-image-2" }, { payload: "a", params: { size: "3840x2176" } }, /at most 8294400 pixels/, "size"],
+      ["gpt-image-2 too large", { model: "gpt-image-2" }, { payload: "a", params: { size: "3840x2176" } }, /at most 8294400 are allowed/, "size"],
       ["quality for dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { quality: "high" } }, /quality "high" is not supported by dall-e-3; use standard or hd/, "quality"],
       ["quality for gpt-image-1", {}, { payload: "a", params: { quality: "hd" } }, /quality "hd" is not supported by gpt-image-1; use low, medium, high or auto/, "quality"],
       ["n for dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { n: 2 } }, /n 2 is not supported by dall-e-3: it makes one image per request/, "n"],
@@ -211,9 +211,9 @@ describe("generate image node", function () {
       ["n of 0", {}, { payload: "a", params: { n: 0 } }, /n must be a whole number from 1 to 10, got 0/, "n"],
       ["n as text", {}, { payload: "a", params: { n: "2" } }, /n must be a whole number from 1 to 10, got "2"/, "n"],
       ["n NaN", {}, { payload: "a", params: { n: Number.NaN } }, /n must be a whole number from 1 to 10, got NaN/, "n"],
-      ["style on gpt-image-1", {}, { payload: "a", params: { style: "vivid" } }, /style is not supported by gpt-image-1; only dall-e-3 takes it/, "style"],
+      ["style on gpt-image-1", {}, { payload: "a", params: { style: "vivid" } }, /style is not supported by gpt-image-1; only dall-e-3 took it \(models OpenAI has retired\)/, "style"],
       ["style value for dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { style: "anime" } }, /style "anime" is not supported by dall-e-3; use vivid or natural/, "style"],
-      ["background on dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { background: "transparent" } }, /background is not supported by dall-e-3; only gpt-image-1/, "background"],
+      ["background on dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { background: "transparent" } }, /background is not supported by dall-e-3; only gpt-image-2\.6-flare/, "background"],
       ["background value", {}, { payload: "a", params: { background: "clear" } }, /background "clear" is not supported by gpt-image-1; use transparent, opaque or auto/, "background"],
       ["transparent + jpeg", {}, { payload: "a", params: { background: "transparent", output_format: "jpeg" } }, /background "transparent" needs output_format png or webp, not "jpeg"/, "background"],
       ["compression 101", {}, { payload: "a", params: { output_compression: 101 } }, /output_compression must be a whole number from 0 to 100, got 101/, "output_compression"],

@@ -5,6 +5,9 @@
 import { isUint8Array } from "node:util/types";
 import { ImagesApiError, listOr, show } from "./errors";
 import { GENERIC_LIMITS, MODELS, type ModelRule } from "./models";
+import type { CheckedRequest } from "./params";
+import { modelsTaking, notTaken } from "./params";
+import { pngHasTransparentPixel } from "./png-alpha";
 import { describeUnknown, sniffImage, type ImageInfo } from "./sniff";
 
 export interface ImageFile {
@@ -80,8 +83,9 @@ export function readEditImages(value: unknown, model: string, rule: ModelRule | 
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0) throw invalidImage("the image array is empty", "image");
   if (rule && !rule.edit) {
-    const editors = Object.keys(MODELS).filter((m) => MODELS[m].edit);
-    throw new ImagesApiError("invalid_params", `${model} cannot edit images; use ${listOr(editors)}`, { parameter: "model" });
+    throw new ImagesApiError("invalid_params", `${model} cannot edit images; use ${listOr(modelsTaking((r) => r.edit !== null).ids)}`, {
+      parameter: "model",
+    });
   }
   const edit = rule?.edit;
   const maxImages = edit ? edit.maxImages : GENERIC_LIMITS.editMaxImages;
@@ -143,4 +147,53 @@ export function readMask(value: unknown, first: ImageFile): ImageFile | undefine
     );
   }
   return mask;
+}
+
+/**
+ * The markup: a PNG with transparent pixels, the same size as the first image, drawn over it to show
+ * what to change where. Never together with a mask; only for models that take it.
+ */
+export function readMarkup(value: unknown, first: ImageFile, mask: ImageFile | undefined, checked: CheckedRequest): ImageFile | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (mask) {
+    throw new ImagesApiError(
+      "invalid_params",
+      "markup and mask cannot be sent together: a mask marks the area to edit, markup draws what to change; give one of them",
+      { parameter: "markup" },
+    );
+  }
+  if (checked.rule && !checked.rule.markup) {
+    throw new ImagesApiError("invalid_params", notTaken("markup", checked.model, (r) => r.markup), { parameter: "markup" });
+  }
+  const data = toBytes(value, "markup");
+  const maxBytes = checked.rule?.edit?.maxBytes ?? GENERIC_MAX_BYTES;
+  if (data.length >= maxBytes) {
+    throw new ImagesApiError("image_too_large", `markup is ${megabytes(data.length)}; it must be under ${megabytes(maxBytes)}`, { parameter: "markup" });
+  }
+  const markup = readImage(data, "markup", "markup");
+  if (markup.info.mime !== "image/png") {
+    throw invalidImage(`markup must be a PNG with transparent pixels (drawn over the image), got ${markup.info.mime}`, "markup");
+  }
+  if (!markup.info.hasAlpha || pngHasTransparentPixel(markup.data) === false) {
+    throw invalidImage(
+      "markup has no transparent pixels: it is drawn over the first image, so everything but the marks must be transparent (an RGBA PNG)",
+      "markup",
+    );
+  }
+  if (markup.info.width !== first.info.width || markup.info.height !== first.info.height) {
+    throw invalidImage(
+      `markup is ${markup.info.width}x${markup.info.height} but the first image is ${first.info.width}x${first.info.height}; they must be the same size`,
+      "markup",
+    );
+  }
+  return markup;
+}
+
+/** What the output format forbids of the edit inputs: GIF output takes no mask. */
+export function checkOverlays(checked: CheckedRequest, mask: ImageFile | undefined): void {
+  if (mask && checked.params.output_format === "gif") {
+    throw new ImagesApiError("invalid_params", 'a mask cannot be used with output_format "gif": GIF edits take no mask; remove the mask or choose png, jpeg or webp', {
+      parameter: "mask",
+    });
+  }
 }

@@ -127,7 +127,7 @@ function wrongOperation(key: string, op: Operation, rule: ModelRule | undefined)
 }
 
 /** The table's models (without dated snapshots) that take a parameter: the live ones, or else the legacy ones. */
-function modelsTaking(test: (r: ModelRule) => boolean): { ids: string[]; legacy: boolean } {
+export function modelsTaking(test: (r: ModelRule) => boolean): { ids: string[]; legacy: boolean } {
   const takers = Object.keys(MODELS).filter((m) => test(MODELS[m]) && !/-\d{4}-\d{2}-\d{2}$/.test(m));
   const live = takers.filter((m) => !MODELS[m].shutdown);
   return live.length ? { ids: live, legacy: false } : { ids: takers, legacy: true };

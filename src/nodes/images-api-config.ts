@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import { ImagesClient, CLIENT_DEFAULTS } from "../lib/client";
 import { ImagesApiError } from "../lib/errors";
+import { isOpenAiHost, modelLife } from "../lib/lifecycle";
 import { GENERIC_LIMITS, MODELS, DEFAULT_MODEL } from "../lib/models";
 import type { ConfigNode } from "../lib/types";
 
@@ -19,6 +20,8 @@ interface ConfigDef extends NodeDef {
   concurrency?: string | number;
   queueLimit?: string | number;
   arrayStyle?: string;
+  /** "fail" (default) or "replace": what a message for a retired model does */
+  onRetired?: string;
 }
 
 interface Credentials {
@@ -33,9 +36,13 @@ function numberOr(value: unknown, fallback: number, min: number): number {
 export = function register(RED: NodeAPI): void {
   function ImagesApiConfig(this: Node<Credentials> & ConfigNode, def: ConfigDef) {
     RED.nodes.createNode(this, def);
+    const baseUrl = def.baseUrl || "https://api.openai.com/v1";
+    this.azure = def.apiType === "azure";
+    this.openAiHost = isOpenAiHost(baseUrl, def.apiType);
+    this.retiredPolicy = def.onRetired === "replace" ? "replace" : "fail";
     try {
       this.client = new ImagesClient({
-        baseUrl: def.baseUrl || "https://api.openai.com/v1",
+        baseUrl,
         apiKey: this.credentials?.apiKey,
         apiType: def.apiType === "azure" ? "azure" : "openai",
         apiVersion: def.apiVersion,
@@ -65,27 +72,35 @@ export = function register(RED: NodeAPI): void {
 
   // The model registry for the editor: the dialogs read their choices from here.
   RED.httpAdmin.get("/images-api/models", RED.auth.needsPermission("images-api-config.read"), (_req, res) => {
-    res.json({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL });
+    // each model's state on OpenAI today (active, retiring, retired), by the runtime's clock
+    const now = new Date();
+    const life = Object.fromEntries(Object.keys(MODELS).map((id) => [id, modelLife(id, now)]));
+    res.json({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL, life });
   });
 
-  // "Test connection" in the config dialog: the settings as they are in the dialog; the key as typed
-  // there, or, when the field was left untouched, the saved one. The answer never contains the key.
-  RED.httpAdmin.post("/images-api/test-connection", RED.auth.needsPermission("images-api-config.write"), async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
+  /**
+   * A client for the settings as they are in the config dialog; the key as typed there, or, when the field
+   * was left untouched, the saved one. Nothing it answers contains the key.
+   */
+  function dialogClient(body: Record<string, unknown>): ImagesClient {
     const text = (k: string) => (typeof body[k] === "string" ? (body[k] as string).trim() : undefined);
     const typed = text("apiKey");
     const saved = typeof body.id === "string" ? (RED.nodes.getCredentials(body.id) as Credentials | undefined)?.apiKey : undefined;
     const apiKey = typed && typed !== "__PWRD__" ? typed : saved;
+    return new ImagesClient({
+      baseUrl: text("baseUrl") || "https://api.openai.com/v1",
+      apiKey,
+      apiType: text("apiType") === "azure" ? "azure" : "openai",
+      apiVersion: text("apiVersion"),
+      organization: text("organization"),
+      project: text("project"),
+    });
+  }
+
+  async function listModels(req: { body?: unknown }, res: { json: (v: unknown) => void }): Promise<void> {
     let client: ImagesClient | undefined;
     try {
-      client = new ImagesClient({
-        baseUrl: text("baseUrl") || "https://api.openai.com/v1",
-        apiKey,
-        apiType: text("apiType") === "azure" ? "azure" : "openai",
-        apiVersion: text("apiVersion"),
-        organization: text("organization"),
-        project: text("project"),
-      });
+      client = dialogClient((req.body ?? {}) as Record<string, unknown>);
       const { imageModels, total } = await client.listModels();
       res.json({ ok: true, imageModels, total });
     } catch (err) {
@@ -95,5 +110,10 @@ export = function register(RED: NodeAPI): void {
     } finally {
       await client?.close();
     }
-  });
+  }
+
+  // "Test connection" in the config dialog
+  RED.httpAdmin.post("/images-api/test-connection", RED.auth.needsPermission("images-api-config.write"), listModels);
+  // the model field of the image nodes: the models the selected config node's server lists
+  RED.httpAdmin.post("/images-api/server-models", RED.auth.needsPermission("images-api-config.write"), listModels);
 };

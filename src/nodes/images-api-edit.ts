@@ -1,9 +1,9 @@
 /**
- * images-api-edit ("edit image"): image(s), an optional mask and a prompt in, edited image(s) out,
+ * images-api-edit ("edit image"): image(s), an optional mask or markup and a prompt in, edited image(s) out,
  * via POST /images/edits as multipart.
  */
 import type { NodeAPI } from "node-red";
-import { readEditImages, readMask } from "../lib/image-input";
+import { checkOverlays, readEditImages, readMarkup, readMask } from "../lib/image-input";
 import { encodeEditForm } from "../lib/multipart";
 import { checkRequest } from "../lib/params";
 import { registerImageNode, type ImageDef } from "./shared/image-node";
@@ -13,6 +13,8 @@ interface EditDef extends ImageDef {
   imageType?: string;
   mask?: string;
   maskType?: string;
+  markup?: string;
+  markupType?: string;
   prompt?: string;
   promptType?: string;
 }
@@ -21,15 +23,17 @@ export = function register(RED: NodeAPI): void {
   registerImageNode<EditDef>(RED, {
     type: "images-api-edit",
     op: "edit",
-    async prepare({ def, msg, settings, output, client, evaluate }) {
+    async prepare({ def, msg, settings, output, client, lifecycle, evaluate }) {
       const prompt = await evaluate(def.prompt, def.promptType, "prompt", "prompt");
-      const checked = checkRequest({ op: "edit", node: settings, msgParams: msg.params, prompt, output: output.form });
+      const checked = checkRequest({ op: "edit", node: settings, msgParams: msg.params, prompt, output: output.form, lifecycle });
       const images = readEditImages(await evaluate(def.image, def.imageType, "image", "payload"), checked.model, checked.rule);
       const mask = readMask(await evaluate(def.mask, def.maskType, "mask", "mask"), images[0]);
+      checkOverlays(checked, mask);
+      const markup = readMarkup(await evaluate(def.markup, def.markupType, "markup", "markup"), images[0], mask, checked);
       return {
         checked,
         build: (fields) => {
-          const form = encodeEditForm({ images, mask, fields, arrayStyle: client.options.arrayStyle });
+          const form = encodeEditForm({ images, mask, markup, fields, arrayStyle: client.options.arrayStyle });
           return { kind: "multipart", data: form.body, contentType: form.contentType };
         },
       };

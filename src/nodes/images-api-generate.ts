@@ -14,9 +14,9 @@ export = function register(RED: NodeAPI): void {
   registerImageNode<GenerateDef>(RED, {
     type: "images-api-generate",
     op: "generate",
-    async prepare({ def, msg, settings, output, evaluate }) {
+    async prepare({ def, msg, settings, output, lifecycle, evaluate }) {
       const prompt = await evaluate(def.prompt, def.promptType, "prompt", "payload");
-      const checked = checkRequest({ op: "generate", node: settings, msgParams: msg.params, prompt, output: output.form });
+      const checked = checkRequest({ op: "generate", node: settings, msgParams: msg.params, prompt, output: output.form, lifecycle });
       return { checked, build: (params) => ({ kind: "json", data: params }) };
     },
   });

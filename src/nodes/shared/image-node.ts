@@ -7,9 +7,10 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
 import type { ImagesClient, RequestBody } from "../../lib/client";
 import { ImagesApiError, invalidParams } from "../../lib/errors";
 import { JobTracker } from "../../lib/job";
-import type { Operation } from "../../lib/models";
+import { modelLife, retiredAnswer, retiredText, retiringText } from "../../lib/lifecycle";
+import { DEFAULT_MODEL, type Operation } from "../../lib/models";
 import { buildMessages, partialMessage, type OutputOptions } from "../../lib/output";
-import type { CheckedRequest, Params } from "../../lib/params";
+import type { CheckedRequest, LifecycleInput, Params } from "../../lib/params";
 import { requestImages } from "../../lib/request";
 import { sniffImage } from "../../lib/sniff";
 import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/settings";
@@ -38,6 +39,8 @@ export interface PrepareContext<D> {
   settings: Params;
   output: OutputOptions;
   client: ImagesClient;
+  /** what to do with retired models (checkRequest's `lifecycle`) */
+  lifecycle: LifecycleInput;
   /** reads a typed property (msg, flow, global, env, str, jsonata …); `what` names it in errors */
   evaluate(value: string | undefined, type: string | undefined, what: string, fallback: string): Promise<unknown>;
 }
@@ -78,6 +81,42 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
     };
     const config = () => RED.nodes.getNode(def.server) as unknown as ConfigNode | null;
     if (!config()) node.status({ fill: "red", shape: "ring", text: t("status.noConfig") });
+    else announceLifecycle(config() as ConfigNode);
+
+    /** Deploying a node whose model OpenAI has retired or will retire: one warning, and the status says so. */
+    function announceLifecycle(server: ConfigNode): void {
+      const model = settings.model === undefined ? DEFAULT_MODEL[spec.op] : String(settings.model);
+      const now = new Date();
+      const life = server.azure ? undefined : modelLife(model, now);
+      if (!life || life.state === "active") return;
+      const replacing = server.retiredPolicy === "replace" && life.replacement;
+      if (life.state === "retired") {
+        const where = server.openAiHost
+          ? replacing
+            ? t("warn.retiredReplaced", { replacement: life.replacement })
+            : t("warn.retiredRefused")
+          : t("warn.retiredGateway");
+        node.warn(`${retiredText(model, life)}. ${where}`);
+        node.status({
+          fill: server.openAiHost && !replacing ? "red" : "yellow",
+          shape: "ring",
+          text: replacing ? t("status.retiredReplaced", { model, replacement: life.replacement }) : t("status.retired", { model, date: life.shutdown }),
+        });
+      } else {
+        node.warn(retiringText(model, life, now));
+        node.status({ fill: "yellow", shape: "ring", text: t("status.retiring", { model, date: life.shutdown }) });
+      }
+    }
+
+    const warnedReplacement = new Set<string>();
+    /** The first message that sends a replacement for a retired model says so, once per node and model. */
+    function warnReplaced(checked: CheckedRequest): void {
+      const r = checked.replaced;
+      if (!r || warnedReplacement.has(r.model)) return;
+      warnedReplacement.add(r.model);
+      const dropped = r.dropped.length ? ` ${t("warn.dropped", { params: r.dropped.join(", ") })}` : "";
+      node.warn(`${t("warn.replacing", { model: r.model, date: r.shutdown, replacement: checked.model })}${dropped}`);
+    }
 
     const evaluateFor = (msg: Msg) => (value: string | undefined, type: string | undefined, what: string, fallback: string) =>
       new Promise<unknown>((resolve, reject) => {
@@ -97,23 +136,42 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
         if (server?.configError) throw server.configError;
         if (!server?.client) throw new ImagesApiError("no_config", t("errors.noConfig"));
         const client = server.client;
-        const { checked, build } = await spec.prepare({ def, msg: msg as Msg, settings, output, client, evaluate: evaluateFor(msg as Msg) });
-        const partials = Number(checked.params.partial_images) || 0;
-        const result = await requestImages(
-          client,
-          { op: spec.op, checked, build, form: output.form, streamFallback },
-          {
-            ...hooks,
-            onPartial: (partial) => {
-              hooks.progress(t("status.partial", { index: partial.partialIndex + 1, count: partials }));
-              preview(partial.data, true);
-              hooks.emit(partialMessage(msg as Msg, partial, output, tools));
-            },
-            onWarning: (text) => node.warn(text),
-          },
-        );
+        const lifecycle: LifecycleInput = { now: new Date(), preflight: server.openAiHost === true, policy: server.retiredPolicy ?? "fail" };
+        const ctx = { def, msg: msg as Msg, settings, output, client, lifecycle, evaluate: evaluateFor(msg as Msg) };
+        const run = async (prepared: Prepared) => {
+          warnReplaced(prepared.checked);
+          const partials = Number(prepared.checked.params.partial_images) || 0;
+          return {
+            checked: prepared.checked,
+            result: await requestImages(
+              client,
+              { op: spec.op, checked: prepared.checked, build: prepared.build, form: output.form, streamFallback },
+              {
+                ...hooks,
+                onPartial: (partial) => {
+                  hooks.progress(t("status.partial", { index: partial.partialIndex + 1, count: partials }));
+                  preview(partial.data, true);
+                  hooks.emit(partialMessage(msg as Msg, partial, output, tools));
+                },
+                onWarning: (text) => node.warn(text),
+              },
+            ),
+          };
+        };
+        const first = await spec.prepare(ctx);
+        let done: Awaited<ReturnType<typeof run>>;
+        try {
+          done = await run(first);
+        } catch (err) {
+          // the server says the model is gone, and the table knows it as retired
+          const gone = retiredAnswer(err, first.checked.model, lifecycle.now, server.azure === true);
+          if (!gone) throw err;
+          if (lifecycle.policy !== "replace" || !gone.life.replacement || first.checked.replaced) throw gone.error;
+          done = await run(await spec.prepare({ ...ctx, lifecycle: { ...lifecycle, forceReplace: true } }));
+        }
+        const { result, checked } = done;
         preview(result.images[0]?.data, false);
-        return buildMessages(msg as Msg, result, output, tools);
+        return buildMessages(msg as Msg, result, output, tools, { model: checked.model, replaced: checked.replaced?.model });
       });
     });
 
