@@ -283,17 +283,24 @@ async function injectAll(nrUrl, flows) {
   return done;
 }
 
-/** GET every `http in` GET endpoint of the examples: each must answer 200 with an image. */
+/**
+ * GET every `http in` GET endpoint of the examples: each must answer 200 with an image, and, asked for an SVG
+ * (`?format=svg`), with image/svg+xml sandboxed by Content-Security-Policy (an SVG is active content).
+ */
 async function fetchEndpoints(nrUrl, flows) {
   const results = [];
   for (const n of flows.filter((f) => f.type === "http in" && f.method === "get" && !f.d)) {
-    const url = `${nrUrl}${n.url.replace(/^\//, "")}`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-    const body = Buffer.from(await res.arrayBuffer());
-    const type = res.headers.get("content-type") || "";
-    const ok = res.status === 200 && /^image\//.test(type) && body.length > 0;
-    say(`GET ${n.url} -> ${res.status} ${type} (${body.length} bytes)${ok ? "" : " NOT AN IMAGE"}`);
-    results.push(ok);
+    for (const [query, want] of [["", /^image\//], ["?format=svg", /^image\/svg\+xml/], ["?format=gif", /^image\/gif/]]) {
+      const url = `${nrUrl}${n.url.replace(/^\//, "")}${query}`;
+      const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+      const body = Buffer.from(await res.arrayBuffer());
+      const type = res.headers.get("content-type") || "";
+      const csp = res.headers.get("content-security-policy") || "";
+      const sandboxed = /\bsandbox\b/.test(csp);
+      const ok = res.status === 200 && want.test(type) && body.length > 0 && (query !== "?format=svg" || sandboxed);
+      say(`GET ${n.url}${query} -> ${res.status} ${type} (${body.length} bytes)${sandboxed ? " csp: sandbox" : ""}${ok ? "" : " NOT AS EXPECTED"}`);
+      results.push(ok);
+    }
   }
   return results;
 }

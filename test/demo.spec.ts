@@ -29,6 +29,9 @@ describe(`npm start --check (the demo and every example, Node-RED ${nodeRedVersi
     const injects = examples.flatMap((f) => JSON.parse(readFileSync(join(ROOT, "examples", f), "utf8")).filter((n: { type: string }) => n.type === "inject"));
     assert.equal((output.match(/\[start\] POST \/inject\/\S+ .* -> 200/g) ?? []).length, injects.length);
     assert.match(output, /POST \/v1\/images\/edits -> 200/);
+    // the HTTP example: an SVG is served as image/svg+xml under Content-Security-Policy: sandbox, a GIF as image/gif
+    assert.match(output, /GET \/images\/fresh\.png\?format=svg -> 200 image\/svg\+xml.* csp: sandbox\n/);
+    assert.match(output, /GET \/images\/fresh\.png\?format=gif -> 200 image\/gif/);
     assert.match(output, /Node-RED logged 0 error line\(s\)/);
   });
 });
