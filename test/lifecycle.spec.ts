@@ -59,6 +59,30 @@ async function refusingProxy(): Promise<{ url: string; seen: string[]; close: ()
   };
 }
 
+/**
+ * Runs `fn` with the process clock shifted so that it reads `at` now (time keeps running): the nodes read
+ * `new Date()` like any code does, and this is the test's clock for them.
+ */
+async function at<T>(iso: string, fn: () => Promise<T>): Promise<T> {
+  const RealDate = Date;
+  const delta = RealDate.parse(iso) - RealDate.now();
+  class ShiftedDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(RealDate.now() + delta);
+      else super(...(args as [string]));
+    }
+    static now(): number {
+      return RealDate.now() + delta;
+    }
+  }
+  globalThis.Date = ShiftedDate as DateConstructor;
+  try {
+    return await fn();
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
+
 const PROXY_VARS = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"];
 
 describe("retired and retiring models in a running flow", function () {
@@ -81,6 +105,19 @@ describe("retired and retiring models in a running flow", function () {
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.equal(out[0].images[0].model, "gpt-image-1");
       assert.equal(server.requests[0].json.model, "gpt-image-1");
+    });
+
+    it("deploying a node whose model retires soon (clock: 2026-11-20): a warning with the days left, a yellow status, and it is sent", async () => {
+      await at("2026-11-20T08:00:00Z", async () => {
+        await loadFlow({ baseUrl: server.baseUrl, node: { model: "gpt-image-1.5" } });
+        const warnings = warningsOf("img");
+        assert.equal(warnings.length, 1, warnings.join("\n"));
+        assert.equal(warnings[0], "gpt-image-1.5 will be shut down by OpenAI on 2026-12-01 (in 11 days); move to gpt-image-2.6-sunburst");
+        assert.deepEqual(statusesOf("img").at(-1), { fill: "yellow", shape: "ring", text: SHARED + "status.retiring" });
+        const { out, caught } = await run({ payload: "a lighthouse" });
+        assert.equal(caught.length, 0, caught[0]?.error?.message);
+        assert.equal(out[0].images[0].model, "gpt-image-1.5");
+      });
     });
 
     it("a node with a live model (or none: the default) deploys without a warning", async () => {
@@ -178,6 +215,15 @@ describe("retired and retiring models in a running flow", function () {
       const sent = await run({ payload: "x", params: { model: "gpt-image-2.6-flare" } });
       assert.equal(sent.caught[0].error.code, "network_error", "the proxy drops it");
       assert.deepEqual(proxy.seen, ["api.openai.com:443"]);
+    });
+
+    it("before its shutdown day (clock: 2026-10-22) gpt-image-1 is not refused: it is sent", async () => {
+      await at("2026-10-22T23:00:00Z", async () => {
+        await loadFlow({ baseUrl: "https://api.openai.com/v1", node: { model: "gpt-image-1" }, config: { retries: 0 } });
+        const { caught } = await run({ payload: "x" });
+        assert.equal(caught[0].error.code, "network_error", caught[0].error.message);
+        assert.deepEqual(proxy.seen, ["api.openai.com:443"]);
+      });
     });
 
     it('"use its replacement" sends the replacement instead of refusing', async () => {
