@@ -1,15 +1,18 @@
 /* Shared editor code of the image nodes (generate, edit). It renders the model and option rows of
  * both dialogs and reads the model registry from the runtime (GET images-api/models, served from
- * src/lib/models.ts): the editor keeps no copy of the rules, it only shows what the table says. */
+ * src/lib/models.ts and src/lib/lifecycle.ts): the editor keeps no copy of the rules, the default
+ * model or the shutdown dates, it only shows what the registry says. */
 (function () {
     'use strict';
     if (window.ImagesApiEditor) { return; }
     var NS = 'node-red-contrib-images-api/images-api-config:images-api-config.shared.';
+    var OPS = { 'images-api-generate': 'generate', 'images-api-edit': 'edit' };
+    var has = Object.prototype.hasOwnProperty;
     var registry = null;
     var waiting = [];
     var loading = false;
 
-    function _(key) { return RED._(NS + key); }
+    function _(key, vars) { return RED._(NS + key, vars); }
 
     function load(callback) {
         if (registry) { if (callback) { callback(registry); } return; }
@@ -18,32 +21,90 @@
         loading = true;
         $.getJSON('images-api/models').done(function (data) {
             registry = data;
+            redrawCanvas();
             waiting.splice(0).forEach(function (cb) { cb(registry); });
         }).always(function () { loading = false; });
     }
 
+    /**
+     * Labels (the retired mark) and the validators depend on the registry: once it is there, check the
+     * image nodes again (nodes loaded before it passed every check) and draw them again.
+     */
+    function redrawCanvas() {
+        try {
+            if (!RED.nodes || !RED.nodes.eachNode || !RED.view || !RED.view.redraw) { return; }
+            RED.nodes.eachNode(function (n) {
+                if (!OPS[n.type]) { return; }
+                if (RED.editor && RED.editor.validateNode) { RED.editor.validateNode(n); }
+                n.dirty = true;
+            });
+            RED.view.redraw(true);
+        } catch (e) {
+            // the editor is still starting: the nodes are drawn with the registry later anyway
+        }
+    }
+
+    var SNAPSHOT = /^(.+)-(\d{4}-\d{2}-\d{2})$/;
+
+    /** The registry's id for a model: itself, or for an unlisted dated snapshot `<known id>-YYYY-MM-DD` its base id. */
+    function tableId(model) {
+        if (!registry || typeof model !== 'string') { return null; }
+        model = model.trim();
+        if (has.call(registry.models, model)) { return model; }
+        var m = SNAPSHOT.exec(model);
+        return m && has.call(registry.models, m[1]) ? m[1] : null;
+    }
+
     function rule(model) {
-        return registry && Object.prototype.hasOwnProperty.call(registry.models, model) ? registry.models[model] : null;
+        var id = tableId(model);
+        return id ? registry.models[id] : null;
+    }
+
+    /** {state, shutdown, replacement} of a known model by the runtime's clock, or null */
+    function life(model) {
+        var id = tableId(model);
+        return id && registry.life && registry.life[id] ? registry.life[id] : null;
+    }
+
+    /** The model new nodes get and empty model fields mean (the runtime's DEFAULT_MODEL); '' until the registry is there. */
+    function defaultModel(op) {
+        return registry && registry.defaults && registry.defaults[op] ? registry.defaults[op] : '';
+    }
+
+    /** The model a node (or a dialog) uses: its own, or the default when the field is empty. */
+    function effectiveModel(model, op) {
+        var m = typeof model === 'string' ? model.trim() : '';
+        return m || defaultModel(op);
     }
 
     // select rows: the values a model offers (null: the row is not for this model)
     var CHOICES = {
         quality: function (r) { return r.qualities; },
+        complexity: function (r) { return r.complexities && r.complexities.length ? r.complexities : null; },
         style: function (r) { return r.styles.length ? r.styles : null; },
         background: function (r) { return r.backgrounds.length ? r.backgrounds : null; },
         moderation: function (r) { return r.moderations.length ? r.moderations : null; },
         outputFormat: function (r) { return r.outputFormats.length ? r.outputFormats : null; },
-        inputFidelity: function (r) { return r.inputFidelity ? ['high', 'low'] : null; }
+        inputFidelity: function (r) { return r.inputFidelities && r.inputFidelities.length ? r.inputFidelities : null; },
+        svgEffort: function (r) { return r.svg ? r.svg.efforts : null; }
     };
+    // rows that belong to one output format: shown only when it is chosen; the runtime leaves their
+    // node settings out for models without that format, so such values are not wrong, only unused
+    var FORMAT_ROWS = { frameCount: 'gif', frameDuration: 'gif', svgModel: 'svg', svgEffort: 'svg' };
     // which rows each node type has
     var ROWS = {
-        generate: ['size', 'quality', 'imageCount', 'style', 'background', 'moderation', 'outputFormat', 'outputCompression', 'partialImages', 'user'],
-        edit: ['size', 'quality', 'imageCount', 'background', 'inputFidelity', 'outputFormat', 'outputCompression', 'partialImages', 'user']
+        generate: ['size', 'quality', 'complexity', 'imageCount', 'style', 'background', 'moderation', 'outputFormat',
+            'frameCount', 'frameDuration', 'svgModel', 'svgEffort', 'outputCompression', 'partialImages', 'safetyIdentifier', 'user'],
+        edit: ['size', 'quality', 'complexity', 'imageCount', 'background', 'inputFidelity', 'outputFormat',
+            'frameCount', 'frameDuration', 'svgModel', 'svgEffort', 'outputCompression', 'partialImages', 'safetyIdentifier', 'user']
     };
+    var TEXT_FIELDS = ['model', 'size', 'imageCount', 'frameCount', 'frameDuration', 'svgModel', 'outputCompression', 'partialImages',
+        'safetyIdentifier', 'user', 'output', 'property'];
     var ICONS = {
-        model: 'cube', size: 'arrows-alt', quality: 'star', imageCount: 'clone', style: 'paint-brush', background: 'square-o',
-        moderation: 'shield', outputFormat: 'file-image-o', outputCompression: 'compress', inputFidelity: 'crosshairs',
-        user: 'user', output: 'sign-out', property: 'ellipsis-h', partialImages: 'film'
+        model: 'cube', size: 'arrows-alt', quality: 'star', complexity: 'sitemap', imageCount: 'clone', style: 'paint-brush',
+        background: 'square-o', moderation: 'shield', outputFormat: 'file-image-o', outputCompression: 'compress',
+        inputFidelity: 'crosshairs', frameCount: 'film', frameDuration: 'clock-o', svgModel: 'code', svgEffort: 'lightbulb-o',
+        safetyIdentifier: 'id-badge', user: 'user', output: 'sign-out', property: 'ellipsis-h', partialImages: 'film'
     };
 
     function allChoices(field) {
@@ -59,11 +120,21 @@
         if (!m) { return false; }
         var w = +m[1], h = +m[2];
         return w > 0 && h > 0 && w % c.multipleOf === 0 && h % c.multipleOf === 0 &&
-            Math.max(w, h) / Math.min(w, h) <= c.maxRatio && Math.max(w, h) <= c.maxEdge && w * h <= c.maxPixels;
+            Math.max(w, h) / Math.min(w, h) <= c.maxRatio && Math.max(w, h) <= c.maxEdge &&
+            w * h <= c.maxPixels && (c.minPixels === undefined || w * h >= c.minPixels);
     }
 
-    /** false when the value is known to be wrong for the model; true otherwise (or before the registry arrived) */
-    function valid(field, model, value) {
+    function intIn(value, min, max) {
+        if (!/^\s*\d+\s*$/.test(String(value))) { return false; }
+        var n = Number(value);
+        return n >= min && n <= max;
+    }
+
+    /**
+     * false when the value is known to be wrong for the model; true otherwise (or before the registry arrived).
+     * `others` (optional): the node's (or dialog's) other settings, for rules between fields (SVG takes n = 1).
+     */
+    function valid(field, model, value, others) {
         var r = rule(model);
         if (!r || value === undefined || value === null || value === '') { return true; }
         if (field === 'size') {
@@ -71,33 +142,68 @@
         }
         if (field === 'imageCount') {
             var n = Number(value);
-            return Number.isInteger(n) && n >= 1 && n <= r.nMax;
+            if (!(Number.isInteger(n) && n >= 1 && n <= r.nMax)) { return false; }
+            return !(others && others.outputFormat === 'svg' && n !== 1);
         }
         if (field === 'outputCompression') { return r.compression && /^\d+$/.test(String(value)) && +value <= 100; }
         if (field === 'partialImages') { return /^[0-3]$/.test(String(value)) && (r.streaming || +value === 0); }
+        if (field === 'frameCount') { return !r.gif || intIn(value, r.gif.frameCountMin, r.gif.frameCountMax); }
+        if (field === 'frameDuration') { return !r.gif || intIn(value, r.gif.frameDurationMin, r.gif.frameDurationMax); }
         if (CHOICES[field]) {
             var allowed = CHOICES[field](r);
-            return allowed ? allowed.indexOf(value) >= 0 : false;
+            if (!allowed) { return !!FORMAT_ROWS[field]; }
+            return allowed.indexOf(value) >= 0;
         }
+        return true;
+    }
+
+    /** Generic checks of the number fields for models the registry does not know (registry.limits). */
+    function validGeneric(field, value) {
+        if (!registry || value === undefined || value === null || value === '') { return true; }
+        var l = registry.limits;
+        if (field === 'frameCount') { return intIn(value, l.frameCountMin, l.frameCountMax); }
+        if (field === 'frameDuration') { return intIn(value, l.frameDurationMin, l.frameDurationMax); }
         return true;
     }
 
     /** `defaults` entries shared by both node types, with validators bound to the registry. */
     function defaults(op) {
         function check(field) {
-            return function (v) { return valid(field, this.model, v); };
+            return function (v) {
+                var model = effectiveModel(this.model, op);
+                return rule(model) ? valid(field, model, v, this) : validGeneric(field, v);
+            };
         }
+        // New nodes get the registry's default model. Node-RED copies `value` when it creates a node,
+        // so a getter hands out the registry's default as soon as it is there (GET images-api/models is
+        // asked for when this file loads, long before a node can be dragged out). Until then (or if the
+        // registry cannot be read) it is '', and the runtime uses the same default for an empty model.
+        // The setter keeps Node-RED's settings override (editorTheme nodeDefaults) working.
+        var override;
+        var model = { required: false };
+        Object.defineProperty(model, 'value', {
+            enumerable: true,
+            configurable: true,
+            get: function () { return override !== undefined ? override : defaultModel(op); },
+            set: function (v) { override = v; }
+        });
         var d = {
-            model: { value: 'gpt-image-1', required: true },
+            model: model,
             size: { value: '', validate: check('size') },
             quality: { value: '', validate: check('quality') },
+            complexity: { value: '', validate: check('complexity') },
             // not `n`: Node-RED reserves one-letter property names
             imageCount: { value: 1, validate: check('imageCount') },
             background: { value: '', validate: check('background') },
             outputFormat: { value: '', validate: check('outputFormat') },
+            frameCount: { value: '', validate: check('frameCount') },
+            frameDuration: { value: '', validate: check('frameDuration') },
+            svgModel: { value: '' },
+            svgEffort: { value: '', validate: check('svgEffort') },
             outputCompression: { value: '', validate: check('outputCompression') },
             partialImages: { value: '', validate: check('partialImages') },
             streamFallback: { value: true },
+            safetyIdentifier: { value: '' },
             user: { value: '' },
             preview: { value: false },
             output: { value: 'buffer' },
@@ -111,6 +217,20 @@
             d.inputFidelity = { value: '', validate: check('inputFidelity') };
         }
         return d;
+    }
+
+    /** For a node created before the registry arrived (its model is ''): the default, once it is known. */
+    function onadd() {
+        var node = this;
+        var op = OPS[node.type];
+        if (node.model || !op) { return; }
+        load(function () {
+            if (!node.model && defaultModel(op)) {
+                node.model = defaultModel(op);
+                node.dirty = true;
+                RED.view.redraw();
+            }
+        });
     }
 
     function row(field, $input) {
@@ -133,6 +253,10 @@
         return $row;
     }
 
+    function tip(id) {
+        return $('<div class="form-tips" style="margin-bottom: 12px">').attr('id', id).hide();
+    }
+
     function fillSelect($select, values, current, known) {
         $select.empty();
         $('<option>').val('').text(_('label.apiDefault')).appendTo($select);
@@ -144,13 +268,71 @@
         $select.val(current || '');
     }
 
+    // ---- the models the selected config node's server lists (POST images-api/server-models), per config
+    // node and its connection settings, for this editor session; failures are asked again next time
+    var serverLists = {};
+
+    function serverKey(cfg) {
+        return [cfg.id, cfg.baseUrl, cfg.apiType, cfg.apiVersion, cfg.organization, cfg.project].join('\n');
+    }
+
+    function selectedConfig(id) {
+        if (!id || id === '_ADD_') { return null; }
+        var cfg = RED.nodes.node(id);
+        return cfg && cfg.type === 'images-api-config' ? cfg : null;
+    }
+
+    /** The list's state for a config node: null (none chosen), {state: 'loading' | 'ok' | 'error', …}. */
+    function serverList(id, onDone) {
+        var cfg = selectedConfig(id);
+        if (!cfg) { return null; }
+        var key = serverKey(cfg);
+        var entry = serverLists[key];
+        if (entry && entry.state !== 'error') {
+            if (entry.state === 'loading' && onDone) { entry.waiting.push(onDone); }
+            return entry;
+        }
+        if (entry && entry.state === 'error' && !onDone) { return entry; }
+        entry = serverLists[key] = { state: 'loading', waiting: onDone ? [onDone] : [] };
+        var body = { id: cfg.id };
+        ['baseUrl', 'apiType', 'apiVersion', 'organization', 'project'].forEach(function (f) { body[f] = cfg[f] === undefined ? '' : cfg[f]; });
+        $.ajax({ url: 'images-api/server-models', type: 'POST', contentType: 'application/json', data: JSON.stringify(body), dataType: 'json' })
+            .done(function (r) {
+                if (r && r.ok) {
+                    entry.state = 'ok';
+                    entry.models = Array.isArray(r.imageModels) ? r.imageModels.map(String) : [];
+                    entry.total = r.total;
+                } else {
+                    entry.state = 'error';
+                    entry.message = r ? (r.code ? r.code + ': ' : '') + (r.message || '') : '';
+                }
+            })
+            .fail(function (xhr) {
+                entry.state = 'error';
+                entry.message = xhr && xhr.status ? 'HTTP ' + xhr.status
+                    : RED._('node-red-contrib-images-api/images-api-config:images-api-config.test.unreachable');
+            })
+            .always(function () { entry.waiting.splice(0).forEach(function (cb) { cb(entry); }); });
+        return entry;
+    }
+
     /** Builds the model, option and output rows into #images-api-options and keeps them in step with the model. */
     function prepare(node, op) {
         var $box = $('#images-api-options').empty();
-        var $model = $('<input type="text" autocomplete="off" style="width: 70%" list="images-api-model-list">')
+
+        // ---- model: free text, plus a menu of the registry's models and the server's
+        var $model = $('<input type="text" autocomplete="off" style="width: calc(70% - 38px)">')
             .attr('placeholder', _('placeholder.model'));
-        row('model', $model).append($('<datalist id="images-api-model-list">')).appendTo($box);
-        $('<div class="form-tips" id="images-api-unknown-model">').text(_('tip.unknownModel')).hide().appendTo($box);
+        var $button = $('<button type="button" class="red-ui-button" id="images-api-model-button" style="margin-left: 4px; width: 34px">')
+            .attr('title', _('model.choose'))
+            .append('<i class="fa fa-caret-down"></i>');
+        var $menu = $('<ul class="red-ui-menu-dropdown red-ui-menu-dropdown-noicons" id="images-api-model-menu">')
+            .css({ display: 'none', position: 'absolute', top: '100%', right: 'auto', maxHeight: '320px', overflowY: 'auto', zIndex: 1000 });
+        row('model', $model).css('position', 'relative').append($button).append($menu).appendTo($box);
+        tip('images-api-unknown-model').text(_('tip.unknownModel')).appendTo($box);
+        tip('images-api-model-life').appendTo($box);
+        tip('images-api-unverified').appendTo($box);
+
         ROWS[op].forEach(function (field) {
             var $input;
             if (field === 'size') {
@@ -161,9 +343,13 @@
             if (CHOICES[field]) { $input = $('<select style="width: 70%">'); }
             else if (field === 'imageCount') { $input = $('<input type="number" min="1" max="10" style="width: 80px">'); }
             else if (field === 'partialImages') { $input = $('<input type="number" min="0" max="3" style="width: 200px">'); }
+            else if (field === 'frameCount' || field === 'frameDuration') { $input = $('<input type="number" style="width: 70%">'); }
             else { $input = $('<input type="text" style="width: 70%">'); }
-            if (field === 'user' || field === 'outputCompression' || field === 'partialImages') { $input.attr('placeholder', _('placeholder.' + field)); }
+            if (['user', 'outputCompression', 'partialImages', 'frameCount', 'frameDuration', 'svgModel', 'safetyIdentifier'].indexOf(field) >= 0) {
+                $input.attr('placeholder', _('placeholder.' + field));
+            }
             row(field, $input).appendTo($box);
+            if (field === 'svgEffort') { tip('images-api-svg-tip').text(_('tip.svg')).appendTo($box); }
             if (field === 'partialImages') { checkboxRow('streamFallback').addClass('images-api-stream-row').appendTo($box); }
         });
         var $output = $('<select style="width: 70%">');
@@ -176,8 +362,8 @@
         checkboxRow('preview').appendTo($box);
 
         // the rows are built here, so their values are set here too
-        ['model', 'size', 'imageCount', 'outputCompression', 'partialImages', 'user', 'output', 'property'].forEach(function (f) {
-            $('#node-input-' + f).val(node[f] === undefined ? '' : node[f]);
+        TEXT_FIELDS.forEach(function (f) {
+            $('#node-input-' + f).val(node[f] === undefined || node[f] === null ? '' : node[f]);
         });
         $('#node-input-split').prop('checked', node.split === true || node.split === 'true');
         $('#node-input-preview').prop('checked', node.preview === true || node.preview === 'true');
@@ -189,58 +375,195 @@
         });
         $('#node-input-property').typedInput({ types: ['msg'] });
 
+        function dialogModel() { return effectiveModel($model.val(), op); }
+        function format() { return $('#node-input-outputFormat').val() || ''; }
+        function showRow(field, on) { $('#node-input-' + field).closest('.form-row').toggle(!!on); }
+
         function update() {
             if (!registry) { return; }
-            var model = $model.val().trim();
+            var typed = $model.val().trim();
+            var model = dialogModel();
             var r = rule(model);
-            $('#images-api-unknown-model').toggle(!r && model !== '');
+            $('#images-api-unknown-model').toggle(!r && typed !== '');
             Object.keys(CHOICES).forEach(function (field) {
                 var $select = $('#node-input-' + field);
                 if (!$select.length) { return; }
                 var values = r ? CHOICES[field](r) : allChoices(field);
-                $select.closest('.form-row').toggle(!!values);
                 var keep = $select.data('touched') ? $select.val() : node[field];
                 fillSelect($select, values || [], keep, true);
+                // a row the model does not take stays visible while it holds a value, so it can be reset
+                showRow(field, values || (keep && !FORMAT_ROWS[field]));
             });
-            $('#node-input-outputCompression').closest('.form-row').toggle(!r || r.compression);
-            $('#node-input-partialImages').closest('.form-row').toggle(!r || r.streaming);
-            $('.images-api-stream-row').toggle(!r || r.streaming);
-            $('#node-input-imageCount').attr('max', r ? r.nMax : registry.limits.nMax);
+            var fmt = format();
+            var gif = fmt === 'gif' && (!r || !!r.gif);
+            var svg = fmt === 'svg' && (!r || !!r.svg);
+            var raster = fmt !== 'gif' && fmt !== 'svg';
+            showRow('frameCount', gif);
+            showRow('frameDuration', gif);
+            showRow('svgModel', svg);
+            showRow('svgEffort', svg);
+            $('#images-api-svg-tip').toggle(svg);
+            var limits = r && r.gif ? r.gif : registry.limits;
+            $('#node-input-frameCount').attr({ min: limits.frameCountMin, max: limits.frameCountMax });
+            $('#node-input-frameDuration').attr({ min: limits.frameDurationMin, max: limits.frameDurationMax, step: 10 });
+            showRow('outputCompression', (!r || r.compression) && raster);
+            showRow('partialImages', (!r || r.streaming) && raster);
+            $('.images-api-stream-row').toggle((!r || r.streaming) && raster);
+            showRow('safetyIdentifier', !r || r.safetyIdentifier);
+            $('#node-input-imageCount').attr('max', r ? (fmt === 'svg' ? 1 : r.nMax) : registry.limits.nMax);
             var $sizes = $('#images-api-size-list').empty();
             (r ? r.sizes : allSizes()).forEach(function (s) { $('<option>').attr('value', s).appendTo($sizes); });
             $('#node-input-size').attr('placeholder', r ? r.sizes.join(', ') + (r.customSize ? ', WxH' : '') : '');
             $output.find('option[value="url"]').prop('disabled', !!r && !r.responseFormat);
+
+            // the model's life on OpenAI (Azure deployments keep their own dates)
+            var l = life(model);
+            var cfg = selectedConfig($('#node-input-server').val());
+            var $life = $('#images-api-model-life').empty();
+            if (l && l.state !== 'active' && !(cfg && cfg.apiType === 'azure')) {
+                var vars = { model: model, date: l.shutdown, replacement: l.replacement || (r && r.replacement) || defaultModel(op) };
+                $life.append('<i class="fa fa-exclamation-triangle"></i> ')
+                    .append($('<span>').text(_(l.state === 'retired' ? 'tip.retiredModel' : 'tip.retiringModel', vars)))
+                    .attr('data-state', l.state).show();
+            } else {
+                $life.removeAttr('data-state').hide();
+            }
+            // parameters whose support the sources disagree on (markup is an edit input only)
+            var unverified = r && r.unverified ? r.unverified.filter(function (p) { return op === 'edit' || p !== 'markup'; }) : [];
+            $('#images-api-unverified').text(unverified.length ? _('tip.unverified', { model: model, params: unverified.join(', ') }) : '')
+                .toggle(unverified.length > 0);
+            if ($menu.is(':visible')) { renderMenu(); }
         }
         function allSizes() {
             var seen = {};
             Object.keys(registry.models).forEach(function (m) { registry.models[m].sizes.forEach(function (s) { seen[s] = true; }); });
             return Object.keys(seen);
         }
-        $box.on('change', 'select', function () { $(this).data('touched', true); });
-        load(function (reg) {
-            var $list = $('#images-api-model-list').empty();
-            Object.keys(reg.models).forEach(function (m) {
-                if (op === 'edit' && !reg.models[m].edit) { return; }
-                $('<option>').attr('value', m).appendTo($list);
+
+        // ---- the model menu
+        function menuItem(id, note, group) {
+            var $label = $('<span class="red-ui-menu-label">').append($('<span class="images-api-model-id">').text(id));
+            if (note) { $label.append(' ').append($('<span class="images-api-model-note" style="opacity: 0.7; padding-left: 12px">').text(note)); }
+            return $('<li class="images-api-model-item">').attr({ 'data-model': id, 'data-group': group })
+                .append($('<a href="#">').append($label));
+        }
+        function menuGroup(group, title) {
+            if ($menu.children().length) { $('<li class="red-ui-menu-divider">').appendTo($menu); }
+            $('<li class="images-api-model-group" style="padding: 4px 12px; font-weight: bold; opacity: 0.8; cursor: default">')
+                .attr('data-group', group).text(title).appendTo($menu);
+        }
+        function menuStatus(group, text) {
+            $('<li class="images-api-model-status" style="padding: 4px 12px; font-style: italic; opacity: 0.8; cursor: default">')
+                .attr('data-group', group).text(text).appendTo($menu);
+        }
+        function lifeNote(id) {
+            var l = life(id);
+            if (!l || l.state === 'active' || !l.shutdown) { return ''; }
+            return _(l.state === 'retired' ? 'model.retiredOn' : 'model.retiresOn', { date: l.shutdown });
+        }
+        function renderMenu() {
+            $menu.empty();
+            if (!registry) { load(renderMenu); return; }
+            var current = [], legacy = [];
+            Object.keys(registry.models).forEach(function (id) {
+                var entry = registry.models[id];
+                if (op === 'edit' && !entry.edit) { return; }
+                (entry.shutdown ? legacy : current).push(id);
             });
+            menuGroup('current', _('group.current'));
+            current.forEach(function (id) { menuItem(id, id === defaultModel(op) ? _('model.default') : '', 'current').appendTo($menu); });
+            if (legacy.length) {
+                menuGroup('legacy', _('group.legacy'));
+                legacy.forEach(function (id) { menuItem(id, lifeNote(id), 'legacy').appendTo($menu); });
+            }
+            menuGroup('server', _('group.server'));
+            var list = serverList($('#node-input-server').val());
+            if (!list) {
+                menuStatus('server', _('model.noServer'));
+            } else if (list.state === 'loading') {
+                menuStatus('server', _('model.loading'));
+            } else if (list.state === 'error') {
+                menuStatus('server', _('model.serverFailed', { message: list.message }));
+            } else if (!list.models.length) {
+                menuStatus('server', _('model.serverNone', { total: list.total === undefined ? 0 : list.total }));
+            } else {
+                list.models.forEach(function (id) { menuItem(id, lifeNote(id), 'server').appendTo($menu); });
+            }
+            var typed = $model.val().trim();
+            $menu.find('li.images-api-model-item').filter(function () { return $(this).attr('data-model') === typed; }).addClass('active');
+        }
+        function closeMenu() {
+            $menu.hide();
+            $(document).off('mousedown.images-api-model');
+        }
+        function openMenu() {
+            fetchServerModels();
+            renderMenu();
+            var left = $model.position().left;
+            $menu.css({ left: left + 'px', width: Math.max(260, $button.position().left + $button.outerWidth() - left) + 'px' }).show();
+            $(document).on('mousedown.images-api-model', function (e) {
+                if (!document.body.contains($menu[0])) { $(document).off('mousedown.images-api-model'); return; }
+                if (!$(e.target).closest('#images-api-model-menu, #images-api-model-button').length) { closeMenu(); }
+            });
+        }
+        $button.on('click', function (e) {
+            e.preventDefault();
+            if ($menu.is(':visible')) { closeMenu(); } else { openMenu(); }
+        });
+        $menu.on('click', 'li.images-api-model-item > a', function (e) {
+            e.preventDefault();
+            closeMenu();
+            // the same as typing it
+            $model.val($(this).parent().attr('data-model')).trigger('input').trigger('change').trigger('focus');
+        });
+
+        var lastServer = null;
+        function fetchServerModels() {
+            var id = $('#node-input-server').val();
+            serverList(id, function () {
+                // the dialog may have moved on to another config node (or closed) meanwhile
+                if ($('#node-input-server').val() === id && $menu.is(':visible')) { renderMenu(); }
+            });
+        }
+        $('#node-input-server').on('change', function () {
+            var id = $(this).val();
+            if (id === lastServer) { return; }
+            lastServer = id;
+            fetchServerModels();
             update();
         });
+
+        $box.on('change', 'select', function () { $(this).data('touched', true); });
+        $box.on('change', '#node-input-outputFormat', function () { update(); mark(); });
+        load(function () {
+            update();
+            mark();
+        });
+        fetchServerModels();
+        lastServer = $('#node-input-server').val();
         // mark a value the chosen model does not take while the dialog is open (Node-RED's own live
         // check does not see these rows: they are built after it ran, and it reads the saved model)
         function mark() {
-            var model = $model.val().trim();
-            ['size', 'imageCount', 'outputCompression', 'partialImages'].concat(Object.keys(CHOICES)).forEach(function (field) {
+            if (!registry) { return; }
+            var model = dialogModel();
+            var known = !!rule(model);
+            var others = { outputFormat: format() };
+            ['size', 'imageCount', 'outputCompression', 'partialImages', 'frameCount', 'frameDuration'].concat(Object.keys(CHOICES)).forEach(function (field) {
                 var $input = $('#node-input-' + field);
-                if ($input.length) { $input.toggleClass('input-error', !valid(field, model, $input.val())); }
+                if (!$input.length) { return; }
+                var ok = known ? valid(field, model, $input.val(), others) : validGeneric(field, $input.val());
+                $input.toggleClass('input-error', !ok);
             });
         }
         $model.on('change input', function () { update(); mark(); });
         $box.on('change input', 'input, select', mark);
-        load(mark);
     }
 
     // ---- thumbnails under the nodes on the canvas (the runtime publishes them when "preview" is on)
     var PREVIEW_WIDTH = 160;
+    // Only image data URLs, and only ever as the href of an SVG <image>: an SVG drawn that way runs no
+    // script and loads nothing (secure static mode); it is never put into the page as markup.
+    var PREVIEW_SRC = /^data:image\/(png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/]*={0,2}$/;
     var previews = {};
 
     function drawPreview(id) {
@@ -268,7 +591,9 @@
 
     RED.comms.subscribe('images-api/preview', function (topic, data) {
         if (!data || !data.id) { return; }
-        if (data.clear) { delete previews[data.id]; } else { previews[data.id] = { src: data.src, partial: data.partial }; }
+        if (data.clear) { delete previews[data.id]; }
+        else if (typeof data.src === 'string' && PREVIEW_SRC.test(data.src)) { previews[data.id] = { src: data.src, partial: data.partial }; }
+        else { return; }
         drawPreview(data.id);
     });
     // the canvas rebuilds node groups when the workspace changes: draw the thumbnails again
@@ -276,15 +601,26 @@
         setTimeout(function () { Object.keys(previews).forEach(drawPreview); }, 50);
     });
 
+    /** The node's model is retired on OpenAI (its config node is not Azure, whose deployments keep their own dates). */
+    function retiredOnCanvas(node) {
+        var l = life(effectiveModel(node.model, OPS[node.type]));
+        if (!l || l.state !== 'retired') { return false; }
+        var cfg = node.server ? RED.nodes.node(node.server) : null;
+        return !(cfg && cfg.apiType === 'azure');
+    }
+
     // labels of both node types, read from each type's own catalog
     function paletteLabel() { return this._(this.type + '.paletteLabel'); }
-    function label() { return this.name || this.model || this._(this.type + '.paletteLabel'); }
+    function label() {
+        var text = this.name || this.model || this._(this.type + '.paletteLabel');
+        return retiredOnCanvas(this) ? text + ' ' + _('model.retiredMark') : text;
+    }
     function labelStyle() { return this.name ? 'node_label_italic' : ''; }
     function outputLabels() { return this._(this.type + '.outputLabel'); }
 
     window.ImagesApiEditor = {
-        load: load, rule: rule, valid: valid, defaults: defaults, prepare: prepare,
-        paletteLabel: paletteLabel, label: label, labelStyle: labelStyle, outputLabels: outputLabels
+        load: load, rule: rule, life: life, tableId: tableId, defaultModel: defaultModel, valid: valid, defaults: defaults,
+        onadd: onadd, prepare: prepare, paletteLabel: paletteLabel, label: label, labelStyle: labelStyle, outputLabels: outputLabels
     };
     load();
 })();

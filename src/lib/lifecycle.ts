@@ -4,6 +4,7 @@
  * (models.ts); every function here takes the clock as a parameter.
  */
 import { ImagesApiError, isImagesApiError, type ErrorDetails } from "./errors";
+import type { NodeStatus, Translate } from "./job";
 import { MODELS, modelEntry } from "./models";
 
 export type LifeState = "active" | "retiring" | "retired";
@@ -106,4 +107,37 @@ export function retiredAnswer(err: unknown, model: string, now: Date, azure: boo
   if (life?.state !== "retired") return undefined;
   const said = err.message.replace(/^Images API answered \d+(?: after \d+ attempts)?: /, "").replace(/ \(check the base URL[^)]*\)$/, "");
   return { error: retiredError(model, life, err.cause, said), life };
+}
+
+/** Where a node's requests go, as far as lifecycles are concerned. */
+export interface LifecycleTarget {
+  openAiHost?: boolean;
+  azure?: boolean;
+  retiredPolicy?: RetiredPolicy;
+}
+
+/**
+ * What deploying a node with `model` says when OpenAI has retired it or will: one warning (model, date,
+ * replacement, and what messages will do) and the status to show. Undefined for live and unknown models,
+ * and on Azure, whose deployment names are the user's.
+ */
+export function deployNotice(model: string, target: LifecycleTarget, now: Date, t: Translate): { warning: string; status: NodeStatus } | undefined {
+  const life = target.azure ? undefined : modelLife(model, now);
+  if (!life || life.state === "active") return undefined;
+  if (life.state === "retiring") {
+    return { warning: retiringText(model, life, now), status: { fill: "yellow", shape: "ring", text: t("status.retiring", { model, date: life.shutdown }) } };
+  }
+  // the replacement is sent before asking only on OpenAI's host; a gateway is asked first
+  const replacing = target.openAiHost === true && target.retiredPolicy === "replace" && life.replacement !== undefined;
+  const what = !target.openAiHost
+    ? t("warn.retiredGateway")
+    : replacing
+      ? t("warn.retiredReplaced", { replacement: life.replacement })
+      : t("warn.retiredRefused");
+  return {
+    warning: `${retiredText(model, life)}. ${what}`,
+    status: replacing
+      ? { fill: "yellow", shape: "ring", text: t("status.retiredReplaced", { model, replacement: life.replacement }) }
+      : { fill: target.openAiHost ? "red" : "yellow", shape: "ring", text: t("status.retired", { model, date: life.shutdown }) },
+  };
 }

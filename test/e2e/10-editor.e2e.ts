@@ -12,7 +12,9 @@ const EDIT = "images-api-edit";
 const CONFIG = "images-api-config";
 const PROMPT = "A lighthouse on a cliff at dusk, oil painting";
 const DALLE3_SIZES = ["1024x1024", "1792x1024", "1024x1792"];
-const GPT_IMAGE_1_SIZES = ["1024x1024", "1536x1024", "1024x1536", "auto"];
+const GPT_SIZES = ["1024x1024", "1536x1024", "1024x1536", "auto"];
+/** the story's model: the registry's default for new nodes (a live model; gpt-image-1 was shut down on 2026-10-23) */
+const MODEL = "gpt-image-2.6-flare";
 
 /** Ids shared by the steps of this story. */
 const ids: { gen?: string; inject?: string; debug?: string; config?: string } = {};
@@ -73,7 +75,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     await ed.shot("palette-ai-category");
   });
 
-  it("generate dialog: dall-e-3 offers exactly its sizes and style; gpt-image-1 its sizes, background, format, moderation", async () => {
+  it(`generate dialog: dall-e-3 offers exactly its sizes and style; ${MODEL} its sizes, background, format, moderation`, async () => {
     const { page, ed } = e2e();
     ids.gen = await ed.dragFromPalette(GENERATE, 420, 160);
     await ed.clickEmptyCanvas();
@@ -93,11 +95,11 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.deepEqual(styles.filter(Boolean), ["vivid", "natural"]);
     await ed.shot("generate-dialog-dall-e-3");
 
-    await setModel("gpt-image-1");
-    assert.deepEqual(await sizeChoices(), GPT_IMAGE_1_SIZES);
-    assert.equal(await rowVisible("style"), false, "style row shown for gpt-image-1");
-    for (const f of ["background", "outputFormat", "moderation"]) assert.equal(await rowVisible(f), true, `${f} row hidden for gpt-image-1`);
-    await ed.shot("generate-dialog-gpt-image-1");
+    await setModel(MODEL);
+    assert.deepEqual(await sizeChoices(), GPT_SIZES);
+    assert.equal(await rowVisible("style"), false, `style row shown for ${MODEL}`);
+    for (const f of ["background", "outputFormat", "moderation"]) assert.equal(await rowVisible(f), true, `${f} row hidden for ${MODEL}`);
+    await ed.shot(`generate-dialog-${MODEL}`);
     await ed.closeTray(false);
   });
 
@@ -108,7 +110,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
       $("#node-input-prompt").typedInput("type", "str");
       $("#node-input-prompt").typedInput("value", p);
     }, PROMPT);
-    await setModel("gpt-image-1");
+    await setModel(MODEL);
     await page.locator("#node-input-size").fill("1024x1024");
     await page.locator("#node-input-preview").check();
 
@@ -136,7 +138,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
       return { server: n.server, prompt: n.prompt, promptType: n.promptType, model: n.model, size: n.size, preview: n.preview, configType: c?.type, baseUrl: c?.baseUrl };
     }, need("gen"));
     assert.deepEqual(saved, {
-      server: ids.config, prompt: PROMPT, promptType: "str", model: "gpt-image-1", size: "1024x1024", preview: true,
+      server: ids.config, prompt: PROMPT, promptType: "str", model: MODEL, size: "1024x1024", preview: true,
       configType: CONFIG, baseUrl: server.baseUrl,
     });
 
@@ -175,7 +177,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
 
     // back to a valid combination for the rest of the story
     await ed.openNode(gen);
-    await setModel("gpt-image-1");
+    await setModel(MODEL);
     await page.locator("#node-input-size").fill("1024x1024");
     await page.locator("#node-input-size").dispatchEvent("change");
     await ed.closeTray(true);
@@ -190,7 +192,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     await page.locator("#node-input-size").dispatchEvent("change");
     await page.waitForFunction(() => $("#node-input-size").hasClass("input-error"), undefined, { timeout: 3000 })
       .catch(() => { throw new Error("the dialog does not mark size 512x512 as invalid for dall-e-3"); });
-    // and a size valid for the newly chosen model is not marked, although the saved model (gpt-image-1) lacks it
+    // and a size valid for the newly chosen model is not marked, although the saved model lacks it
     await page.locator("#node-input-size").fill("1792x1024");
     await page.locator("#node-input-size").dispatchEvent("change");
     assert.equal(await page.evaluate(() => $("#node-input-size").hasClass("input-error")), false);
@@ -308,7 +310,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     const reqs = server.requests.slice(before).filter((r) => r.path === "/v1/images/generations");
     assert.equal(reqs.length, 1, "the test server got no (or several) generation requests");
     assert.equal(reqs[0].json?.prompt, PROMPT);
-    assert.equal(reqs[0].json?.model, "gpt-image-1");
+    assert.equal(reqs[0].json?.model, MODEL);
     assert.equal(reqs[0].headers.authorization, `Bearer ${apiKey}`);
     await ed.clickEmptyCanvas();
     await page.mouse.move(10, 10);

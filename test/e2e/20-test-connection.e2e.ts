@@ -5,14 +5,15 @@
  */
 import assert from "node:assert/strict";
 import type { Response } from "playwright-core";
+import { isImageModel } from "../../src/lib/models";
 import { MODEL_LIST } from "../server/images-api-server";
 import { e2e, localeJson } from "./harness";
 
 const CFG = "e2ecfg0000000001";
 const GEN = "e2egen0000000001";
 const WRONG_KEY = "sk-wrong-e2e-key-0123456789";
-// of the test server's list (MODEL_LIST): these are image models, the others are not
-const IMAGE_MODELS = ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1.5", "gpt-image-2", "flux-kontext-pro"];
+// of the test server's list (MODEL_LIST): the image models (the runtime's own rule), a gateway's among them; the others are not
+const IMAGE_MODELS = MODEL_LIST.filter(isImageModel);
 const OTHER_MODELS = ["gpt-4o-mini", "text-embedding-3-small", "whisper-1"];
 
 async function openConfigDialog(): Promise<void> {
@@ -51,7 +52,7 @@ describe("config dialog: Test connection", function () {
     await ed.importNodes([
       { id: CFG, type: "images-api-config", name: "local test server", baseUrl: server.baseUrl, apiType: "openai", apiVersion: "",
         organization: "", project: "", timeout: 600, retries: 2, concurrency: 4, queueLimit: 1000, arrayStyle: "brackets" },
-      { id: GEN, type: "images-api-generate", name: "", server: CFG, prompt: "payload", promptType: "msg", model: "gpt-image-1",
+      { id: GEN, type: "images-api-generate", name: "", server: CFG, prompt: "payload", promptType: "msg", model: "gpt-image-2.6-flare",
         size: "", quality: "", imageCount: 1, x: 400, y: 160, wires: [[]] },
     ], { applyNodeDefaults: true });
     await page.evaluate(([id, key]) => {
@@ -75,6 +76,7 @@ describe("config dialog: Test connection", function () {
     results.ok = r;
     assert.equal(r.answer.ok, true, `test-connection answered ${r.raw}`);
     assert.deepEqual([...r.answer.imageModels].sort(), [...IMAGE_MODELS].sort());
+    assert.ok(r.answer.imageModels.includes("flux-kontext-pro"), "a gateway's image model is not listed");
     for (const m of OTHER_MODELS) assert.ok(!r.answer.imageModels.includes(m), `${m} listed as an image model`);
     assert.equal(r.answer.total, MODEL_LIST.length);
     assert.ok(!r.raw.includes(apiKey), "the test-connection answer contains the key");

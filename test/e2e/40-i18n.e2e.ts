@@ -90,7 +90,7 @@ describe("editor languages: labels and help follow the editor language", functio
     // deployed, so the node survives the reloads that switch the language
     await ed.importNodes([
       { id: "e2ei18ncfg000001", type: CONFIG, name: "local test server", baseUrl: e2e().server.baseUrl, apiType: "openai" },
-      { id: GEN, type: GENERATE, name: "", server: "e2ei18ncfg000001", prompt: "payload", promptType: "msg", model: "gpt-image-1",
+      { id: GEN, type: GENERATE, name: "", server: "e2ei18ncfg000001", prompt: "payload", promptType: "msg", model: "gpt-image-2.6-flare",
         size: "1024x1024", quality: "", imageCount: 1, x: 400, y: 160, wires: [[]] },
     ], { applyNodeDefaults: true });
     await ed.deploy();

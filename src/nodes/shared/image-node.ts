@@ -7,7 +7,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
 import type { ImagesClient, RequestBody } from "../../lib/client";
 import { ImagesApiError, invalidParams } from "../../lib/errors";
 import { JobTracker } from "../../lib/job";
-import { modelLife, retiredAnswer, retiredText, retiringText } from "../../lib/lifecycle";
+import { deployNotice, retiredAnswer } from "../../lib/lifecycle";
 import { DEFAULT_MODEL, type Operation } from "../../lib/models";
 import { buildMessages, partialMessage, type OutputOptions } from "../../lib/output";
 import type { CheckedRequest, LifecycleInput, Params } from "../../lib/params";
@@ -86,26 +86,10 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
     /** Deploying a node whose model OpenAI has retired or will retire: one warning, and the status says so. */
     function announceLifecycle(server: ConfigNode): void {
       const model = settings.model === undefined ? DEFAULT_MODEL[spec.op] : String(settings.model);
-      const now = new Date();
-      const life = server.azure ? undefined : modelLife(model, now);
-      if (!life || life.state === "active") return;
-      const replacing = server.retiredPolicy === "replace" && life.replacement;
-      if (life.state === "retired") {
-        const where = server.openAiHost
-          ? replacing
-            ? t("warn.retiredReplaced", { replacement: life.replacement })
-            : t("warn.retiredRefused")
-          : t("warn.retiredGateway");
-        node.warn(`${retiredText(model, life)}. ${where}`);
-        node.status({
-          fill: server.openAiHost && !replacing ? "red" : "yellow",
-          shape: "ring",
-          text: replacing ? t("status.retiredReplaced", { model, replacement: life.replacement }) : t("status.retired", { model, date: life.shutdown }),
-        });
-      } else {
-        node.warn(retiringText(model, life, now));
-        node.status({ fill: "yellow", shape: "ring", text: t("status.retiring", { model, date: life.shutdown }) });
-      }
+      const notice = deployNotice(model, server, new Date(), t);
+      if (!notice) return;
+      node.warn(notice.warning);
+      node.status(notice.status);
     }
 
     const warnedReplacement = new Set<string>();
