@@ -19,6 +19,7 @@ const CHOSEN = {
   "config-dialog-test-connection-ok": "config-test-connection.png",
   "flow-thumbnail-and-debug": "flow-thumbnail-and-debug.png",
   "generate-dialog-de": "generate-dialog-de.png",
+  "model-menu": "model-menu.png",
 };
 
 if (!existsSync(from)) {
