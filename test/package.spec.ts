@@ -55,6 +55,16 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
 
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(base + path, { headers, signal: AbortSignal.timeout(10_000) });
+  /** A full deploy through the admin API, as the editor's Deploy button does. */
+  const deploy = async (flows: unknown[]) => {
+    const res = await fetch(base + "/flows", {
+      method: "POST",
+      headers: { "content-type": "application/json", "node-red-deployment-type": "full" },
+      body: JSON.stringify(flows),
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(res.status, 204, await res.text());
+  };
 
   before(async function () {
     this.timeout(180_000);
@@ -188,13 +198,7 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
       { id: "c1", type: "images-api-config", name: "api", baseUrl: "http://127.0.0.1:9/v1", credentials: { apiKey: key } },
       { id: "g1", type: "images-api-generate", z: "t1", server: "c1", prompt: "payload", promptType: "msg", model: "gpt-image-1", x: 100, y: 100, wires: [] },
     ];
-    const deploy = await fetch(base + "/flows", {
-      method: "POST",
-      headers: { "content-type": "application/json", "node-red-deployment-type": "full" },
-      body: JSON.stringify(flows),
-      signal: AbortSignal.timeout(10_000),
-    });
-    assert.equal(deploy.status, 204, await deploy.text());
+    await deploy(flows);
     const exported = await (await get("/flows", { "node-red-api-version": "v2" })).text();
     assert.ok(exported.includes('"images-api-config"'), exported.slice(0, 300));
     assert.ok(!exported.includes(key), "GET /flows must not contain the key");
@@ -397,13 +401,7 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
         },
         { id: "out", type: "http response", z: "ft", name: "", statusCode: "", headers: {}, x: 900, y: 100, wires: [] },
       ];
-      const deploy = await fetch(base + "/flows", {
-        method: "POST",
-        headers: { "content-type": "application/json", "node-red-deployment-type": "full" },
-        body: JSON.stringify(flows),
-        signal: AbortSignal.timeout(10_000),
-      });
-      assert.equal(deploy.status, 204, await deploy.text());
+      await deploy(flows);
     });
 
     after(async () => {

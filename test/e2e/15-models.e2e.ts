@@ -108,12 +108,7 @@ describe("model field: registry default, grouped menu, format rows, retired mode
         partialImages: "", streamFallback: true, user: "", preview: false, output: "buffer", split: false, property: "payload",
         inputFidelity: "", x: 660, y: 80, wires: [[]] },
     ]);
-    await page.evaluate(([id, key]) => {
-      const c = RED.nodes.node(id);
-      c.credentials = { apiKey: key, has_apiKey: true };
-      c.changed = true;
-      RED.nodes.dirty(true);
-    }, [CFG, apiKey]);
+    await ed.setApiKey(CFG, apiKey);
     await ed.deploy();
     page.on("request", onRequest);
   });

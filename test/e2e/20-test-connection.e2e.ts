@@ -55,12 +55,7 @@ describe("config dialog: Test connection", function () {
       { id: GEN, type: "images-api-generate", name: "", server: CFG, prompt: "payload", promptType: "msg", model: "gpt-image-2.6-flare",
         size: "", quality: "", imageCount: 1, x: 400, y: 160, wires: [[]] },
     ], { applyNodeDefaults: true });
-    await page.evaluate(([id, key]) => {
-      const c = RED.nodes.node(id);
-      c.credentials = { apiKey: key, has_apiKey: true };
-      c.changed = true;
-      RED.nodes.dirty(true);
-    }, [CFG, apiKey]);
+    await ed.setApiKey(CFG, apiKey);
     await ed.deploy();
   });
   afterEach(async () => {

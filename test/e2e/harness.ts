@@ -374,6 +374,16 @@ export class Editor {
     await this.clickEmptyCanvas();
   }
 
+  /** Sets a config node's API key as its dialog would (the key typed, the node marked changed). */
+  async setApiKey(configId: string, key: string): Promise<void> {
+    await this.page.evaluate(([id, key]) => {
+      const c = RED.nodes.node(id);
+      c.credentials = { apiKey: key, has_apiKey: true };
+      c.changed = true;
+      RED.nodes.dirty(true);
+    }, [configId, key] as const);
+  }
+
   /** A new empty tab, shown. */
   async addTab(label: string): Promise<string> {
     return this.page.evaluate((label) => {
