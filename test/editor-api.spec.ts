@@ -112,6 +112,23 @@ describe("editor endpoints and thumbnails", function () {
       assert.equal(typeof res.body.message, "string");
       assert.ok(!JSON.stringify(res.body).includes(API_KEY));
     });
+
+    it("asks only the deployed config node's own server: a base URL from the dialog never gets the saved key", async () => {
+      const other = await ImagesApiServer.start({ apiKey: null });
+      try {
+        await loadFlow({ baseUrl: api.server.baseUrl });
+        const res = await post(dialogBody(other.baseUrl));
+        assert.equal(res.body.ok, true);
+        assert.equal(other.requests.length, 0, "the typed base URL was asked");
+        assert.equal(api.server.requests.length, 1);
+        // a config node that is not deployed: nothing is asked at all
+        const none = await post({ ...dialogBody(other.baseUrl), id: "not-deployed" });
+        assert.deepEqual([none.body.ok, none.body.code], [false, "no_config"]);
+        assert.equal(other.requests.length + api.server.requests.length, 1);
+      } finally {
+        await other.close();
+      }
+    });
   });
 
   describe("Test connection", () => {

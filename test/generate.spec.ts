@@ -211,7 +211,7 @@ describe("generate image node", function () {
       ["n of 0", {}, { payload: "a", params: { n: 0 } }, /n must be a whole number from 1 to 10, got 0/, "n"],
       ["n as text", {}, { payload: "a", params: { n: "2" } }, /n must be a whole number from 1 to 10, got "2"/, "n"],
       ["n NaN", {}, { payload: "a", params: { n: Number.NaN } }, /n must be a whole number from 1 to 10, got NaN/, "n"],
-      ["style on gpt-image-1", {}, { payload: "a", params: { style: "vivid" } }, /style is not supported by gpt-image-1; only dall-e-3 took it \(models OpenAI has retired\)/, "style"],
+      ["style on gpt-image-1", {}, { payload: "a", params: { style: "vivid" } }, /style is not supported by gpt-image-1; only dall-e-3 took it \(legacy models\)/, "style"],
       ["style value for dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { style: "anime" } }, /style "anime" is not supported by dall-e-3; use vivid or natural/, "style"],
       ["background on dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { background: "transparent" } }, /background is not supported by dall-e-3; only gpt-image-2\.6-flare/, "background"],
       ["background value", {}, { payload: "a", params: { background: "clear" } }, /background "clear" is not supported by gpt-image-1; use transparent, opaque or auto/, "background"],

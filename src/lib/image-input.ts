@@ -76,14 +76,14 @@ function megabytes(bytes: number): string {
 }
 
 /** The images to edit, checked against the model's edit rule (or generic limits for gateway models). */
-export function readEditImages(value: unknown, model: string, rule: ModelRule | undefined): ImageFile[] {
+export function readEditImages(value: unknown, model: string, rule: ModelRule | undefined, now?: Date): ImageFile[] {
   if (value === undefined || value === null) {
     throw invalidImage("no image to edit: set the node's Image property (default msg.payload) to a Buffer, base64 or data URL", "image");
   }
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0) throw invalidImage("the image array is empty", "image");
   if (rule && !rule.edit) {
-    throw new ImagesApiError("invalid_params", `${model} cannot edit images; use ${listOr(modelsTaking((r) => r.edit !== null).ids)}`, {
+    throw new ImagesApiError("invalid_params", `${model} cannot edit images; use ${listOr(modelsTaking((r) => r.edit !== null, now).ids)}`, {
       parameter: "model",
     });
   }
@@ -153,7 +153,13 @@ export function readMask(value: unknown, first: ImageFile): ImageFile | undefine
  * The markup: a PNG with transparent pixels, the same size as the first image, drawn over it to show
  * what to change where. Never together with a mask; only for models that take it.
  */
-export function readMarkup(value: unknown, first: ImageFile, mask: ImageFile | undefined, checked: CheckedRequest): ImageFile | undefined {
+export function readMarkup(
+  value: unknown,
+  first: ImageFile,
+  mask: ImageFile | undefined,
+  checked: CheckedRequest,
+  now?: Date,
+): ImageFile | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   if (mask) {
     throw new ImagesApiError(
@@ -163,7 +169,7 @@ export function readMarkup(value: unknown, first: ImageFile, mask: ImageFile | u
     );
   }
   if (checked.rule && !checked.rule.markup) {
-    throw new ImagesApiError("invalid_params", notTaken("markup", checked.model, (r) => r.markup), { parameter: "markup" });
+    throw new ImagesApiError("invalid_params", notTaken("markup", checked.model, (r) => r.markup, now), { parameter: "markup" });
   }
   const data = toBytes(value, "markup");
   const maxBytes = checked.rule?.edit?.maxBytes ?? GENERIC_MAX_BYTES;
@@ -174,15 +180,16 @@ export function readMarkup(value: unknown, first: ImageFile, mask: ImageFile | u
   if (markup.info.mime !== "image/png") {
     throw invalidImage(`markup must be a PNG with transparent pixels (drawn over the image), got ${markup.info.mime}`, "markup");
   }
-  if (!markup.info.hasAlpha || pngHasTransparentPixel(markup.data) === false) {
-    throw invalidImage(
-      "markup has no transparent pixels: it is drawn over the first image, so everything but the marks must be transparent (an RGBA PNG)",
-      "markup",
-    );
-  }
+  // the size first: it is read from the header, before anything is decoded
   if (markup.info.width !== first.info.width || markup.info.height !== first.info.height) {
     throw invalidImage(
       `markup is ${markup.info.width}x${markup.info.height} but the first image is ${first.info.width}x${first.info.height}; they must be the same size`,
+      "markup",
+    );
+  }
+  if (!markup.info.hasAlpha || pngHasTransparentPixel(markup.data) === false) {
+    throw invalidImage(
+      "markup has no transparent pixels: it is drawn over the first image, so everything but the marks must be transparent (an RGBA PNG)",
       "markup",
     );
   }

@@ -94,7 +94,8 @@ export function saysModelGone(err: ImagesApiError): boolean {
   const c = err.cause;
   if (c.statusCode !== 404 && c.statusCode !== 400 && c.statusCode !== 410) return false;
   if (c.apiCode === "model_not_found" || c.apiCode === "model_deprecated") return true;
-  return /\bmodel\b.*\b(does not exist|deprecated|decommissioned|retired|shut ?down|no longer (available|supported|offered))/i.test(err.message);
+  // the start of the message is enough, and keeps the pattern's backtracking bounded
+  return /\bmodel\b.{0,300}?\b(does not exist|deprecated|decommissioned|retired|shut ?down|no longer (available|supported|offered))/i.test(err.message.slice(0, 2000));
 }
 
 /**
@@ -102,9 +103,9 @@ export function saysModelGone(err: ImagesApiError): boolean {
  * (with the answer's details); undefined for every other error. Azure's deployment names are the user's.
  */
 export function retiredAnswer(err: unknown, model: string, now: Date, azure: boolean): { error: ImagesApiError; life: ModelLife } | undefined {
-  if (azure || !isImagesApiError(err) || !saysModelGone(err)) return undefined;
+  if (azure || !isImagesApiError(err)) return undefined;
   const life = modelLife(model, now);
-  if (life?.state !== "retired") return undefined;
+  if (life?.state !== "retired" || !saysModelGone(err)) return undefined;
   const said = err.message.replace(/^Images API answered \d+(?: after \d+ attempts)?: /, "").replace(/ \(check the base URL[^)]*\)$/, "");
   return { error: retiredError(model, life, err.cause, said), life };
 }

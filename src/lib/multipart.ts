@@ -30,6 +30,13 @@ function quote(name: string): string {
   return name.replace(/[\r\n"\\]/g, (c) => encodeURIComponent(c));
 }
 
+/** Parameters of the API that are objects: sent as bracketed fields. Other objects (gateway extras) go as JSON text. */
+const NESTED_PARAMS = new Set(["svg"]);
+
+function fieldText(value: unknown): string {
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
 /**
  * Form fields of one parameter, as the official SDK encodes them: a nested object as bracketed names
  * (`svg[model]`, `svg[reasoning][effort]`), an array as repeated `name[]`, a scalar as its text.
@@ -55,7 +62,10 @@ export function encodeEditForm(form: EditForm): Multipart {
 
   const keys = Object.keys(form.fields).sort((a, b) => rank(a) - rank(b));
   for (const key of keys) {
-    for (const [name, text] of formFields(key, form.fields[key])) {
+    const value = form.fields[key];
+    if (value === undefined || value === null) continue;
+    const fields: Array<[string, string]> = NESTED_PARAMS.has(key) ? formFields(key, value) : [[key, fieldText(value)]];
+    for (const [name, text] of fields) {
       chunks.push(head(`name="${quote(name)}"`), Buffer.from(text), Buffer.from(CRLF));
     }
   }

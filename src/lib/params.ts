@@ -127,18 +127,19 @@ function wrongOperation(key: string, op: Operation, rule: ModelRule | undefined)
 }
 
 /** The table's models (without dated snapshots) that take a parameter: the live ones, or else the legacy ones. */
-export function modelsTaking(test: (r: ModelRule) => boolean): { ids: string[]; legacy: boolean } {
+export function modelsTaking(test: (r: ModelRule) => boolean, now?: Date): { ids: string[]; legacy: boolean } {
   const takers = Object.keys(MODELS).filter((m) => test(MODELS[m]) && !/-\d{4}-\d{2}-\d{2}$/.test(m));
-  const live = takers.filter((m) => !MODELS[m].shutdown);
+  // without a clock every model with a shutdown date counts as legacy
+  const live = takers.filter((m) => (now ? modelLife(m, now)?.state !== "retired" : !MODELS[m].shutdown));
   return live.length ? { ids: live, legacy: false } : { ids: takers, legacy: true };
 }
 
 /** "markup is not supported by gpt-image-2; only gpt-image-2.6-flare, … take it" */
-export function notTaken(key: string, model: string, test: (r: ModelRule) => boolean = MODEL_SPECIFIC[key]): string {
-  const { ids, legacy } = modelsTaking(test);
+export function notTaken(key: string, model: string, test: (r: ModelRule) => boolean = MODEL_SPECIFIC[key], now?: Date): string {
+  const { ids, legacy } = modelsTaking(test, now);
   if (!ids.length) return `${key} is not supported by ${model}`;
   const verb = legacy ? "took" : ids.length > 1 ? "take" : "takes";
-  return `${key} is not supported by ${model}; only ${listOr(ids)} ${verb} it${legacy ? " (models OpenAI has retired)" : ""}`;
+  return `${key} is not supported by ${model}; only ${listOr(ids)} ${verb} it${legacy ? " (legacy models)" : ""}`;
 }
 
 const typeError = (param: string, what: string) => (iss: { input: unknown }) =>
@@ -358,6 +359,10 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   for (const key of Object.keys(params)) if (params[key] === null) delete params[key];
   params.model = model;
   // node settings bound to another output format than the one this message asks for are left out
+  if (params.output_format === "svg" && (picked.n === undefined || adapting) && params.n !== undefined && params.n !== 1) {
+    if (picked.n !== undefined) drop("n", params.n);
+    delete params.n;
+  }
   for (const key of Object.keys(FORMAT_BOUND)) {
     if ((picked[key] === undefined || adapting) && !fitsFormat(key, params[key], params.output_format)) {
       if (picked[key] !== undefined) drop(key, params[key]);
@@ -373,7 +378,7 @@ export function checkRequest(input: RequestInput): CheckedRequest {
       const value = picked[key];
       if (value === undefined || value === null || (key === "stream" && value === false)) continue;
       if (!MODEL_SPECIFIC[key](rule)) {
-        if (!adapting) throw invalidParams(key, notTaken(key, model));
+        if (!adapting) throw invalidParams(key, notTaken(key, model, MODEL_SPECIFIC[key], input.lifecycle?.now));
         drop(key, value);
         delete params[key];
       }
@@ -403,7 +408,7 @@ export function checkRequest(input: RequestInput): CheckedRequest {
     throw invalidParams("output", `streamed images come as image data, not URLs; choose Buffer, base64 or data URL, or set no partial images`);
   }
 
-  shapeResponseFormat(params, rule, output, model);
+  shapeResponseFormat(params, rule, output, replaced ? `${model} (standing in for ${asked}, shut down by OpenAI on ${replaced.shutdown})` : model);
   for (const [key, value] of Object.entries(params)) {
     // gateway extras go out as JSON (or multipart text): find what cannot before anything is sent
     try {

@@ -2,11 +2,15 @@
  * Decodes a PNG's pixels far enough to tell whether any of them is (partly) transparent: for an
  * edit's markup or mask, which must hold transparent pixels, an alpha channel alone proves nothing.
  */
-import { constants as bufferConstants } from "node:buffer";
 import { inflateSync, constants as zlibConstants } from "node:zlib";
 
 /** how much of the compressed data is decoded first, hoping it shows a transparent pixel (at most ~8 MB of pixels: deflate expands at most ~1032:1) */
 const HEAD_BYTES = 8 * 1024;
+/**
+ * The most raw pixel data decoded: a 4096x4096 RGBA image (64 MiB, about half a second at worst). Larger
+ * ones, and decompression bombs (a few MB that inflate to gigabytes), are not decoded: the API decides.
+ */
+export const MAX_DECODED_BYTES = 4096 * 4097 * 4 + 4096;
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** samples per pixel by colour type */
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -95,11 +99,11 @@ export function pngHasTransparentPixel(buf: Buffer): boolean | undefined {
     : [[width, height]];
   let expected = 0;
   for (const [w, h] of passes) expected += h * (1 + Math.ceil((w * bitsPerPixel) / 8));
-  if (expected > bufferConstants.MAX_LENGTH) return undefined;
+  if (expected > MAX_DECODED_BYTES) return undefined;
 
   const data = idat.length === 1 ? idat[0] : Buffer.concat(idat);
   // a little slack: some encoders leave a few bytes of padding at the end of the data
-  const maxOutputLength = Math.min(bufferConstants.MAX_LENGTH, expected + 1024);
+  const maxOutputLength = expected + 1024;
   const scan = (raw: Buffer) => scanRows(raw, passes, bitsPerPixel, filterStep, test);
 
   // Markup and masks are mostly transparent: their first rows usually settle it, so the start of the

@@ -67,8 +67,8 @@ export function nodeSettings(def: ImageNodeDef): Params {
     if (api === "partial_images" && n === 0) continue;
     params[api] = Number.isNaN(n) ? v : n;
   }
-  const svgModel = def.svgModel?.trim();
-  const svgEffort = def.svgEffort?.trim();
+  const svgModel = typeof def.svgModel === "string" ? def.svgModel.trim() : "";
+  const svgEffort = typeof def.svgEffort === "string" ? def.svgEffort.trim() : "";
   if (svgModel || svgEffort) {
     params.svg = { ...(svgModel ? { model: svgModel } : {}), ...(svgEffort ? { reasoning: { effort: svgEffort } } : {}) };
   }

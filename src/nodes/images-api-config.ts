@@ -112,8 +112,25 @@ export = function register(RED: NodeAPI): void {
     }
   }
 
-  // "Test connection" in the config dialog
+  // "Test connection" in the config dialog: the settings as they are in the dialog (on a click)
   RED.httpAdmin.post("/images-api/test-connection", RED.auth.needsPermission("images-api-config.write"), listModels);
-  // the model field of the image nodes: the models the selected config node's server lists
-  RED.httpAdmin.post("/images-api/server-models", RED.auth.needsPermission("images-api-config.write"), listModels);
+  // the model field of the image nodes: the models the selected config node's server lists, asked when a dialog
+  // opens. Only a deployed config node is asked, with its own saved settings: the saved key never goes to a
+  // base URL that was typed into a dialog but not deployed.
+  RED.httpAdmin.post("/images-api/server-models", RED.auth.needsPermission("images-api-config.write"), async (req, res) => {
+    const id = (req.body as Record<string, unknown> | undefined)?.id;
+    const config = typeof id === "string" ? (RED.nodes.getNode(id) as unknown as ConfigNode | null) : null;
+    const client = config?.client;
+    if (!client) {
+      res.json({ ok: false, code: "no_config", message: "deploy the config node first: its server's models are read with its saved settings and key" });
+      return;
+    }
+    try {
+      const { imageModels, total } = await client.listModels();
+      res.json({ ok: true, imageModels, total });
+    } catch (err) {
+      const e = err as ImagesApiError;
+      res.json({ ok: false, code: e.code ?? "api_error", statusCode: e.cause?.statusCode, message: client.redact(e.message) });
+    }
+  });
 };

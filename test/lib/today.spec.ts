@@ -7,7 +7,10 @@ import assert from "node:assert/strict";
 import { isImagesApiError } from "../../src/lib/errors";
 import { daysUntil, isOpenAiHost, liveReplacement, modelLife, retiredAnswer, saysModelGone } from "../../src/lib/lifecycle";
 import { DEFAULT_MODEL, MODELS, modelRule, tableId } from "../../src/lib/models";
-import { formFields } from "../../src/lib/multipart";
+import { deflateSync } from "node:zlib";
+import { encodeEditForm, formFields } from "../../src/lib/multipart";
+import { MAX_DECODED_BYTES, pngHasTransparentPixel } from "../../src/lib/png-alpha";
+import { sniffImage } from "../../src/lib/sniff";
 import { checkRequest, type LifecycleInput, type RequestInput } from "../../src/lib/params";
 import { ImagesApiError } from "../../src/lib/errors";
 
@@ -166,6 +169,16 @@ describe("retired models before sending", () => {
   });
 });
 
+describe("retired models and the output form", () => {
+  it("a URL output the replacement cannot give names both models", () => {
+    refusedWith(
+      input({ node: { model: "dall-e-3" }, output: "url", lifecycle: { now: day("2026-12-01"), preflight: true, policy: "replace" } }),
+      "output",
+      'output "url" is not available for gpt-image-2.5-sunburst (standing in for dall-e-3, shut down by OpenAI on 2026-05-12)',
+    );
+  });
+});
+
 describe("retired models answered by the API", () => {
   const gone = (status: number, apiCode: string | undefined, message: string) =>
     new ImagesApiError("not_found", `Images API answered ${status}: ${message} (check the base URL, and the model or Azure deployment name)`, { statusCode: status, apiCode });
@@ -185,6 +198,12 @@ describe("retired models answered by the API", () => {
     assert.equal(retiredAnswer(gone(404, "model_not_found", "no"), "gpt-image-1.5", day("2026-11-30"), false), undefined);
     assert.equal(retiredAnswer(gone(404, "model_not_found", "no"), "gpt-image-1", day("2026-12-01"), true), undefined);
     assert.equal(retiredAnswer(new ImagesApiError("rate_limited", "429", { statusCode: 429 }), "gpt-image-1", day("2026-12-01"), false), undefined);
+  });
+
+  it("a huge error message is looked at only at its start", () => {
+    const huge = gone(400, undefined, "model ".repeat(200_000));
+    assert.equal(saysModelGone(huge), false);
+    assert.equal(saysModelGone(gone(404, undefined, `${"x".repeat(5000)} The model does not exist`)), false);
   });
 
   it("recognises the shapes of 'the model is gone'", () => {
@@ -268,6 +287,13 @@ describe("today's parameters: what is sent", () => {
     assert.equal(p.safety_identifier, "x");
   });
 
+  it("a node's n is left out when a message asks for SVG (one image per request); a message's own n is refused", () => {
+    const node = { model: "gpt-image-2.6-flare", n: 4 };
+    assert.equal(checkRequest(input({ node, msgParams: { output_format: "svg" } })).params.n, undefined);
+    assert.equal(checkRequest(input({ node })).params.n, 4);
+    refusedWith(input({ node, msgParams: { output_format: "svg", n: 3 } }), "n", "n must be 1");
+  });
+
   it("style and response_format never reach a GPT image model from node settings", () => {
     const p = checkRequest(input({ node: { model: "gpt-image-2.6-sunburst", style: "vivid", response_format: "b64_json" } })).params;
     assert.equal(p.style, undefined);
@@ -275,7 +301,43 @@ describe("today's parameters: what is sent", () => {
   });
 });
 
+describe("markup PNGs that would take too much to decode", () => {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    return Buffer.concat([len, Buffer.from(type, "latin1"), data, Buffer.alloc(4)]);
+  };
+  const png = (w: number, h: number, idat: Buffer) => {
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(w, 0);
+    ihdr.writeUInt32BE(h, 4);
+    ihdr[8] = 8;
+    ihdr[9] = 6; // RGBA
+    return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", Buffer.alloc(0))]);
+  };
+
+  it("a 30000x30000 RGBA PNG (a decompression bomb) is not decoded: undefined, and the API decides", () => {
+    const bomb = png(30000, 30000, deflateSync(Buffer.alloc(1024 * 1024)));
+    assert.equal(sniffImage(bomb)?.width, 30000);
+    assert.ok(30000 * 30000 * 4 > MAX_DECODED_BYTES);
+    assert.equal(pngHasTransparentPixel(bomb), undefined);
+  });
+
+  it("a 64x64 opaque RGBA PNG within the limit is decoded: false", () => {
+    const rows = Buffer.concat(Array.from({ length: 64 }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(64 * 4, 255)])));
+    assert.equal(pngHasTransparentPixel(png(64, 64, deflateSync(rows))), false);
+  });
+});
+
 describe("multipart fields of nested parameters (as the official SDK encodes them)", () => {
+  it("in an edit form, svg goes as bracketed fields; a gateway's object extra stays JSON text", () => {
+    const image = { data: Buffer.from("x"), info: { mime: "image/png", ext: "png", width: 1, height: 1, hasAlpha: false } as never, filename: "image.png" };
+    const body = encodeEditForm({ images: [image], fields: { model: "m", prompt: "p", svg: { model: "gpt-5.6-terra" }, extra: { a: 1 } } }).body.toString("latin1");
+    assert.match(body, /name="svg\[model\]"\r\n\r\ngpt-5\.6-terra\r\n/);
+    assert.match(body, /name="extra"\r\n\r\n\{"a":1\}\r\n/);
+    assert.doesNotMatch(body, /name="svg"\r\n/);
+  });
+
   it("svg becomes svg[model] and svg[reasoning][effort]; arrays repeat name[]; null is left out", () => {
     assert.deepEqual(formFields("svg", { model: "gpt-5.6-terra", reasoning: { effort: "low" } }), [
       ["svg[model]", "gpt-5.6-terra"],
