@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer, type FormPart } from "./server/images-api-server";
-import { NODES, loadFlow, run, withImagesApi } from "./support/flow";
+import { NODES, helper, loadFlow, run, withImagesApi } from "./support/flow";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "fixtures", name));
 const ORIGINAL = fixture("original-1024.png");
@@ -85,6 +85,41 @@ describe("today's outputs and inputs through the nodes", function () {
       assert.equal(typeof out[0].svgUsage.total_tokens, "number");
       assert.deepEqual(server.requests[0].json.svg, { model: "gpt-5.6-terra", reasoning: { effort: "low" } });
       assert.equal(server.requests[0].json.complexity, "medium");
+    });
+
+    it("every output form works for GIF and SVG; a gateway's URL answer is downloaded, or passed on as a URL", async () => {
+      const forms: Array<[string, (v: unknown) => Buffer]> = [
+        ["buffer", (v) => v as Buffer],
+        ["base64", (v) => Buffer.from(v as string, "base64")],
+        ["dataUrl", (v) => Buffer.from((v as string).split(",")[1], "base64")],
+      ];
+      for (const format of ["gif", "svg"]) {
+        for (const [output, bytes] of forms) {
+          await loadFlow({ baseUrl: server.baseUrl, node: { model: "gpt-image-2.6-flare", outputFormat: format, output } });
+          const { out, caught } = await run({ payload: "x" });
+          assert.equal(caught.length, 0, caught[0]?.error?.message);
+          const data = bytes(out[0].payload);
+          assert.equal(data.length, out[0].images[0].bytes, `${format} ${output}`);
+          assert.equal(out[0].images[0].mimeType, format === "gif" ? "image/gif" : "image/svg+xml");
+          if (output === "dataUrl") assert.ok(out[0].payload.startsWith(`data:${out[0].images[0].mimeType};base64,`));
+          await helper.unload();
+          server.reset();
+        }
+      }
+      // a gateway that answers with links instead of base64: the GIF and the SVG are downloaded
+      server.setDefault({ answer: "url" });
+      for (const [format, mime] of [["gif", "image/gif"], ["svg", "image/svg+xml"]]) {
+        await loadFlow({ baseUrl: server.baseUrl, node: { model: "gpt-image-2.6-flare", outputFormat: format, frameCount: format === "gif" ? 4 : "" } });
+        const got = await run({ payload: "x" });
+        assert.equal(got.caught.length, 0, got.caught[0]?.error?.message);
+        assert.equal(got.out[0].images[0].mimeType, mime);
+        assert.ok(Buffer.isBuffer(got.out[0].payload));
+        assert.match(got.out[0].images[0].url, new RegExp(`\\.${format}$`));
+        if (format === "gif") assert.equal(got.out[0].images[0].frames, 4);
+        assert.equal(server.downloads.length, 1);
+        await helper.unload();
+        server.downloads = [];
+      }
     });
 
     it("a later PNG message of the same node carries no stale svgUsage", async () => {
