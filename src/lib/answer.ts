@@ -35,12 +35,25 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
     const start = redact(answer.reader.head).trim().slice(0, 60);
     throw new ImagesApiError("api_error", `the Images API answered with ${what} instead of JSON${start ? ` (${JSON.stringify(start)}…)` : ""}`, details);
   }
+  return imagesFromBody(json, answer.status, details, redact);
+}
+
+/**
+ * The images of a parsed ImagesResponse (b64_json already decoded to Buffers, or still base64 text):
+ * from a direct answer, or from one line of a batch's output file.
+ */
+export function imagesFromBody(
+  json: unknown,
+  status: number,
+  details: { statusCode?: number; requestId?: string; attempts: number; retryable?: boolean },
+  redact: (s: string) => string,
+): ImagesResult {
   if (!json || typeof json !== "object") {
     throw new ImagesApiError("api_error", "the Images API answered with JSON that is not an object", details);
   }
   const body = json as { data?: unknown; usage?: unknown; svg_usage?: unknown; output_format?: unknown; error?: unknown };
   // Azure and some gateways report refusals with HTTP 200 and an error body.
-  if (body.error) throw httpError(answer.status, readErrorBody(body), details, redact);
+  if (body.error) throw httpError(status, readErrorBody(body), details, redact);
   if (!Array.isArray(body.data) || body.data.length === 0) {
     throw new ImagesApiError("api_error", "the Images API answered without any image (empty data)", details);
   }
@@ -58,7 +71,7 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
     }
     return image;
   });
-  const result: ImagesResult = { images, usage: body.usage, requestId: answer.requestId, attempts: answer.attempts };
+  const result: ImagesResult = { images, usage: body.usage, requestId: details.requestId, attempts: details.attempts };
   if (body.svg_usage !== undefined && body.svg_usage !== null) result.svgUsage = body.svg_usage;
   if (typeof body.output_format === "string" && body.output_format.trim()) result.outputFormat = body.output_format.trim().toLowerCase();
   return result;

@@ -57,6 +57,27 @@ export interface ApiCall extends RunHooks {
   onEvent?: (event: SseEvent) => void;
 }
 
+export interface RestRequest {
+  method: "GET" | "POST" | "DELETE";
+  /** below the base URL, e.g. "files" or "batches/batch_abc/cancel" */
+  path: string;
+  body?: RequestBody;
+  /** hand over a 2xx answer's body unread */
+  stream?: boolean;
+  signal?: AbortSignal;
+  onRetryWait?: (wait: { ms: number; reason: string }) => void;
+}
+
+export interface RestAnswer {
+  status: number;
+  headers: Headers;
+  requestId?: string;
+  /** the parsed body (undefined when it was not JSON) */
+  json?: unknown;
+  /** with `stream`: the unread body */
+  stream?: Readable;
+}
+
 export interface ApiAnswer {
   status: number;
   headers: Headers;
@@ -326,6 +347,65 @@ export class ImagesClient {
     }
     const ids = Array.isArray(json?.data) ? json.data.map((m) => String(m?.id ?? "")).filter(Boolean) : [];
     return { imageModels: ids.filter(isImageModel).sort(), total: ids.length };
+  }
+
+  /**
+   * Any other request to the API (Files, Batches): `path` below the base URL ("files", "batches/ID"). Retried
+   * like image requests (408/409/429/5xx and connection errors, the server's Retry-After honoured), outside
+   * the image queue. With `stream`, a 2xx answer's body is handed over unread (a large file's content);
+   * otherwise the body is read (capped) and JSON-parsed. Non-2xx answers throw the usual coded errors.
+   */
+  async rest(req: RestRequest): Promise<RestAnswer> {
+    const base = this.options.baseUrl.trim().replace(/\/+$/, "");
+    const url = new URL(`${base}/${req.path}`);
+    const headers: Record<string, string> = { ...this.endpoint("generate", "").headers };
+    let payload: string | Buffer | undefined;
+    if (req.body?.kind === "json") {
+      payload = JSON.stringify(req.body.data);
+      headers["content-type"] = "application/json";
+    } else if (req.body?.kind === "multipart") {
+      payload = req.body.data;
+      headers["content-type"] = req.body.contentType;
+    }
+    if (req.stream) headers.accept = "*/*";
+    for (let attempt = 1; ; attempt++) {
+      const timer = new AbortController();
+      const timeout = setTimeout(() => timer.abort(), this.options.timeoutMs);
+      const signal = req.signal ? AbortSignal.any([req.signal, timer.signal]) : timer.signal;
+      let failure: { error: ImagesApiError; retryable: boolean; headers?: Headers };
+      try {
+        const res = await request(url, { method: req.method, dispatcher: this.dispatcher, headers, body: payload, signal });
+        const requestId = headerValue(res.headers, "x-request-id");
+        const contentType = headerValue(res.headers, "content-type") ?? "";
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          clearTimeout(timeout);
+          if (req.stream) return { status: res.statusCode, headers: res.headers, requestId, stream: res.body };
+          const body = await readAll(res.body, this.options.maxResponseBytes);
+          return { status: res.statusCode, headers: res.headers, requestId, json: tryJson(body) };
+        }
+        const body = await readAll(res.body, 4 * 1024 * 1024);
+        const apiError = readErrorBody(tryJson(body)) ?? plainTextError(body, contentType);
+        const error = httpError(res.statusCode, apiError, { statusCode: res.statusCode, requestId, attempts: attempt }, this.redact);
+        failure = { error, retryable: shouldRetryStatus(res.statusCode, res.headers) && !isPermanent(apiError), headers: res.headers };
+      } catch (err) {
+        if (isImagesApiError(err)) throw err;
+        if (req.signal?.aborted) throw aborted(attempt);
+        failure = { error: transportError(err, timer.signal.aborted, this.options.timeoutMs, { attempts: attempt }), retryable: true };
+      } finally {
+        clearTimeout(timeout);
+      }
+      const { error, retryable } = failure;
+      error.cause.attempts = attempt;
+      error.cause.retryable = retryable;
+      if (!retryable || attempt > this.options.maxRetries) throw error;
+      const waitMs = retryDelayMs(failure.headers ?? {}, attempt - 1);
+      req.onRetryWait?.({ ms: waitMs, reason: error.cause.statusCode ? `HTTP ${error.cause.statusCode}` : error.code });
+      try {
+        await sleep(waitMs, req.signal);
+      } catch {
+        throw aborted(attempt);
+      }
+    }
   }
 
   /** Closes the pool: in-flight requests end with an error, idle sockets are closed. */

@@ -50,31 +50,46 @@ export function formFields(name: string, value: unknown): Array<[string, string]
   return [[name, String(value)]];
 }
 
+export interface FilePart {
+  name: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
+}
+
 /**
  * Text fields first (model and prompt lead, so a streaming parser knows what it is receiving),
  * then the images in order, then the mask or the markup.
  */
 export function encodeEditForm(form: EditForm): Multipart {
+  const imageName = form.images.length > 1 && form.arrayStyle !== "repeat" ? "image[]" : "image";
+  const files = form.images.map((file) => ({ name: imageName, file }));
+  if (form.mask) files.push({ name: "mask", file: form.mask });
+  if (form.markup) files.push({ name: "markup", file: form.markup });
+  return encodeForm(
+    form.fields,
+    files.map(({ name, file }) => ({ name, filename: file.filename, contentType: file.info.mime, data: file.data })),
+  );
+}
+
+/** A multipart/form-data body: the text fields (model and prompt first), then the files in order. */
+export function encodeForm(fields: Params, files: FilePart[]): Multipart {
   const boundary = `----images-api-${randomBytes(12).toString("hex")}`;
   const chunks: Buffer[] = [];
   const head = (disposition: string, type?: string) =>
     Buffer.from(`--${boundary}${CRLF}Content-Disposition: form-data; ${disposition}${CRLF}${type ? `Content-Type: ${type}${CRLF}` : ""}${CRLF}`);
 
-  const keys = Object.keys(form.fields).sort((a, b) => rank(a) - rank(b));
+  const keys = Object.keys(fields).sort((a, b) => rank(a) - rank(b));
   for (const key of keys) {
-    const value = form.fields[key];
+    const value = fields[key];
     if (value === undefined || value === null) continue;
-    const fields: Array<[string, string]> = NESTED_PARAMS.has(key) ? formFields(key, value) : [[key, fieldText(value)]];
-    for (const [name, text] of fields) {
+    const texts: Array<[string, string]> = NESTED_PARAMS.has(key) ? formFields(key, value) : [[key, fieldText(value)]];
+    for (const [name, text] of texts) {
       chunks.push(head(`name="${quote(name)}"`), Buffer.from(text), Buffer.from(CRLF));
     }
   }
-  const imageName = form.images.length > 1 && form.arrayStyle !== "repeat" ? "image[]" : "image";
-  const files = form.images.map((file) => ({ name: imageName, file }));
-  if (form.mask) files.push({ name: "mask", file: form.mask });
-  if (form.markup) files.push({ name: "markup", file: form.markup });
-  for (const { name, file } of files) {
-    chunks.push(head(`name="${name}"; filename="${quote(file.filename)}"`, file.info.mime), file.data, Buffer.from(CRLF));
+  for (const file of files) {
+    chunks.push(head(`name="${quote(file.name)}"; filename="${quote(file.filename)}"`, file.contentType), file.data, Buffer.from(CRLF));
   }
   chunks.push(Buffer.from(`--${boundary}--${CRLF}`));
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };

@@ -9,6 +9,7 @@
  *   POST /openai/deployments/{deployment}/images/{generations|edits}?api-version=…  (Azure classic)
  *   GET  /files/{id}.{png|jpeg|webp|gif|svg}                      (also on the CDN listener)
  *   GET  /v1/models, /openai/models                               (the model list, for "Test connection")
+ *   /v1/files…, /v1/batches…                                      (OpenAI's Files and Batch APIs: batch-api.ts, `server.batch`)
  *
  * The API as of 2026-12-01: GPT image 2 / 2.5 / 2.6 ids, quality xhigh|max (2.5/2.6),
  * custom WxH sizes (2/2.5/2.6), complexity, real animated GIF (frame_count, frame_duration_ms) and SVG
@@ -26,6 +27,7 @@ import { encodePng, pngSize } from "./png";
 import { encodeGif } from "./gif";
 import { encodeSvg } from "./svg";
 import { formFields, getBoundary, parseMultipart, type FormPart } from "./multipart";
+import { BatchApi } from "./batch-api";
 
 export type { FormPart } from "./multipart";
 
@@ -257,6 +259,10 @@ export class ImagesApiServer {
   strictSizes = false;
   /** the project has "SVG model selection" enabled: output_format svg without svg.model → 400 */
   svgModelRequired = false;
+  /** OpenAI's Files and Batch APIs (/v1/files…, /v1/batches…), see batch-api.ts; each batch line gets the default answer of a direct JSON POST */
+  readonly batch = new BatchApi((op, json) =>
+    this.defaultAnswer({}, { method: "POST", path: `/v1/images/${op}`, query: {}, headers: {}, raw: Buffer.alloc(0), json, params: isPlainObject(json) ? json : undefined, at: Date.now() }, { op }),
+  );
   private acceptedAt: number[] = [];
 
   private queue: Step[] = [];
@@ -326,6 +332,7 @@ export class ImagesApiServer {
     this.unknownModels = new Set();
     this.strictSizes = false;
     this.svgModelRequired = false;
+    this.batch.reset();
   }
 
   /** The rate-limiting mode's verdict: the 429 headers when this request is over the limit. */
@@ -468,6 +475,10 @@ export class ImagesApiServer {
     this.requests.push(record); // recorded before any step is applied
 
     if (tooLarge) return this.reply(res, {}, errorReply(413, `Request body larger than ${MAX_BODY_BYTES} bytes`));
+    if (this.batch.handles(record.path)) {
+      const answer = this.batch.handle(record, this.authorized(req));
+      return this.reply(res, { headers: answer.headers }, answer);
+    }
     if (record.method === "GET" && (record.path === "/v1/models" || record.path === "/openai/models")) {
       if (!this.authorized(req)) return this.reply(res, {}, errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key"));
       const now = this.now();
