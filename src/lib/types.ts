@@ -11,4 +11,7 @@ export interface ConfigNode {
   /** Azure OpenAI: model names are deployment names, with Azure's own dates */
   azure?: boolean;
   retiredPolicy?: RetiredPolicy;
+  /** batch delivery: how long until a batch's status is first asked, and the longest wait between two asks */
+  batchPollSeconds?: number;
+  batchPollMaxSeconds?: number;
 }

@@ -22,6 +22,9 @@ interface ConfigDef extends NodeDef {
   arrayStyle?: string;
   /** "fail" (default) or "replace": what a message for a retired model does */
   onRetired?: string;
+  /** batch delivery: seconds until a batch's status is first asked, and the longest wait between asks */
+  batchPoll?: string | number;
+  batchPollMax?: string | number;
 }
 
 interface Credentials {
@@ -40,6 +43,8 @@ export = function register(RED: NodeAPI): void {
     this.azure = def.apiType === "azure";
     this.openAiHost = isOpenAiHost(baseUrl, def.apiType);
     this.retiredPolicy = def.onRetired === "replace" ? "replace" : "fail";
+    this.batchPollSeconds = numberOr(def.batchPoll, 30, 0.001);
+    this.batchPollMaxSeconds = Math.max(this.batchPollSeconds, numberOr(def.batchPollMax, 300, 0.001));
     try {
       this.client = new ImagesClient({
         baseUrl,

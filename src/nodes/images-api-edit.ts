@@ -4,6 +4,7 @@
  */
 import type { NodeAPI } from "node-red";
 import { checkOverlays, readEditImages, readMarkup, readMask } from "../lib/image-input";
+import { jsonEditBody } from "../lib/batch-lines";
 import { encodeEditForm } from "../lib/multipart";
 import { checkRequest } from "../lib/params";
 import { registerImageNode, type ImageDef } from "./shared/image-node";
@@ -36,6 +37,7 @@ export = function register(RED: NodeAPI): void {
           const form = encodeEditForm({ images, mask, markup, fields, arrayStyle: client.options.arrayStyle });
           return { kind: "multipart", data: form.body, contentType: form.contentType };
         },
+        batchBody: (params) => jsonEditBody(params, images, mask, markup),
       };
     },
   });

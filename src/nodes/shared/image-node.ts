@@ -15,12 +15,13 @@ import { requestImages } from "../../lib/request";
 import { sniffImage } from "../../lib/sniff";
 import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/settings";
 import type { ConfigNode } from "../../lib/types";
+import { attachBatchDelivery, isBatchDelivery, type BatchDef } from "./batch-node";
 
 const SHARED_CATALOG = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
 
 export type Msg = NodeMessageInFlow & Record<string, unknown>;
 
-export interface ImageDef extends NodeDef, ImageNodeDef {
+export interface ImageDef extends NodeDef, ImageNodeDef, BatchDef {
   server: string;
   /** ask again without streaming when the API refuses it (default on) */
   streamFallback?: boolean | string;
@@ -48,6 +49,8 @@ export interface PrepareContext<D> {
 export interface Prepared {
   checked: CheckedRequest;
   build: (params: Params) => RequestBody;
+  /** the JSON body of a batch line (edits: images as data URLs); default: the parameters */
+  batchBody?: (params: Params) => Params;
 }
 
 export interface ImageNodeSpec<D extends ImageDef> {
@@ -114,14 +117,43 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
         }
       });
 
+    /** What prepare() needs for one message, from the config node as it is now. */
+    const contextFor = (msg: Msg) => {
+      const server = config();
+      if (server?.configError) throw server.configError;
+      if (!server?.client) throw new ImagesApiError("no_config", t("errors.noConfig"));
+      const lifecycle: LifecycleInput = { now: new Date(), preflight: server.openAiHost === true, policy: server.retiredPolicy ?? "fail" };
+      return { server, ctx: { def, msg, settings, output, client: server.client, lifecycle, evaluate: evaluateFor(msg) } };
+    };
+
+    const batch = isBatchDelivery(def)
+      ? attachBatchDelivery({
+          RED,
+          node,
+          op: spec.op,
+          def,
+          config,
+          output,
+          tools,
+          t,
+          prepare: async (msg) => {
+            const prepared = await spec.prepare(contextFor(msg as Msg).ctx);
+            warnReplaced(prepared.checked);
+            const { params } = prepared.checked;
+            return { body: prepared.batchBody ? prepared.batchBody(params) : { ...params }, model: prepared.checked.model, replaced: prepared.checked.replaced?.model };
+          },
+        })
+      : undefined;
+
     node.on("input", (msg, send, done) => {
+      if (batch) {
+        batch.handle(msg as Msg, done);
+        return;
+      }
       void tracker.handle(msg as Msg, send as never, done, async (hooks) => {
-        const server = config();
-        if (server?.configError) throw server.configError;
-        if (!server?.client) throw new ImagesApiError("no_config", t("errors.noConfig"));
-        const client = server.client;
-        const lifecycle: LifecycleInput = { now: new Date(), preflight: server.openAiHost === true, policy: server.retiredPolicy ?? "fail" };
-        const ctx = { def, msg: msg as Msg, settings, output, client, lifecycle, evaluate: evaluateFor(msg as Msg) };
+        const { server, ctx } = contextFor(msg as Msg);
+        const client = server.client as ImagesClient;
+        const lifecycle = ctx.lifecycle;
         const run = async (prepared: Prepared) => {
           warnReplaced(prepared.checked);
           const partials = Number(prepared.checked.params.partial_images) || 0;
@@ -162,7 +194,8 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
     node.on("close", (removed: boolean, done: () => void) => {
       tracker.close();
       if (previewOn && removed) RED.comms.publish(PREVIEW_TOPIC, { id: node.id, clear: true }, false);
-      done();
+      if (batch) batch.close(removed).then(done, done);
+      else done();
     });
   }
   RED.nodes.registerType(spec.type, ImageNode);

@@ -1,0 +1,260 @@
+/**
+ * Batch delivery of one image node: checked requests wait in a queue, go out as a batch (Files + Batch
+ * API) when the queue holds `size` requests, `waitMs` after the first one, or when asked; each input
+ * message is done once its request is in a created batch. The batches are polled (shared per client)
+ * and their results delivered as new messages; pending batches live in a store that survives restarts.
+ * Plain module: Node-RED comes in through the hooks below.
+ */
+import { cancelBatch, createBatch, fileContent, uploadFile, type Batch, type BatchStatus } from "./batch-api";
+import { inputFiles, type BatchLineIn } from "./batch-lines";
+import { readBatchLines, type BatchLine } from "./batch-output";
+import { pollerFor, type PollSchedule } from "./batch-poller";
+import { imagesFromBody, type ImagesResult } from "./answer";
+import { httpError, readErrorBody } from "./api-errors";
+import type { ImagesClient } from "./client";
+import { ImagesApiError, isImagesApiError, type ErrorCode } from "./errors";
+import type { Operation } from "./models";
+
+/** The JSON-safe properties of an input message, kept until its result arrives. */
+export type SavedMessage = Record<string, unknown>;
+
+export interface BatchEntry {
+  msg: SavedMessage;
+  /** the model sent (and the retired one it stands in for) */
+  model: string;
+  replaced?: string;
+}
+
+export interface PendingBatch {
+  id: string;
+  op: Operation;
+  entries: Record<string, BatchEntry>;
+  status?: BatchStatus;
+}
+
+export interface BatchStore {
+  load(): Promise<PendingBatch[]>;
+  save(batches: PendingBatch[]): Promise<void>;
+}
+
+export type BatchOutcome = { result: ImagesResult } | { error: ImagesApiError };
+
+export interface DeliveryHooks {
+  client: () => ImagesClient | undefined;
+  store: BatchStore;
+  /** a result (or a request's failure) for one input message */
+  deliver: (entry: BatchEntry, outcome: BatchOutcome, batch: { id: string; customId: string }) => void;
+  /** a summary of what the node's batches are doing, for the node status */
+  progress: (p: BatchProgress) => void;
+  warn: (text: string) => void;
+}
+
+export interface BatchProgress {
+  queued: number;
+  status?: BatchStatus | "submitting";
+  completed?: number;
+  failed?: number;
+  total?: number;
+  /** results delivered by the last finished batch */
+  delivered?: { images: number; failed: number };
+}
+
+export interface DeliveryOptions {
+  op: Operation;
+  size: number;
+  waitMs: number;
+  poll: PollSchedule;
+  /** metadata sent with each batch (e.g. the node's id) */
+  metadata: Record<string, string>;
+}
+
+interface Queued {
+  line: BatchLineIn;
+  entry: BatchEntry;
+  done: (err?: Error) => void;
+}
+
+/** A copy of a message with what JSON keeps (no Buffers, functions, or the old _msgid). */
+export function saveMessage(msg: Record<string, unknown>): SavedMessage {
+  // Buffer.toJSON runs before the replacer sees a value: a Buffer arrives as {type: "Buffer", data: [...]}
+  const isBuffer = (v: unknown) => !!v && typeof v === "object" && (v as { type?: unknown }).type === "Buffer" && Array.isArray((v as { data?: unknown }).data);
+  const copy = JSON.parse(JSON.stringify(msg, (_k, v) => (isBuffer(v) ? undefined : v)) ?? "{}") as SavedMessage;
+  delete copy._msgid;
+  return copy;
+}
+
+export class BatchDelivery {
+  private queue: Queued[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private pending: PendingBatch[] = [];
+  private closed = false;
+  private submitting: Promise<void> = Promise.resolve();
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly o: DeliveryOptions,
+    private readonly hooks: DeliveryHooks,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Loads the store's pending batches and watches them again (after a restart or a redeploy). */
+  async resume(): Promise<void> {
+    this.pending = await this.hooks.store.load();
+    for (const b of this.pending) this.watch(b);
+    if (this.pending.length) this.report({ status: this.pending[this.pending.length - 1].status ?? "validating" });
+  }
+
+  enqueue(line: BatchLineIn, entry: BatchEntry, done: (err?: Error) => void): void {
+    this.queue.push({ line, entry, done });
+    if (this.queue.length >= this.o.size) void this.submit();
+    else {
+      if (!this.timer) {
+        this.timer = setTimeout(() => void this.submit(), this.o.waitMs);
+        this.timer.unref?.();
+      }
+      this.report({});
+    }
+  }
+
+  /** Sends what is queued now, as one or more batches; resolves when they are created (or failed). */
+  submit(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const items = this.queue;
+    this.queue = [];
+    if (items.length === 0) return this.submitting;
+    this.submitting = this.submitting.then(() => this.send(items));
+    return this.submitting;
+  }
+
+  private async send(items: Queued[]): Promise<void> {
+    const byId = new Map(items.map((q) => [q.line.customId, q]));
+    for (const file of inputFiles(items.map((q) => q.line))) {
+      const group = file.map((l) => byId.get(l.customId) as Queued);
+      this.report({ status: "submitting" });
+      try {
+        const client = this.hooks.client();
+        if (!client) throw new ImagesApiError("no_config", "the Images API config node is gone: the batch could not be sent");
+        const fileId = await uploadFile(client, { data: Buffer.concat(file.map((l) => l.line)), filename: "requests.jsonl", contentType: "application/jsonl" }, "batch");
+        const batch = await createBatch(client, fileId, this.o.op, this.o.metadata);
+        const pending: PendingBatch = { id: batch.id, op: this.o.op, entries: Object.fromEntries(group.map((q) => [q.line.customId, q.entry])), status: batch.status };
+        this.pending.push(pending);
+        await this.persist();
+        for (const q of group) q.done();
+        this.report({ status: batch.status, total: group.length });
+        if (!this.closed) this.watch(pending);
+      } catch (err) {
+        const error = isImagesApiError(err) ? err : new ImagesApiError("api_error", String((err as Error)?.message ?? err));
+        for (const q of group) q.done(error);
+        this.report({});
+      }
+    }
+  }
+
+  private watch(b: PendingBatch): void {
+    const client = this.hooks.client();
+    if (!client) return;
+    pollerFor(client, this.o.poll).watch(
+      b.id,
+      (batch) => void this.onUpdate(b, batch),
+      (err) => this.hooks.warn(`batch ${b.id}: the status could not be read (${(err as Error).message}); asking again later`),
+    );
+  }
+
+  private async onUpdate(b: PendingBatch, batch: Batch): Promise<void> {
+    b.status = batch.status;
+    const counts = batch.request_counts;
+    this.report({ status: batch.status, completed: counts?.completed, failed: counts?.failed, total: counts?.total });
+    if (!["completed", "expired", "cancelled", "failed"].includes(batch.status)) return;
+    try {
+      const delivered = await this.collect(b, batch);
+      this.pending = this.pending.filter((p) => p !== b);
+      await this.persist();
+      this.report({ status: batch.status, delivered });
+    } catch (err) {
+      this.hooks.warn(`batch ${b.id}: its results could not be read (${(err as Error).message})`);
+    }
+  }
+
+  /** Delivers every line of the output and error files, then a failure for each request that has none. */
+  private async collect(b: PendingBatch, batch: Batch): Promise<{ images: number; failed: number }> {
+    const client = this.hooks.client();
+    if (!client) throw new Error("no config node");
+    const seen = new Set<string>();
+    let images = 0;
+    let failed = 0;
+    for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+      if (!fileId) continue;
+      for await (const line of readBatchLines(await fileContent(client, fileId))) {
+        const entry = b.entries[line.customId];
+        if (!entry || seen.has(line.customId) || this.closed) continue;
+        seen.add(line.customId);
+        const where = { id: b.id, customId: line.customId };
+        const outcome = this.outcomeOf(line, batch, client);
+        if ("result" in outcome) images += outcome.result.images.length;
+        else failed++;
+        this.hooks.deliver(entry, outcome, where);
+      }
+    }
+    for (const [customId, entry] of Object.entries(b.entries)) {
+      if (seen.has(customId) || this.closed) continue;
+      failed++;
+      this.hooks.deliver(entry, { error: unfinished(batch) }, { id: b.id, customId });
+    }
+    return { images, failed };
+  }
+
+  private outcomeOf(line: BatchLine, batch: Batch, client: ImagesClient): BatchOutcome {
+    const details = { statusCode: line.statusCode, requestId: line.requestId, attempts: 1, retryable: false };
+    if (line.error) {
+      const code: ErrorCode = line.error.code === "batch_expired" || batch.status === "expired" ? "batch_expired" : line.error.code === "batch_cancelled" || batch.status === "cancelled" ? "batch_cancelled" : "api_error";
+      return { error: new ImagesApiError(code, `the request was not run in batch ${batch.id}: ${line.error.message ?? line.error.code ?? "no reason given"}`, details) };
+    }
+    const status = line.statusCode ?? 0;
+    try {
+      if (status < 200 || status >= 300) throw httpError(status, readErrorBody(line.body), details, client.redact);
+      return { result: imagesFromBody(line.body, status, details, client.redact) };
+    } catch (err) {
+      return { error: isImagesApiError(err) ? err : new ImagesApiError("api_error", String(err), details) };
+    }
+  }
+
+  private report(p: Partial<BatchProgress>): void {
+    if (!this.closed) this.hooks.progress({ queued: this.queue.length, ...p });
+  }
+
+  private persist(): Promise<void> {
+    const snapshot = this.pending.map((p) => ({ ...p }));
+    this.saving = this.saving.then(() => this.hooks.store.save(snapshot)).catch((err) => this.hooks.warn(`pending batches could not be saved: ${(err as Error).message}`));
+    return this.saving;
+  }
+
+  /**
+   * The node stops. What is queued is sent first (a redeploy loses nothing); polling stops, the store is
+   * kept for the next start. Removed with `cancel`: pending batches are cancelled and forgotten.
+   */
+  async close(removed: boolean, cancel: boolean): Promise<void> {
+    await this.submit();
+    this.closed = true;
+    const client = this.hooks.client();
+    if (client) for (const b of this.pending) pollerFor(client, this.o.poll).unwatch(b.id);
+    if (removed && cancel && client) {
+      for (const b of this.pending) {
+        await cancelBatch(client, b.id).catch((err) => this.hooks.warn(`batch ${b.id} could not be cancelled: ${(err as Error).message}`));
+      }
+      this.pending = [];
+      await this.hooks.store.save([]).catch(() => undefined);
+    }
+    await this.saving;
+  }
+}
+
+function unfinished(batch: Batch): ImagesApiError {
+  if (batch.status === "expired") return new ImagesApiError("batch_expired", `batch ${batch.id} expired (24 h) before this request was run`);
+  if (batch.status === "cancelled") return new ImagesApiError("batch_cancelled", `batch ${batch.id} was cancelled before this request was run`);
+  const why = batch.errors?.data?.map((e) => `${e.line ? `line ${e.line}: ` : ""}${e.message ?? e.code}`).join("; ");
+  return new ImagesApiError("api_error", `batch ${batch.id} ${batch.status}${why ? `: ${why}` : ""}`);
+}

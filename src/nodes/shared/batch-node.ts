@@ -1,0 +1,153 @@
+/**
+ * The Node-RED glue of batch delivery ("Delivery: batch" on an image node): its context store as the
+ * store of pending batches, input messages checked as usual and queued, results sent as new messages,
+ * per-request failures to Catch, and the status. The batch logic itself is src/lib/batch-delivery.ts.
+ */
+import { randomBytes } from "node:crypto";
+import type { Node, NodeAPI } from "node-red";
+import { BatchDelivery, saveMessage, type BatchProgress, type BatchStore, type PendingBatch } from "../../lib/batch-delivery";
+import { requestLine } from "../../lib/batch-lines";
+import { DEFAULT_POLL } from "../../lib/batch-poller";
+import { ImagesApiError, isImagesApiError } from "../../lib/errors";
+import type { NodeStatus, Translate } from "../../lib/job";
+import type { Operation } from "../../lib/models";
+import { buildMessages, type MessageTools, type OutputOptions } from "../../lib/output";
+import type { Params } from "../../lib/params";
+import type { ConfigNode } from "../../lib/types";
+
+const STORE_KEY = "images-api-batches";
+
+export interface BatchDef {
+  delivery?: string;
+  batchSize?: string | number;
+  batchWait?: string | number;
+  batchStore?: string;
+  batchCancelOnRemove?: boolean | string;
+}
+
+export interface BatchNodeDeps {
+  RED: NodeAPI;
+  node: Node;
+  op: Operation;
+  def: BatchDef;
+  config: () => ConfigNode | null;
+  output: OutputOptions;
+  tools: MessageTools;
+  t: Translate;
+  /** checks the message as the "now" delivery does; the JSON body of its batch line */
+  prepare: (msg: Record<string, unknown>) => Promise<{ body: Params; model: string; replaced?: string }>;
+}
+
+function positive(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Whether Node-RED keeps a context store on disk (or elsewhere) across restarts; memory is lost. */
+export function persistentStore(settings: unknown, name: string | undefined): boolean {
+  const stores = (settings as { contextStorage?: Record<string, unknown> } | undefined)?.contextStorage;
+  if (!stores) return false;
+  let store: unknown = stores[name || "default"];
+  if (typeof store === "string") store = stores[store];
+  if (!store && !name) store = stores[Object.keys(stores)[0]];
+  const module = (store as { module?: unknown } | undefined)?.module;
+  return typeof module === "string" ? module !== "memory" : typeof module === "object" && module !== null;
+}
+
+export function isBatchDelivery(def: BatchDef): boolean {
+  return def.delivery === "batch";
+}
+
+export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<string, unknown>, done: (err?: Error) => void) => void; close: (removed: boolean) => Promise<void> } {
+  const { RED, node, def, t } = d;
+  const storeName = def.batchStore?.trim() || undefined;
+  const context = node.context();
+  const store: BatchStore = {
+    load: () =>
+      new Promise((resolve, reject) =>
+        context.get(STORE_KEY, storeName as string, (err: Error | null | undefined, value: unknown) =>
+          err ? reject(err) : resolve(Array.isArray(value) ? (value as PendingBatch[]) : []),
+        ),
+      ),
+    save: (batches) =>
+      new Promise((resolve, reject) =>
+        context.set(STORE_KEY, batches.length ? batches : undefined, storeName as string, (err?: Error | null) => (err ? reject(err) : resolve())),
+      ),
+  };
+  const config = d.config();
+  const schedule = {
+    firstMs: positive(config?.batchPollSeconds, DEFAULT_POLL.firstMs / 1000) * 1000,
+    maxMs: positive(config?.batchPollMaxSeconds, DEFAULT_POLL.maxMs / 1000) * 1000,
+  };
+  const delivery = new BatchDelivery(
+    {
+      op: d.op,
+      size: Math.min(50_000, Math.floor(positive(def.batchSize, 100))),
+      waitMs: positive(def.batchWait, 60) * 1000,
+      poll: schedule,
+      metadata: { source: "node-red-contrib-images-api", node: node.id },
+    },
+    {
+      client: () => d.config()?.client,
+      store,
+      warn: (text) => node.warn(text),
+      progress: (p) => node.status(statusOf(p, t)),
+      deliver: (entry, outcome, where) => {
+        const msg: Record<string, unknown> = { ...entry.msg, _msgid: RED.util.generateId(), batch: where };
+        if ("error" in outcome) {
+          if (outcome.error.cause.statusCode !== undefined) msg.statusCode = outcome.error.cause.statusCode;
+          node.error(outcome.error, msg as never);
+          return;
+        }
+        const msgs = buildMessages(msg, outcome.result, d.output, d.tools, { model: entry.model, replaced: entry.replaced });
+        node.send((msgs.length === 1 ? msgs[0] : [msgs]) as never);
+      },
+    },
+  );
+  if (!persistentStore(RED.settings, storeName)) node.warn(t("warn.batchMemoryStore", { store: storeName ?? "default" }));
+  delivery.resume().catch((err) => node.warn(`pending batches could not be read from the context store: ${(err as Error).message}`));
+
+  // messages are handled in the order they arrive: a "submit" sends everything that came before it
+  let chain: Promise<void> = Promise.resolve();
+  const handleOne = async (msg: Record<string, unknown>, done: (err?: Error) => void): Promise<void> => {
+    try {
+      if (msg.batch === "submit") {
+        await delivery.submit();
+        done();
+        return;
+      }
+      const server = d.config();
+      if (server?.configError) throw server.configError;
+      if (!server?.client) throw new ImagesApiError("no_config", t("errors.noConfig"));
+      const { body, model, replaced } = await d.prepare(msg);
+      // a batch line is answered whole: no streaming
+      delete body.stream;
+      delete body.partial_images;
+      const line = requestLine(`req-${randomBytes(9).toString("hex")}`, d.op, body);
+      delivery.enqueue(line, { msg: saveMessage(msg), model, replaced }, (err) => (err ? done(err) : done()));
+    } catch (err) {
+      done(isImagesApiError(err) ? err : new ImagesApiError("api_error", err instanceof Error ? err.message : String(err)));
+    }
+  };
+
+  return {
+    handle(msg, done) {
+      chain = chain.then(() => handleOne(msg, done));
+    },
+    close: async (removed) => {
+      await chain;
+      await delivery.close(removed, def.batchCancelOnRemove === true || def.batchCancelOnRemove === "true");
+    },
+  };
+}
+
+function statusOf(p: BatchProgress, t: Translate): NodeStatus {
+  if (p.delivered) {
+    return { fill: p.delivered.failed ? "yellow" : "green", shape: "dot", text: t("status.batchDone", { images: p.delivered.images, failed: p.delivered.failed }) };
+  }
+  if (p.status === "in_progress" || p.status === "finalizing") {
+    return { fill: "blue", shape: "dot", text: t("status.batchInProgress", { done: (p.completed ?? 0) + (p.failed ?? 0), total: p.total ?? "?" }) };
+  }
+  if (p.status === "validating" || p.status === "submitting") return { fill: "blue", shape: "ring", text: t(`status.batch${p.status === "validating" ? "Validating" : "Submitting"}`) };
+  return { fill: "yellow", shape: "ring", text: t("status.batchQueued", { count: p.queued }) };
+}

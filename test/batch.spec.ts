@@ -1,0 +1,184 @@
+/**
+ * Batch delivery through real nodes in a real Node-RED against the local server's Files and Batch APIs:
+ * queueing by count, time and msg.batch = "submit"; each message done when its batch is created; results
+ * mapped back to their messages in any order; failures inside a batch to Catch; a server without the
+ * Batch API; expired batches; refusals before anything is queued.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import editNode = require("../src/nodes/images-api-edit");
+import { ImagesApiServer } from "./server/images-api-server";
+import { NODES, TAB, helper, loadFlow, pngSize, withImagesApi, type Msg } from "./support/flow";
+import { until } from "./support/wait";
+
+const PHOTO_PNG = readFileSync(join(__dirname, "fixtures", "photo-256.png"));
+const FAST_POLL = { batchPoll: 0.02, batchPollMax: 0.05 };
+
+interface Seen {
+  out: Msg[];
+  caught: Msg[];
+  completed: Msg[];
+}
+
+/** The image node in batch mode, with a complete node (done) and the usual out/caught helpers. */
+async function loadBatch(server: ImagesApiServer, node: Record<string, unknown>, type = "images-api-generate"): Promise<Seen> {
+  const base =
+    type === "images-api-edit" ? { image: "payload", imageType: "msg", mask: "mask", maskType: "msg", prompt: "prompt", promptType: "msg" } : {};
+  await loadFlow(
+    {
+      baseUrl: server.baseUrl,
+      type,
+      config: { retries: 0, ...FAST_POLL },
+      node: { model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 100, batchWait: 60, ...base, ...node },
+      extra: [
+        { id: "cmp", type: "complete", z: TAB, scope: ["img"], uncaught: false, wires: [["completed"]] },
+        { id: "completed", type: "helper", z: TAB },
+      ],
+    },
+    [...NODES, editNode],
+  );
+  const seen: Seen = { out: [], caught: [], completed: [] };
+  helper.getNode("out").on("input", (m: Msg) => seen.out.push(m));
+  helper.getNode("caught").on("input", (m: Msg) => seen.caught.push(m));
+  helper.getNode("completed").on("input", (m: Msg) => seen.completed.push(m));
+  return seen;
+}
+
+const send = (msg: Msg) => helper.getNode("img").receive(msg);
+
+describe("batch delivery", function () {
+  this.timeout(20_000);
+  const api = withImagesApi();
+  let server: ImagesApiServer;
+  before(() => {
+    server = api.server;
+  });
+
+  it("queued until the count is reached: one batch, each message done when it is created, results as new messages", async () => {
+    const seen = await loadBatch(server, { batchSize: 3 });
+    send({ payload: "a red fox", topic: "fox", keep: { n: 1 }, raw: Buffer.from("dropped") });
+    send({ payload: "a blue bird", topic: "bird" });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.batch.uploads.length, 0, "sent before the count was reached");
+    assert.equal(seen.completed.length, 0);
+    send({ payload: "a green frog", topic: "frog" });
+    await until(() => seen.completed.length === 3, 5000);
+    assert.equal(server.batch.uploads.length, 1);
+    const [upload] = server.batch.uploads;
+    assert.equal(upload.purpose, "batch");
+    const lines = upload.lines ?? [];
+    assert.equal(lines.length, 3);
+    assert.deepEqual(lines.map((l: any) => l.body.prompt), ["a red fox", "a blue bird", "a green frog"]);
+    assert.ok(lines.every((l: any) => l.method === "POST" && l.url === "/v1/images/generations" && l.body.model === "gpt-image-2.6-flare"));
+    await until(() => seen.out.length === 3, 8000);
+    const batchId = server.batch.last()?.id;
+    for (const m of seen.out) {
+      assert.ok(Buffer.isBuffer(m.payload));
+      assert.equal(m.images[0].mimeType, "image/png");
+      assert.equal(m.images[0].model, "gpt-image-2.6-flare");
+      assert.equal(m.batch.id, batchId);
+      assert.match(m.batch.customId, /^req-/);
+    }
+    const fox = seen.out.find((m) => m.topic === "fox")!;
+    assert.deepEqual(fox.keep, { n: 1 }, "JSON-safe properties are kept");
+    assert.equal(fox.raw, undefined, "Buffers are not kept");
+    assert.equal((lines.find((l: any) => l.custom_id === fox.batch.customId) as any)?.body.prompt, "a red fox");
+    assert.equal(seen.caught.length, 0);
+  });
+
+  it("queued until the time has passed since the first message", async () => {
+    const seen = await loadBatch(server, { batchWait: 0.3 });
+    send({ payload: "one" });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.batch.uploads.length, 0);
+    await until(() => seen.completed.length === 1, 3000);
+    assert.equal(server.batch.uploads.length, 1);
+    await until(() => seen.out.length === 1, 8000);
+  });
+
+  it('msg.batch = "submit" sends the queue now (and is itself done)', async () => {
+    const seen = await loadBatch(server, {});
+    send({ payload: "one" });
+    send({ payload: "two" });
+    send({ batch: "submit" });
+    await until(() => seen.completed.length === 3, 3000, `3 done (got ${seen.completed.length}, caught ${JSON.stringify(seen.caught.map((m) => m.error))})`);
+    assert.equal(server.batch.uploads.length, 1);
+    assert.equal(server.batch.uploads[0].lines?.length, 2);
+    await until(() => seen.out.length === 2, 8000);
+  });
+
+  it("120 results in any order each go back to their own message", async () => {
+    const seen = await loadBatch(server, { batchSize: 120 });
+    for (let i = 0; i < 120; i++) send({ payload: `prompt ${i}`, topic: `t${i}`, params: { quality: "low" } });
+    await until(() => seen.out.length === 120, 15_000);
+    const lines = server.batch.uploads[0].lines ?? [];
+    const promptOf = new Map(lines.map((l: any) => [l.custom_id, l.body.prompt]));
+    assert.equal(new Set(seen.out.map((m) => m.topic)).size, 120);
+    for (const m of seen.out) assert.equal(promptOf.get(m.batch.customId), `prompt ${m.topic.slice(1)}`);
+    assert.notDeepEqual(seen.out.map((m) => m.topic), lines.map((_l: any, i: number) => `t${i}`), "the server answered in input order");
+  });
+
+  it("a request that failed inside the batch reaches Catch with its code and its saved message", async () => {
+    const seen = await loadBatch(server, { model: "flux-gateway-x", batchSize: 2 });
+    send({ payload: "fine", topic: "ok" });
+    send({ payload: "bad format", topic: "bad", params: { output_format: "bmp" } });
+    await until(() => seen.out.length + seen.caught.length === 2, 8000);
+    assert.equal(seen.out.length, 1);
+    assert.equal(seen.out[0].topic, "ok");
+    const bad = seen.caught[0];
+    assert.equal(bad.topic, "bad");
+    assert.equal(bad.error.code, "invalid_params");
+    assert.equal(bad.statusCode, 400);
+    assert.ok(bad.batch.customId);
+  });
+
+  it("bad input is refused before anything is queued", async () => {
+    const seen = await loadBatch(server, { batchSize: 1 });
+    send({ payload: "x", params: { quality: "ultra" } });
+    await until(() => seen.caught.length === 1, 3000);
+    assert.equal(seen.caught[0].error.code, "invalid_params");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.batch.uploads.length, 0);
+  });
+
+  it("a server without the Batch API: batch_unsupported for every message, nothing lost silently", async () => {
+    server.batch.unsupported = true;
+    const seen = await loadBatch(server, { batchSize: 2 });
+    send({ payload: "one", topic: "1" });
+    send({ payload: "two", topic: "2" });
+    await until(() => seen.caught.length === 2, 3000);
+    assert.deepEqual(seen.caught.map((m) => m.error.code), ["batch_unsupported", "batch_unsupported"]);
+    assert.deepEqual(seen.caught.map((m) => m.topic).sort(), ["1", "2"]);
+    assert.match(seen.caught[0].error.message, /Files API/);
+  });
+
+  it("an expired batch delivers what completed and reports the rest as batch_expired", async () => {
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 6, expireAfterPolls: 3 };
+    const seen = await loadBatch(server, { batchSize: 6 });
+    for (let i = 0; i < 6; i++) send({ payload: `p${i}` });
+    await until(() => seen.out.length + seen.caught.length === 6, 10_000);
+    assert.ok(seen.caught.length > 0, "nothing expired");
+    assert.ok(seen.caught.every((m) => m.error.code === "batch_expired"), seen.caught.map((m) => m.error.code).join());
+    assert.equal(server.batch.last()?.status, "expired");
+  });
+
+  it("429 while polling is waited out; the results still arrive", async () => {
+    server.batch.throttlePolls = 2;
+    const seen = await loadBatch(server, { batchSize: 1 });
+    send({ payload: "x" });
+    await until(() => seen.out.length === 1, 10_000);
+    assert.ok(server.batch.throttled >= 1);
+  });
+
+  it("edits go as JSON bodies with their images as data URLs", async () => {
+    const seen = await loadBatch(server, { batchSize: 1 }, "images-api-edit");
+    send({ payload: PHOTO_PNG, prompt: "as a watercolour" });
+    await until(() => seen.out.length === 1, 8000);
+    const line: any = server.batch.uploads[0].lines?.[0];
+    assert.equal(line.url, "/v1/images/edits");
+    assert.match(line.body.images[0].image_url, /^data:image\/png;base64,/);
+    assert.ok(Buffer.from(line.body.images[0].image_url.split(",")[1], "base64").equals(PHOTO_PNG));
+    assert.deepEqual(pngSize(seen.out[0].payload), { width: 256, height: 256 });
+  });
+});
