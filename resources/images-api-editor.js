@@ -99,12 +99,13 @@
             'frameCount', 'frameDuration', 'svgModel', 'svgEffort', 'outputCompression', 'partialImages', 'safetyIdentifier', 'user']
     };
     var TEXT_FIELDS = ['model', 'size', 'imageCount', 'frameCount', 'frameDuration', 'svgModel', 'outputCompression', 'partialImages',
-        'safetyIdentifier', 'user', 'output', 'property'];
+        'safetyIdentifier', 'user', 'output', 'property', 'delivery', 'batchSize', 'batchWait', 'batchStore'];
     var ICONS = {
         model: 'cube', size: 'arrows-alt', quality: 'star', complexity: 'sitemap', imageCount: 'clone', style: 'paint-brush',
         background: 'square-o', moderation: 'shield', outputFormat: 'file-image-o', outputCompression: 'compress',
         inputFidelity: 'crosshairs', frameCount: 'film', frameDuration: 'clock-o', svgModel: 'code', svgEffort: 'lightbulb-o',
-        safetyIdentifier: 'id-badge', user: 'user', output: 'sign-out', property: 'ellipsis-h', partialImages: 'film'
+        safetyIdentifier: 'id-badge', user: 'user', output: 'sign-out', property: 'ellipsis-h', partialImages: 'film',
+        delivery: 'truck', batchSize: 'list-ol', batchWait: 'hourglass-half', batchStore: 'database'
     };
 
     function allChoices(field) {
@@ -206,6 +207,12 @@
             safetyIdentifier: { value: '' },
             user: { value: '' },
             preview: { value: false },
+            // delivery "batch": the Batch API (within 24 h, half price); see the help
+            delivery: { value: 'now' },
+            batchSize: { value: 100, validate: function (v) { return v === '' || v === undefined || (/^\d+$/.test(String(v)) && +v >= 1 && +v <= 50000); } },
+            batchWait: { value: 60, validate: function (v) { return v === '' || v === undefined || (/^\d+(\.\d+)?$/.test(String(v)) && +v > 0); } },
+            batchStore: { value: '' },
+            batchCancelOnRemove: { value: false },
             output: { value: 'buffer' },
             split: { value: false },
             property: { value: 'payload', required: true }
@@ -360,6 +367,14 @@
         row('property', $('<input type="text" style="width: 70%">')).appendTo($box);
         checkboxRow('split').appendTo($box);
         checkboxRow('preview').appendTo($box);
+        var $delivery = $('<select style="width: 70%">');
+        ['now', 'batch'].forEach(function (f) { $('<option>').val(f).text(_('delivery.' + f)).appendTo($delivery); });
+        row('delivery', $delivery).appendTo($box);
+        row('batchSize', $('<input type="number" min="1" max="50000" style="width: 100px">')).addClass('images-api-batch-row').appendTo($box);
+        row('batchWait', $('<input type="number" min="1" style="width: 100px">')).addClass('images-api-batch-row').appendTo($box);
+        row('batchStore', $('<input type="text" style="width: 70%">').attr('placeholder', _('placeholder.batchStore'))).addClass('images-api-batch-row').appendTo($box);
+        checkboxRow('batchCancelOnRemove').addClass('images-api-batch-row').appendTo($box);
+        $('<div class="form-tips images-api-batch-row">').text(_('tip.batch')).appendTo($box);
 
         // the rows are built here, so their values are set here too
         TEXT_FIELDS.forEach(function (f) {
@@ -367,6 +382,11 @@
         });
         $('#node-input-split').prop('checked', node.split === true || node.split === 'true');
         $('#node-input-preview').prop('checked', node.preview === true || node.preview === 'true');
+        $('#node-input-batchCancelOnRemove').prop('checked', node.batchCancelOnRemove === true || node.batchCancelOnRemove === 'true');
+        $('#node-input-delivery').val(node.delivery === 'batch' ? 'batch' : 'now');
+        function showBatch() { $('.images-api-batch-row').toggle($delivery.val() === 'batch'); }
+        $delivery.on('change', showBatch);
+        showBatch();
         $('#node-input-streamFallback').prop('checked', node.streamFallback !== false && node.streamFallback !== 'false');
         // until the registry arrives the selects hold just the saved value, so Done never loses it
         Object.keys(CHOICES).forEach(function (field) {
