@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer } from "./server/images-api-server";
-import { NODES, TAB, helper, loadFlow, pngSize, withImagesApi, type Msg } from "./support/flow";
+import { NODES, TAB, helper, imageFlow, loadFlow, pngSize, withImagesApi, type Msg } from "./support/flow";
 import { until } from "./support/wait";
 
 const PHOTO_PNG = readFileSync(join(__dirname, "fixtures", "photo-256.png"));
@@ -169,6 +169,25 @@ describe("batch delivery", function () {
     send({ payload: "x" });
     await until(() => seen.out.length === 1, 10_000);
     assert.ok(server.batch.throttled >= 1);
+  });
+
+  it("with memory-only context the node warns at deploy that a restart loses pending batches", async () => {
+    await loadBatch(server, {});
+    const log = helper.log() as unknown as { args: Array<[{ level: number; id?: string; msg?: unknown }]> };
+    const warnings = log.args.map((a) => a[0]).filter((e) => e.level === 30 && e.id === "img").map((e) => String(e.msg));
+    assert.deepEqual(warnings, ["node-red-contrib-images-api/images-api-config:images-api-config.shared.warn.batchMemoryStore"]);
+  });
+
+  it("removing the node with \"cancel pending batches\" cancels them; a redeploy that keeps it does not", async () => {
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1000 };
+    const seen = await loadBatch(server, { batchSize: 1, batchCancelOnRemove: true });
+    send({ payload: "x" });
+    await until(() => seen.completed.length === 1, 3000);
+    const id = server.batch.last()!.id;
+    // the node is removed by a deploy of the same flow without it
+    const without = imageFlow({ baseUrl: server.baseUrl, config: { retries: 0, ...FAST_POLL } }).filter((n) => n.id !== "img");
+    await helper.setFlows(without as never, "full");
+    await until(() => server.batch.cancels.includes(id), 3000);
   });
 
   it("edits go as JSON bodies with their images as data URLs", async () => {

@@ -11,7 +11,7 @@ import { readBatchLines, type BatchLine } from "./batch-output";
 import { pollerFor, type PollSchedule } from "./batch-poller";
 import { imagesFromBody, type ImagesResult } from "./answer";
 import { httpError, readErrorBody } from "./api-errors";
-import type { ImagesClient } from "./client";
+import { ImagesClient } from "./client";
 import { ImagesApiError, isImagesApiError, type ErrorCode } from "./errors";
 import type { Operation } from "./models";
 
@@ -90,6 +90,8 @@ export class BatchDelivery {
   private closed = false;
   private submitting: Promise<void> = Promise.resolve();
   private saving: Promise<void> = Promise.resolve();
+  /** the config node's client as last seen (it may be gone by the time this node closes) */
+  private lastClient: ImagesClient | undefined;
 
   constructor(
     private readonly o: DeliveryOptions,
@@ -157,6 +159,7 @@ export class BatchDelivery {
   private watch(b: PendingBatch): void {
     const client = this.hooks.client();
     if (!client) return;
+    this.lastClient = client;
     pollerFor(client, this.o.poll).watch(
       b.id,
       (batch) => void this.onUpdate(b, batch),
@@ -239,11 +242,17 @@ export class BatchDelivery {
   async close(removed: boolean, cancel: boolean): Promise<void> {
     await this.submit();
     this.closed = true;
-    const client = this.hooks.client();
+    const client = this.hooks.client() ?? this.lastClient;
     if (client) for (const b of this.pending) pollerFor(client, this.o.poll).unwatch(b.id);
-    if (removed && cancel && client) {
-      for (const b of this.pending) {
-        await cancelBatch(client, b.id).catch((err) => this.hooks.warn(`batch ${b.id} could not be cancelled: ${(err as Error).message}`));
+    if (removed && cancel && client && this.pending.length) {
+      // a client of its own: a deploy closes the config node's client at the same time as this node
+      const own = new ImagesClient(client.options);
+      try {
+        for (const b of this.pending) {
+          await cancelBatch(own, b.id).catch((err) => this.hooks.warn(`batch ${b.id} could not be cancelled: ${(err as Error).message}`));
+        }
+      } finally {
+        await own.close();
       }
       this.pending = [];
       await this.hooks.store.save([]).catch(() => undefined);
