@@ -1,1 +1,1 @@
-export function nodeRedSettings(o: { userDir: string; credentialSecret: string; repoRoot?: string; writtenBy: string }): string;
+export function nodeRedSettings(o: { userDir: string; credentialSecret: string; repoRoot?: string; writtenBy: string; fileContext?: boolean }): string;

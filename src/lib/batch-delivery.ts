@@ -74,13 +74,39 @@ interface Queued {
   done: (err?: Error) => void;
 }
 
-/** A copy of a message with what JSON keeps (no Buffers, functions, or the old _msgid). */
+/**
+ * A copy of a message with what survives JSON: plain objects, arrays, strings, numbers, booleans, null (a Date
+ * becomes its ISO text). Buffers, functions, class instances (an http in node's req and res) and cycles are
+ * left out, and so is the old _msgid.
+ */
 export function saveMessage(msg: Record<string, unknown>): SavedMessage {
-  // Buffer.toJSON runs before the replacer sees a value: a Buffer arrives as {type: "Buffer", data: [...]}
-  const isBuffer = (v: unknown) => !!v && typeof v === "object" && (v as { type?: unknown }).type === "Buffer" && Array.isArray((v as { data?: unknown }).data);
-  const copy = JSON.parse(JSON.stringify(msg, (_k, v) => (isBuffer(v) ? undefined : v)) ?? "{}") as SavedMessage;
-  delete copy._msgid;
-  return copy;
+  const seen = new Set<object>();
+  const copy = (v: unknown): unknown => {
+    if (v === null || typeof v === "string" || typeof v === "boolean") return v;
+    if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
+    if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.toISOString();
+    if (typeof v !== "object" || seen.has(v)) return undefined;
+    if (Array.isArray(v)) {
+      seen.add(v);
+      const out = v.map((x) => copy(x) ?? null);
+      seen.delete(v);
+      return out;
+    }
+    const proto = Object.getPrototypeOf(v);
+    // plain objects of any realm (a function node's own Object.prototype too); not Buffers or class instances
+    if (proto !== null && Object.getPrototypeOf(proto) !== null) return undefined;
+    seen.add(v);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const c = copy(x);
+      if (c !== undefined) out[k] = c;
+    }
+    seen.delete(v);
+    return out;
+  };
+  const saved = (copy(msg) ?? {}) as SavedMessage;
+  delete saved._msgid;
+  return saved;
 }
 
 export class BatchDelivery {

@@ -1,0 +1,61 @@
+/**
+ * The plain parts of batch delivery: what of a message is kept, how requests become JSONL lines and files,
+ * and how an output file is read line by line with its images decoded.
+ */
+import assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import { saveMessage } from "../../src/lib/batch-delivery";
+import { inputFiles, requestLine } from "../../src/lib/batch-lines";
+import { readBatchLines } from "../../src/lib/batch-output";
+
+describe("batch delivery, the plain parts", () => {
+  it("saveMessage keeps what JSON keeps: no Buffers, class instances, functions, cycles or the old _msgid", () => {
+    class Req {
+      socket = { parser: {} as Record<string, unknown> };
+    }
+    const req = new Req();
+    req.socket.parser.socket = req.socket;
+    const loop: Record<string, unknown> = { name: "loop" };
+    loop.self = loop;
+    const saved = saveMessage({ _msgid: "m1", topic: "t", n: 2, ok: true, nested: { a: [1, "x", null] }, when: new Date("2026-12-01T00:00:00Z"), raw: Buffer.from("x"), req, fn: () => 1, loop, inf: Infinity });
+    assert.deepEqual(saved, { topic: "t", n: 2, ok: true, nested: { a: [1, "x", null] }, when: "2026-12-01T00:00:00.000Z", loop: { name: "loop" } });
+  });
+
+  it("requests become JSONL lines; files are cut by count and by size, in order", () => {
+    const lines = Array.from({ length: 5 }, (_, i) => requestLine(`c${i}`, "generate", { model: "m", prompt: `p${i}` }));
+    assert.deepEqual(JSON.parse(lines[0].line.toString()), { custom_id: "c0", method: "POST", url: "/v1/images/generations", body: { model: "m", prompt: "p0" } });
+    assert.ok(lines[0].line.toString().endsWith("\n"));
+    assert.deepEqual(inputFiles(lines, { maxLines: 2, maxBytes: 1e9 }).map((f) => f.map((l) => l.customId)), [["c0", "c1"], ["c2", "c3"], ["c4"]]);
+    const size = lines[0].line.length;
+    assert.deepEqual(inputFiles(lines, { maxLines: 100, maxBytes: size * 3 }).map((f) => f.length), [3, 2]);
+  });
+
+  it("an output file read in 7-byte chunks: every line, images decoded, errors kept", async () => {
+    const png = Buffer.alloc(100_000, 7);
+    const text =
+      [
+        JSON.stringify({ id: "r1", custom_id: "a", response: { status_code: 200, request_id: "req_1", body: { data: [{ b64_json: png.toString("base64") }] } }, error: null }),
+        "",
+        JSON.stringify({ id: "r2", custom_id: "b", response: { status_code: 400, body: { error: { message: "bad" } } }, error: null }),
+        JSON.stringify({ id: "r3", custom_id: "c", response: null, error: { code: "batch_expired", message: "late" } }),
+      ].join("\r\n") + "\n";
+    const bytes = Buffer.from(text);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += 7) chunks.push(bytes.subarray(i, i + 7));
+    const got = [];
+    for await (const line of readBatchLines(Readable.from(chunks))) got.push(line);
+    assert.deepEqual(got.map((l) => l.customId), ["a", "b", "c"]);
+    const image = (got[0].body as { data: Array<{ b64_json: Buffer }> }).data[0].b64_json;
+    assert.ok(Buffer.isBuffer(image) && image.equals(png));
+    assert.equal(got[0].requestId, "req_1");
+    assert.equal(got[1].statusCode, 400);
+    assert.deepEqual(got[2].error, { code: "batch_expired", message: "late" });
+  });
+
+  it("a line that is not JSON is an error naming its number", async () => {
+    const lines = async () => {
+      for await (const _ of readBatchLines(Readable.from([Buffer.from('{"custom_id":"a"}\nnot json\n')]))) void _;
+    };
+    await assert.rejects(lines, /line 2 of the batch file is not JSON/);
+  });
+});
