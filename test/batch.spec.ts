@@ -163,6 +163,20 @@ describe("batch delivery", function () {
     assert.equal(server.batch.last()?.status, "expired");
   });
 
+  it("a batch cancelled on the server delivers what completed and reports the rest as batch_cancelled", async () => {
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1000 };
+    const seen = await loadBatch(server, { batchSize: 4 });
+    for (let i = 0; i < 4; i++) send({ payload: `p${i}`, topic: `t${i}` });
+    await until(() => seen.completed.length === 4, 3000);
+    const id = server.batch.last()!.id;
+    await until(() => (server.batch.polls(id) ?? 0) >= 2, 5000);
+    server.batch.setStatus(id, "cancelled");
+    await until(() => seen.out.length + seen.caught.length === 4, 8000);
+    assert.ok(seen.caught.length > 0);
+    assert.ok(seen.caught.every((m) => m.error.code === "batch_cancelled"), seen.caught.map((m) => m.error.code).join());
+    assert.equal(new Set([...seen.out, ...seen.caught].map((m) => m.topic)).size, 4);
+  });
+
   it("429 while polling is waited out; the results still arrive", async () => {
     server.batch.throttlePolls = 2;
     const seen = await loadBatch(server, { batchSize: 1 });
