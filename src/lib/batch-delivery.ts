@@ -5,7 +5,7 @@
  * and their results delivered as new messages; pending batches live in a store that survives restarts.
  * Plain module: Node-RED comes in through the hooks below.
  */
-import { cancelBatch, createBatch, fileContent, uploadFile, type Batch, type BatchStatus } from "./batch-api";
+import { cancelBatch, createBatch, fileContent, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./batch-api";
 import { inputFiles, type BatchLineIn } from "./batch-lines";
 import { readBatchLines, type BatchLine } from "./batch-output";
 import { pollerFor, type PollSchedule } from "./batch-poller";
@@ -197,7 +197,7 @@ export class BatchDelivery {
     b.status = batch.status;
     const counts = batch.request_counts;
     this.report({ status: batch.status, completed: counts?.completed, failed: counts?.failed, total: counts?.total });
-    if (!["completed", "expired", "cancelled", "failed"].includes(batch.status)) return;
+    if (!FINAL_STATUSES.has(batch.status)) return;
     try {
       const delivered = await this.collect(b, batch);
       this.pending = this.pending.filter((p) => p !== b);

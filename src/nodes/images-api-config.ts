@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import { ImagesClient, CLIENT_DEFAULTS } from "../lib/client";
 import { ImagesApiError } from "../lib/errors";
+import { DEFAULT_POLL } from "../lib/batch-poller";
 import { isOpenAiHost, modelLife } from "../lib/lifecycle";
 import { GENERIC_LIMITS, MODELS, DEFAULT_MODEL } from "../lib/models";
 import type { ConfigNode } from "../lib/types";
@@ -43,8 +44,8 @@ export = function register(RED: NodeAPI): void {
     this.azure = def.apiType === "azure";
     this.openAiHost = isOpenAiHost(baseUrl, def.apiType);
     this.retiredPolicy = def.onRetired === "replace" ? "replace" : "fail";
-    this.batchPollSeconds = numberOr(def.batchPoll, 30, 0.001);
-    this.batchPollMaxSeconds = Math.max(this.batchPollSeconds, numberOr(def.batchPollMax, 300, 0.001));
+    this.batchPollSeconds = numberOr(def.batchPoll, DEFAULT_POLL.firstMs / 1000, 0.001);
+    this.batchPollMaxSeconds = Math.max(this.batchPollSeconds, numberOr(def.batchPollMax, DEFAULT_POLL.maxMs / 1000, 0.001));
     try {
       this.client = new ImagesClient({
         baseUrl,
