@@ -7,12 +7,25 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer } from "./server/images-api-server";
 import { NODES, TAB, helper, imageFlow, loadFlow, pngSize, withImagesApi, type Msg } from "./support/flow";
 import { until } from "./support/wait";
 
 const PHOTO_PNG = readFileSync(join(__dirname, "fixtures", "photo-256.png"));
+/** A valid 256x256 PNG of about `megabytes` MB: the photo with a private ancillary chunk of padding before IEND. */
+function bigPng(megabytes: number): Buffer {
+  const data = Buffer.alloc(Math.round(megabytes * 1024 * 1024), 7);
+  const type = Buffer.from("prVt", "latin1");
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([type, data])));
+  const iend = PHOTO_PNG.length - 12;
+  return Buffer.concat([PHOTO_PNG.subarray(0, iend), head, type, data, crc, PHOTO_PNG.subarray(iend)]);
+}
+
 const FAST_POLL = { batchPoll: 0.02, batchPollMax: 0.05 };
 
 interface Seen {
@@ -213,5 +226,47 @@ describe("batch delivery", function () {
     assert.match(line.body.images[0].image_url, /^data:image\/png;base64,/);
     assert.ok(Buffer.from(line.body.images[0].image_url.split(",")[1], "base64").equals(PHOTO_PNG));
     assert.deepEqual(pngSize(seen.out[0].payload), { width: 256, height: 256 });
+  });
+
+  it("an edit image over 4 MB is uploaded (purpose vision) and named by its file id; deleted once the batch is delivered", async () => {
+    const big = bigPng(5);
+    const seen = await loadBatch(server, { batchSize: 2 }, "images-api-edit");
+    send({ payload: big, prompt: "as a watercolour", topic: "big" });
+    send({ payload: PHOTO_PNG, prompt: "as a mosaic", topic: "small" });
+    await until(() => seen.out.length === 2, 8000);
+    const vision = server.batch.uploads.filter((u) => u.purpose === "vision");
+    assert.equal(vision.length, 1, "one image uploaded: the large one");
+    assert.ok(vision[0].data.equals(big), "the uploaded file is the message's image, byte for byte");
+    assert.equal(vision[0].filename, "image.png");
+    const lines: any[] = server.batch.uploads.find((u) => u.purpose === "batch")?.lines ?? [];
+    assert.deepEqual(lines[0].body.images, [{ file_id: vision[0].id }]);
+    assert.match(lines[1].body.images[0].image_url, /^data:image\/png;base64,/, "the small image stays a data URL");
+    assert.deepEqual(seen.out.map((m) => m.topic).sort(), ["big", "small"]);
+    assert.deepEqual(pngSize(seen.out.find((m) => m.topic === "big")?.payload), { width: 256, height: 256 });
+    await until(() => server.batch.deletedFiles.length === 1, 3000);
+    assert.deepEqual(server.batch.deletedFiles, [vision[0].id]);
+  });
+
+  it("an upload of a large edit image that fails is that message's error, before anything is queued", async () => {
+    server.batch.unsupported = true;
+    const seen = await loadBatch(server, { batchSize: 1 }, "images-api-edit");
+    send({ payload: bigPng(5), prompt: "as a watercolour", topic: "big" });
+    await until(() => seen.caught.length === 1, 3000);
+    assert.equal(seen.caught[0].error.code, "batch_unsupported");
+    assert.match(seen.caught[0].error.message, /image could not be uploaded for the batch: this server has no Files API/);
+    assert.equal(seen.caught[0].topic, "big");
+    assert.equal(seen.out.length, 0);
+  });
+
+  it("uploaded images are deleted when their batch cannot be created", async () => {
+    server.batch.refuseCreate = "Billing hard limit has been reached.";
+    const seen = await loadBatch(server, { batchSize: 1 }, "images-api-edit");
+    send({ payload: bigPng(5), prompt: "as a watercolour" });
+    await until(() => seen.caught.length === 1, 3000);
+    assert.match(seen.caught[0].error.message, /Billing hard limit/);
+    const vision = server.batch.uploads.filter((u) => u.purpose === "vision");
+    assert.equal(vision.length, 1);
+    await until(() => server.batch.deletedFiles.length === 1, 3000);
+    assert.deepEqual(server.batch.deletedFiles, [vision[0].id]);
   });
 });

@@ -75,6 +75,11 @@ export async function cancelBatch(client: ImagesClient, id: string, signal?: Abo
   return batchOf(await call(client, { method: "POST", path: `batches/${encodeURIComponent(id)}/cancel`, signal }, "Batch API"), "the cancel request");
 }
 
+/** Deletes a file (an edit's uploaded image once its batch is over). */
+export async function deleteFile(client: ImagesClient, id: string, signal?: AbortSignal): Promise<void> {
+  await call(client, { method: "DELETE", path: `files/${encodeURIComponent(id)}`, signal }, "Files API");
+}
+
 /** The content of a file (a batch's output or error file), unread: it can be hundreds of MB. */
 export async function fileContent(client: ImagesClient, id: string, signal?: AbortSignal): Promise<Readable> {
   const answer = await call(client, { method: "GET", path: `files/${encodeURIComponent(id)}/content`, stream: true, signal }, "Files API");

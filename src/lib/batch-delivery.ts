@@ -5,7 +5,7 @@
  * and their results delivered as new messages; pending batches live in a store that survives restarts.
  * Plain module: Node-RED comes in through the hooks below.
  */
-import { cancelBatch, createBatch, fileContent, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./batch-api";
+import { cancelBatch, createBatch, deleteFile, fileContent, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./batch-api";
 import { inputFiles, type BatchLineIn } from "./batch-lines";
 import { readBatchLines, type BatchLine } from "./batch-output";
 import { pollerFor, type PollSchedule } from "./batch-poller";
@@ -23,6 +23,8 @@ export interface BatchEntry {
   /** the model sent (and the retired one it stands in for) */
   model: string;
   replaced?: string;
+  /** the edit's images uploaded for the batch (deleted once it is over) */
+  files?: string[];
 }
 
 export interface PendingBatch {
@@ -116,6 +118,8 @@ export class BatchDelivery {
   private closed = false;
   private submitting: Promise<void> = Promise.resolve();
   private saving: Promise<void> = Promise.resolve();
+  /** deletions of uploaded images still running */
+  private forgetting: Promise<void> = Promise.resolve();
   /** the config node's client as last seen (it may be gone by the time this node closes) */
   private lastClient: ImagesClient | undefined;
 
@@ -176,6 +180,7 @@ export class BatchDelivery {
         if (!this.closed) this.watch(pending);
       } catch (err) {
         const error = isImagesApiError(err) ? err : new ImagesApiError("api_error", String((err as Error)?.message ?? err));
+        this.forget(group.flatMap((q) => q.entry.files ?? []));
         for (const q of group) q.done(error);
         this.report({});
       }
@@ -202,6 +207,7 @@ export class BatchDelivery {
       const delivered = await this.collect(b, batch);
       this.pending = this.pending.filter((p) => p !== b);
       await this.persist();
+      this.forget(filesOf(b));
       this.report({ status: batch.status, delivered });
     } catch (err) {
       this.hooks.warn(`batch ${b.id}: its results could not be read (${(err as Error).message})`);
@@ -251,6 +257,21 @@ export class BatchDelivery {
     }
   }
 
+  /**
+   * Deletes uploaded images that no batch needs any more, in the background; a failure only warns (the
+   * files stay in the account's storage, where the user can delete them).
+   */
+  forget(files: string[], client = this.hooks.client() ?? this.lastClient): Promise<void> {
+    if (!files.length || !client) return Promise.resolve();
+    const run = (async () => {
+      for (const id of files) {
+        await deleteFile(client, id).catch((err) => this.hooks.warn(`uploaded image ${id} could not be deleted: ${(err as Error).message}`));
+      }
+    })();
+    this.forgetting = this.forgetting.then(() => run);
+    return run;
+  }
+
   private report(p: Partial<BatchProgress>): void {
     if (!this.closed) this.hooks.progress({ queued: this.queue.length, ...p });
   }
@@ -277,6 +298,7 @@ export class BatchDelivery {
         for (const b of this.pending) {
           await cancelBatch(own, b.id).catch((err) => this.hooks.warn(`batch ${b.id} could not be cancelled: ${(err as Error).message}`));
         }
+        await this.forget(this.pending.flatMap(filesOf), own);
       } finally {
         await own.close();
       }
@@ -284,7 +306,12 @@ export class BatchDelivery {
       await this.hooks.store.save([]).catch(() => undefined);
     }
     await this.saving;
+    await this.forgetting;
   }
+}
+
+function filesOf(b: PendingBatch): string[] {
+  return Object.values(b.entries).flatMap((e) => e.files ?? []);
 }
 
 function unfinished(batch: Batch): ImagesApiError {

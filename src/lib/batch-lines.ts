@@ -1,7 +1,8 @@
 /**
  * The request lines of a batch input file (JSONL: custom_id, method, url, body) and how a queue of them
- * is cut into files within the Batch API's limits. Edit requests become JSON edit bodies, their images
- * data URLs (the JSON form of /images/edits takes `images: [{image_url}]`).
+ * is cut into files within the Batch API's limits. Edit requests become JSON edit bodies (the JSON form of
+ * /images/edits takes `images: [{image_url}]` or `[{file_id}]`): small images as data URLs, larger ones
+ * uploaded first (Files API, purpose "vision") and named by their file id.
  */
 import { formatBytes, ImagesApiError } from "./errors";
 import type { ImageFile } from "./image-input";
@@ -14,9 +15,16 @@ export const BATCH_LIMITS = {
   maxLines: 50_000,
   /** bytes per input file */
   maxBytes: 200 * 1024 * 1024,
-  /** characters of one image_url (a data URL) in a JSON edit */
-  maxImageUrl: 20_971_520,
+  /**
+   * images up to this size go inline as data URLs (no extra request, nothing left on the server); larger
+   * ones are uploaded: as base64 they would grow the input file by a third and wait in memory in the queue,
+   * and beyond 15 MB they pass the 20,971,520 characters the API takes in one image_url
+   */
+  inlineImageBytes: 4 * 1024 * 1024,
 } as const;
+
+/** Uploads an edit's image (purpose "vision"); its file id. `where` names it: "image", "image 2", "mask" … */
+export type UploadImage = (file: ImageFile, where: string) => Promise<string>;
 
 export interface BatchLineIn {
   customId: string;
@@ -37,23 +45,19 @@ export function requestLine(customId: string, op: Operation, body: Params): Batc
   return { customId, line };
 }
 
-function dataUrl(file: ImageFile, where: string): string {
-  const url = `data:${file.info.mime};base64,${file.data.toString("base64")}`;
-  if (url.length > BATCH_LIMITS.maxImageUrl) {
-    throw new ImagesApiError(
-      "image_too_large",
-      `${where} is ${formatBytes(file.data.length)}: as a data URL it is ${url.length} characters, more than the ${BATCH_LIMITS.maxImageUrl} a batch edit takes; use a smaller image or the delivery "now"`,
-      { parameter: where },
-    );
-  }
-  return url;
+/** How one image of a batch edit is named in its line: a data URL when small, else its uploaded file id. */
+async function imageRef(file: ImageFile, where: string, upload: UploadImage): Promise<{ image_url: string } | { file_id: string }> {
+  if (file.data.length <= BATCH_LIMITS.inlineImageBytes) return { image_url: `data:${file.info.mime};base64,${file.data.toString("base64")}` };
+  return { file_id: await upload(file, where) };
 }
 
-/** The JSON body of an edit request for a batch line: the parameters, and the images as data URLs. */
-export function jsonEditBody(params: Params, images: ImageFile[], mask?: ImageFile, markup?: ImageFile): Params {
-  const body: Params = { ...params, images: images.map((f, i) => ({ image_url: dataUrl(f, images.length > 1 ? `image ${i + 1}` : "image") })) };
-  if (mask) body.mask = { image_url: dataUrl(mask, "mask") };
-  if (markup) body.markup = { image_url: dataUrl(markup, "markup") };
+/** The JSON body of an edit request for a batch line: the parameters, and the images (data URLs or file ids). */
+export async function jsonEditBody(params: Params, images: ImageFile[], upload: UploadImage, mask?: ImageFile, markup?: ImageFile): Promise<Params> {
+  const body: Params = { ...params, images: [] };
+  // one at a time: uploads in order, and a failed one stops the rest
+  for (const [i, f] of images.entries()) (body.images as unknown[]).push(await imageRef(f, images.length > 1 ? `image ${i + 1}` : "image", upload));
+  if (mask) body.mask = await imageRef(mask, "mask", upload);
+  if (markup) body.markup = await imageRef(markup, "markup", upload);
   return body;
 }
 

@@ -37,7 +37,7 @@ export = function register(RED: NodeAPI): void {
           const form = encodeEditForm({ images, mask, markup, fields, arrayStyle: client.options.arrayStyle });
           return { kind: "multipart", data: form.body, contentType: form.contentType };
         },
-        batchBody: (params) => jsonEditBody(params, images, mask, markup),
+        batchBody: (params, upload) => jsonEditBody(params, images, upload, mask, markup),
       };
     },
   });

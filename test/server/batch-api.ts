@@ -209,6 +209,8 @@ export class BatchApi {
   pace: BatchPace = { ...DEFAULT_PACE };
   /** every /v1/files… and /v1/batches… request answers 404 "Invalid URL (…)", like a gateway without these APIs */
   unsupported = false;
+  /** POST /v1/batches answers 400 with this message (e.g. a spending limit), nothing created */
+  refuseCreate: string | undefined = undefined;
   /** the next n GET /v1/batches/{id} answer 429 (rate_limit_exceeded, retry-after-ms / retry-after); counts down */
   throttlePolls = 0;
   /** retry-after-ms of those 429s (retry-after: the whole seconds, rounded up) */
@@ -247,6 +249,7 @@ export class BatchApi {
   reset(): void {
     this.pace = { ...DEFAULT_PACE };
     this.unsupported = false;
+    this.refuseCreate = undefined;
     this.throttlePolls = 0;
     this.throttleRetryAfterMs = 50;
     this.outputOrder = "shuffle";
@@ -514,6 +517,7 @@ export class BatchApi {
   }
 
   private createBatch(req: BatchRequest): BatchReply {
+    if (this.refuseCreate !== undefined) return fail(400, this.refuseCreate);
     const body = req.json;
     if (!isPlainObject(body)) {
       return fail(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)");

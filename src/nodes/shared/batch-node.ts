@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import type { Node, NodeAPI } from "node-red";
 import { BatchDelivery, saveMessage, type BatchProgress, type BatchStore, type PendingBatch } from "../../lib/batch-delivery";
-import { requestLine } from "../../lib/batch-lines";
+import { uploadFile } from "../../lib/batch-api";
+import { requestLine, type UploadImage } from "../../lib/batch-lines";
 import { DEFAULT_POLL } from "../../lib/batch-poller";
 import { ImagesApiError, isImagesApiError } from "../../lib/errors";
 import type { NodeStatus, Translate } from "../../lib/job";
@@ -34,8 +35,8 @@ export interface BatchNodeDeps {
   output: OutputOptions;
   tools: MessageTools;
   t: Translate;
-  /** checks the message as the "now" delivery does; the JSON body of its batch line */
-  prepare: (msg: Record<string, unknown>) => Promise<{ body: Params; model: string; replaced?: string }>;
+  /** checks the message as the "now" delivery does; the JSON body of its batch line (uploading large edit images) */
+  prepare: (msg: Record<string, unknown>, upload: UploadImage) => Promise<{ body: Params; model: string; replaced?: string }>;
 }
 
 function positive(value: unknown, fallback: number): number {
@@ -110,6 +111,8 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
   // messages are handled in the order they arrive: a "submit" sends everything that came before it
   let chain: Promise<void> = Promise.resolve();
   const handleOne = async (msg: Record<string, unknown>, done: (err?: Error) => void): Promise<void> => {
+    /** ids of this message's uploaded images */
+    const files: string[] = [];
     try {
       if (msg.batch === "submit") {
         await delivery.submit();
@@ -119,13 +122,22 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
       const server = d.config();
       if (server?.configError) throw server.configError;
       if (!server?.client) throw new ImagesApiError("no_config", t("errors.noConfig"));
-      const { body, model, replaced } = await d.prepare(msg);
+      const client = server.client;
+      const upload: UploadImage = async (file, where) => {
+        const id = await uploadFile(client, { data: file.data, filename: file.filename, contentType: file.info.mime }, "vision").catch((err: unknown) => {
+          throw isImagesApiError(err) ? new ImagesApiError(err.code, `${where} could not be uploaded for the batch: ${err.message}`, err.cause) : err;
+        });
+        files.push(id);
+        return id;
+      };
+      const { body, model, replaced } = await d.prepare(msg, upload);
       // a batch line is answered whole: no streaming
       delete body.stream;
       delete body.partial_images;
       const line = requestLine(`req-${randomBytes(9).toString("hex")}`, d.op, body);
-      delivery.enqueue(line, { msg: saveMessage(msg), model, replaced }, (err) => (err ? done(err) : done()));
+      delivery.enqueue(line, { msg: saveMessage(msg), model, replaced, ...(files.length ? { files } : {}) }, (err) => (err ? done(err) : done()));
     } catch (err) {
+      delivery.forget(files);
       done(isImagesApiError(err) ? err : new ImagesApiError("api_error", err instanceof Error ? err.message : String(err)));
     }
   };

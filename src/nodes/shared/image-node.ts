@@ -4,6 +4,7 @@
  * how to turn a message into a request.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
+import type { UploadImage } from "../../lib/batch-lines";
 import type { ImagesClient, RequestBody } from "../../lib/client";
 import { ImagesApiError, invalidParams } from "../../lib/errors";
 import { JobTracker } from "../../lib/job";
@@ -49,8 +50,8 @@ export interface PrepareContext<D> {
 export interface Prepared {
   checked: CheckedRequest;
   build: (params: Params) => RequestBody;
-  /** the JSON body of a batch line (edits: images as data URLs); default: the parameters */
-  batchBody?: (params: Params) => Params;
+  /** the JSON body of a batch line (edits: images as data URLs or uploaded file ids); default: the parameters */
+  batchBody?: (params: Params, upload: UploadImage) => Promise<Params>;
 }
 
 export interface ImageNodeSpec<D extends ImageDef> {
@@ -136,11 +137,11 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
           output,
           tools,
           t,
-          prepare: async (msg) => {
+          prepare: async (msg, upload) => {
             const prepared = await spec.prepare(contextFor(msg as Msg).ctx);
             warnReplaced(prepared.checked);
             const { params } = prepared.checked;
-            return { body: prepared.batchBody ? prepared.batchBody(params) : { ...params }, model: prepared.checked.model, replaced: prepared.checked.replaced?.model };
+            return { body: prepared.batchBody ? await prepared.batchBody(params, upload) : { ...params }, model: prepared.checked.model, replaced: prepared.checked.replaced?.model };
           },
         })
       : undefined;
