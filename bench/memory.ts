@@ -15,36 +15,12 @@
  *
  *   node --import tsx --expose-gc bench/memory.ts <answer|edit> <variant> <baseUrl>
  */
-import { Worker } from "node:worker_threads";
+import { measurePeak } from "./lib/peak";
 import { report } from "./lib/proc";
 import { MB, noisePng, TINY_PNG } from "./lib/payloads";
 import { makeVariant, type VariantName } from "./lib/variants";
 
 const [scenario, name, baseUrl, countArg = "16", sizeArg = String(20 * MB)] = process.argv.slice(2);
-const gc = (globalThis as { gc?: () => void }).gc;
-
-const RSS_SAMPLER = `
-const { parentPort } = require("node:worker_threads");
-let peak = 0;
-const tick = () => { const r = process.memoryUsage.rss(); if (r > peak) peak = r; };
-const timer = setInterval(tick, 5);
-parentPort.on("message", (m) => {
-  if (m === "reset") { peak = 0; tick(); parentPort.postMessage("ready"); }
-  if (m === "stop") { tick(); clearInterval(timer); parentPort.postMessage(peak); }
-});
-`;
-
-interface Sample {
-  rss: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
-}
-
-function sample(): Sample {
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
-}
 
 /** A 20 MiB-class PNG: 1024 px wide noise, as many rows as the size needs. */
 function bigPng(bytes: number): Buffer {
@@ -52,7 +28,6 @@ function bigPng(bytes: number): Buffer {
 }
 
 async function main() {
-  if (!gc) throw new Error("run with --expose-gc");
   const v = makeVariant(name as VariantName, baseUrl, { concurrency: 4, maxRetries: 2 });
   let inputs: Buffer[] = [];
   let run: () => Promise<Buffer[]>;
@@ -66,41 +41,7 @@ async function main() {
     run = () => v.edit(inputs);
   }
   const inputBytes = inputs.reduce((n, b) => n + b.length, 0);
-
-  const worker = new Worker(RSS_SAMPLER, { eval: true });
-  await new Promise<void>((resolve) => {
-    worker.once("message", () => resolve());
-    worker.postMessage("reset");
-  });
-  gc();
-  await new Promise((r) => setTimeout(r, 50));
-  gc();
-  const base = sample();
-  const peak: Sample & { heapPlusExternal: number } = { ...base, heapPlusExternal: base.heapUsed + base.external };
-  const take = () => {
-    const s = sample();
-    peak.rss = Math.max(peak.rss, s.rss);
-    peak.heapUsed = Math.max(peak.heapUsed, s.heapUsed);
-    peak.external = Math.max(peak.external, s.external);
-    peak.arrayBuffers = Math.max(peak.arrayBuffers, s.arrayBuffers);
-    peak.heapPlusExternal = Math.max(peak.heapPlusExternal, s.heapUsed + s.external);
-  };
-  const timer = setInterval(take, 5);
-  // rss from the worker starts over at the baseline
-  await new Promise<void>((resolve) => {
-    worker.once("message", () => resolve());
-    worker.postMessage("reset");
-  });
-  const t0 = process.hrtime.bigint();
-  const images = await run();
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  take();
-  clearInterval(timer);
-  const workerPeakRss = await new Promise<number>((resolve) => {
-    worker.once("message", (m: number) => resolve(m));
-    worker.postMessage("stop");
-  });
-  await worker.terminate();
+  const { value: images, extra, baseline, wallMs } = await measurePeak(run);
   const outputBytes = images.reduce((n, b) => n + b.length, 0);
   const pngs = images.every((b) => b.subarray(1, 4).toString("latin1") === "PNG");
   await v.close();
@@ -112,14 +53,8 @@ async function main() {
     outputBytes,
     inputBytes,
     pngs,
-    extra: {
-      rss: Math.max(peak.rss, workerPeakRss) - base.rss,
-      heapUsed: peak.heapUsed - base.heapUsed,
-      external: peak.external - base.external,
-      arrayBuffers: peak.arrayBuffers - base.arrayBuffers,
-      heapPlusExternal: peak.heapPlusExternal - (base.heapUsed + base.external),
-    },
-    baseline: base,
+    extra,
+    baseline,
   };
 }
 

@@ -167,6 +167,12 @@
         return true;
     }
 
+    /** The batch settings' checks (no registry needed): the node's validators and the dialog's marks. */
+    var BATCH_CHECKS = {
+        batchSize: function (v) { return v === '' || v === undefined || (/^\d+$/.test(String(v)) && +v >= 1 && +v <= 50000); },
+        batchWait: function (v) { return v === '' || v === undefined || (/^\d+(\.\d+)?$/.test(String(v)) && +v > 0); }
+    };
+
     /** `defaults` entries shared by both node types, with validators bound to the registry. */
     function defaults(op) {
         function check(field) {
@@ -209,8 +215,8 @@
             preview: { value: false },
             // delivery "batch": the Batch API (within 24 h, half price); see the help
             delivery: { value: 'now' },
-            batchSize: { value: 100, validate: function (v) { return v === '' || v === undefined || (/^\d+$/.test(String(v)) && +v >= 1 && +v <= 50000); } },
-            batchWait: { value: 60, validate: function (v) { return v === '' || v === undefined || (/^\d+(\.\d+)?$/.test(String(v)) && +v > 0); } },
+            batchSize: { value: 100, validate: BATCH_CHECKS.batchSize },
+            batchWait: { value: 60, validate: BATCH_CHECKS.batchWait },
             batchStore: { value: '' },
             batchCancelOnRemove: { value: false },
             output: { value: 'buffer' },
@@ -564,6 +570,10 @@
         // mark a value the chosen model does not take while the dialog is open (Node-RED's own live
         // check does not see these rows: they are built after it ran, and it reads the saved model)
         function mark() {
+            Object.keys(BATCH_CHECKS).forEach(function (field) {
+                var $input = $('#node-input-' + field);
+                $input.toggleClass('input-error', !BATCH_CHECKS[field]($input.val()));
+            });
             if (!registry) { return; }
             var model = dialogModel();
             var known = !!rule(model);

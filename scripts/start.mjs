@@ -11,15 +11,19 @@
  *      on http://127.0.0.1:1880/ (or $PORT), until Ctrl+C.
  *
  * `--check`: the same in a temporary user dir on free ports, then POST /inject/<id> for every inject node,
- * wait for the requests to finish, and exit 0 only when the test server got at least one image request and
- * Node-RED logged no error.
+ * wait for the requests to finish, and exit 0 only when the test server got at least one image request,
+ * Node-RED logged no error, and each example with Delivery: batch delivered its batch (see checkBatchDelivery).
+ *
+ * For the demo the config nodes ask for a batch's status every DEMO_BATCH_POLL seconds (not after 30 s, doubling
+ * up to 5 minutes), and the test server refuses prompts matching DEMO_BLOCKED_PROMPTS as moderation_blocked, so
+ * that the batch example's failure report has a line.
  */
 import { spawn } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { ensureBuilt } from "./dist-state.mjs";
 import { nodeRedSettings } from "./node-red-settings.mjs";
@@ -42,6 +46,10 @@ const NR4 = args.includes("--nr4");
 const CONFIG_TYPE = "images-api-config";
 const CREDENTIAL_SECRET = "demo-only";
 const DEMO_API_KEY = "sk-demo";
+/** the config nodes' batchPoll and batchPollMax in the demo: the test server's batch is done at its 5th status request */
+const DEMO_BATCH_POLL = 0.5;
+/** the test server refuses these prompts (case-insensitive) as OpenAI's safety system does: the batch example's failure */
+const DEMO_BLOCKED_PROMPTS = "famous cartoon";
 
 const say = (msg) => console.log(`[start] ${msg}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -94,7 +102,7 @@ function stopAll() {
 async function startTestServer(port) {
   let url = null;
   const tsx = join(repoRoot, "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
-  const info = startChild("images-api", tsx, ["test/server/cli.ts", "--port", String(port)], {
+  const info = startChild("images-api", tsx, ["test/server/cli.ts", "--port", String(port), "--block-prompts", DEMO_BLOCKED_PROMPTS], {
     onLine: (line) => {
       const m = /listening on (http:\/\/\S+)/.exec(line);
       if (m) url = m[1].replace(/\/+$/, "");
@@ -200,7 +208,7 @@ function buildFlows(baseUrl) {
       if (isConfigNode(n)) {
         const c = { ...n };
         delete c.z;
-        if (c.type === CONFIG_TYPE) c.baseUrl = baseUrl;
+        if (c.type === CONFIG_TYPE) Object.assign(c, { baseUrl, batchPoll: DEMO_BATCH_POLL, batchPollMax: DEMO_BATCH_POLL });
         if (!configs.has(c.id)) configs.set(c.id, c);
         continue;
       }
@@ -230,7 +238,8 @@ function prepareUserDir(userDir, baseUrl) {
   writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows, null, 2) + "\n");
   const creds = Object.fromEntries(configIds.map((id) => [id, { apiKey: DEMO_API_KEY }]));
   writeFileSync(join(userDir, "flows_cred.json"), JSON.stringify(encryptCredentials(creds)) + "\n");
-  say(`flows.json: ${files.length} example(s) (${files.join(", ") || "none"}), ${configIds.length} config node(s) -> ${baseUrl}`);
+  say(`flows.json: ${files.length} example(s) (${files.join(", ") || "none"}), ${configIds.length} config node(s) -> ${baseUrl}` +
+    ` (batch status every ${DEMO_BATCH_POLL} s)`);
   return flows;
 }
 
@@ -320,6 +329,63 @@ function writtenImages(dir) {
   return found;
 }
 
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * Each image node with Delivery: batch (the example "Batch delivery - prompts become files at half price"):
+ * the prompts of the JSON-array inject on its tab go out as one batch (POST /v1/files, POST /v1/batches), its
+ * status is polled, its results downloaded (GET /v1/files/{id}/content); the folder of the tab's static-name
+ * file node (the failure report, node-red-images/batch/failures.csv) then holds one PNG per prompt the test
+ * server renders and the report one line per prompt it refuses (DEMO_BLOCKED_PROMPTS): moderation_blocked
+ * and the prompt. Waits up to 20 s for the files. One entry per batch node: [ok, what was found].
+ */
+async function checkBatchDelivery(flows, userDir, proxy) {
+  const blocked = new RegExp(DEMO_BLOCKED_PROMPTS, "i");
+  const results = [];
+  for (const node of flows.filter((n) => /^images-api-(generate|edit)$/.test(n.type) && n.delivery === "batch" && !n.d)) {
+    const onTab = flows.filter((n) => n.z === node.z && !n.d);
+    const inject = onTab.find((n) => n.type === "inject" && n.payloadType === "json" && Array.isArray(JSON.parse(n.payload || "null")));
+    const report = onTab.find((n) => n.type === "file" && n.filenameType === "str" && n.filename);
+    if (!inject || !report) {
+      results.push([false, `batch node ${node.id}: no JSON-array inject or static-name file node (the failure report) on its tab`]);
+      continue;
+    }
+    const prompts = JSON.parse(inject.payload);
+    const refused = prompts.filter((p) => blocked.test(p));
+    const dir = join(userDir, dirname(report.filename));
+    const reportFile = join(userDir, report.filename);
+    const found = () => ({
+      images: existsSync(dir) ? readdirSync(dir).filter((f) => /\.png$/i.test(f)).map((f) => join(dir, f)) : [],
+      lines: existsSync(reportFile) ? readFileSync(reportFile, "utf8").split("\n").filter(Boolean) : [],
+    });
+    const deadline = Date.now() + 20_000;
+    let seen = found();
+    while ((seen.images.length < prompts.length - refused.length || seen.lines.length < refused.length) && Date.now() < deadline) {
+      await sleep(200);
+      seen = found();
+    }
+    await sleep(300); // anything more would arrive now
+    seen = found();
+    const asked = (method, re) => proxy.seen.filter((r) => r.method === method && re.test(r.path.split("?")[0]) && r.status === 200).length;
+    const requests = {
+      upload: asked("POST", /^\/v1\/files$/),
+      create: asked("POST", /^\/v1\/batches$/),
+      polls: asked("GET", /^\/v1\/batches\/[^/]+$/),
+      results: asked("GET", /^\/v1\/files\/[^/]+\/content$/),
+    };
+    const pngs = seen.images.filter((f) => readFileSync(f).subarray(0, 8).equals(PNG_MAGIC));
+    const reported = refused.every((p) => seen.lines.some((l) => l.includes("moderation_blocked") && l.includes(p)));
+    const ok = requests.upload >= 1 && requests.create === 1 && requests.polls >= 1 && requests.results >= 1 &&
+      seen.images.length === prompts.length - refused.length && pngs.length === seen.images.length &&
+      seen.lines.length === refused.length && reported;
+    results.push([ok, `batch delivery: ${prompts.length} prompt(s) in ${requests.create} batch(es) (${requests.upload} upload(s), ` +
+      `${requests.polls} status poll(s), ${requests.results} result download(s)); ${seen.images.length} image file(s) in ` +
+      `${dirname(report.filename)} (want ${prompts.length - refused.length}), ${report.filename}: ${seen.lines.length} line(s) ` +
+      `(want ${refused.length}, moderation_blocked)${seen.lines.length ? ": " + seen.lines.join(" | ") : ""}`]);
+  }
+  return results;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -372,6 +438,8 @@ async function main() {
     await sleep(500);
     const endpoints = await fetchEndpoints(nr.url, flows);
     const wantFiles = flows.some((n) => n.type === "file" && !n.d);
+    const batches = await checkBatchDelivery(flows, userDir, proxy);
+    for (const [passed, text] of batches) say(`${text}${passed ? "" : " NOT AS EXPECTED"}`);
     const files = writtenImages(userDir);
     if (wantFiles) say(`file nodes wrote ${files.length} image file(s)${files.length ? ": " + files.map((f) => f.slice(userDir.length + 1)).join(", ") : ""}`);
     await sleep(300);
@@ -381,7 +449,7 @@ async function main() {
       (imageRequests.map((r) => `${r.method} ${r.path} -> ${r.status}`).join("; ") || "none"));
     say(`Node-RED logged ${errors.length} error line(s)${errors.length ? ":\n  " + errors.join("\n  ") : ""}`);
     const ok = injected.length > 0 && imageRequests.length > 0 && errors.length === 0 &&
-      endpoints.every(Boolean) && (!wantFiles || files.length > 0);
+      endpoints.every(Boolean) && (!wantFiles || files.length > 0) && batches.every(([passed]) => passed);
     say(ok ? "check passed" : "check FAILED");
     await proxy.close();
     return ok ? 0 : 1;

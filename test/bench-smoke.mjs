@@ -94,6 +94,18 @@ check("5. through Node-RED: the node and the client each handled every message (
   }
 });
 
+check("6. batch output file: every line read, every image a real PNG of the file's bytes; memory figures measured", () => {
+  const s = section("batch");
+  for (const [label, r, file] of [["plain", s.read, s], ["collect", s.held, s], ["small file", s.small.read, s.small]]) {
+    assert.equal(r.error, undefined, `${label}: ${r.error}`);
+    assert.equal(r.lines, file.lines, `${label}: lines`);
+    assert.equal(r.images, Math.ceil(file.lines / 4) + file.lines, `${label}: images (every fourth line holds two)`);
+    assert.equal(r.imageBytes, file.imageBytes, `${label}: decoded bytes`);
+    assert.equal(r.pngs, true, `${label}: PNGs`);
+    positive(r.extra.rss, `${label} RSS`);
+  }
+});
+
 let passed = 0;
 let failed = 0;
 for (const { name, fn } of checks) {

@@ -782,6 +782,33 @@ describe("Images API test server: the API as of 2026-12", () => {
       await ok.arrayBuffer();
     });
 
+    it("blockPrompts: a matching prompt → 400 moderation_blocked (also as a batch line); reset() clears it", async () => {
+      server.blockPrompts = /cartoon mouse/i;
+      const err = await error(await gen({ model: "gpt-image-2.6-flare", prompt: "A T-shirt with a Cartoon Mouse", size: "64x64" }));
+      assert.deepEqual([err.status, err.code, err.type, err.param], [400, "moderation_blocked", "image_generation_user_error", null]);
+      assert.match(err.message, /safety system/);
+      // the parameters are checked first, as OpenAI does
+      assert.equal((await error(await gen({ model: "gpt-image-2.6-flare", prompt: "cartoon mouse", n: 11 }))).code, "invalid_value");
+      const ok = await gen({ model: "gpt-image-2.6-flare", prompt: "A red mug", size: "64x64" });
+      assert.equal(ok.status, 200);
+      await ok.arrayBuffer();
+      const fd = new FormData();
+      fd.append("purpose", "batch");
+      const lines = ["A red mug", "a cartoon mouse"].map((prompt, i) => JSON.stringify({ custom_id: `r${i}`, method: "POST", url: "/v1/images/generations", body: { model: "gpt-image-2.6-flare", prompt, size: "64x64" } }));
+      fd.append("file", new Blob([lines.join("\n") + "\n"], { type: "application/jsonl" }), "requests.jsonl");
+      const file = await (await fetch(`${server.baseUrl}/files`, { method: "POST", body: fd })).json();
+      const batch = await (await fetch(`${server.baseUrl}/batches`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ input_file_id: file.id, endpoint: "/v1/images/generations", completion_window: "24h" }) })).json();
+      server.batch.completeAll();
+      const { output, errors } = server.batch.output(batch.id);
+      assert.deepEqual(output.map((r) => r.custom_id), ["r0"]);
+      assert.deepEqual(errors.map((r) => [r.custom_id, r.response?.status_code, (r.response?.body as any).error.code]), [["r1", 400, "moderation_blocked"]]);
+      server.reset();
+      assert.equal(server.blockPrompts, null);
+      const after = await gen({ model: "gpt-image-2.6-flare", prompt: "cartoon mouse", size: "64x64" });
+      assert.equal(after.status, 200);
+      await after.arrayBuffer();
+    });
+
     it("safety_identifier is accepted and echoed (the effective identifier: safety_identifier, else user)", async () => {
       const a = await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "64x64", safety_identifier: "sha256:abc", user: "u1" })).json();
       assert.equal(a.safety_identifier, "sha256:abc");

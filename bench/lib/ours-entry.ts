@@ -4,3 +4,6 @@ export { ImagesClient } from "../../src/lib/client";
 export { readEditImages } from "../../src/lib/image-input";
 export { modelRule } from "../../src/lib/models";
 export { encodeEditForm } from "../../src/lib/multipart";
+export { fileContent } from "../../src/lib/batch-api";
+export { readBatchLines } from "../../src/lib/batch-output";
+export { imagesFromBody } from "../../src/lib/answer";

@@ -18,15 +18,23 @@
  *   {cmd: "reset"}                         forget requests, rate limit off, tiny answers
  *   {cmd: "largeInfo"}                     builds the n = 10 answer once: {imageBytes, bodyBytes, count}
  *   {cmd: "stats"}                         {requests, rateLimited, maxInFlight, uploads}
+ *   {cmd: "batchOutput", lines, width}     writes a batch output file (JSONL) of `lines` answers to a temporary
+ *                                          file, served by the sink as GET /v1/files/bench-output-<lines>/content, streamed
+ *                                          from disk: {fileId, bytes, lines, imageBytes, largestLineImageBytes}
  */
+import { createReadStream, mkdtempSync, rmSync, statSync, writeSync, openSync, closeSync } from "node:fs";
 import * as http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { ImagesApiServer, type Step } from "../../test/server/images-api-server";
 import { answerBody, API_KEY, noisePng, TINY_PNG } from "./payloads";
 
 interface Command {
   id: number;
-  cmd: "tiny" | "script" | "rateLimit" | "reset" | "stats" | "largeInfo";
+  cmd: "tiny" | "script" | "rateLimit" | "reset" | "stats" | "largeInfo" | "batchOutput";
+  lines?: number;
+  width?: number;
   steps?: Array<"tiny" | "large">;
   perSecond?: number;
   retryAfterMs?: boolean;
@@ -56,10 +64,48 @@ interface Upload {
   parts: number;
 }
 
-/** The edit sink: counts the body, checks it is whole, answers one tiny image. */
+const tmp = mkdtempSync(join(tmpdir(), "images-api-bench-"));
+/** file id → path of the batch output files written */
+const batchOutputs = new Map<string, string>();
+
+/**
+ * A batch output file as the Batch API writes it: one line per request, `response.body` the Images answer. Every
+ * fourth line holds two images, the others one (noise PNGs `width` px square, each line its own pixels).
+ */
+function writeBatchOutput(lines: number, width: number) {
+  const fileId = `bench-output-${lines}`;
+  const path = join(tmp, `${fileId}.jsonl`);
+  batchOutputs.set(fileId, path);
+  const fd = openSync(path, "w");
+  let imageBytes = 0;
+  let largestLineImageBytes = 0;
+  try {
+    for (let i = 0; i < lines; i++) {
+      const images = Array.from({ length: i % 4 === 0 ? 2 : 1 }, () => noisePng(width, width));
+      const bytes = images.reduce((n, b) => n + b.length, 0);
+      imageBytes += bytes;
+      largestLineImageBytes = Math.max(largestLineImageBytes, bytes);
+      const body = JSON.parse(answerBody(images).toString("utf8"));
+      const line = { id: `batch_req_${i}`, custom_id: `req-${i}`, response: { status_code: 200, request_id: `req_${i}`, body }, error: null };
+      writeSync(fd, `${JSON.stringify(line)}\n`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { fileId, bytes: statSync(path).size, lines, imageBytes, largestLineImageBytes };
+}
+
+/** The edit sink: counts the body, checks it is whole, answers one tiny image; also serves the batch output file. */
 function startSink(uploads: Upload[]): Promise<http.Server> {
   const reply = answerBody([TINY_PNG]);
   const server = http.createServer(async (req, res) => {
+    const file = /^\/v1\/files\/([\w-]+)\/content$/.exec(req.url ?? "")?.[1];
+    if (req.method === "GET" && file && batchOutputs.has(file)) {
+      const path = batchOutputs.get(file) as string;
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(statSync(path).size) });
+      createReadStream(path).pipe(res);
+      return;
+    }
     const type = String(req.headers["content-type"] ?? "");
     const boundary = /boundary=("?)([^";]+)\1/i.exec(type)?.[2];
     const closing = boundary ? Buffer.from(`--${boundary}--`) : undefined;
@@ -114,6 +160,9 @@ async function main(): Promise<void> {
           result = { imageBytes, bodyBytes, count: LARGE_COUNT };
           break;
         }
+        case "batchOutput":
+          result = writeBatchOutput(m.lines ?? 100, m.width ?? 1024);
+          break;
         case "rateLimit":
           api.rateLimit = { max: m.perSecond, windowMs: 1000, retryAfterMs: m.retryAfterMs !== false };
           break;
@@ -132,6 +181,7 @@ async function main(): Promise<void> {
     }
   });
   process.on("disconnect", () => {
+    rmSync(tmp, { recursive: true, force: true });
     sink.close();
     sink.closeAllConnections();
     void api.close().then(() => process.exit(0));

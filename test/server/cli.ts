@@ -1,12 +1,13 @@
 /**
  * Starts the Images API test server from the command line:
- *   npx tsx test/server/cli.ts --port 18180 [--host 127.0.0.1] [--key sk-demo]
- * Without --key any key (or none) is accepted. Stops on SIGINT/SIGTERM.
+ *   npx tsx test/server/cli.ts --port 18180 [--host 127.0.0.1] [--key sk-demo] [--block-prompts REGEX]
+ * Without --key any key (or none) is accepted. --block-prompts: prompts matching REGEX (case-insensitive) are
+ * refused 400 moderation_blocked, as OpenAI's safety system refuses them (server.blockPrompts). Stops on SIGINT/SIGTERM.
  */
 import { ImagesApiServer } from "./images-api-server";
 
-function parseArgs(argv: string[]): { port: number; host: string; key: string | null } {
-  const opts = { port: 0, host: "127.0.0.1", key: null as string | null };
+function parseArgs(argv: string[]): { port: number; host: string; key: string | null; blockPrompts: RegExp | null } {
+  const opts = { port: 0, host: "127.0.0.1", key: null as string | null, blockPrompts: null as RegExp | null };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -19,14 +20,16 @@ function parseArgs(argv: string[]): { port: number; host: string; key: string | 
       if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error(`invalid --port ${argv[i]}`);
     } else if (flag === "--host") opts.host = value();
     else if (flag === "--key") opts.key = value();
-    else throw new Error(`unknown argument ${argv[i]} (usage: cli.ts --port N [--host H] [--key K])`);
+    else if (flag === "--block-prompts") opts.blockPrompts = new RegExp(value(), "i");
+    else throw new Error(`unknown argument ${argv[i]} (usage: cli.ts --port N [--host H] [--key K] [--block-prompts REGEX])`);
   }
   return opts;
 }
 
 async function main(): Promise<void> {
-  const { port, host, key } = parseArgs(process.argv.slice(2));
+  const { port, host, key, blockPrompts } = parseArgs(process.argv.slice(2));
   const server = await ImagesApiServer.start({ port, host, apiKey: key });
+  server.blockPrompts = blockPrompts;
   console.log(`Images API test server listening on ${server.baseUrl}`);
   const stop = () => {
     server.close().then(() => process.exit(0), () => process.exit(1));

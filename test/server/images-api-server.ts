@@ -16,7 +16,8 @@
  * (svg {model, reasoning:{effort}}, svg_usage) answers for gpt-image-2.6-*, markup edits, safety_identifier,
  * `style`/`response_format` refused for GPT image models. Retired ids (RETIRED_MODELS) are served by default,
  * like a gateway that still maps them; `retired = "refuse"` answers them 404 model_not_found as api.openai.com
- * does after their shutdown date (judged by `now()`).
+ * does after their shutdown date (judged by `now()`). Prompts matching `blockPrompts` are refused 400
+ * moderation_blocked, as OpenAI's safety system refuses them (the demo's batch example shows its failure report so).
  */
 import * as http from "node:http";
 import type { Socket } from "node:net";
@@ -259,6 +260,12 @@ export class ImagesApiServer {
   strictSizes = false;
   /** the project has "SVG model selection" enabled: output_format svg without svg.model → 400 */
   svgModelRequired = false;
+  /**
+   * Prompts this matches are refused as OpenAI's safety system refuses a prompt it will not draw: 400
+   * moderation_blocked (type image_generation_user_error), after the parameter checks; direct requests and batch
+   * lines alike. null (default) = nothing is refused. The demo (`npm start`, cli.ts --block-prompts) sets it.
+   */
+  blockPrompts: RegExp | null = null;
   /** OpenAI's Files and Batch APIs (/v1/files…, /v1/batches…), see batch-api.ts; each batch line gets the default answer of a direct JSON POST */
   readonly batch = new BatchApi((op, json) =>
     this.defaultAnswer({}, { method: "POST", path: `/v1/images/${op}`, query: {}, headers: {}, raw: Buffer.alloc(0), json, params: isPlainObject(json) ? json : undefined, at: Date.now() }, { op }),
@@ -332,6 +339,7 @@ export class ImagesApiServer {
     this.unknownModels = new Set();
     this.strictSizes = false;
     this.svgModelRequired = false;
+    this.blockPrompts = null;
     this.batch.reset();
   }
 
@@ -701,6 +709,10 @@ export class ImagesApiServer {
     });
     if (typeof size === "string") return errorReply(400, size, "size", "invalid_value");
     const { width, height } = size;
+
+    if (this.blockPrompts?.test(prompt)) {
+      return errorReply(400, "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.", null, "moderation_blocked", "image_generation_user_error");
+    }
 
     const transparent = params.background === "transparent";
     const quality = REPORTED_QUALITIES.includes(String(params.quality)) ? String(params.quality) : "medium";
