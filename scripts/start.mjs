@@ -342,7 +342,8 @@ const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 async function checkBatchDelivery(flows, userDir, proxy) {
   const blocked = new RegExp(DEMO_BLOCKED_PROMPTS, "i");
   const results = [];
-  for (const node of flows.filter((n) => /^images-api-(generate|edit)$/.test(n.type) && n.delivery === "batch" && !n.d)) {
+  const batchNodes = flows.filter((n) => /^images-api-(generate|edit)$/.test(n.type) && n.delivery === "batch" && !n.d);
+  for (const node of batchNodes) {
     const onTab = flows.filter((n) => n.z === node.z && !n.d);
     const inject = onTab.find((n) => n.type === "inject" && n.payloadType === "json" && Array.isArray(JSON.parse(n.payload || "null")));
     const report = onTab.find((n) => n.type === "file" && n.filenameType === "str" && n.filename);
@@ -375,7 +376,7 @@ async function checkBatchDelivery(flows, userDir, proxy) {
     };
     const pngs = seen.images.filter((f) => readFileSync(f).subarray(0, 8).equals(PNG_MAGIC));
     const reported = refused.every((p) => seen.lines.some((l) => l.includes("moderation_blocked") && l.includes(p)));
-    const ok = requests.upload >= 1 && requests.create === 1 && requests.polls >= 1 && requests.results >= 1 &&
+    const ok = requests.upload >= 1 && requests.create === batchNodes.length && requests.polls >= 1 && requests.results >= 1 &&
       seen.images.length === prompts.length - refused.length && pngs.length === seen.images.length &&
       seen.lines.length === refused.length && reported;
     results.push([ok, `batch delivery: ${prompts.length} prompt(s) in ${requests.create} batch(es) (${requests.upload} upload(s), ` +

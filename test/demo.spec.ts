@@ -1,7 +1,8 @@
 /**
  * The README's "try it" command: `npm start` (scripts/start.mjs) in --check mode builds the package,
  * starts the local test server and a real Node-RED with every example flow, clicks every inject node
- * and passes only when each example produced image requests and Node-RED logged no error.
+ * and passes only when each example produced image requests (the batch delivery example: its batch delivered,
+ * its files written, its failure reported) and Node-RED logged no error.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -32,6 +33,13 @@ describe(`npm start --check (the demo and every example, Node-RED ${nodeRedVersi
     // the HTTP example: an SVG is served as image/svg+xml under Content-Security-Policy: sandbox, a GIF as image/gif
     assert.match(output, /GET \/images\/fresh\.png\?format=svg -> 200 image\/svg\+xml.* csp: sandbox\n/);
     assert.match(output, /GET \/images\/fresh\.png\?format=gif -> 200 image\/gif/);
+    // the batch delivery example: its prompts in one batch, polled until done, results written, the refused prompt reported
+    const batch = /\[start\] batch delivery: (\d+) prompt\(s\) in 1 batch\(es\) .*; (\d+) image file\(s\) in node-red-images\/batch \(want \2\), node-red-images\/batch\/failures\.csv: 1 line\(s\) \(want 1, moderation_blocked\): (.*)/.exec(output);
+    assert.ok(batch, "no batch delivery line (or not as expected)");
+    assert.equal(Number(batch[2]), Number(batch[1]) - 1);
+    assert.match(batch[3], /"moderation_blocked","A T-shirt printed with a famous cartoon mouse, flat lay"/);
+    assert.doesNotMatch(batch[3], /NOT AS EXPECTED/);
+    assert.match(output, /POST \/v1\/batches -> 200/);
     assert.match(output, /Node-RED logged 0 error line\(s\)/);
   });
 });

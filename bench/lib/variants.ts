@@ -3,7 +3,7 @@
  *
  * - ours:  ImagesClient.call + readAnswer (src/lib, bundled as dist/ is: bench/lib/build.ts): undici.request on an EnvHttpProxyAgent pool,
  *          retries, the concurrency limiter, b64_json decoded while the body streams in; edits are
- *          readEditImages (byte sniffing) + encodeEditForm (one multipart Buffer), as the edit node does.
+ *          readEditImages (byte sniffing) + encodeEditForm (multipart parts around the images), as the edit node does.
  * - sdk:   the official `openai` package as documented: new OpenAI({baseURL, apiKey, maxRetries}),
  *          images.generate / images.edit with toFile(buf, name, {type}); then Buffer.from(b64_json, "base64").
  * - raw:   undici.request with the same JSON, the whole body read, JSON.parse + Buffer.from: the floor
@@ -46,10 +46,10 @@ export function makeOurs(baseUrl: string, options: Partial<ClientOptions> = {}):
       return images(answer);
     },
     async edit(inputs, prompt = EDIT_PROMPT) {
-      // what the edit node does: check every image by its bytes, then one multipart body
+      // what the edit node does: check every image by its bytes, then the multipart parts around them
       const files = readEditImages(inputs, EDIT_MODEL, modelRule(EDIT_MODEL));
       const form = encodeEditForm({ images: files, fields: { model: EDIT_MODEL, prompt } });
-      const answer = await client.call({ op: "edit", model: EDIT_MODEL, body: { kind: "multipart", data: form.body, contentType: form.contentType } });
+      const answer = await client.call({ op: "edit", model: EDIT_MODEL, body: { kind: "multipart", ...form } });
       return images(answer);
     },
     close: () => client.close(),

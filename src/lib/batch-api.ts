@@ -56,7 +56,7 @@ function batchOf(answer: RestAnswer, what: string): Batch {
 /** Uploads a file (purpose "batch" for an input file, "vision" for an edit's image); its id. */
 export async function uploadFile(client: ImagesClient, file: { data: Buffer; filename: string; contentType: string }, purpose: string, signal?: AbortSignal): Promise<string> {
   const form = encodeForm({ purpose }, [{ name: "file", filename: file.filename, contentType: file.contentType, data: file.data }]);
-  const answer = await call(client, { method: "POST", path: "files", body: { kind: "multipart", data: form.body, contentType: form.contentType }, signal }, "Files API");
+  const answer = await call(client, { method: "POST", path: "files", body: { kind: "multipart", ...form }, signal }, "Files API");
   const id = (answer.json as { id?: unknown } | undefined)?.id;
   if (typeof id !== "string") throw new ImagesApiError("api_error", "the server answered the file upload without a file id", { statusCode: answer.status });
   return id;

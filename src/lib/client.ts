@@ -4,7 +4,7 @@
  * concurrency limit, and URL downloads that never carry the key to another origin.
  */
 import { EventEmitter } from "node:events";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from "undici";
 import { httpError, isPermanent, readErrorBody, transportError } from "./api-errors";
 import { formatBytes, ImagesApiError, isImagesApiError } from "./errors";
@@ -12,7 +12,7 @@ import { Limiter, type RunHooks } from "./limiter";
 import { retryDelayMs, shouldRetryStatus, sleep, type Headers } from "./retry";
 import { endpointFor, modelsUrl, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
 import { isImageModel } from "./models";
-import type { ArrayStyle } from "./multipart";
+import type { ArrayStyle, Multipart } from "./multipart";
 import { SseParser, type SseEvent } from "./sse";
 import { JsonImagesReader } from "./json-images";
 import { RateGate, type Pass } from "./rate-gate";
@@ -39,7 +39,8 @@ export const CLIENT_DEFAULTS = {
   maxResponseBytes: 512 * 1024 * 1024,
 } as const;
 
-export type RequestBody = { kind: "json"; data: unknown } | { kind: "multipart"; data: Buffer; contentType: string };
+/** A multipart body is its parts (the images among them as they are), sent one after the other. */
+export type RequestBody = { kind: "json"; data: unknown } | ({ kind: "multipart" } & Multipart);
 
 export interface ApiCall extends RunHooks {
   op: Operation;
@@ -152,7 +153,7 @@ export class ImagesClient {
     const { maxRetries } = this.options;
     const route = this.route(call.op, call.model);
     // serialised once: every attempt sends the same bytes
-    const payload = call.body.kind === "json" ? JSON.stringify(call.body.data) : call.body.data;
+    const payload = call.body.kind === "json" ? JSON.stringify(call.body.data) : call.body;
     // the request's age: after a 429, waiting attempts go oldest first
     const order = this.requestSeq++;
     for (let attempt = 1; ; attempt++) {
@@ -177,7 +178,7 @@ export class ImagesClient {
   private async attempt(
     route: Route,
     call: ApiCall,
-    payload: string | Buffer,
+    payload: string | Multipart,
     attempt: number,
     order: number,
   ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers; gated?: boolean }> {
@@ -207,7 +208,7 @@ export class ImagesClient {
         path: route.path,
         method: "POST",
         headers: requestHeaders(route, call),
-        body: payload,
+        body: bodyOf(payload),
         signal: abort,
       });
       if (res.statusCode !== 429) pass.release();
@@ -359,13 +360,14 @@ export class ImagesClient {
     const base = this.options.baseUrl.trim().replace(/\/+$/, "");
     const url = new URL(`${base}/${req.path}`);
     const headers: Record<string, string> = { ...this.endpoint("generate", "").headers };
-    let payload: string | Buffer | undefined;
+    let payload: string | Multipart | undefined;
     if (req.body?.kind === "json") {
       payload = JSON.stringify(req.body.data);
       headers["content-type"] = "application/json";
     } else if (req.body?.kind === "multipart") {
-      payload = req.body.data;
+      payload = req.body;
       headers["content-type"] = req.body.contentType;
+      headers["content-length"] = String(req.body.length);
     }
     if (req.stream) headers.accept = "*/*";
     for (let attempt = 1; ; attempt++) {
@@ -374,7 +376,7 @@ export class ImagesClient {
       const signal = req.signal ? AbortSignal.any([req.signal, timer.signal]) : timer.signal;
       let failure: { error: ImagesApiError; retryable: boolean; headers?: Headers };
       try {
-        const res = await request(url, { method: req.method, dispatcher: this.dispatcher, headers, body: payload, signal });
+        const res = await request(url, { method: req.method, dispatcher: this.dispatcher, headers, body: payload === undefined ? undefined : bodyOf(payload), signal });
         const requestId = headerValue(res.headers, "x-request-id");
         const contentType = headerValue(res.headers, "content-type") ?? "";
         if (res.statusCode >= 200 && res.statusCode < 300) {
@@ -428,8 +430,17 @@ function requestHeaders(route: Route, call: ApiCall): Record<string, string> {
   return {
     ...route.headers,
     ...(call.onEvent ? { accept: "text/event-stream" } : {}),
-    "content-type": call.body.kind === "json" ? "application/json" : call.body.contentType,
+    ...(call.body.kind === "json" ? { "content-type": "application/json" } : { "content-type": call.body.contentType, "content-length": String(call.body.length) }),
   };
+}
+
+/**
+ * What undici sends for a body: JSON text as it is; a multipart body as its parts one after the other, a fresh
+ * pass over the same Buffers for every attempt (undici waits for the socket to drain between them, and checks
+ * the bytes sent against the content-length).
+ */
+function bodyOf(payload: string | Multipart): string | Readable {
+  return typeof payload === "string" ? payload : Readable.from(payload.parts, { objectMode: false });
 }
 
 /** HTTP(S)_PROXY as EnvHttpProxyAgent reads it. */

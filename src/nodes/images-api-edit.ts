@@ -35,7 +35,7 @@ export = function register(RED: NodeAPI): void {
         checked,
         build: (fields) => {
           const form = encodeEditForm({ images, mask, markup, fields, arrayStyle: client.options.arrayStyle });
-          return { kind: "multipart", data: form.body, contentType: form.contentType };
+          return { kind: "multipart", ...form };
         },
         batchBody: (params, upload) => jsonEditBody(params, images, upload, mask, markup),
       };

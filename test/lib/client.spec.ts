@@ -117,14 +117,16 @@ describe("ImagesClient", function () {
       const c = makeClient();
       const boundary = "----test-boundary-42";
       const png = Buffer.from(readFixturePng());
-      const body = Buffer.concat([
+      const parts = [
         Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-image-1\r\n`),
         Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nadd a hat\r\n`),
         Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="image-0.png"\r\nContent-Type: image/png\r\n\r\n`),
         png,
         Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]);
-      const answer = await c.call({ op: "edit", model: "gpt-image-1", body: { kind: "multipart", data: body, contentType: `multipart/form-data; boundary=${boundary}` } });
+      ];
+      const body = Buffer.concat(parts);
+      const form = { parts, length: body.length, contentType: `multipart/form-data; boundary=${boundary}` };
+      const answer = await c.call({ op: "edit", model: "gpt-image-1", body: { kind: "multipart", ...form } });
       assert.equal(answer.status, 200);
       const req = server.requests[0];
       assert.equal(req.path, "/v1/images/edits");
