@@ -76,6 +76,12 @@ async function type(field: string, value: string): Promise<void> {
   await input.fill(value);
   await input.dispatchEvent("change");
 }
+/** a screenshot of the dialog scrolled to the Delivery rows (they are below the fold) */
+async function shotDelivery(name: string): Promise<void> {
+  const { page, ed } = e2e();
+  await page.locator("#node-input-delivery").scrollIntoViewIfNeeded();
+  await ed.shot(name);
+}
 async function setDelivery(value: "now" | "batch"): Promise<void> {
   await e2e().page.locator("#node-input-delivery").selectOption(value);
 }
@@ -113,6 +119,7 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
     assert.deepEqual([await poll.inputValue(), await pollMax.inputValue()], ["30", "300"]);
     const row = norm(await poll.locator("xpath=ancestor::div[contains(@class,'form-row')][1]").innerText());
     assert.equal(row, `${text.label.batchPoll} ${text.label.seconds}, ${text.label.batchPollMax} ${text.label.seconds}`);
+    await poll.scrollIntoViewIfNeeded();
     await ed.shot("config-dialog-batch-poll");
 
     // RED.validators.number(true): blank is allowed, anything else must be a number
@@ -178,7 +185,7 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         assert.deepEqual(choices, [["now", text.delivery.now], ["batch", text.delivery.batch]]);
         assert.equal(norm(await page.locator('label[for="node-input-delivery"]').innerText()), text.label.delivery);
         assert.equal(await batchRows(), "hidden", "batch rows shown while Delivery is now");
-        await ed.shot(`${nodeType}-delivery-now`);
+        await shotDelivery(`${nodeType}-delivery-now`);
 
         await setDelivery("batch");
         assert.equal(await batchRows(), "shown", "batch rows hidden after choosing batch");
@@ -188,7 +195,7 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         }
         assert.equal(await page.locator("#node-input-batchStore").getAttribute("placeholder"), text.placeholder.batchStore);
         assert.equal(norm(await page.locator(".form-tips.images-api-batch-row").innerText()), text.tip.batch);
-        await ed.shot(`${nodeType}-delivery-batch`);
+        await shotDelivery(`${nodeType}-delivery-batch`);
 
         await setDelivery("now");
         assert.equal(await batchRows(), "hidden", "batch rows still shown after going back to now");
@@ -224,7 +231,7 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         await page.locator("#node-input-delivery").waitFor({ state: "visible" });
         assert.deepEqual(await dialogValues(), expected);
         assert.equal(await batchRows(), "shown", "batch rows hidden on reopening a batch node");
-        await ed.shot(`${nodeType}-delivery-batch-saved`);
+        await shotDelivery(`${nodeType}-delivery-batch-saved`);
         await ed.closeTray(false);
       });
 
@@ -253,7 +260,7 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
 
         await type("batchSize", "60000");
         await type("batchWait", "0");
-        await ed.shot(`${nodeType}-batch-invalid`);
+        await shotDelivery(`${nodeType}-batch-invalid`);
         await ed.closeTray(true);
         assert.deepEqual(await validity(id), { valid: false, errors: ["batchSize", "batchWait"] });
         assert.equal(await errorMarkerShown(id), true, "no invalid marker on the node");

@@ -157,7 +157,8 @@ function statusOf(p: BatchProgress, t: Translate): NodeStatus {
   if (p.delivered) {
     return { fill: p.delivered.failed ? "yellow" : "green", shape: "dot", text: t("status.batchDone", { images: p.delivered.images, failed: p.delivered.failed }) };
   }
-  if (p.status === "in_progress" || p.status === "finalizing") {
+  // in_progress, finalizing, and a finished batch whose results are still being read (not "0 queued")
+  if (p.status && p.status !== "validating" && p.status !== "submitting") {
     return { fill: "blue", shape: "dot", text: t("status.batchInProgress", { done: (p.completed ?? 0) + (p.failed ?? 0), total: p.total ?? "?" }) };
   }
   if (p.status === "validating" || p.status === "submitting") return { fill: "blue", shape: "ring", text: t(`status.batch${p.status === "validating" ? "Validating" : "Submitting"}`) };
