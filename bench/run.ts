@@ -4,7 +4,7 @@
  * on 127.0.0.1 (in a process of its own). Prints a table of medians and ratios, writes
  * bench/results.json, and with --update-readme the README's Performance section.
  *
- *   node --import tsx --expose-gc bench/run.ts [--update-readme] [--quick] [--only=cpu,answer,ratelimit,edit,nodered,batch]
+ *   node --import tsx --expose-gc bench/run.ts [--update-readme] [--quick] [--only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory]
  *
  * Each measurement runs in a fresh child process (see the files named below); this process only
  * orchestrates. The memory measurements run one client per process (memory is process-wide); the
@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
 import type { Batch } from "./cpu";
+import { measureInNodeRed, NODERED_SCENARIOS, type NodeRedScenario } from "./nodered-memory";
 import { BENCH_CACHE, BUILD_ENV, buildOurs } from "./lib/build";
 import { CPU_CONCURRENCY, VARIANTS } from "./lib/names";
 import { BENCH_DIR, runChild, ServerProcess } from "./lib/proc";
@@ -44,7 +45,7 @@ const CFG = {
   batch: { lines: 100, width: QUICK ? 256 : 1024 },
 };
 
-const TARGET = { cpuVsSdk: 1.0, cpuVsRaw: 1.3, answerMemory: 2, rateWall: 1.15, editMemory: 0.1, batchLineMemory: 2 };
+const TARGET = { cpuVsSdk: 1.0, cpuVsRaw: 1.3, answerMemory: 2, rateWall: 1.15, editMemory: 0.1, batchLineMemory: 2, nodeRedMemory: 1.5 };
 
 type Json = Record<string, any>;
 
@@ -216,6 +217,25 @@ async function noderedSection(server: ServerProcess): Promise<Json> {
   log("node-red: generate node vs client");
   await server.cmd("reset");
   return runChild<Json>("nodered.ts", [server.baseUrl, String(messages), String(rounds), String(warmup)]);
+}
+
+/** Section 7: peak RSS of a real Node-RED process per scenario, fresh processes (bench/nodered-memory.ts). */
+async function noderedMemorySection(server: ServerProcess): Promise<Json> {
+  // Node-RED loads the package from dist/, as npm start does
+  const { ensureBuilt } = await import("../scripts/dist-state.mjs");
+  ensureBuilt(ROOT, (text: string) => log(`node-red memory: ${text}`));
+  const out: Json = { nodeRedVersion: version("node-red"), scenarios: {} };
+  for (const scenario of Object.keys(NODERED_SCENARIOS) as NodeRedScenario[]) {
+    const info = await server.cmd<{ imageBytes: number; bodyBytes: number; count: number }>("largeInfo", { kind: scenario });
+    log(`node-red memory: ${NODERED_SCENARIOS[scenario].label}`);
+    const runs = await repeatMemory(async () => {
+      await server.cmd("reset");
+      return (await measureInNodeRed(server.baseUrl, scenario, () => server.cmd("script", { steps: ["tiny", scenario] }).then(() => undefined))) as unknown as Json;
+    });
+    out.scenarios[scenario] = { ...info, label: NODERED_SCENARIOS[scenario].label, ...runs };
+  }
+  await server.cmd("reset");
+  return out;
 }
 
 async function batchSection(server: ServerProcess): Promise<Json> {
@@ -478,6 +498,29 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
     });
   }
 
+  if (s.nrmemory && !s.nrmemory.error) {
+    const n = s.nrmemory;
+    lines.push(
+      `**7. Inside Node-RED** ${n.nodeRedVersion}: a real Node-RED process, http in → generate node → function → http response, peak RSS over the baseline (the kernel's high-water mark, reset after a warm-up request and two collections); medians of ${cfg.memoryRuns} fresh processes, the worst beside them`,
+      "",
+    );
+    const rows: string[][] = [];
+    for (const [key, x] of Object.entries(n.scenarios as Json)) {
+      if (x.error) {
+        rows.push([x.label ?? key, `failed: ${x.error}`, "", "", ""]);
+        continue;
+      }
+      const ratio = x.extra.rss / x.imageBytes;
+      rows.push([x.label, `${fmt.mb(x.imageBytes)} (${fmt.mb(x.bodyBytes)} of JSON)`, fmt.mb(x.extra.rss), fmt.x(ratio), fmt.x(x.extraWorst.rss / x.imageBytes)]);
+      targets.push({
+        text: `Node-RED, ${x.label}: ≤ ${TARGET.nodeRedMemory}× the decoded image bytes (peak RSS, median)`,
+        value: `${fmt.x(ratio)} (worst run ${fmt.x(x.extraWorst.rss / x.imageBytes)})`,
+        met: ratio <= TARGET.nodeRedMemory,
+      });
+    }
+    lines.push(...table(["answer", "images", "peak extra RSS", "× images", "worst run"], rows), "");
+  }
+
   for (const [name, v] of Object.entries(s as Json)) if (v?.error) lines.push(`Section ${name} failed: ${v.error}`, "");
   if (targets.length) {
     lines.push("**Targets**", "", ...table(["target", "measured", ""], targets.map((t) => [t.text, t.value, mark(t)])), "");
@@ -535,6 +578,7 @@ async function main(): Promise<void> {
       ["edit", editSection],
       ["nodered", noderedSection],
       ["batch", batchSection],
+      ["nrmemory", noderedMemorySection],
     ];
     for (const [name, run] of sections) {
       if (!selected(name)) continue;

@@ -1,1 +1,1 @@
-export function nodeRedSettings(o: { userDir: string; credentialSecret: string; repoRoot?: string; writtenBy: string; fileContext?: boolean }): string;
+export function nodeRedSettings(o: { userDir: string; credentialSecret: string | false; repoRoot?: string; writtenBy: string; fileContext?: boolean; extra?: string }): string;

@@ -5,6 +5,7 @@
  */
 import { randomFillSync } from "node:crypto";
 import { deflateSync } from "node:zlib";
+import { lzwSubBlocks } from "../../test/server/gif";
 import { encodePng, pngChunk as chunk, PNG_SIGNATURE } from "../../test/server/png";
 
 /**
@@ -35,11 +36,11 @@ export function noisePngOfSize(bytes: number): Buffer {
 export const TINY_PNG = encodePng(64, 64);
 
 /** The JSON a gpt-image model answers with, as bytes, around the given images. */
-export function answerBody(images: Buffer[]): Buffer {
+export function answerBody(images: Buffer[], format = "png"): Buffer {
   const body = {
     created: 1_760_000_000,
     background: "opaque",
-    output_format: "png",
+    output_format: format,
     quality: "low",
     size: "1024x1024",
     data: images.map((img) => ({ b64_json: img.toString("base64") })),
@@ -53,3 +54,30 @@ export const GENERATE_BODY = { model: "gpt-image-1", prompt: "a lighthouse on a 
 
 export const MB = 1024 * 1024;
 export const API_KEY = "sk-bench-0123456789abcdef";
+
+/**
+ * A real animated GIF of random pixels (16 colours, `frames` full-size frames, LZW that finds nothing to
+ * compress): about width × height bytes per frame, like a busy animation, unlike the test server's tiles.
+ */
+export function noiseGif(width: number, height: number, frames: number): Buffer {
+  const screen = Buffer.alloc(13);
+  screen.write("GIF89a", 0, "latin1");
+  screen.writeUInt16LE(width, 6);
+  screen.writeUInt16LE(height, 8);
+  screen[10] = 0x80 | (7 << 4) | 3; // global table of 16 colours
+  const palette = Buffer.alloc(16 * 3);
+  randomFillSync(palette);
+  const parts: Buffer[] = [screen, palette, Buffer.from([0x21, 0xff, 0x0b, ...Buffer.from("NETSCAPE2.0", "latin1"), 0x03, 0x01, 0x00, 0x00, 0x00])];
+  const indices = new Uint8Array(width * height);
+  for (let f = 0; f < frames; f++) {
+    randomFillSync(indices);
+    for (let i = 0; i < indices.length; i++) indices[i] &= 15;
+    const descriptor = Buffer.alloc(10);
+    descriptor[0] = 0x2c;
+    descriptor.writeUInt16LE(width, 5);
+    descriptor.writeUInt16LE(height, 7);
+    parts.push(Buffer.from([0x21, 0xf9, 0x04, 0x04, 10, 0, 0, 0]), descriptor, Buffer.from([4]), lzwSubBlocks(indices, 4, 16));
+  }
+  parts.push(Buffer.from([0x3b]));
+  return Buffer.concat(parts);
+}

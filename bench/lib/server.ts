@@ -13,10 +13,11 @@
  *
  * Commands (process.send → reply {id, ok, result | error}):
  *   {cmd: "tiny"}                          every answer: one tiny PNG
- *   {cmd: "script", steps: ["tiny"|"large", …]}   the next answers, in order (then tiny again)
+ *   {cmd: "script", steps: ["tiny"|"large"|"uhd"|"gif16", …]}   the next answers, in order (then tiny again)
  *   {cmd: "rateLimit", perSecond, retryAfterMs}   at most perSecond accepted per sliding second
  *   {cmd: "reset"}                         forget requests, rate limit off, tiny answers
- *   {cmd: "largeInfo"}                     builds the n = 10 answer once: {imageBytes, bodyBytes, count}
+ *   {cmd: "largeInfo", kind?}              builds a large answer once (default "large": n = 10; "uhd": one
+ *                                          3840×2160 PNG; "gif16": one 16-frame GIF): {imageBytes, bodyBytes, count}
  *   {cmd: "stats"}                         {requests, rateLimited, maxInFlight, uploads}
  *   {cmd: "batchOutput", lines, width}     writes a batch output file (JSONL) of `lines` answers to a temporary
  *                                          file, served by the sink as GET /v1/files/bench-output-<lines>/content, streamed
@@ -28,34 +29,44 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { ImagesApiServer, type Step } from "../../test/server/images-api-server";
-import { answerBody, API_KEY, noisePng, TINY_PNG } from "./payloads";
+import { answerBody, API_KEY, noiseGif, noisePng, TINY_PNG } from "./payloads";
 
 interface Command {
   id: number;
   cmd: "tiny" | "script" | "rateLimit" | "reset" | "stats" | "largeInfo" | "batchOutput";
   lines?: number;
   width?: number;
-  steps?: Array<"tiny" | "large">;
+  steps?: string[];
+  kind?: string;
   perSecond?: number;
   retryAfterMs?: boolean;
 }
 
 const LARGE_COUNT = 10;
 const tinyStep: Step = { body: answerBody([TINY_PNG]), contentType: "application/json" };
-let large: { step: Step; imageBytes: number; bodyBytes: number } | undefined;
 
-/** n = 10 answers of 1024×1024 noise PNGs (≈ 3 MB each), built once. */
-function largeAnswer() {
-  if (!large) {
-    const images = Array.from({ length: LARGE_COUNT }, () => noisePng(1024, 1024));
-    const body = answerBody(images);
-    large = {
-      step: { body, contentType: "application/json" },
-      imageBytes: images.reduce((n, i) => n + i.length, 0),
-      bodyBytes: body.length,
-    };
+/** The large answers the bench asks for, by name; each built once, on first use. */
+const LARGE_IMAGES: Record<string, () => Buffer[]> = {
+  /** n = 10 answers of 1024×1024 noise PNGs (≈ 3 MB each) */
+  large: () => Array.from({ length: LARGE_COUNT }, () => noisePng(1024, 1024)),
+  /** one 3840×2160 noise PNG (≈ 24 MB), the largest custom size */
+  uhd: () => [noisePng(3840, 2160)],
+  /** one 16-frame 1024×1024 GIF of noise (≈ 10 MB) */
+  gif16: () => [noiseGif(1024, 1024, 16)],
+};
+const built = new Map<string, { step: Step; imageBytes: number; bodyBytes: number; count: number }>();
+
+function largeAnswer(kind = "large") {
+  let answer = built.get(kind);
+  if (!answer) {
+    const make = LARGE_IMAGES[kind];
+    if (!make) throw new Error(`no large answer "${kind}"`);
+    const images = make();
+    const body = answerBody(images, kind === "gif16" ? "gif" : "png");
+    answer = { step: { body, contentType: "application/json" }, imageBytes: images.reduce((n, i) => n + i.length, 0), bodyBytes: body.length, count: images.length };
+    built.set(kind, answer);
   }
-  return large;
+  return answer;
 }
 
 interface Upload {
@@ -153,11 +164,11 @@ async function main(): Promise<void> {
           tiny();
           break;
         case "script":
-          api.script(...(m.steps ?? []).map((s) => (s === "large" ? largeAnswer().step : tinyStep)));
+          api.script(...(m.steps ?? []).map((s) => (s === "tiny" ? tinyStep : largeAnswer(s).step)));
           break;
         case "largeInfo": {
-          const { imageBytes, bodyBytes } = largeAnswer();
-          result = { imageBytes, bodyBytes, count: LARGE_COUNT };
+          const { imageBytes, bodyBytes, count } = largeAnswer(m.kind);
+          result = { imageBytes, bodyBytes, count };
           break;
         }
         case "batchOutput":
