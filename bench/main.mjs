@@ -7,7 +7,7 @@
  * runtime all of them support; Node 22 is also what Node-RED 5 needs. `--node=current` runs on this
  * Node instead (e.g. Node 20, which our package supports and where the SDK works with a warning).
  *
- *   npm run bench [-- --update-readme] [-- --quick] [-- --only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory] [-- --node=current]
+ *   npm run bench [-- --update-readme] [-- --quick] [-- --only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory,load] [-- --node=current]
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";

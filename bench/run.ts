@@ -4,7 +4,7 @@
  * on 127.0.0.1 (in a process of its own). Prints a table of medians and ratios, writes
  * bench/results.json, and with --update-readme the README's Performance section.
  *
- *   node --import tsx --expose-gc bench/run.ts [--update-readme] [--quick] [--only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory]
+ *   node --import tsx --expose-gc bench/run.ts [--update-readme] [--quick] [--only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory,load]
  *
  * Each measurement runs in a fresh child process (see the files named below); this process only
  * orchestrates. The memory measurements run one client per process (memory is process-wide); the
@@ -235,6 +235,27 @@ async function noderedMemorySection(server: ServerProcess): Promise<Json> {
     out.scenarios[scenario] = { ...info, label: NODERED_SCENARIOS[scenario].label, ...runs };
   }
   await server.cmd("reset");
+  return out;
+}
+
+/** Section 8: require of the three node files vs the openai SDK, fresh plain processes (bench/load.cjs). */
+async function loadSection(): Promise<Json> {
+  const { ensureBuilt } = await import("../scripts/dist-state.mjs");
+  ensureBuilt(ROOT, (text: string) => log(`load: ${text}`));
+  const out: Json = {};
+  for (const what of ["ours", "sdk"]) {
+    log(`load: ${what}`);
+    const runs: Json[] = [];
+    for (let i = 0; i < Math.max(5, CFG.memoryRuns); i++) runs.push(await runChild<Json>("load.cjs", [what, ROOT]));
+    out[what] = {
+      modules: runs[0].modules,
+      exports: runs[0].exports,
+      ms: median(runs.map((r) => r.ms)),
+      msWorst: Math.max(...runs.map((r) => r.ms)),
+      rss: median(runs.map((r) => r.extra.rss)),
+      heapPlusExternal: median(runs.map((r) => r.extra.heapPlusExternal)),
+    };
+  }
   return out;
 }
 
@@ -521,6 +542,21 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
     lines.push(...table(["answer", "images", "peak extra RSS", "× images", "worst run"], rows), "");
   }
 
+  if (s.load && !s.load.error) {
+    const l = s.load;
+    lines.push(`**8. Loading**: \`require\` in a fresh Node process (medians of 5), RSS and heap read right after it`, "");
+    lines.push(
+      ...table(
+        ["what", "modules loaded", "time", "RSS", "heapUsed + external"],
+        [
+          ["**the three node files** (dist/nodes, with dist/lib and undici)", String(l.ours.modules), fmt.ms(l.ours.ms), fmt.mb(l.ours.rss), fmt.mb(l.ours.heapPlusExternal)],
+          [`openai SDK ${m.openai} (\`require("openai")\`)`, String(l.sdk.modules), fmt.ms(l.sdk.ms), fmt.mb(l.sdk.rss), fmt.mb(l.sdk.heapPlusExternal)],
+        ],
+      ),
+      "",
+    );
+  }
+
   for (const [name, v] of Object.entries(s as Json)) if (v?.error) lines.push(`Section ${name} failed: ${v.error}`, "");
   if (targets.length) {
     lines.push("**Targets**", "", ...table(["target", "measured", ""], targets.map((t) => [t.text, t.value, mark(t)])), "");
@@ -579,6 +615,7 @@ async function main(): Promise<void> {
       ["nodered", noderedSection],
       ["batch", batchSection],
       ["nrmemory", noderedMemorySection],
+      ["load", () => loadSection()],
     ];
     for (const [name, run] of sections) {
       if (!selected(name)) continue;

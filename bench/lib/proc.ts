@@ -16,7 +16,8 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 function spawnChild(script: string, args: string[], extraExecArgv: string[] = []): ChildProcess {
   return fork(join(BENCH_DIR, script), args, {
-    execArgv: [...EXEC_ARGV, ...extraExecArgv],
+    // plain JavaScript (.cjs) runs without tsx's loader hooks
+    execArgv: [...(script.endsWith(".cjs") ? ["--expose-gc"] : EXEC_ARGV), ...extraExecArgv],
     env: childEnv(),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     serialization: "advanced",
