@@ -60,7 +60,8 @@ function flows(baseUrl: string, scenario: NodeRedScenario) {
       id: "benchsum",
       type: "function",
       z,
-      func: "const images = msg.images || [];\nmsg.payload = { images: images.length, bytes: images.reduce((n, i) => n + (i.data ? i.data.length : 0), 0) };\nreturn msg;",
+      // the image Buffers themselves (msg.payload: one, or an array for n > 1), held until the response is sent
+      func: "const out = Array.isArray(msg.payload) ? msg.payload : [msg.payload];\nmsg.payload = { images: out.length, bytes: out.reduce((n, b) => n + (Buffer.isBuffer(b) ? b.length : 0), 0) };\nreturn msg;",
       outputs: 1,
       wires: [["benchout"]],
     },

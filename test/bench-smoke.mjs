@@ -106,6 +106,26 @@ check("6. batch output file: every line read, every image a real PNG of the file
   }
 });
 
+check("7. inside Node-RED: each answer went through the flow whole (count and bytes of the images); peaks measured", () => {
+  const s = section("nrmemory");
+  for (const [name, r] of Object.entries(s.scenarios)) {
+    assert.equal(r.error, undefined, `${name}: ${r.error}`);
+    assert.equal(r.images, r.count, `${name}: images out of the node`);
+    assert.equal(r.bytes, r.imageBytes, `${name}: decoded bytes`);
+    positive(r.extra.rss, `${name} peak RSS`);
+  }
+  assert.deepEqual(Object.keys(s.scenarios).sort(), ["gif16", "large", "uhd"]);
+});
+
+check("8. loading: the three node files load (each a function for Node-RED) and the SDK loads; time and RSS measured", () => {
+  const s = section("load");
+  assert.deepEqual(s.ours.exports, ["function", "function", "function"]);
+  for (const v of ["ours", "sdk"]) {
+    positive(s[v].ms, `${v} time`);
+    positive(s[v].modules, `${v} modules`);
+  }
+});
+
 let passed = 0;
 let failed = 0;
 for (const { name, fn } of checks) {
