@@ -100,7 +100,7 @@ export async function measureInNodeRed(baseUrl: string, scenario: NodeRedScenari
   writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows(baseUrl, scenario)));
   writeFileSync(join(userDir, "flows_cred.json"), JSON.stringify({ benchcfg: { apiKey: API_KEY } }));
   const nodeRedDir = join(ROOT, "node_modules", "node-red");
-  const { proc, url } = await startOnFreePort((port) => spawnNodeRed({ nodeRedDir, userDir, port, nodeArgs: ["--expose-gc"] }));
+  const { proc, url } = await startOnFreePort((port) => spawnNodeRed({ nodeRedDir, userDir, port, nodeArgs: ["--expose-gc", ...(process.env.BENCH_NODE_RED_ARGS ?? "").split(" ").filter(Boolean)] }));
   try {
     const pid = proc.child.pid as number;
     // the editor answers before the flows have started: wait for the flow's own route
