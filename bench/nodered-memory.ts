@@ -82,7 +82,7 @@ export interface NodeRedMemoryRun {
   wallMs: number;
 }
 
-/** One measurement in a fresh Node-RED; `prepare(kind)` scripts the server: a tiny answer, then the large one. */
+/** One measurement in a fresh Node-RED; `script()` has the server answer a tiny image first, then the large answer. */
 export async function measureInNodeRed(baseUrl: string, scenario: NodeRedScenario, script: () => Promise<void>): Promise<NodeRedMemoryRun> {
   const { spawnNodeRed, startOnFreePort, stopNodeRed } = await import("../scripts/node-red-process.mjs");
   const { nodeRedSettings } = await import("../scripts/node-red-settings.mjs");

@@ -238,6 +238,8 @@ async function noderedMemorySection(server: ServerProcess): Promise<Json> {
   return out;
 }
 
+const LOAD_RUNS = 5;
+
 /** Section 8: require of the three node files vs the openai SDK, fresh plain processes (bench/load.cjs). */
 async function loadSection(): Promise<Json> {
   const { ensureBuilt } = await import("../scripts/dist-state.mjs");
@@ -246,7 +248,8 @@ async function loadSection(): Promise<Json> {
   for (const what of ["ours", "sdk"]) {
     log(`load: ${what}`);
     const runs: Json[] = [];
-    for (let i = 0; i < Math.max(5, CFG.memoryRuns); i++) runs.push(await runChild<Json>("load.cjs", [what, ROOT]));
+    // loading is cheap: always 5 runs, --quick too
+    for (let i = 0; i < LOAD_RUNS; i++) runs.push(await runChild<Json>("load.cjs", [what, ROOT]));
     out[what] = {
       modules: runs[0].modules,
       exports: runs[0].exports,
@@ -544,7 +547,7 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
 
   if (s.load && !s.load.error) {
     const l = s.load;
-    lines.push(`**8. Loading**: \`require\` in a fresh Node process (medians of 5), RSS and heap read right after it`, "");
+    lines.push(`**8. Loading**: \`require\` in a fresh Node process (medians of ${LOAD_RUNS}), RSS and heap read right after it`, "");
     lines.push(
       ...table(
         ["what", "modules loaded", "time", "RSS", "heapUsed + external"],

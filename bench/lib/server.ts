@@ -96,9 +96,10 @@ function writeBatchOutput(lines: number, width: number) {
       const bytes = images.reduce((n, b) => n + b.length, 0);
       imageBytes += bytes;
       largestLineImageBytes = Math.max(largestLineImageBytes, bytes);
-      const body = JSON.parse(answerBody(images).toString("utf8"));
-      const line = { id: `batch_req_${i}`, custom_id: `req-${i}`, response: { status_code: 200, request_id: `req_${i}`, body }, error: null };
-      writeSync(fd, `${JSON.stringify(line)}\n`);
+      // the answer body as it is, inside the line's JSON
+      writeSync(fd, `{"id":"batch_req_${i}","custom_id":"req-${i}","response":{"status_code":200,"request_id":"req_${i}","body":`);
+      writeSync(fd, answerBody(images));
+      writeSync(fd, `},"error":null}\n`);
     }
   } finally {
     closeSync(fd);

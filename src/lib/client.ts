@@ -360,15 +360,8 @@ export class ImagesClient {
     const base = this.options.baseUrl.trim().replace(/\/+$/, "");
     const url = new URL(`${base}/${req.path}`);
     const headers: Record<string, string> = { ...this.endpoint("generate", "").headers };
-    let payload: string | Multipart | undefined;
-    if (req.body?.kind === "json") {
-      payload = JSON.stringify(req.body.data);
-      headers["content-type"] = "application/json";
-    } else if (req.body?.kind === "multipart") {
-      payload = req.body;
-      headers["content-type"] = req.body.contentType;
-      headers["content-length"] = String(req.body.length);
-    }
+    const payload = req.body ? (req.body.kind === "json" ? JSON.stringify(req.body.data) : req.body) : undefined;
+    if (req.body) Object.assign(headers, contentHeaders(req.body));
     if (req.stream) headers.accept = "*/*";
     for (let attempt = 1; ; attempt++) {
       const timer = new AbortController();
@@ -430,8 +423,13 @@ function requestHeaders(route: Route, call: ApiCall): Record<string, string> {
   return {
     ...route.headers,
     ...(call.onEvent ? { accept: "text/event-stream" } : {}),
-    ...(call.body.kind === "json" ? { "content-type": "application/json" } : { "content-type": call.body.contentType, "content-length": String(call.body.length) }),
+    ...contentHeaders(call.body),
   };
+}
+
+/** The content headers of a body: JSON, or multipart with its boundary and length (sent as parts, so undici cannot count it). */
+function contentHeaders(body: RequestBody): Record<string, string> {
+  return body.kind === "json" ? { "content-type": "application/json" } : { "content-type": body.contentType, "content-length": String(body.length) };
 }
 
 /**
