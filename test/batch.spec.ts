@@ -269,4 +269,19 @@ describe("batch delivery", function () {
     await until(() => server.batch.deletedFiles.length === 1, 3000);
     assert.deepEqual(server.batch.deletedFiles, [vision[0].id]);
   });
+
+  it("removing an edit node with \"cancel pending batches\" also deletes the images it uploaded", async () => {
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1000 };
+    const seen = await loadBatch(server, { batchSize: 1, batchCancelOnRemove: true }, "images-api-edit");
+    send({ payload: bigPng(5), prompt: "as a watercolour" });
+    await until(() => seen.completed.length === 1, 3000);
+    const vision = server.batch.uploads.filter((u) => u.purpose === "vision");
+    assert.equal(vision.length, 1);
+    assert.deepEqual(server.batch.deletedFiles, [], "nothing deleted while the batch is pending");
+    const without = imageFlow({ baseUrl: server.baseUrl, config: { retries: 0, ...FAST_POLL } }).filter((n) => n.id !== "img");
+    await helper.setFlows(without as never, "full");
+    await until(() => server.batch.deletedFiles.length === 1, 3000);
+    assert.deepEqual(server.batch.deletedFiles, [vision[0].id]);
+    assert.deepEqual(server.batch.cancels, [server.batch.last()!.id]);
+  });
 });
