@@ -7,18 +7,23 @@
  * runtime all of them support; Node 22 is also what Node-RED 5 needs. `--node=current` runs on this
  * Node instead (e.g. Node 20, which our package supports and where the SDK works with a warning).
  *
+ * The SDK is not a devDependency (it would make `npm install` warn on Node 20): ensureOpenAiSdk() installs
+ * the pinned version into .cache/sdk on first use, and the bench's processes find it through NODE_PATH.
+ *
  *   npm run bench [-- --update-readme] [-- --quick] [-- --only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory,load] [-- --node=current]
  */
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { ensureNode22, repoRoot } from "../scripts/runtime.mjs";
+import { delimiter, join } from "node:path";
+import { ensureNode22, ensureOpenAiSdk, repoRoot } from "../scripts/runtime.mjs";
 
 const args = process.argv.slice(2);
 const current = args.includes("--node=current");
 const node = current ? process.execPath : ensureNode22();
+const sdk = ensureOpenAiSdk();
 const r = spawnSync(node, ["--import", "tsx", "--expose-gc", join(repoRoot, "bench", "run.ts"), ...args.filter((a) => a !== "--node=current")], {
   stdio: "inherit",
   cwd: repoRoot,
+  env: { ...process.env, NODE_PATH: [sdk, process.env.NODE_PATH].filter(Boolean).join(delimiter) },
 });
 if (r.error) {
   console.error(`[bench] could not start ${node}: ${r.error.message}`);

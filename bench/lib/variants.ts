@@ -11,7 +11,7 @@
  */
 import { Readable } from "node:stream";
 import { randomBytes } from "node:crypto";
-import OpenAI, { toFile } from "openai";
+import OpenAI, { toFile, type ImagesResponse } from "openai";
 import { Agent, request } from "undici";
 import type { ClientOptions, ImagesClient } from "../../src/lib/client";
 import { ours } from "./ours";
@@ -58,12 +58,12 @@ export function makeOurs(baseUrl: string, options: Partial<ClientOptions> = {}):
 
 export function makeSdk(baseUrl: string, maxRetries = 2): Variant & { sdk: OpenAI } {
   const sdk = new OpenAI({ baseURL: baseUrl, apiKey: API_KEY, maxRetries });
-  const decode = (res: OpenAI.ImagesResponse) => (res.data ?? []).map((d) => Buffer.from(d.b64_json ?? "", "base64"));
+  const decode = (res: ImagesResponse) => (res.data ?? []).map((d) => Buffer.from(d.b64_json ?? "", "base64"));
   return {
     name: "sdk",
     sdk,
     async generate(body = GENERATE_BODY) {
-      return decode(await sdk.images.generate(body as unknown as OpenAI.ImageGenerateParamsNonStreaming));
+      return decode(await sdk.images.generate(body));
     },
     async edit(inputs, prompt = EDIT_PROMPT) {
       const image = await Promise.all(inputs.map((buf, i) => toFile(buf, `image-${i + 1}.png`, { type: "image/png" })));
