@@ -4,11 +4,17 @@
  *
  *   1. builds dist/ when it is missing or older than src/, locales/, icons/
  *   2. starts the local Images API test server (test/server/cli.ts, port 18180 or $IMAGES_API_PORT)
- *   3. prepares the Node-RED user dir .cache/demo: settings.js + flows.json made from every examples/*.json
- *      (one tab each, the images-api-config base URL pointed at the test server); the package loads straight
- *      from this repo (settings.nodesDir). flows.json is rewritten on every start.
+ *   3. prepares the Node-RED user dir .cache/demo (or $IMAGES_API_DEMO_DIR): settings.js on every start; on the
+ *      first start (or with `--reset`) flows.json made from every examples/*.json, one tab each, "Generate an
+ *      image" first, every image node on one shared config node pointed at the test server. After that the flows
+ *      are the user's: never rewritten (only the demo config node's base URL follows the test server's port, while
+ *      it is the one seeded). `--reset` keeps the old flows as flows.json.<time>.bak. The package loads straight
+ *      from this repo (settings.nodesDir).
  *   4. starts Node-RED 5 on Node 22 (downloaded into .cache/ on first use; `--nr4`: Node-RED 4 on this Node)
  *      on http://127.0.0.1:1880/ (or $PORT), until Ctrl+C.
+ *
+ * Before anything is built, written or started: a demo already running on the same user dir (its lock file, with
+ * a live PID) or a port already taken (PORT, IMAGES_API_PORT) stops the start with the cause and what to do.
  *
  * `--check`: the same in a temporary user dir on free ports, then POST /inject/<id> for every inject node,
  * wait for the requests to finish, and exit 0 only when the test server got at least one image request,
@@ -20,10 +26,11 @@
  */
 import { spawn } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { createInterface } from "node:readline";
 import { ensureBuilt } from "./dist-state.mjs";
 import { nodeRedSettings } from "./node-red-settings.mjs";
@@ -31,18 +38,35 @@ import { portWasTaken, startOnFreePort, untilAnswering } from "./node-red-proces
 import { cacheDir, ensureNode22, ensureNodeRed5, nodeRed4Dir, nodeRedVersion, nodeVersion, repoRoot } from "./runtime.mjs";
 
 const args = process.argv.slice(2);
+const USAGE = "usage: npm start [-- --nr4] [-- --reset] [-- --check]   (env: PORT, IMAGES_API_PORT, IMAGES_API_DEMO_DIR)";
 for (const a of args) {
-  if (!["--check", "--nr4", "--help", "-h"].includes(a)) {
-    console.error(`unknown argument ${a} (usage: node scripts/start.mjs [--nr4] [--check])`);
+  if (!["--check", "--nr4", "--reset", "--help", "-h"].includes(a)) {
+    console.error(`unknown argument ${a} (${USAGE})`);
     process.exit(2);
   }
 }
 if (args.includes("--help") || args.includes("-h")) {
-  console.log("usage: node scripts/start.mjs [--nr4] [--check]   (env: PORT, IMAGES_API_PORT)");
+  console.log(USAGE);
   process.exit(0);
 }
 const CHECK = args.includes("--check");
 const NR4 = args.includes("--nr4");
+const RESET = args.includes("--reset");
+/** the demo's one config node: every example's image nodes use it (in examples/ each file carries its own) */
+const DEMO_CONFIG_ID = "d3e0c0ffee000001";
+/** tabs in this order (the README's table), the rest after them by name: the editor opens on the first */
+const DEMO_TAB_ORDER = [
+  "Generate an image",
+  "Generate an image and save it to a file",
+  "Serve a freshly generated image over HTTP",
+  "Edit an image with a mask",
+  "A list of prompts becomes a set of images",
+  "Batch delivery - prompts become files at half price",
+];
+/** what the last start seeded (the demo config node's base URL), next to flows.json */
+const SEED_FILE = ".demo-seed.json";
+/** present while a demo runs on the user dir: {pid, editor, api} */
+const LOCK_FILE = ".demo-running.json";
 const CONFIG_TYPE = "images-api-config";
 const CREDENTIAL_SECRET = "demo-only";
 const DEMO_API_KEY = "sk-demo";
@@ -101,15 +125,18 @@ function stopAll() {
 
 async function startTestServer(port) {
   let url = null;
+  let taken = false;
   const tsx = join(repoRoot, "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
   const info = startChild("images-api", tsx, ["test/server/cli.ts", "--port", String(port), "--block-prompts", DEMO_BLOCKED_PROMPTS], {
     onLine: (line) => {
+      taken ||= /EADDRINUSE/.test(line);
       const m = /listening on (http:\/\/\S+)/.exec(line);
       if (m) url = m[1].replace(/\/+$/, "");
     },
   });
   const deadline = Date.now() + 30_000;
   while (!url) {
+    if (info.exited && taken) throw new Error(`port ${port} (IMAGES_API_PORT) was taken just now by another program: stop it, or start with ${demoCommand({ IMAGES_API_PORT: await nextFreePort(port) })}`);
     if (info.exited) throw new Error(`the Images API test server exited (${info.code ?? info.signal}) before listening`);
     if (Date.now() > deadline) throw new Error("the Images API test server did not report its URL within 30 s");
     await sleep(50);
@@ -186,29 +213,54 @@ function remapIds(value, map) {
 
 const newId = () => randomBytes(8).toString("hex");
 
-/** flows.json from every examples/*.json: one tab per file, config nodes global and de-duplicated. */
-function buildFlows(baseUrl) {
+/** examples/*.json in DEMO_TAB_ORDER, the others after them by name */
+function exampleFiles() {
   const dir = join(repoRoot, "examples");
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
+  const rank = (f) => {
+    const i = DEMO_TAB_ORDER.indexOf(basename(f, ".json"));
+    return i === -1 ? DEMO_TAB_ORDER.length : i;
+  };
+  return files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/**
+ * flows.json from every examples/*.json: one tab per file, config nodes global and de-duplicated, and the example's
+ * own images-api-config nodes replaced by the one demo config node (same settings as theirs; the concurrency is the
+ * smallest of theirs, so that "here 2" of the list example holds).
+ */
+function buildFlows(baseUrl) {
+  const dir = join(repoRoot, "examples");
+  const files = exampleFiles();
   const tabs = [];
   const nodes = [];
   const configs = new Map();
   const used = new Set();
+  const demoConfig = { id: DEMO_CONFIG_ID, type: CONFIG_TYPE, name: "local test server" };
   for (const file of files) {
     let flow = JSON.parse(readFileSync(join(dir, file), "utf8"));
     if (!Array.isArray(flow)) throw new Error(`examples/${file} is not a flow array`);
-    // Non-config ids already used by an earlier example get fresh ids (references within the file follow).
-    const clash = new Map();
-    for (const n of flow) if (!isConfigNode(n) && used.has(n.id)) clash.set(n.id, newId());
-    if (clash.size) flow = remapIds(flow, clash);
+    // Non-config ids already used by an earlier example get fresh ids (references within the file follow); the
+    // example's own config nodes of this package become the demo's one.
+    const remap = new Map();
+    for (const n of flow) {
+      if (n.type === CONFIG_TYPE) remap.set(n.id, DEMO_CONFIG_ID);
+      else if (!isConfigNode(n) && used.has(n.id)) remap.set(n.id, newId());
+    }
+    for (const n of flow.filter((c) => c.type === CONFIG_TYPE)) {
+      const { id, z, name, concurrency, ...settings } = n;
+      Object.assign(demoConfig, { ...settings, ...demoConfig });
+      demoConfig.concurrency = Math.min(demoConfig.concurrency ?? Infinity, concurrency ?? 4);
+    }
+    if (remap.size) flow = remapIds(flow, remap);
     const tabId = createHash("sha1").update(`demo-tab:${file}`).digest("hex").slice(0, 16);
     tabs.push({ id: tabId, type: "tab", label: basename(file, ".json"), disabled: false, info: `From examples/${file}` });
     const subflowIds = new Set(flow.filter((n) => n.type === "subflow").map((n) => n.id));
     for (const n of flow) {
+      if (n.type === CONFIG_TYPE) continue;
       if (isConfigNode(n)) {
         const c = { ...n };
         delete c.z;
-        if (c.type === CONFIG_TYPE) Object.assign(c, { baseUrl, batchPoll: DEMO_BATCH_POLL, batchPollMax: DEMO_BATCH_POLL });
         if (!configs.has(c.id)) configs.set(c.id, c);
         continue;
       }
@@ -217,7 +269,8 @@ function buildFlows(baseUrl) {
       else nodes.push({ ...n, z: n.z && subflowIds.has(n.z) ? n.z : tabId });
     }
   }
-  return { flows: [...tabs, ...configs.values(), ...nodes], files, configIds: [...configs.values()].filter((c) => c.type === CONFIG_TYPE).map((c) => c.id) };
+  Object.assign(demoConfig, { baseUrl, batchPoll: DEMO_BATCH_POLL, batchPollMax: DEMO_BATCH_POLL });
+  return { flows: [...tabs, demoConfig, ...configs.values(), ...nodes], files };
 }
 
 /** flows_cred.json encrypted as Node-RED does (aes-256-ctr, key = sha256(credentialSecret)). */
@@ -228,29 +281,165 @@ function encryptCredentials(creds) {
   return { $: iv.toString("hex") + cipher.update(JSON.stringify(creds), "utf8", "base64") + cipher.final("base64") };
 }
 
-function prepareUserDir(userDir, baseUrl) {
+const readJson = (file) => {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * settings.js (ours, on every start); flows.json and flows_cred.json only when there are none yet, or with
+ * --reset (the old ones kept as .bak). Flows that exist are the user's: only the demo config node's base URL is
+ * set to the test server's, and only while it is still the URL this script seeded (the user may have pointed it
+ * elsewhere). The flows Node-RED will run.
+ */
+function prepareUserDir(userDir, baseUrl, { reset = false } = {}) {
   mkdirSync(userDir, { recursive: true });
   writeFileSync(
     join(userDir, "settings.js"),
     nodeRedSettings({ userDir, credentialSecret: CREDENTIAL_SECRET, repoRoot, writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}` }),
   );
-  const { flows, files, configIds } = buildFlows(baseUrl);
-  writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows, null, 2) + "\n");
-  const creds = Object.fromEntries(configIds.map((id) => [id, { apiKey: DEMO_API_KEY }]));
-  writeFileSync(join(userDir, "flows_cred.json"), JSON.stringify(encryptCredentials(creds)) + "\n");
-  say(`flows.json: ${files.length} example(s) (${files.join(", ") || "none"}), ${configIds.length} config node(s) -> ${baseUrl}` +
+  const flowsFile = join(userDir, "flows.json");
+  const credFile = join(userDir, "flows_cred.json");
+  const seedFile = join(userDir, SEED_FILE);
+  const existing = existsSync(flowsFile) ? readJson(flowsFile) : undefined;
+  if (existsSync(flowsFile) && !Array.isArray(existing)) {
+    throw new Error(`${flowsFile} is not a flows file Node-RED can read; fix it, or start with --reset for a fresh demo (it is kept as a .bak)`);
+  }
+  if (existing && !reset) {
+    const seed = readJson(seedFile) ?? {};
+    const config = existing.find((n) => n.id === seed.configId && n.type === CONFIG_TYPE);
+    if (config && config.baseUrl === seed.baseUrl && seed.baseUrl !== baseUrl) {
+      config.baseUrl = baseUrl;
+      writeFileSync(flowsFile, JSON.stringify(existing, null, 4) + "\n");
+      writeFileSync(seedFile, JSON.stringify({ ...seed, baseUrl }, null, 2) + "\n");
+      say(`your flows are kept; the demo config node "${config.name}" now points at ${baseUrl} (was ${seed.baseUrl})`);
+    } else say(`your flows are kept (${flowsFile}); "npm start -- --reset" starts a fresh demo`);
+    const have = new Set(existing.filter((n) => n.type === "tab").map((n) => n.info));
+    const missing = exampleFiles().filter((f) => !have.has(`From examples/${f}`));
+    if (missing.length) {
+      say(`examples not in your flows: ${missing.join(", ")} (Import > Examples > ${basename(repoRoot)}, or --reset)`);
+    }
+    return existing;
+  }
+  if (existing) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    for (const f of [flowsFile, credFile]) if (existsSync(f)) renameSync(f, `${f}.${stamp}.bak`);
+    say(`--reset: your flows are kept as ${basename(flowsFile)}.${stamp}.bak`);
+  }
+  const { flows, files } = buildFlows(baseUrl);
+  writeFileSync(flowsFile, JSON.stringify(flows, null, 4) + "\n");
+  writeFileSync(credFile, JSON.stringify(encryptCredentials({ [DEMO_CONFIG_ID]: { apiKey: DEMO_API_KEY } })) + "\n");
+  writeFileSync(seedFile, JSON.stringify({ configId: DEMO_CONFIG_ID, baseUrl, examples: files }, null, 2) + "\n");
+  say(`flows.json: ${files.length} example(s) (${files.join(", ") || "none"}), one config node -> ${baseUrl}` +
     ` (batch status every ${DEMO_BATCH_POLL} s)`);
   return flows;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// a demo already running, ports already taken: found before anything is touched
+
+/** The lock of a demo running on `userDir` ({pid, editor, api}), or undefined (none, or its process is gone). */
+function runningDemo(userDir) {
+  const lock = readJson(join(userDir, LOCK_FILE));
+  if (!lock || !Number.isInteger(lock.pid) || lock.pid === process.pid) return undefined;
+  try {
+    process.kill(lock.pid, 0);
+  } catch (err) {
+    if (err.code !== "EPERM") return undefined; // no such process: a demo that was killed
+  }
+  // a PID taken over by another program since (Linux: its command line says)
+  try {
+    if (!readFileSync(`/proc/${lock.pid}/cmdline`, "utf8").includes("start.mjs")) return undefined;
+  } catch {
+    /* no /proc: trust the PID */
+  }
+  return lock;
+}
+
+/** Writes the lock (exclusively: of two starts at once, one wins); false when another demo holds it. */
+function takeLock(userDir, lock) {
+  mkdirSync(userDir, { recursive: true });
+  const file = join(userDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, JSON.stringify(lock) + "\n", { flag: "wx" });
+      lockFile = file;
+      return true;
+    } catch (err) {
+      if (err.code !== "EEXIST") throw err;
+      if (runningDemo(userDir)) return false;
+      rmSync(file, { force: true }); // stale
+    }
+  }
+  return false;
+}
+
+let lockFile = null;
+function releaseLock() {
+  if (!lockFile) return;
+  try {
+    if (readJson(lockFile)?.pid === process.pid) unlinkSync(lockFile);
+  } catch {
+    /* gone already */
+  }
+  lockFile = null;
+}
+
+/** Whether a TCP port of 127.0.0.1 can be listened on right now. */
+function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+async function nextFreePort(port, not = []) {
+  for (let p = port + 1; p < port + 100 && p < 65536; p++) if (!not.includes(p) && (await portFree(p))) return p;
+  return port + 1;
+}
+
+/** The command line that starts this demo again with `change` to its environment (the user's own settings kept). */
+function demoCommand(change) {
+  const env = {};
+  for (const k of ["IMAGES_API_DEMO_DIR", "PORT", "IMAGES_API_PORT"]) if (process.env[k]) env[k] = process.env[k];
+  Object.assign(env, change);
+  return `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join("")}npm start${NR4 ? " -- --nr4" : ""}`;
+}
+
+/**
+ * Why this demo cannot start, with the command that would, or undefined. Looks at the user dir's lock first (a
+ * running demo answers on its ports, so they would look merely "taken"), then at both ports.
+ */
+async function whyNotStart(userDir, port, apiPort) {
+  const other = runningDemo(userDir);
+  if (other) {
+    return `the demo is already running (PID ${other.pid}): open ${other.editor} ` +
+      `(its test server: ${other.api}). Stop it with Ctrl+C in its terminal first; nothing was changed here.`;
+  }
+  const taken = [];
+  if (!(await portFree(port))) taken.push(["PORT", port, "the Node-RED editor", "another Node-RED?"]);
+  if (!(await portFree(apiPort))) taken.push(["IMAGES_API_PORT", apiPort, "the Images API test server", "another demo in another directory?"]);
+  if (!taken.length) return undefined;
+  const env = {};
+  for (const [name, p] of taken) env[name] = await nextFreePort(p, [port, apiPort, ...Object.values(env)]);
+  const what = taken.map(([name, p, role]) => `port ${p} (${name}, for ${role})`).join(" and ");
+  const guess = taken.map((t) => t[3]).join(" ");
+  return `${what} ${taken.length > 1 ? "are" : "is"} in use by another program (${guess}): stop it, or start with ` +
+    `${demoCommand(env)}. Nothing was changed.`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Node-RED
 
 /**
- * Node-RED on PORT (default 1880), or in --check mode on a free port (another one if it was taken meanwhile).
+ * Node-RED on `port`, or in --check mode on a free port (another one if it was taken meanwhile).
  * `log` gets the lines of the Node-RED that answered.
  */
-async function startNodeRed(node, nrDir, userDir, log) {
+async function startNodeRed(node, nrDir, userDir, log, port) {
   const spawnOn = (port) => {
     log.length = 0;
     const info = startChild("node-red", node, [join(nrDir, "red.js"), "-u", userDir, "-p", String(port)], {
@@ -260,12 +449,11 @@ async function startNodeRed(node, nrDir, userDir, log) {
     return { log, exited: () => info.exited };
   };
   if (CHECK) return startOnFreePort(spawnOn);
-  const port = Number(process.env.PORT || 1880);
   const url = `http://127.0.0.1:${port}/`;
   try {
     await untilAnswering(url, spawnOn(port));
   } catch (err) {
-    if (portWasTaken(log)) throw new Error(`port ${port} is in use (another Node-RED?): stop it, or start with PORT=${port + 1} npm start`);
+    if (portWasTaken(log)) throw new Error(`port ${port} (PORT) was taken just now by another program: stop it, or start with ${demoCommand({ PORT: await nextFreePort(port) })}`);
     throw err;
   }
   return { port, url };
@@ -390,29 +578,41 @@ async function checkBatchDelivery(flows, userDir, proxy) {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main() {
-  ensureBuilt(repoRoot, say);
+  const port = Number(process.env.PORT || 1880);
+  const apiPort = CHECK ? 0 : Number(process.env.IMAGES_API_PORT || 18180);
+  const userDir = CHECK ? mkdtempSync(join(tmpdir(), "images-api-demo-check-")) : resolvePath(process.env.IMAGES_API_DEMO_DIR || join(cacheDir, "demo"));
+  cleanupDir = CHECK ? userDir : null;
+  if (!CHECK) {
+    const why = await whyNotStart(userDir, port, apiPort);
+    if (why) {
+      console.error(`[start] ${why}`);
+      return 1;
+    }
+    if (!takeLock(userDir, { pid: process.pid, editor: `http://127.0.0.1:${port}/`, api: `http://127.0.0.1:${apiPort}/v1` })) {
+      console.error(`[start] ${await whyNotStart(userDir, port, apiPort) ?? "another demo started on this user dir just now"}`);
+      return 1;
+    }
+  }
 
+  ensureBuilt(repoRoot, say);
   const node = NR4 ? process.execPath : ensureNode22();
   const nrDir = NR4 ? nodeRed4Dir() : ensureNodeRed5();
   say(`Node-RED ${nodeRedVersion(nrDir)} on Node ${nodeVersion(node)}`);
 
-  const apiPort = CHECK ? 0 : Number(process.env.IMAGES_API_PORT || 18180);
   const server = await startTestServer(apiPort);
   const proxy = CHECK ? await startCountingProxy(server.url) : null;
   const baseUrl = proxy ? proxy.url : server.url;
 
-  const userDir = CHECK ? mkdtempSync(join(tmpdir(), "images-api-demo-check-")) : join(cacheDir, "demo");
-  cleanupDir = CHECK ? userDir : null;
   const log = [];
   let exitCode = 0;
   try {
-    const flows = prepareUserDir(userDir, baseUrl);
-    const nr = await startNodeRed(node, nrDir, userDir, log);
+    const flows = prepareUserDir(userDir, baseUrl, { reset: RESET });
+    const nr = await startNodeRed(node, nrDir, userDir, log, port);
 
     if (!CHECK) {
       const bar = "=".repeat(72);
       console.log(`\n${bar}\n  Node-RED editor:        ${nr.url}\n  Images API test server: ${server.url}` +
-        `  (any API key works)\n  User dir:               ${userDir}  (flows reset from examples/ on every start)` +
+        `  (any API key works)\n  User dir:               ${userDir}  (your flows are kept; npm start -- --reset: a fresh demo)` +
         `\n\n  Press Ctrl+C to stop\n${bar}\n`);
       // Run until Ctrl+C/SIGTERM (handled in onSignal below, which exits) or until a child dies on its own.
       await new Promise((resolve) => {
@@ -462,9 +662,11 @@ async function main() {
 
 let cleanupDir = null;
 function cleanup() {
+  releaseLock();
   if (cleanupDir) rmSync(cleanupDir, { recursive: true, force: true });
   cleanupDir = null;
 }
+process.on("exit", releaseLock);
 
 // Ctrl+C / SIGTERM at any point: stop both children (they may have got the terminal's SIGINT too), then exit.
 async function onSignal(sig) {
