@@ -32,6 +32,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { createInterface } from "node:readline";
+import { buildFlows, CONFIG_TYPE, DEMO_BATCH_POLL, DEMO_BLOCKED_PROMPTS, DEMO_CONFIG_ID, exampleFiles } from "./demo-flows.mjs";
 import { ensureBuilt } from "./dist-state.mjs";
 import { nodeRedSettings } from "./node-red-settings.mjs";
 import { portWasTaken, startOnFreePort, untilAnswering } from "./node-red-process.mjs";
@@ -52,29 +53,12 @@ if (args.includes("--help") || args.includes("-h")) {
 const CHECK = args.includes("--check");
 const NR4 = args.includes("--nr4");
 const RESET = args.includes("--reset");
-/** the demo's one config node: every example's image nodes use it (in examples/ each file carries its own) */
-const DEMO_CONFIG_ID = "d3e0c0ffee000001";
-/** tabs in this order (the README's table), the rest after them by name: the editor opens on the first */
-const DEMO_TAB_ORDER = [
-  "Generate an image",
-  "Generate an image and save it to a file",
-  "Serve a freshly generated image over HTTP",
-  "Edit an image with a mask",
-  "A list of prompts becomes a set of images",
-  "Batch delivery - prompts become files at half price",
-];
 /** what the last start seeded (the demo config node's base URL), next to flows.json */
 const SEED_FILE = ".demo-seed.json";
 /** present while a demo runs on the user dir: {pid, editor, api} */
 const LOCK_FILE = ".demo-running.json";
-const CONFIG_TYPE = "images-api-config";
 const CREDENTIAL_SECRET = "demo-only";
 const DEMO_API_KEY = "sk-demo";
-/** the config nodes' batchPoll and batchPollMax in the demo: the test server's batch is done at its 5th status request */
-const DEMO_BATCH_POLL = 0.5;
-/** the test server refuses these prompts (case-insensitive) as OpenAI's safety system does: the batch example's failure */
-const DEMO_BLOCKED_PROMPTS = "famous cartoon";
-
 const say = (msg) => console.log(`[start] ${msg}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -197,82 +181,6 @@ function startCountingProxy(targetUrl) {
 // ---------------------------------------------------------------------------------------------------------------
 // Node-RED user dir
 
-const isConfigNode = (n) =>
-  n.type === CONFIG_TYPE ||
-  (n.x === undefined && n.y === undefined && n.wires === undefined && !["tab", "subflow", "group"].includes(n.type));
-
-/** Replace, deep inside `value`, every string equal to a key of `map`. */
-function remapIds(value, map) {
-  if (typeof value === "string") return map.has(value) ? map.get(value) : value;
-  if (Array.isArray(value)) return value.map((v) => remapIds(v, map));
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, remapIds(v, map)]));
-  }
-  return value;
-}
-
-const newId = () => randomBytes(8).toString("hex");
-
-/** examples/*.json in DEMO_TAB_ORDER, the others after them by name */
-function exampleFiles() {
-  const dir = join(repoRoot, "examples");
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
-  const rank = (f) => {
-    const i = DEMO_TAB_ORDER.indexOf(basename(f, ".json"));
-    return i === -1 ? DEMO_TAB_ORDER.length : i;
-  };
-  return files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-/**
- * flows.json from every examples/*.json: one tab per file, config nodes global and de-duplicated, and the example's
- * own images-api-config nodes replaced by the one demo config node (same settings as theirs; the concurrency is the
- * smallest of theirs, so that "here 2" of the list example holds).
- */
-function buildFlows(baseUrl) {
-  const dir = join(repoRoot, "examples");
-  const files = exampleFiles();
-  const tabs = [];
-  const nodes = [];
-  const configs = new Map();
-  const used = new Set();
-  const demoConfig = { id: DEMO_CONFIG_ID, type: CONFIG_TYPE, name: "local test server" };
-  for (const file of files) {
-    let flow = JSON.parse(readFileSync(join(dir, file), "utf8"));
-    if (!Array.isArray(flow)) throw new Error(`examples/${file} is not a flow array`);
-    // Non-config ids already used by an earlier example get fresh ids (references within the file follow); the
-    // example's own config nodes of this package become the demo's one.
-    const remap = new Map();
-    for (const n of flow) {
-      if (n.type === CONFIG_TYPE) remap.set(n.id, DEMO_CONFIG_ID);
-      else if (!isConfigNode(n) && used.has(n.id)) remap.set(n.id, newId());
-    }
-    for (const n of flow.filter((c) => c.type === CONFIG_TYPE)) {
-      const { id, z, name, concurrency, ...settings } = n;
-      Object.assign(demoConfig, { ...settings, ...demoConfig });
-      demoConfig.concurrency = Math.min(demoConfig.concurrency ?? Infinity, concurrency ?? 4);
-    }
-    if (remap.size) flow = remapIds(flow, remap);
-    const tabId = createHash("sha1").update(`demo-tab:${file}`).digest("hex").slice(0, 16);
-    tabs.push({ id: tabId, type: "tab", label: basename(file, ".json"), disabled: false, info: `From examples/${file}` });
-    const subflowIds = new Set(flow.filter((n) => n.type === "subflow").map((n) => n.id));
-    for (const n of flow) {
-      if (n.type === CONFIG_TYPE) continue;
-      if (isConfigNode(n)) {
-        const c = { ...n };
-        delete c.z;
-        if (!configs.has(c.id)) configs.set(c.id, c);
-        continue;
-      }
-      used.add(n.id);
-      if (n.type === "subflow") nodes.push(n);
-      else nodes.push({ ...n, z: n.z && subflowIds.has(n.z) ? n.z : tabId });
-    }
-  }
-  Object.assign(demoConfig, { baseUrl, batchPoll: DEMO_BATCH_POLL, batchPollMax: DEMO_BATCH_POLL });
-  return { flows: [...tabs, demoConfig, ...configs.values(), ...nodes], files };
-}
-
 /** flows_cred.json encrypted as Node-RED does (aes-256-ctr, key = sha256(credentialSecret)). */
 function encryptCredentials(creds) {
   const key = createHash("sha256").update(CREDENTIAL_SECRET).digest();
@@ -299,7 +207,9 @@ function prepareUserDir(userDir, baseUrl, { reset = false } = {}) {
   mkdirSync(userDir, { recursive: true });
   writeFileSync(
     join(userDir, "settings.js"),
-    nodeRedSettings({ userDir, credentialSecret: CREDENTIAL_SECRET, repoRoot, writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}` }),
+    // context on disk: a batch pending when the demo stops is delivered after the next start (and the batch
+    // example does not warn that a restart would lose it)
+    nodeRedSettings({ userDir, credentialSecret: CREDENTIAL_SECRET, repoRoot, fileContext: true, writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}` }),
   );
   const flowsFile = join(userDir, "flows.json");
   const credFile = join(userDir, "flows_cred.json");
