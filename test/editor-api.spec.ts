@@ -171,6 +171,23 @@ describe("editor endpoints and thumbnails", function () {
       assert.equal(req.headers["api-key"], API_KEY);
     });
 
+    it("a 404 names the URL it asked and says it is about the base URL, not a model or deployment", async () => {
+      await loadFlow({ baseUrl: api.server.baseUrl });
+      // the base URL without /v1: the test server has no model list at /models
+      const res = await post({ baseUrl: api.server.origin, apiType: "openai", apiKey: API_KEY });
+      assert.equal(res.body.ok, false);
+      assert.equal(res.body.code, "not_found");
+      assert.equal(res.body.statusCode, 404);
+      assert.equal(api.server.requests[0].path, "/models");
+      assert.ok(res.body.message.includes(`GET ${api.server.origin}/models found no model list: check the base URL: OpenAI's is https://api.openai.com/v1`), res.body.message);
+      assert.match(res.body.message, /image requests may still work/);
+      assert.doesNotMatch(res.body.message, /model or Azure deployment name/);
+      // Azure: the resource endpoint and api-version are what to check
+      const azure = await post({ baseUrl: `${api.server.origin}/nothing-here`, apiType: "azure", apiVersion: "2025-04-01-preview", apiKey: API_KEY });
+      assert.equal(azure.body.code, "not_found");
+      assert.ok(azure.body.message.includes(`GET ${api.server.origin}/nothing-here/openai/models?api-version=2025-04-01-preview found no model list: check the resource endpoint`), azure.body.message);
+    });
+
     it("nothing listening → network_error; no URL → a clear message", async () => {
       await loadFlow({ baseUrl: api.server.baseUrl });
       const dead = await ImagesApiServer.start();
@@ -230,6 +247,22 @@ describe("editor endpoints and thumbnails", function () {
         }
       });
     }
+
+    it("a message that fails after an image: the editor is told the thumbnail is stale; the next image replaces it", async () => {
+      await loadFlow({ baseUrl: api.server.baseUrl, node: { preview: true } });
+      const seen = published();
+      try {
+        await run({ payload: "first" });
+        api.server.script({ status: 400, error: { message: "Your request was rejected by the safety system.", code: "moderation_blocked" } });
+        const failed = await run({ payload: "second" });
+        assert.equal(failed.caught.length, 1);
+        await run({ payload: "third" });
+        assert.deepEqual(seen.items.map((i) => (i.data.stale ? "stale" : i.data.src ? "image" : "other")), ["image", "stale", "image"]);
+        assert.deepEqual(seen.items[1].data, { id: "img", stale: true });
+      } finally {
+        seen.stop();
+      }
+    });
 
     it("with preview off (the default), nothing is published", async () => {
       await loadFlow({ baseUrl: api.server.baseUrl });

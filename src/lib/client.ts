@@ -333,9 +333,10 @@ export class ImagesClient {
   async listModels(timeoutMs = 15_000): Promise<{ imageModels: string[]; total: number }> {
     const signal = AbortSignal.timeout(timeoutMs);
     const endpoint = this.endpoint("generate", "");
+    const url = modelsUrl(this.options);
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(modelsUrl(this.options), { method: "GET", dispatcher: this.dispatcher, headers: endpoint.headers, signal });
+      res = await request(url, { method: "GET", dispatcher: this.dispatcher, headers: endpoint.headers, signal });
     } catch (err) {
       throw transportError(err, signal.aborted, timeoutMs, { attempts: 1 });
     }
@@ -344,7 +345,8 @@ export class ImagesClient {
     if (res.statusCode !== 200) {
       const requestId = headerValue(res.headers, "x-request-id");
       const apiError = readErrorBody(json) ?? plainTextError(body, headerValue(res.headers, "content-type") ?? "");
-      throw httpError(res.statusCode, apiError, { statusCode: res.statusCode, requestId, attempts: 1 }, this.redact);
+      throw httpError(res.statusCode, apiError, { statusCode: res.statusCode, requestId, attempts: 1 }, this.redact,
+        res.statusCode === 404 ? modelListMissing(url, this.options.apiType === "azure") : undefined);
     }
     const ids = Array.isArray(json?.data) ? json.data.map((m) => String(m?.id ?? "")).filter(Boolean) : [];
     return { imageModels: ids.filter(isImageModel).sort(), total: ids.length };
@@ -428,6 +430,17 @@ function requestHeaders(route: Route, call: ApiCall): Record<string, string> {
 }
 
 /** The content headers of a body: JSON, or multipart with its boundary and length (sent as parts, so undici cannot count it). */
+/**
+ * What a 404 of the model list means: nothing at that URL, which is about the base URL (or, on Azure, the
+ * resource endpoint and api-version), not about a model or deployment; and some gateways list no models at all.
+ */
+function modelListMissing(url: string, azure: boolean): string {
+  const where = azure
+    ? "check the resource endpoint (https://<resource>.openai.azure.com) and the api-version"
+    : "check the base URL: OpenAI's is https://api.openai.com/v1, and most gateways' end in /v1";
+  return `GET ${url} found no model list: ${where}. Some gateways offer no model list at all; image requests may still work there`;
+}
+
 function contentHeaders(body: RequestBody): Record<string, string> {
   return body.kind === "json" ? { "content-type": "application/json" } : { "content-type": body.contentType, "content-length": String(body.length) };
 }
