@@ -233,9 +233,28 @@
     }
 
     /** For a node created before the registry arrived (its model is ''): the default, once it is known. */
+    /**
+     * The config node a new image node starts on: the one most image nodes use (the first of them on a tie), or the
+     * only one there is; none when there are several and no image node uses any.
+     */
+    function usualConfig() {
+        var configs = [];
+        RED.nodes.eachConfig(function (c) { if (c.type === 'images-api-config') { configs.push(c.id); } });
+        if (configs.length <= 1) { return configs[0]; }
+        var uses = {};
+        RED.nodes.eachNode(function (n) { if (OPS[n.type] && n.server) { uses[n.server] = (uses[n.server] || 0) + 1; } });
+        var best;
+        configs.forEach(function (id) { if (uses[id] && (!best || uses[id] > uses[best])) { best = id; } });
+        return best;
+    }
+
     function onadd() {
         var node = this;
         var op = OPS[node.type];
+        if (op && !node.server) {
+            var server = usualConfig();
+            if (server) { node.server = server; }
+        }
         if (node.model || !op) { return; }
         load(function () {
             if (!node.model && defaultModel(op)) {
@@ -590,46 +609,110 @@
     }
 
     // ---- thumbnails under the nodes on the canvas (the runtime publishes them when "preview" is on)
+    //
+    // They live in a layer of their own, just above the canvas grid: every node and wire is drawn over them, so a
+    // node placed below an image node stays visible and clickable. Each is as tall as the free space under its
+    // node allows (at most PREVIEW_WIDTH, at least PREVIEW_MIN), and follows its node when it or its neighbours
+    // move. After an error the last image stays, greyed, with a tooltip saying it is from before the error.
     var PREVIEW_WIDTH = 160;
+    var PREVIEW_MIN = 48;
+    /** from the node's bottom edge to the thumbnail: room for the status line under the node */
+    var PREVIEW_GAP = 26;
     // Only image data URLs, and only ever as the href of an SVG <image>: an SVG drawn that way runs no
     // script and loads nothing (secure static mode); it is never put into the page as markup.
     var PREVIEW_SRC = /^data:image\/(png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/]*={0,2}$/;
+    var SVG_NS = 'http://www.w3.org/2000/svg';
     var previews = {};
+    var previewLayer = null;
+    var previewFrame = 0;
 
-    function drawPreview(id) {
-        var group = document.getElementById(id);
-        if (!group) { return; }
-        var old = group.querySelector('.images-api-preview');
-        if (old) { old.parentNode.removeChild(old); }
-        var entry = previews[id];
-        if (!entry) { return; }
-        var body = group.querySelector('.red-ui-flow-node');
-        var height = body ? Number(body.getAttribute('height')) || 30 : 30;
-        var svg = 'http://www.w3.org/2000/svg';
-        var image = document.createElementNS(svg, 'image');
-        image.setAttribute('class', 'images-api-preview');
-        image.setAttribute('x', 0);
-        // below the node's status line (which sits just under the node)
-        image.setAttribute('y', height + 26);
-        image.setAttribute('width', PREVIEW_WIDTH);
-        image.setAttribute('height', PREVIEW_WIDTH);
-        image.setAttribute('preserveAspectRatio', 'xMinYMin meet');
-        image.setAttribute('opacity', entry.partial ? 0.6 : 1);
-        image.setAttribute('href', entry.src);
-        group.appendChild(image);
+    /** The layer under nodes and wires (created on first use, again if the canvas was rebuilt). */
+    function layer() {
+        if (previewLayer && previewLayer.isConnected) { return previewLayer; }
+        var grid = document.querySelector('#red-ui-workspace-chart .red-ui-workspace-chart-grid');
+        var nodeGroup = document.querySelector('#red-ui-workspace-chart g.red-ui-flow-node-group');
+        var parent = grid ? grid.parentNode : (nodeGroup ? nodeGroup.parentNode.parentNode : null);
+        if (!parent) { return null; }
+        previewLayer = document.createElementNS(SVG_NS, 'g');
+        previewLayer.setAttribute('class', 'images-api-previews');
+        parent.insertBefore(previewLayer, grid ? grid.nextSibling : nodeGroup.parentNode);
+        watchCanvas(parent);
+        return previewLayer;
+    }
+
+    /** Nodes move, appear and go: the thumbnails follow on the next frame. */
+    function watchCanvas(root) {
+        new MutationObserver(function (changes) {
+            for (var i = 0; i < changes.length; i++) {
+                if (!previewLayer || !previewLayer.contains(changes[i].target)) { schedulePreviews(); return; }
+            }
+        }).observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ['transform'] });
+    }
+
+    function schedulePreviews() {
+        if (previewFrame) { return; }
+        previewFrame = requestAnimationFrame(function () { previewFrame = 0; drawPreviews(); });
+    }
+
+    /** How tall the thumbnail under `n` can be before it reaches another node of the tab. */
+    function previewHeight(n, left, top) {
+        var room = PREVIEW_WIDTH;
+        RED.nodes.eachNode(function (m) {
+            if (m === n || m.z !== n.z || !m.w || !m.h) { return; }
+            var mLeft = m.x - m.w / 2;
+            var mTop = m.y - m.h / 2;
+            if (mLeft >= left + PREVIEW_WIDTH || mLeft + m.w <= left) { return; } // not in the column
+            if (mTop + m.h <= top || mTop >= top + room) { return; } // above it, or further down
+            room = Math.max(0, mTop - top - 6);
+        });
+        return Math.max(room, PREVIEW_MIN);
+    }
+
+    function drawPreviews() {
+        var g = layer();
+        if (!g) { return; }
+        while (g.firstChild) { g.removeChild(g.firstChild); }
+        var active = RED.workspaces.active();
+        Object.keys(previews).forEach(function (id) {
+            var n = RED.nodes.node(id);
+            var entry = previews[id];
+            if (!n || n.z !== active || !n.w || !n.h) { return; }
+            var left = n.x - n.w / 2;
+            var top = n.y + n.h / 2 + PREVIEW_GAP;
+            var size = previewHeight(n, left, top);
+            var image = document.createElementNS(SVG_NS, 'image');
+            image.setAttribute('class', 'images-api-preview' + (entry.stale ? ' images-api-preview-stale' : ''));
+            image.setAttribute('data-node', id);
+            image.setAttribute('x', left);
+            image.setAttribute('y', top);
+            image.setAttribute('width', PREVIEW_WIDTH);
+            image.setAttribute('height', size);
+            image.setAttribute('preserveAspectRatio', 'xMinYMin meet');
+            image.setAttribute('opacity', entry.stale ? 0.35 : (entry.partial ? 0.6 : 1));
+            if (entry.stale) {
+                image.setAttribute('style', 'filter: grayscale(1)');
+                var title = document.createElementNS(SVG_NS, 'title');
+                title.textContent = _('preview.stale');
+                image.appendChild(title);
+            }
+            image.setAttribute('href', entry.src);
+            g.appendChild(image);
+        });
     }
 
     RED.comms.subscribe('images-api/preview', function (topic, data) {
         if (!data || !data.id) { return; }
         if (data.clear) { delete previews[data.id]; }
+        else if (data.stale) {
+            if (!previews[data.id]) { return; }
+            previews[data.id].stale = true;
+        }
         else if (typeof data.src === 'string' && PREVIEW_SRC.test(data.src)) { previews[data.id] = { src: data.src, partial: data.partial }; }
         else { return; }
-        drawPreview(data.id);
+        schedulePreviews();
     });
-    // the canvas rebuilds node groups when the workspace changes: draw the thumbnails again
-    RED.events.on('workspace:change', function () {
-        setTimeout(function () { Object.keys(previews).forEach(drawPreview); }, 50);
-    });
+    // another tab shown: its nodes' thumbnails
+    RED.events.on('workspace:change', schedulePreviews);
 
     /** The node's model is retired on OpenAI (its config node is not Azure, whose deployments keep their own dates). */
     function retiredOnCanvas(node) {

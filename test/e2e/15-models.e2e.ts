@@ -301,7 +301,7 @@ describe("model field: registry default, grouped menu, format rows, retired mode
       const before = server.requests.length;
       await ed.clickInject(INJECT);
       await page.waitForFunction(([id, m]) => {
-        const img = document.querySelector(`g.red-ui-flow-node-group[id="${id}"] image.images-api-preview`);
+        const img = document.querySelector(`g.images-api-previews image.images-api-preview[data-node="${id}"]`);
         return !!img && (img.getAttribute("href") ?? "").startsWith(`data:${m};base64,`);
       }, [GEN, mime] as const, { timeout: 20_000 }).catch(() => { throw new Error(`no ${mime} thumbnail under the node`); });
       const req = server.requests.slice(before).find((r) => r.path === "/v1/images/generations");
@@ -317,8 +317,8 @@ describe("model field: registry default, grouped menu, format rows, retired mode
       }
       // the image is only an <image> href: no SVG markup of the answer in the page
       const shape = await page.evaluate((id) => {
-        const g = document.querySelector(`g.red-ui-flow-node-group[id="${id}"]`)!;
-        return { images: g.querySelectorAll("image.images-api-preview").length, nestedSvg: g.querySelectorAll("svg").length, foreign: g.querySelectorAll("foreignObject").length };
+        const g = document.querySelector("#red-ui-workspace-chart g.images-api-previews")!;
+        return { images: g.querySelectorAll(`image.images-api-preview[data-node="${id}"]`).length, nestedSvg: g.querySelectorAll("svg").length, foreign: g.querySelectorAll("foreignObject").length };
       }, GEN);
       assert.deepEqual(shape, { images: 1, nestedSvg: 0, foreign: 0 });
       await page.mouse.move(5, 5);

@@ -79,7 +79,7 @@ async function waitStatus(id: string, re: RegExp, timeout = 20_000): Promise<str
 }
 
 async function waitThumbnail(id: string): Promise<void> {
-  await e2e().ed.nodeG(id).locator("image.images-api-preview").waitFor({ state: "attached", timeout: 20_000 });
+  await e2e().ed.preview(id).waitFor({ state: "attached", timeout: 20_000 });
 }
 
 /** Open Import ▸ Examples and expand this package's folder; the listed example names. */
@@ -238,6 +238,12 @@ describe("examples: each imports, deploys and produces an image", function () {
           // Generate an image / Edit: the debug node's status shows the image size
           const shown = debugs.find((d) => d.tostatus)!;
           assert.match(await waitStatus(shown.id, /^\d+x\d+$/), /^1024x1024$/);
+          // what the example's comment (and the README) promise in the sidebar: the PNG Buffer of msg.payload
+          const comment = flow.find((n) => n.type === "comment");
+          if (/PNG Buffer/.test(String(comment?.name))) {
+            const texts = await ed.waitDebug(1);
+            assert.ok(texts.some((t) => /msg\.payload : buffer\[\d+\]/.test(t) && /\b137, 80, 78, 71\b/.test(t)), `no PNG Buffer in the debug sidebar: ${texts.join(" | ")}`);
+          }
         }
         if (!httpIn) {
           // (the batch example's failure report names its error)
@@ -248,7 +254,7 @@ describe("examples: each imports, deploys and produces an image", function () {
         for (const n of imageNodes.filter((n) => n.preview === true)) {
           await waitThumbnail(n.id);
           const covered = await page.evaluate((id) => {
-            const thumb = document.querySelector(`g.red-ui-flow-node-group[id="${id}"] image.images-api-preview`)!.getBoundingClientRect();
+            const thumb = document.querySelector(`g.images-api-previews image.images-api-preview[data-node="${id}"]`)!.getBoundingClientRect();
             return [...document.querySelectorAll("#red-ui-workspace-chart g.red-ui-flow-node-group")]
               .filter((g) => g.id !== id)
               .filter((g) => {

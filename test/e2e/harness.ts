@@ -215,6 +215,11 @@ export class Editor {
     return this.page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`);
   }
 
+  /** The canvas thumbnail of an image node (in the thumbnails' own layer, under every node and wire). */
+  preview(id: string): Locator {
+    return this.page.locator(`#red-ui-workspace-chart g.images-api-previews image.images-api-preview[data-node="${id}"]`);
+  }
+
   paletteNode(type: string): Locator {
     return this.page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
   }
@@ -406,6 +411,17 @@ export class Editor {
     const res = await fetch(new URL("flows", this.nrUrl), { headers: { "Node-RED-API-Version": "v2" } });
     return res.text();
   }
+}
+
+/**
+ * The alt text the README gives the screenshot docs/screenshots/<file> (the browser tests that take a README
+ * screenshot check that it shows what this text and the README say: test/e2e/docs-screenshots.mjs copies them).
+ */
+export function readmeAlt(file: string): string {
+  const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+  const m = new RegExp(`!\\[([^\\]]+)\\]\\(docs/screenshots/${file.replace(/\./g, "\\.")}\\)`).exec(readme);
+  if (!m) throw new Error(`README.md shows no docs/screenshots/${file}`);
+  return m[1];
 }
 
 /** Read a JSON locale file of the repo (at test time, so translations added while tests are written count). */

@@ -78,6 +78,11 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
       if (!mime) return;
       RED.comms.publish(PREVIEW_TOPIC, { id: node.id, src: `data:${mime};base64,${image.toString("base64")}`, partial }, false);
     };
+    /** A message ended in an error: the editor greys the last thumbnail (it is from before the error). */
+    const doneMarkingPreview = (done: (err?: Error) => void) => (err?: Error) => {
+      if (err && previewOn) RED.comms.publish(PREVIEW_TOPIC, { id: node.id, stale: true }, false);
+      done(err);
+    };
     const tools = {
       setProperty: (m: Record<string, unknown>, p: string, v: unknown) => RED.util.setMessageProperty(m as never, p, v, true),
       clone: <T>(m: T) => RED.util.cloneMessage(m as never) as T,
@@ -151,7 +156,7 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
         batch.handle(msg as Msg, done);
         return;
       }
-      void tracker.handle(msg as Msg, send as never, done, async (hooks) => {
+      void tracker.handle(msg as Msg, send as never, doneMarkingPreview(done), async (hooks) => {
         const { server, ctx } = contextFor(msg as Msg);
         const client = server.client as ImagesClient;
         const lifecycle = ctx.lifecycle;
