@@ -1,5 +1,5 @@
 /**
- * images-api-generate ("generate image"): prompt in, image(s) out, via POST /images/generations.
+ * images-api-generate ("create image"): prompt in, image(s) out, via POST /images/generations.
  */
 import type { NodeAPI } from "node-red";
 import { checkRequest } from "../lib/params";

@@ -5,7 +5,7 @@
  * under the node.
  */
 import assert from "node:assert/strict";
-import { e2e, localeJson } from "./harness";
+import { e2e, localeJson, readmeAlt } from "./harness";
 
 const GENERATE = "images-api-generate";
 const EDIT = "images-api-edit";
@@ -49,7 +49,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     await e2e().ed.closeAllTrays();
   });
 
-  it("shows generate image and edit image in the AI palette category with their own SVG icons", async () => {
+  it("shows create image and edit image in the AI palette category with their own SVG icons", async () => {
     const { page, ed, nrUrl } = e2e();
     const en = { ...localeJson("en-US", GENERATE)[GENERATE], edit: localeJson("en-US", EDIT)[EDIT] };
     const category = page.locator("#red-ui-palette-container-AI");
@@ -129,6 +129,9 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
 
     ids.config = await page.locator("#node-input-server").inputValue();
     assert.notEqual(ids.config, "_ADD_");
+    // the README's screenshot of this dialog names the node and the model it shows
+    const alt = readmeAlt("palette-and-generate-dialog.png");
+    assert.equal(alt, `The ${localeJson("en-US", GENERATE)[GENERATE].paletteLabel} dialog with ${await page.locator("#node-input-model").inputValue()}`);
     await ed.shot("generate-dialog-filled");
     await ed.closeTray(true);
 
@@ -289,7 +292,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.match(last, /buffer\[\d+\]/, `debug message is not a Buffer: ${last}`);
     assert.match(last, /image out/);
 
-    const preview = ed.nodeG(gen).locator("image.images-api-preview");
+    const preview = ed.preview(gen);
     await preview.waitFor({ state: "attached" });
     const src = String(await preview.getAttribute("href"));
     assert.match(src, /^data:image\/png;base64,/);
@@ -314,6 +317,9 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.equal(reqs[0].headers.authorization, `Bearer ${apiKey}`);
     await ed.clickEmptyCanvas();
     await page.mouse.move(10, 10);
+    // what the README says of this screenshot: checked above (a thumbnail under the node, a PNG Buffer in the sidebar)
+    assert.match(readmeAlt("flow-thumbnail-and-debug.png"), /the thumbnail under the node, the PNG Buffer in the debug sidebar/);
+    assert.match(last, /msg\.payload : buffer\[\d+\]/);
     await ed.shot("flow-thumbnail-and-debug");
   });
   it("shows the done status with its numbers filled in", async () => {
@@ -325,7 +331,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     const { ed } = e2e();
     const g = ed.nodeG(need("gen"));
     const status = await g.locator("g.red-ui-flow-node-status-group").boundingBox();
-    const thumb = await g.locator("image.images-api-preview").boundingBox();
+    const thumb = await ed.preview(need("gen")).boundingBox();
     assert.ok(status && thumb, "status or thumbnail missing");
     assert.ok(thumb.y >= status.y + status.height, `thumbnail top ${thumb.y} overlaps the status (${status.y}..${status.y + status.height})`);
   });

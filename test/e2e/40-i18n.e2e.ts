@@ -4,7 +4,9 @@
  * locales/<lang>/ (read at test time). A missing language folder fails its test.
  */
 import assert from "node:assert/strict";
-import { e2e, localeJson, localeText } from "./harness";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { e2e, localeJson, localeText, repoRoot } from "./harness";
 
 const GEN = "e2ei18ngen000001";
 const GENERATE = "images-api-generate";
@@ -105,6 +107,23 @@ describe("editor languages: labels and help follow the editor language", functio
   it("en-US (baseline): labels and help from locales/en-US", async () => {
     await setLanguage("en-US");
     assert.deepEqual(await shown("en-US"), expected("en-US"));
+  });
+
+  it("every language's palette labels fit on one line of the palette (as Node-RED lays them out)", async () => {
+    const { page } = e2e();
+    const langs = fs.readdirSync(path.join(repoRoot, "locales")).filter((d) => fs.statSync(path.join(repoRoot, "locales", d)).isDirectory());
+    assert.ok(langs.length >= 10, `languages: ${langs.join(", ")}`);
+    const labels = langs.flatMap((lang) => [GENERATE, EDIT].map((type) => [lang, type, localeJson(lang, type)[type].paletteLabel as string] as const));
+    // Node-RED's palette breaks a label into lines where its width reaches 82 px (palette.js setLabel)
+    const widths = await page.evaluate((labels) => labels.map(([, , text]) => RED.view.calculateTextWidth(text, "red-ui-palette-label") as number), labels);
+    const wrapping = labels.map(([lang, type, text], i) => [`${lang} ${type} "${text}" (${Math.round(widths[i])} px)`, widths[i]] as const)
+      .filter(([, width]) => width >= 82).map(([what]) => what);
+    assert.deepEqual(wrapping, []);
+    // and in the palette shown (en-US): one line each
+    for (const type of [GENERATE, EDIT]) {
+      const html = await page.locator(`.red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).innerHTML();
+      assert.doesNotMatch(html, /<br/i, `${type} palette label wraps: ${html}`);
+    }
   });
 
   for (const lang of ["de", "ja"]) {
