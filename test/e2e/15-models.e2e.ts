@@ -131,6 +131,8 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     await ed.clickEmptyCanvas();
     const models = await page.evaluate(([g, e]) => [RED.nodes.node(g).model, RED.nodes.node(e).model], [gen, edit]);
     assert.deepEqual(models, [reg.defaults.generate, reg.defaults.edit]);
+    // and the config node the image nodes use
+    assert.deepEqual(await page.evaluate(([g, e]) => [RED.nodes.node(g).server, RED.nodes.node(e).server], [gen, edit]), [CFG, CFG]);
     assert.equal(await canvasLabel(gen), DEFAULT);
     await ed.openNode(gen);
     assert.equal(await page.locator("#node-input-model").inputValue(), DEFAULT);
@@ -146,6 +148,8 @@ describe("model field: registry default, grouped menu, format rows, retired mode
   it("the model menu: current models first, legacy ones with their shutdown dates, then the server's models", async () => {
     const { page, ed, server, apiKey } = e2e();
     const en = shared();
+    // a fresh editor: the new nodes of the test before (on this config node) had the server's list fetched already
+    await ed.load();
     serverModelPosts.length = 0;
     const before = server.requests.length;
     await ed.openNode(GEN);
