@@ -114,11 +114,13 @@ describe("the demo's flows in the editor (npm start)", function () {
 
     // the generate node moves (as a drag ends: x/y set, redrawn): the thumbnail follows
     await page.evaluate((id) => { const n = RED.nodes.node(id); n.x += 300; n.y += 200; n.dirty = true; RED.view.redraw(); }, gen);
-    await page.waitForFunction(([id]) => {
+    const leftBefore = b.thumb.left;
+    await page.waitForFunction(([id, leftBefore]) => {
       const t = document.querySelector(`g.images-api-previews image.images-api-preview[data-node="${id}"]`)?.getBoundingClientRect();
       const o = document.querySelector(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`)?.getBoundingClientRect();
-      return !!t && !!o && Math.abs(t.left - o.left) < 2 && t.top >= o.bottom;
-    }, [gen] as const, { timeout: 5000 }).catch(() => { throw new Error("the thumbnail did not follow its node"); });
+      // moved with the node (not merely still where the node was before the move), full size again
+      return !!t && !!o && t.left > leftBefore + 100 && Math.abs(t.left - o.left) < 2 && t.top >= o.bottom && t.height > 100;
+    }, [gen, leftBefore] as const, { timeout: 5000 }).catch(() => { throw new Error("the thumbnail did not follow its node"); });
     b = await boxes(below, gen);
     assert.ok(b.thumb && b.thumb.bottom - b.thumb.top > 100, `away from the node below the thumbnail is full size again: ${JSON.stringify(b.thumb)}`);
     await page.evaluate((id) => { const n = RED.nodes.node(id); n.x -= 300; n.y -= 200; n.dirty = true; RED.view.redraw(); }, gen);
