@@ -15,7 +15,7 @@ function main() {
   const files =
     what === "ours"
       ? ["images-api-config", "images-api-generate", "images-api-edit"].map((n) => join(root, "dist", "nodes", `${n}.js`))
-      : [require.resolve("openai")] // from NODE_PATH (.cache/sdk, see bench/main.mjs);
+      : [require.resolve("openai")]; // from NODE_PATH (.cache/sdk, see bench/main.mjs)
   global.gc();
   global.gc();
   const modulesBefore = Object.keys(require.cache).length;

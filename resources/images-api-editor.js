@@ -232,7 +232,6 @@
         return d;
     }
 
-    /** For a node created before the registry arrived (its model is ''): the default, once it is known. */
     /**
      * The config node a new image node starts on: the one most image nodes use (the first of them on a tie), or the
      * only one there is; none when there are several and no image node uses any.
@@ -248,6 +247,10 @@
         return best;
     }
 
+    /**
+     * A new node: the usual config node; and, for a node created before the registry arrived (its model is ''),
+     * the default model, once it is known.
+     */
     function onadd() {
         var node = this;
         var op = OPS[node.type];

@@ -74,7 +74,8 @@ export function buildFlows(baseUrl) {
     }
     for (const n of flow.filter((c) => c.type === CONFIG_TYPE)) {
       const { id, z, name, concurrency, ...settings } = n;
-      Object.assign(demoConfig, { ...settings, ...demoConfig });
+      // the first example's value of each setting (they are the same but for concurrency)
+      for (const [k, v] of Object.entries(settings)) if (!(k in demoConfig)) demoConfig[k] = v;
       demoConfig.concurrency = Math.min(demoConfig.concurrency ?? Infinity, concurrency ?? 4);
     }
     if (remap.size) flow = remapIds(flow, remap);

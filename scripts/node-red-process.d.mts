@@ -5,6 +5,7 @@ export interface Started {
   log: string[];
 }
 export function freePort(): Promise<number>;
+export function portFree(port: number): Promise<boolean>;
 export function portWasTaken(log: string[]): boolean;
 export function untilAnswering(url: string, proc: Started, timeoutMs?: number): Promise<void>;
 export function startOnFreePort<P extends Started>(

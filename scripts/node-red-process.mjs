@@ -18,6 +18,15 @@ export function freePort() {
   });
 }
 
+/** Whether a TCP port of 127.0.0.1 can be listened on right now (`npm start` checks its ports before it touches anything). */
+export function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
 /** Node-RED's own words when it cannot bind its port ("Error: port in use", or Node's EADDRINUSE). */
 export const portWasTaken = (log) => log.some((line) => /port in use|EADDRINUSE/i.test(line));
 

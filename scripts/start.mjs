@@ -28,14 +28,13 @@ import { spawn } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { createInterface } from "node:readline";
 import { buildFlows, CONFIG_TYPE, DEMO_BATCH_POLL, DEMO_BLOCKED_PROMPTS, DEMO_CONFIG_ID, exampleFiles } from "./demo-flows.mjs";
 import { ensureBuilt } from "./dist-state.mjs";
 import { nodeRedSettings } from "./node-red-settings.mjs";
-import { portWasTaken, startOnFreePort, untilAnswering } from "./node-red-process.mjs";
+import { portFree, portWasTaken, startOnFreePort, untilAnswering } from "./node-red-process.mjs";
 import { cacheDir, ensureNode22, ensureNodeRed5, nodeRed4Dir, nodeRedVersion, nodeVersion, repoRoot } from "./runtime.mjs";
 
 const args = process.argv.slice(2);
@@ -214,11 +213,12 @@ function prepareUserDir(userDir, baseUrl, { reset = false } = {}) {
   const flowsFile = join(userDir, "flows.json");
   const credFile = join(userDir, "flows_cred.json");
   const seedFile = join(userDir, SEED_FILE);
-  const existing = existsSync(flowsFile) ? readJson(flowsFile) : undefined;
-  if (existsSync(flowsFile) && !Array.isArray(existing)) {
-    throw new Error(`${flowsFile} is not a flows file Node-RED can read; fix it, or start with --reset for a fresh demo (it is kept as a .bak)`);
-  }
-  if (existing && !reset) {
+  const hasFlows = existsSync(flowsFile);
+  const existing = hasFlows ? readJson(flowsFile) : undefined;
+  if (hasFlows && !reset) {
+    if (!Array.isArray(existing)) {
+      throw new Error(`${flowsFile} is not a flows file Node-RED can read; fix it, or start with --reset for a fresh demo (it is kept as a .bak)`);
+    }
     const seed = readJson(seedFile) ?? {};
     const config = existing.find((n) => n.id === seed.configId && n.type === CONFIG_TYPE);
     if (config && config.baseUrl === seed.baseUrl && seed.baseUrl !== baseUrl) {
@@ -234,7 +234,7 @@ function prepareUserDir(userDir, baseUrl, { reset = false } = {}) {
     }
     return existing;
   }
-  if (existing) {
+  if (hasFlows) {
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     for (const f of [flowsFile, credFile]) if (existsSync(f)) renameSync(f, `${f}.${stamp}.bak`);
     say(`--reset: your flows are kept as ${basename(flowsFile)}.${stamp}.bak`);
@@ -242,7 +242,7 @@ function prepareUserDir(userDir, baseUrl, { reset = false } = {}) {
   const { flows, files } = buildFlows(baseUrl);
   writeFileSync(flowsFile, JSON.stringify(flows, null, 4) + "\n");
   writeFileSync(credFile, JSON.stringify(encryptCredentials({ [DEMO_CONFIG_ID]: { apiKey: DEMO_API_KEY } })) + "\n");
-  writeFileSync(seedFile, JSON.stringify({ configId: DEMO_CONFIG_ID, baseUrl, examples: files }, null, 2) + "\n");
+  writeFileSync(seedFile, JSON.stringify({ configId: DEMO_CONFIG_ID, baseUrl }, null, 2) + "\n");
   say(`flows.json: ${files.length} example(s) (${files.join(", ") || "none"}), one config node -> ${baseUrl}` +
     ` (batch status every ${DEMO_BATCH_POLL} s)`);
   return flows;
@@ -296,15 +296,6 @@ function releaseLock() {
     /* gone already */
   }
   lockFile = null;
-}
-
-/** Whether a TCP port of 127.0.0.1 can be listened on right now. */
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
 }
 
 async function nextFreePort(port, not = []) {

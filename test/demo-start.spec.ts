@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeRedVersion } from "./support/node-red";
@@ -23,19 +22,8 @@ interface Demo {
   exited: Promise<number | null>;
 }
 
-function listen(): Promise<{ server: Server; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port }));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const { server, port } = await listen();
-  await new Promise((r) => server.close(r));
-  return port;
-}
+/** A port nothing listens on (scripts/node-red-process.mjs, as the browser tests pick theirs). */
+const freePort = async () => (await import("../scripts/node-red-process.mjs")).freePort();
 
 function startDemo(env: Record<string, string>, args: string[] = []): Demo {
   const child = spawn(process.execPath, [join(ROOT, "scripts", "start.mjs"), ...(NR4 ? ["--nr4"] : []), ...args], {
@@ -78,7 +66,6 @@ describe(`npm start keeps the user's work (Node-RED ${nodeRedVersion.split(".")[
   this.timeout(180_000);
   const dirs: string[] = [];
   const running: Demo[] = [];
-  const blockers: Server[] = [];
   const newDir = () => {
     const d = join(mkdtempSync(join(tmpdir(), "images-api-demo-")), "demo");
     dirs.push(d);
@@ -87,7 +74,6 @@ describe(`npm start keeps the user's work (Node-RED ${nodeRedVersion.split(".")[
 
   after(async () => {
     for (const d of running) await stopDemo(d);
-    for (const b of blockers) b.close();
     for (const d of dirs) rmSync(join(d, ".."), { recursive: true, force: true });
   });
 

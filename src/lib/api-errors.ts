@@ -55,15 +55,16 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   quota_exceeded: "the account has no quota or credit left",
 };
 
-/** `hint` replaces the code's usual hint, where the request says more (e.g. the model list's URL). */
+/** `hintOverride` replaces the code's usual hint where the request says more (e.g. the model list's URL). */
 export function httpError(
   status: number,
   body: ApiErrorBody | undefined,
   details: ErrorDetails,
   redact: (s: string) => string,
-  hint: string | undefined = HINTS[codeFor(status, body)],
+  hintOverride?: string,
 ): ImagesApiError {
   const code = codeFor(status, body);
+  const hint = hintOverride ?? HINTS[code];
   const apiMessage = redact(body?.message?.trim() || "(no error message)");
   const attempts = details.attempts && details.attempts > 1 ? ` after ${details.attempts} attempts` : "";
   const message = `Images API answered ${status}${attempts}: ${apiMessage}${hint ? ` (${hint})` : ""}`;

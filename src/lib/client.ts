@@ -429,7 +429,6 @@ function requestHeaders(route: Route, call: ApiCall): Record<string, string> {
   };
 }
 
-/** The content headers of a body: JSON, or multipart with its boundary and length (sent as parts, so undici cannot count it). */
 /**
  * What a 404 of the model list means: nothing at that URL, which is about the base URL (or, on Azure, the
  * resource endpoint and api-version), not about a model or deployment; and some gateways list no models at all.
@@ -441,6 +440,7 @@ function modelListMissing(url: string, azure: boolean): string {
   return `GET ${url} found no model list: ${where}. Some gateways offer no model list at all; image requests may still work there`;
 }
 
+/** The content headers of a body: JSON, or multipart with its boundary and length (sent as parts, so undici cannot count it). */
 function contentHeaders(body: RequestBody): Record<string, string> {
   return body.kind === "json" ? { "content-type": "application/json" } : { "content-type": body.contentType, "content-length": String(body.length) };
 }
