@@ -9,6 +9,8 @@
  * is scanned from its first byte on, so the memory bound holds for every size.
  */
 
+import { Base64Decoder } from "./base64";
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
@@ -39,9 +41,9 @@ export class JsonImagesReader {
   /** the first bytes of the body (a copy), to describe an answer that is not JSON */
   private headBytes: Buffer[] = [];
   private headLength = 0;
+  /** the current image's bytes that did not fit the arena, in order */
   private decoded: Buffer[] = [];
-  /** base64 characters not yet decoded (fewer than 4, or an escaped run) */
-  private carry = "";
+  private readonly base64 = new Base64Decoder();
   /** the hex digits of a \uXXXX escape read so far */
   private hex = "";
 
@@ -74,6 +76,11 @@ export class JsonImagesReader {
       this.held = undefined;
       if (expectedBodyBytes > WHOLE_ANSWER_MAX) this.arena = Buffer.allocUnsafe(Math.ceil((expectedBodyBytes * 3) / 4));
     }
+  }
+
+  /** true while the answer is small enough to be parsed whole: the chunks pushed so far are kept (not copied) */
+  get holdsChunks(): boolean {
+    return this.held !== undefined;
   }
 
   push(chunk: Buffer): void {
@@ -158,7 +165,7 @@ export class JsonImagesReader {
           const end = q === -1 ? n : q;
           const slash = chunk.indexOf(BACKSLASH, i);
           const stop = slash !== -1 && slash < end ? slash : end;
-          this.decode(chunk.toString("latin1", i, stop));
+          this.decode(chunk, i, stop);
           if (stop === slash && slash < end) {
             this.state = "b64escape";
             i = slash + 1;
@@ -177,7 +184,7 @@ export class JsonImagesReader {
         case "b64escape": {
           const b = chunk[i++];
           // "\/" is "/"; "\uXXXX" any character; "\n", "\r" (line-wrapped base64) carry nothing
-          if (b === 0x2f) this.decode("/");
+          if (b === 0x2f) this.decode(SLASH, 0, 1);
           if (b === 0x75) {
             this.state = "b64unicode";
             this.hex = "";
@@ -188,9 +195,9 @@ export class JsonImagesReader {
         case "b64unicode": {
           this.hex += String.fromCharCode(chunk[i++]);
           if (this.hex.length === 4) {
-            const char = String.fromCharCode(parseInt(this.hex, 16));
             // a base64 character counts; anything else (an escaped line break …) carries nothing
-            if (/^[A-Za-z0-9+/=_-]$/.test(char)) this.decode(char);
+            const code = parseInt(this.hex, 16);
+            if (code < 0x80) this.decode(Uint8Array.of(code), 0, 1);
             this.state = "b64";
           }
           copyFrom = i;
@@ -239,30 +246,21 @@ export class JsonImagesReader {
     this.skeleton.push(Buffer.from(chunk.subarray(from, to)));
   }
 
-  private decode(text: string): void {
-    if (text.length === 0) return;
-    const all = this.carry + text;
-    const whole = all.length - (all.length % 4);
-    this.carry = all.slice(whole);
-    if (whole === 0) return;
-    this.store(all.slice(0, whole));
-  }
-
-  /** Decodes whole base64 quads into the arena while it has room, else into a piece of their own. */
-  private store(quads: string): void {
-    const size = (quads.length / 4) * 3;
-    if (this.arena && this.decoded.length === 0 && this.arenaUsed + size <= this.arena.length) {
-      this.arenaUsed += this.arena.write(quads, this.arenaUsed, "base64");
+  /** Decodes base64 text (src[from, to), or the end of the image's text) into the arena while it has room, else into a piece of its own. */
+  private decode(src: Uint8Array | undefined, from = 0, to = 0): void {
+    const room = this.base64.room(to - from);
+    const write = (dst: Buffer, at: number) => (src ? this.base64.write(src, from, to, dst, at) : this.base64.end(dst, at));
+    if (this.arena && this.decoded.length === 0 && this.arenaUsed + room <= this.arena.length) {
+      this.arenaUsed = write(this.arena, this.arenaUsed);
       return;
     }
-    this.decoded.push(Buffer.from(quads, "base64"));
+    const piece = room === 0 ? NO_BYTES : Buffer.allocUnsafe(room); // room 0: a group's first characters, kept in the decoder
+    const end = write(piece, 0);
+    if (end > 0) this.decoded.push(piece.subarray(0, end));
   }
 
   private finishImage(): void {
-    if (this.carry.length > 0) {
-      this.store(this.carry);
-      this.carry = "";
-    }
+    this.decode(undefined); // what the last, unfinished group holds
     if (this.arena && this.decoded.length === 0) {
       this.images.push(this.arena.subarray(this.imageStart, this.arenaUsed));
     } else {
@@ -290,6 +288,9 @@ function replaceImages(value: unknown, by: (text: string) => unknown): void {
     }
   }
 }
+
+const SLASH = Uint8Array.of(0x2f);
+const NO_BYTES = Buffer.alloc(0);
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
