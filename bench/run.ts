@@ -234,7 +234,7 @@ async function noderedMemorySection(server: ServerProcess): Promise<Json> {
     log(`node-red memory: ${NODERED_SCENARIOS[scenario].label}`);
     const runs = await repeatMemory(async () => {
       await server.cmd("reset");
-      return (await measureInNodeRed(server.baseUrl, scenario, () => server.cmd("script", { steps: ["tiny", scenario] }).then(() => undefined))) as unknown as Json;
+      return (await measureInNodeRed(server.baseUrl, scenario, () => server.cmd("script", { steps: ["tiny", scenario, scenario] }).then(() => undefined))) as unknown as Json;
     });
     out.scenarios[scenario] = { ...info, label: NODERED_SCENARIOS[scenario].label, ...runs };
   }
@@ -501,7 +501,7 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
       ...table(
         ["read", "RSS", "heapUsed + external", "× largest line", "worst run", "× whole file's images", "time"],
         [
-          row(`**ours** (readBatchLines + imagesFromBody), ${b.lines} answers`, r, b.imageBytes),
+          row(`**ours** (fileLines + imagesFromBody), ${b.lines} answers`, r, b.imageBytes),
           row(`the same, gc() after each line (what is held)`, b.held, b.imageBytes),
           row(`the same, a file of ${b.small.lines} answers (${fmt.mb(b.small.bytes)})`, b.small.read, b.small.imageBytes),
         ],
@@ -529,24 +529,25 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
   if (s.nrmemory && !s.nrmemory.error) {
     const n = s.nrmemory;
     lines.push(
-      `**7. Inside Node-RED** ${n.nodeRedVersion}: a real Node-RED process, http in → generate node → function → http response, peak RSS over the baseline (the kernel's high-water mark, reset after a warm-up request and two collections); medians of ${cfg.memoryRuns} fresh processes, the worst beside them`,
+      `**7. Inside Node-RED** ${n.nodeRedVersion}: a real Node-RED process, http in → generate node → function → http response, peak RSS over the baseline (the kernel's high-water mark, reset after two collections); the large answer twice per process (after a tiny warm-up): the second is what every answer of a running Node-RED costs, the first also what happens once per process (V8 recompiling undici's parser); medians of ${cfg.memoryRuns} fresh processes, the worst beside them`,
       "",
     );
     const rows: string[][] = [];
     for (const [key, x] of Object.entries(n.scenarios as Json)) {
       if (x.error) {
-        rows.push([x.label ?? key, `failed: ${x.error}`, "", "", ""]);
+        rows.push([x.label ?? key, `failed: ${x.error}`, "", "", "", ""]);
         continue;
       }
       const ratio = x.extra.rss / x.imageBytes;
-      rows.push([x.label, `${fmt.mb(x.imageBytes)} (${fmt.mb(x.bodyBytes)} of JSON)`, fmt.mb(x.extra.rss), fmt.x(ratio), fmt.x(x.extraWorst.rss / x.imageBytes)]);
+      const first = `${fmt.mb(x.extra.firstRss)} = ${fmt.x(x.extra.firstRss / x.imageBytes)} (worst ${fmt.x(x.extraWorst.firstRss / x.imageBytes)})`;
+      rows.push([x.label, `${fmt.mb(x.imageBytes)} (${fmt.mb(x.bodyBytes)} of JSON)`, fmt.mb(x.extra.rss), fmt.x(ratio), fmt.x(x.extraWorst.rss / x.imageBytes), first]);
       targets.push({
-        text: `Node-RED, ${x.label}: ≤ ${TARGET.nodeRedMemory}× the decoded image bytes (peak RSS, median)`,
-        value: `${fmt.x(ratio)} (worst run ${fmt.x(x.extraWorst.rss / x.imageBytes)})`,
+        text: `Node-RED, ${x.label}: ≤ ${TARGET.nodeRedMemory}× the decoded image bytes (peak RSS of a running Node-RED's answer, median)`,
+        value: `${fmt.x(ratio)} (worst run ${fmt.x(x.extraWorst.rss / x.imageBytes)}; the process's first: ${fmt.x(x.extra.firstRss / x.imageBytes)})`,
         met: ratio <= TARGET.nodeRedMemory,
       });
     }
-    lines.push(...table(["answer", "images", "peak extra RSS", "× images", "worst run"], rows), "");
+    lines.push(...table(["answer", "images", "peak extra RSS", "× images", "worst run", "the process's first large answer"], rows), "");
   }
 
   if (s.load && !s.load.error) {

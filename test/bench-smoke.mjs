@@ -106,13 +106,14 @@ check("6. batch output file: every line read, every image a real PNG of the file
   }
 });
 
-check("7. inside Node-RED: each answer went through the flow whole (count and bytes of the images); peaks measured", () => {
+check("7. inside Node-RED: each answer went through the flow whole (count and bytes of the images); peaks of the first and the second large answer measured", () => {
   const s = section("nrmemory");
   for (const [name, r] of Object.entries(s.scenarios)) {
     assert.equal(r.error, undefined, `${name}: ${r.error}`);
     assert.equal(r.images, r.count, `${name}: images out of the node`);
     assert.equal(r.bytes, r.imageBytes, `${name}: decoded bytes`);
     positive(r.extra.rss, `${name} peak RSS`);
+    positive(r.extra.firstRss, `${name} peak RSS of the first large answer`);
   }
   assert.deepEqual(Object.keys(s.scenarios).sort(), ["gif16", "large", "uhd"]);
 });

@@ -4,6 +4,5 @@ export { ImagesClient } from "../../src/lib/client";
 export { readEditImages } from "../../src/lib/image-input";
 export { modelRule } from "../../src/lib/models";
 export { encodeEditForm } from "../../src/lib/multipart";
-export { fileContent } from "../../src/lib/batch-api";
-export { readBatchLines } from "../../src/lib/batch-output";
+export { fileLines } from "../../src/lib/batch-api";
 export { imagesFromBody } from "../../src/lib/answer";

@@ -37,22 +37,23 @@ export class Base64Decoder {
     let i = from;
     let o = at;
     if (this.ended) return o;
-    // whole groups of four, while nothing is pending and every character is plain base64
-    if (this.count === 0) {
-      const last = to - 4;
-      while (i <= last) {
-        const v = P0[src[i]] | P1[src[i + 1]] | P2[src[i + 2]] | P3[src[i + 3]];
-        if (v & INVALID) break;
-        dst[o] = v >> 16;
-        dst[o + 1] = v >> 8;
-        dst[o + 2] = v;
-        i += 4;
-        o += 3;
+    const last = to - 4;
+    while (i < to) {
+      // whole groups of four, while nothing is pending and every character is plain base64
+      if (this.count === 0) {
+        while (i <= last) {
+          const v = P0[src[i]] | P1[src[i + 1]] | P2[src[i + 2]] | P3[src[i + 3]];
+          if (v & INVALID) break;
+          dst[o] = v >> 16;
+          dst[o + 1] = v >> 8;
+          dst[o + 2] = v;
+          i += 4;
+          o += 3;
+        }
+        if (i >= to) break;
       }
-    }
-    // the rest one character at a time: a group's start or end at the edge, skipped characters, "="
-    for (; i < to; i++) {
-      const code = src[i];
+      // one character: a group cut at a piece's edge, a character to skip, or "="
+      const code = src[i++];
       const v = P3[code];
       if (v === INVALID) {
         if (code === EQUALS) {

@@ -8,6 +8,8 @@ import type { ImagesClient, RestAnswer, RestRequest } from "./client";
 import { ImagesApiError, isImagesApiError } from "./errors";
 import type { Operation } from "./models";
 import { encodeForm } from "./multipart";
+import { readBatchLines, type BatchLine } from "./batch-output";
+import { releaseChunk } from "./release-chunk";
 
 export type BatchStatus = "validating" | "failed" | "in_progress" | "finalizing" | "completed" | "expired" | "cancelling" | "cancelled";
 
@@ -85,4 +87,9 @@ export async function fileContent(client: ImagesClient, id: string, signal?: Abo
   const answer = await call(client, { method: "GET", path: `files/${encodeURIComponent(id)}/content`, stream: true, signal }, "Files API");
   if (!answer.stream) throw new ImagesApiError("api_error", "the server answered the file download without a body");
   return answer.stream;
+}
+
+/** The lines of a batch's output or error file as it streams in (readBatchLines), each chunk's memory freed once read. */
+export async function fileLines(client: ImagesClient, id: string, signal?: AbortSignal): Promise<AsyncGenerator<BatchLine>> {
+  return readBatchLines(await fileContent(client, id, signal), undefined, releaseChunk);
 }

@@ -5,9 +5,9 @@
  * and their results delivered as new messages; pending batches live in a store that survives restarts.
  * Plain module: Node-RED comes in through the hooks below.
  */
-import { cancelBatch, createBatch, deleteFile, fileContent, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./batch-api";
+import { cancelBatch, createBatch, deleteFile, fileLines, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./batch-api";
 import { inputFiles, type BatchLineIn } from "./batch-lines";
-import { readBatchLines, type BatchLine } from "./batch-output";
+import type { BatchLine } from "./batch-output";
 import { pollerFor, type PollSchedule } from "./batch-poller";
 import { imagesFromBody, type ImagesResult } from "./answer";
 import { httpError, readErrorBody } from "./api-errors";
@@ -223,7 +223,7 @@ export class BatchDelivery {
     let failed = 0;
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue;
-      for await (const line of readBatchLines(await fileContent(client, fileId))) {
+      for await (const line of await fileLines(client, fileId)) {
         const entry = b.entries[line.customId];
         if (!entry || seen.has(line.customId) || this.closed) continue;
         seen.add(line.customId);

@@ -40,9 +40,10 @@ function lineOf(json: unknown, number: number): BatchLine {
 
 /**
  * The lines of a batch file, one at a time, in file order. `maxLineBytes` bounds what one line may hold
- * besides its images (a RangeError beyond). Blank lines are skipped.
+ * besides its images (a RangeError beyond). Blank lines are skipped. `chunkDone` is given each chunk
+ * once nothing read from it refers to it any more (releaseChunk, for chunks of an HTTP body).
  */
-export async function* readBatchLines(stream: AsyncIterable<Buffer>, maxLineBytes = 16 * 1024 * 1024): AsyncGenerator<BatchLine> {
+export async function* readBatchLines(stream: AsyncIterable<Buffer>, maxLineBytes = 16 * 1024 * 1024, chunkDone?: (chunk: Buffer) => void): AsyncGenerator<BatchLine> {
   let reader = new JsonImagesReader(maxLineBytes);
   let pending = 0;
   let number = 0;
@@ -78,6 +79,8 @@ export async function* readBatchLines(stream: AsyncIterable<Buffer>, maxLineByte
       reader.push(chunk.subarray(from));
       pending += chunk.length - from;
     }
+    // a short line still being read holds views of its chunks (it is parsed whole at its end)
+    if (!reader.holdsChunks || pending === 0) chunkDone?.(chunk);
   }
   const last = finish();
   if (last) yield last;

@@ -10,6 +10,7 @@
  */
 
 import { Base64Decoder } from "./base64";
+import { releaseChunk } from "./release-chunk";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -41,8 +42,10 @@ export class JsonImagesReader {
   /** the first bytes of the body (a copy), to describe an answer that is not JSON */
   private headBytes: Buffer[] = [];
   private headLength = 0;
-  /** the current image's bytes that did not fit the arena, in order */
+  /** the current image's bytes that did not fit the arena, in order: views of `blocks` */
   private decoded: Buffer[] = [];
+  /** the blocks those were decoded into (each its own memory: freed as soon as they are joined) */
+  private blocks: Buffer[] = [];
   private readonly base64 = new Base64Decoder();
   /** the hex digits of a \uXXXX escape read so far */
   private hex = "";
@@ -184,7 +187,7 @@ export class JsonImagesReader {
         case "b64escape": {
           const b = chunk[i++];
           // "\/" is "/"; "\uXXXX" any character; "\n", "\r" (line-wrapped base64) carry nothing
-          if (b === 0x2f) this.decode(SLASH, 0, 1);
+          if (b === 0x2f) this.decodeOne(0x2f);
           if (b === 0x75) {
             this.state = "b64unicode";
             this.hex = "";
@@ -197,7 +200,7 @@ export class JsonImagesReader {
           if (this.hex.length === 4) {
             // a base64 character counts; anything else (an escaped line break …) carries nothing
             const code = parseInt(this.hex, 16);
-            if (code < 0x80) this.decode(Uint8Array.of(code), 0, 1);
+            if (code < 0x80) this.decodeOne(code);
             this.state = "b64";
           }
           copyFrom = i;
@@ -246,31 +249,49 @@ export class JsonImagesReader {
     this.skeleton.push(Buffer.from(chunk.subarray(from, to)));
   }
 
-  /** Decodes base64 text (src[from, to), or the end of the image's text) into the arena while it has room, else into a piece of its own. */
-  private decode(src: Uint8Array | undefined, from = 0, to = 0): void {
-    const room = this.base64.room(to - from);
-    const write = (dst: Buffer, at: number) => (src ? this.base64.write(src, from, to, dst, at) : this.base64.end(dst, at));
-    if (this.arena && this.decoded.length === 0 && this.arenaUsed + room <= this.arena.length) {
-      this.arenaUsed = write(this.arena, this.arenaUsed);
-      return;
+  /**
+   * Decodes base64 text, src[from, to), into the arena while it has room, else into a piece of its own;
+   * `to` undefined: what the image's last, unfinished group holds. (src is always a Buffer: one kind
+   * of array keeps the decoder's loop fast.)
+   */
+  private decode(src: Buffer, from: number, to?: number): void {
+    const room = this.base64.room(to === undefined ? 0 : to - from);
+    const inArena = this.arena !== undefined && this.decoded.length === 0 && this.arenaUsed + room <= this.arena.length;
+    // room 0: a group's first characters, kept in the decoder
+    const dst = inArena ? (this.arena as Buffer) : room === 0 ? NO_BYTES : Buffer.allocUnsafeSlow(room);
+    const at = inArena ? this.arenaUsed : 0;
+    const end = to === undefined ? this.base64.end(dst, at) : this.base64.write(src, from, to, dst, at);
+    if (inArena) this.arenaUsed = end;
+    else if (end > 0) {
+      this.decoded.push(dst.subarray(0, end));
+      this.blocks.push(dst);
     }
-    const piece = room === 0 ? NO_BYTES : Buffer.allocUnsafe(room); // room 0: a group's first characters, kept in the decoder
-    const end = write(piece, 0);
-    if (end > 0) this.decoded.push(piece.subarray(0, end));
+  }
+
+  /** one character of an escape ("\/", "\uXXXX") */
+  private decodeOne(code: number): void {
+    ONE[0] = code;
+    this.decode(ONE, 0, 1);
   }
 
   private finishImage(): void {
-    this.decode(undefined); // what the last, unfinished group holds
+    this.decode(NO_BYTES, 0); // what the last, unfinished group holds
     if (this.arena && this.decoded.length === 0) {
       this.images.push(this.arena.subarray(this.imageStart, this.arenaUsed));
     } else {
       // no arena, or it ran out mid-image: the pieces are joined (the arena part first)
       const head = this.arena ? [this.arena.subarray(this.imageStart, this.arenaUsed)] : [];
       const parts = [...head, ...this.decoded];
-      this.images.push(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+      if (parts.length === 1) this.images.push(parts[0]);
+      else {
+        this.images.push(Buffer.concat(parts));
+        // joined: the blocks' memory goes now, not at the next collection (nothing else refers to them)
+        for (const block of this.blocks) releaseChunk(block);
+      }
       this.arena = undefined; // full (or none): the rest goes piecewise
     }
     this.decoded = [];
+    this.blocks = [];
     this.imageStart = this.arenaUsed;
   }
 }
@@ -289,7 +310,7 @@ function replaceImages(value: unknown, by: (text: string) => unknown): void {
   }
 }
 
-const SLASH = Uint8Array.of(0x2f);
+const ONE = Buffer.alloc(1);
 const NO_BYTES = Buffer.alloc(0);
 
 function isSpace(b: number): boolean {

@@ -3,10 +3,12 @@
  * and how an output file is read line by line with its images decoded.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { saveMessage } from "../../src/lib/batch-delivery";
 import { inputFiles, requestLine } from "../../src/lib/batch-lines";
 import { readBatchLines } from "../../src/lib/batch-output";
+import { releaseChunk } from "../../src/lib/release-chunk";
 
 describe("batch delivery, the plain parts", () => {
   it("saveMessage keeps what JSON keeps: no Buffers, class instances, functions, cycles or the old _msgid", () => {
@@ -50,6 +52,31 @@ describe("batch delivery, the plain parts", () => {
     assert.equal(got[0].requestId, "req_1");
     assert.equal(got[1].statusCode, 400);
     assert.deepEqual(got[2].error, { code: "batch_expired", message: "late" });
+  });
+
+  it("each chunk is handed back once nothing refers to it, never while a short line still holds it; freed chunks leave every image exact", async function () {
+    const images = [randomBytes(200_000), randomBytes(3_000), randomBytes(150_000)];
+    const text = images.map((b, i) => JSON.stringify({ custom_id: `c${i}`, response: { status_code: 200, body: { data: [{ b64_json: b.toString("base64") }] } } })).join("\n") + "\n";
+    const bytes = Buffer.from(text);
+    // chunks of their own memory, as a socket gives them; cut so that the short line (c1) spans two chunks
+    const cuts = [0, 70_000, bytes.indexOf('"c1"') + 10, bytes.indexOf('"c2"') + 10, bytes.length];
+    const chunks = cuts.slice(1).map((end, i) => Buffer.from(bytes.subarray(cuts[i], end)));
+    const done: number[] = [];
+    const got = [];
+    for await (const line of readBatchLines(Readable.from(chunks), undefined, (chunk) => {
+      done.push(chunks.indexOf(chunk as (typeof chunks)[number]));
+      releaseChunk(chunk);
+    }))
+      got.push(line);
+    // chunk 1 ends inside the short line c1, chunk 2 ten bytes into c2: lines that short are held (parsed
+    // whole at their end) and keep their chunks; c0 and the rest of c2 are decoded as they come
+    assert.deepEqual(done, [0, 3]);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === "function") {
+      assert.deepEqual(chunks.map((c) => c.length === 0), [true, false, false, true], "the chunks handed back are freed (detached)");
+    }
+    assert.deepEqual(got.map((l) => l.customId), ["c0", "c1", "c2"]);
+    got.forEach((l, i) => assert.ok((l.body as { data: Array<{ b64_json: Buffer }> }).data[0].b64_json.equals(images[i]), `image ${i}`));
   });
 
   it("a line that is not JSON is an error naming its number", async () => {

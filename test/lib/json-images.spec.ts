@@ -92,6 +92,15 @@ for (const mode of ["scanned", "small answers parsed whole"] as const) describe(
     decoded.forEach((b, i) => assert.ok(b.equals(images[i]), `image ${i}`));
   });
 
+  it("without a body length (chunked answers, batch lines): pieces joined per image, exact also after the pieces' memory is freed", async () => {
+    const images = Array.from({ length: 3 }, () => randomBytes(250_000));
+    const body = Buffer.from(JSON.stringify({ data: images.map((b) => ({ b64_json: b.toString("base64") })) }));
+    const { images: decoded } = read(body, 20_000) as { images: Buffer[] };
+    await new Promise((resolve) => setImmediate(resolve)); // the pieces are freed in a microtask
+    decoded.forEach((b, i) => assert.ok(b.equals(images[i]), `image ${i}`));
+    assert.equal(new Set(decoded.map((b) => b.buffer)).size, 3, "each image its own block");
+  });
+
   it("leaves null, urls and other shapes alone", () => {
     const { json, images } = read('{"data":[{"b64_json":null,"url":"https://x/a.png"}],"b64_json_count":1}', 4) as { json: any; images: Buffer[] };
     assert.deepEqual(json, { data: [{ b64_json: null, url: "https://x/a.png" }], b64_json_count: 1 });
