@@ -410,10 +410,10 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
       { ours: "**ours**", sdk: "openai SDK + Buffer.from", raw: "raw undici + JSON.parse + Buffer.from" },
       { text: `one n = 10 answer: ours ≤ ${TARGET.answerMemory}× the decoded image bytes (RSS and heap, median)`, limit: TARGET.answerMemory },
       [
-        "Ours decodes each b64_json value while the body streams in (JsonImagesReader): the JSON text is never held, so the peak is",
-        "about the decoded images plus the stream's buffers. The SDK and raw undici hold the whole JSON text, the parsed base64",
-        "strings and the decoded bytes at the same time. Much of what remains above 1× is garbage not yet collected (the socket's",
-        "chunks, the base64 pieces): when the collector runs decides a single peak, hence the median of several fresh processes.",
+        "Ours decodes each b64_json value from the socket's bytes while the body streams in (JsonImagesReader, Base64Decoder)",
+        "into one block of 3/4 of the content-length, and frees each socket chunk once decoded (releaseChunk): no JSON text, no",
+        "base64 string, no chunk waiting for the collector, so the peak is about the decoded images. The SDK and raw undici hold",
+        "the whole JSON text, the parsed base64 strings and the decoded bytes at the same time.",
       ],
       cfg.memoryRuns,
     );
@@ -508,9 +508,10 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
       ),
       "",
       "Each line goes through the answer reader's streaming decode and is dropped once its images are delivered. With a",
-      "collection after each line the peak is what the reader holds: about one line. Without, the rest is garbage (socket",
-      "chunks, base64 text, decoded pieces) that V8 collects when external memory has grown by its soft limit (about 64 MiB):",
-      "a constant, whatever the size of the file (the smaller file's row; bench/README.md).",
+      "collection after each line the peak is what the reader holds: a line's image decoded in pieces and joined (a batch",
+      "line has no length to size one block by). Without, the rest is the images of lines already delivered, waiting for the",
+      "collector (file chunks and decoded pieces are freed as soon as they are done with): a constant, whatever the size of",
+      "the file (the smaller file's row; bench/README.md).",
       "",
     );
     const h = b.held;
