@@ -21,6 +21,7 @@ const ROUNDS = Number(roundsArg);
 const WARMUP = Number(warmupArg);
 
 type Msg = Record<string, any>;
+type Spied = { (...args: unknown[]): unknown; restore?: () => void };
 
 interface Batch {
   cpuUs: number;
@@ -51,6 +52,18 @@ async function main() {
   const generate = built("images-api-generate");
   const nodes = config && generate ? [require(config), require(generate)] : SRC_NODES;
   await helper.load(nodes as never, flow as never, { cfg: { apiKey: API_KEY } } as never);
+  // The test helper wraps Node.prototype's send, status, log … (and Node-RED's log) in sinon spies that record every
+  // call and emit an event for each on the next tick; Node-RED itself has none of that. Removed here, also from the
+  // nodes' own `send` (Node-RED copies Node.prototype.send onto each node when it is created).
+  const h = helper as unknown as { _NodePrototype: Record<string, Spied>; _logSpy?: Spied };
+  const proto = h._NodePrototype;
+  for (const method of ["log", "status", "warn", "error", "debug", "trace", "send"]) proto[method].restore?.();
+  h._logSpy?.restore?.();
+  for (const n of flow) {
+    const node = helper.getNode(n.id as string) as unknown as { send?: Spied } | null;
+    if (node?.send && "restore" in node.send) node.send = proto.send;
+  }
+  if ("restore" in proto.send || "restore" in (helper.getNode("img") as unknown as { send: Spied }).send) throw new Error("the test helper's spies are still there");
   const img = helper.getNode("img");
   let waiting: { resolve: () => void; reject: (e: Error) => void } | undefined;
   helper.getNode("out").on("input", (m: Msg) => {
