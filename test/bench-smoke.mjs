@@ -92,6 +92,7 @@ check("5. through Node-RED: the node and the client each handled every message (
     positive(s[path].latencyUsMedian, `${path} latency`);
     positive(s[path].cpuUsPerMessage, `${path} CPU`);
   }
+  for (const k of ["latencyUs", "cpuUs"]) assert.equal(Number.isFinite(s.overhead[k]), true, `the node's overhead, ${k}: ${s.overhead[k]}`);
 });
 
 check("6. batch output file: every line read, every image a real PNG of the file's bytes; memory figures measured", () => {
