@@ -40,7 +40,7 @@ const CFG = {
   edit: { count: 16, bytes: QUICK ? 2 * MB : 20 * MB },
   /** fresh processes per client for each memory figure (the median is reported) */
   memoryRuns: QUICK ? 1 : 5,
-  nodered: { messages: QUICK ? 100 : 2000, rounds: 10, warmup: QUICK ? 20 : 3000 },
+  nodered: { messages: QUICK ? 100 : 4000, rounds: QUICK ? 5 : 80, warmup: QUICK ? 20 : 3000 },
   /** a batch output file: 100 answers (every fourth with two images) of noise PNGs this wide */
   batch: { lines: 100, width: QUICK ? 256 : 1024 },
 };
