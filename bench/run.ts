@@ -45,7 +45,7 @@ const CFG = {
   batch: { lines: 100, width: QUICK ? 256 : 1024 },
 };
 
-const TARGET = { cpuVsSdk: 1.0, cpuVsRaw: 1.3, answerMemory: 2, rateWall: 1.15, editMemory: 0.1, batchLineMemory: 2, nodeRedMemory: 1.5, nodeOverheadUs: 200 };
+const TARGET = { cpuVsSdk: 1.0, cpuVsRaw: 1.3, answerMemory: 2, rateWall: 1.15, editMemory: 0.1, batchLineMemory: 2, batchFileGrowth: 1.25, nodeRedMemory: 1.5, nodeOverheadUs: 200 };
 
 type Json = Record<string, any>;
 
@@ -278,7 +278,11 @@ async function batchSection(server: ServerProcess): Promise<Json> {
   const small = await server.cmd<Json>("batchOutput", { lines: Math.round(lines / 4), width });
   log(`batch output: a file of ${small.lines} answers`);
   const smallRead = await repeatMemory(() => runChild<Json>("batchread.ts", [server.sinkUrl, small.fileId, "plain"]));
-  return { ...file, read, held, small: { ...small, read: smallRead } };
+  // as many answers, of images twice as wide (4× the bytes): the collector's share of the peak is a constant
+  const wide = await server.cmd<Json>("batchOutput", { lines: small.lines, width: width * 2 });
+  log(`batch output: a file of ${wide.lines} answers of ${width * 2}-px images`);
+  const wideRead = await repeatMemory(() => runChild<Json>("batchread.ts", [server.sinkUrl, wide.fileId, "plain"]));
+  return { ...file, width, read, held, small: { ...small, read: smallRead }, wide: { ...wide, width: width * 2, read: wideRead } };
 }
 
 function lastLine(err: Error): string {
@@ -494,30 +498,34 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
   if (s.batch && !s.batch.error) {
     const b = s.batch;
     const r = b.read;
-    const ratio = (extra: Json) => Math.max(extra.rss, extra.heapPlusExternal) / b.largestLineImageBytes;
+    const peakOf = (extra: Json) => Math.max(extra.rss, extra.heapPlusExternal);
+    // ratios to the largest line of the file read
+    const ratio = (extra: Json, file: Json = b) => peakOf(extra) / file.largestLineImageBytes;
     lines.push(
-      `**6. Reading a batch output file** of ${b.lines} answers (${fmt.mb(b.bytes)} of JSONL, ${fmt.mb(b.imageBytes)} of PNG; the largest line ${fmt.mb(b.largestLineImageBytes)} of images), streamed from the Files API as batch delivery reads it; medians of ${cfg.memoryRuns} fresh processes`,
+      `**6. Reading a batch output file** of ${b.lines} answers (${fmt.mb(b.bytes)} of JSONL, ${fmt.mb(b.imageBytes)} of PNG; the largest line ${fmt.mb(b.largestLineImageBytes)} of images), streamed from the Files API as batch delivery reads it (readFileLines); each line dropped once its images are counted; medians of ${cfg.memoryRuns} fresh processes`,
       "",
     );
-    const row = (label: string, x: Json, fileImageBytes: number) =>
-      x.error
-        ? [label, `failed: ${x.error}`, "", "", "", "", ""]
-        : [label, fmt.mb(x.extra.rss), fmt.mb(x.extra.heapPlusExternal), fmt.x(ratio(x.extra)), fmt.x(ratio(x.extraWorst)), fmt.x(Math.max(x.extra.rss, x.extra.heapPlusExternal) / fileImageBytes), fmt.ms(x.wallMs)];
+    const row = (label: string, x: Json, file: Json) =>
+      !x || x.error
+        ? [label, `failed: ${x?.error}`, "", "", "", "", ""]
+        : [label, fmt.mb(x.extra.rss), fmt.mb(x.extra.heapPlusExternal), `${fmt.x(ratio(x.extra, file))} of ${fmt.mb(file.largestLineImageBytes)}`, fmt.x(ratio(x.extraWorst, file)), fmt.x(peakOf(x.extra) / file.imageBytes), fmt.ms(x.wallMs)];
+    const wide = b.wide ?? {};
     lines.push(
       ...table(
         ["read", "RSS", "heapUsed + external", "× largest line", "worst run", "× whole file's images", "time"],
         [
-          row(`**ours** (fileLines + imagesFromBody), ${b.lines} answers`, r, b.imageBytes),
-          row(`the same, gc() after each line (what is held)`, b.held, b.imageBytes),
-          row(`the same, a file of ${b.small.lines} answers (${fmt.mb(b.small.bytes)})`, b.small.read, b.small.imageBytes),
+          row(`**what the reader holds**: ${b.lines} answers, a gc() after each line`, b.held, b),
+          row(`as it runs: the same file, no gc()`, r, b),
+          row(`as it runs: a file of ${b.small.lines} answers (${fmt.mb(b.small.bytes)})`, b.small.read, b.small),
+          row(`as it runs: ${wide.lines} answers of ${wide.width}×${wide.width} images (${fmt.mb(wide.bytes)})`, wide.read, wide),
         ],
       ),
       "",
-      "Each line goes through the answer reader's streaming decode and is dropped once its images are delivered. With a",
-      "collection after each line the peak is what the reader holds: a line's image decoded in pieces and joined (a batch",
-      "line has no length to size one block by). Without, the rest is the images of lines already delivered, waiting for the",
-      "collector (file chunks and decoded pieces are freed as soon as they are done with): a constant, whatever the size of",
-      "the file (the smaller file's row; bench/README.md).",
+      "With a collection after each line (from a task of its own, once the line is let go) the peak is what the reader",
+      "holds: the line being read (an image decoded in pieces and joined: a batch line has no length to size one block",
+      "by) and the file chunks in flight. Without one, the rest is the images of lines already delivered, waiting for the",
+      "collector: a constant that follows neither the file (the smaller file's row) nor the line (the wider images' row;",
+      "bench/README.md).",
       "",
     );
     const h = b.held;
@@ -526,10 +534,11 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
       value: h.error ? `failed (${h.error})` : `${fmt.x(ratio(h.extra))} (worst run ${fmt.x(ratio(h.extraWorst))})`,
       met: !h.error && ratio(h.extra) <= TARGET.batchLineMemory,
     });
+    const growth = !r.error && !b.small.read.error ? peakOf(r.extra) / peakOf(b.small.read.extra) : NaN;
     targets.push({
-      text: `batch output file, as it runs: ours ≤ ${TARGET.batchLineMemory}× the images of the largest line (median)`,
-      value: r.error ? `failed (${r.error})` : `${fmt.x(ratio(r.extra))} (worst run ${fmt.x(ratio(r.extraWorst))})`,
-      met: !r.error && ratio(r.extra) <= TARGET.batchLineMemory,
+      text: `batch output file, as it runs: the peak does not follow the file (${b.lines} answers ≤ ${TARGET.batchFileGrowth}× the peak of ${b.small.lines}, medians)`,
+      value: Number.isFinite(growth) ? `${fmt.x(growth)} (${fmt.mb(peakOf(r.extra))} against ${fmt.mb(peakOf(b.small.read.extra))})` : "failed",
+      met: growth <= TARGET.batchFileGrowth,
     });
   }
 

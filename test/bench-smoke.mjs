@@ -95,9 +95,9 @@ check("5. through Node-RED: the node and the client each handled every message (
   for (const k of ["latencyUs", "cpuUs"]) assert.equal(Number.isFinite(s.overhead[k]), true, `the node's overhead, ${k}: ${s.overhead[k]}`);
 });
 
-check("6. batch output file: every line read, every image a real PNG of the file's bytes; memory figures measured", () => {
+check("6. batch output files (three, one of wider images): every line read, every image a real PNG of the file's bytes; memory figures measured", () => {
   const s = section("batch");
-  for (const [label, r, file] of [["plain", s.read, s], ["collect", s.held, s], ["small file", s.small.read, s.small]]) {
+  for (const [label, r, file] of [["plain", s.read, s], ["collect", s.held, s], ["small file", s.small.read, s.small], ["wide images", s.wide.read, s.wide]]) {
     assert.equal(r.error, undefined, `${label}: ${r.error}`);
     assert.equal(r.lines, file.lines, `${label}: lines`);
     assert.equal(r.images, Math.ceil(file.lines / 4) + file.lines, `${label}: images (every fourth line holds two)`);
@@ -105,6 +105,8 @@ check("6. batch output file: every line read, every image a real PNG of the file
     assert.equal(r.pngs, true, `${label}: PNGs`);
     positive(r.extra.rss, `${label} RSS`);
   }
+  assert.equal(s.wide.width, s.width * 2, "the wide file's images are twice as wide");
+  assert.ok(s.wide.largestLineImageBytes > 3 * s.largestLineImageBytes, "and their lines about four times the bytes");
 });
 
 check("7. inside Node-RED: each answer went through the flow whole (count and bytes of the images); peaks of the first and the second large answer measured", () => {

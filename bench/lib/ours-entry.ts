@@ -4,5 +4,5 @@ export { ImagesClient } from "../../src/lib/client";
 export { readEditImages } from "../../src/lib/image-input";
 export { modelRule } from "../../src/lib/models";
 export { encodeEditForm } from "../../src/lib/multipart";
-export { fileLines } from "../../src/lib/batch-api";
+export { readFileLines } from "../../src/lib/batch-api";
 export { imagesFromBody } from "../../src/lib/answer";

@@ -20,7 +20,7 @@
  *                                          3840×2160 PNG; "gif16": one 16-frame GIF): {imageBytes, bodyBytes, count}
  *   {cmd: "stats"}                         {requests, rateLimited, maxInFlight, uploads}
  *   {cmd: "batchOutput", lines, width}     writes a batch output file (JSONL) of `lines` answers to a temporary
- *                                          file, served by the sink as GET /v1/files/bench-output-<lines>/content, streamed
+ *                                          file, served by the sink as GET /v1/files/bench-output-<lines>x<width>/content, streamed
  *                                          from disk: {fileId, bytes, lines, imageBytes, largestLineImageBytes}
  */
 import { createReadStream, mkdtempSync, rmSync, statSync, writeSync, openSync, closeSync } from "node:fs";
@@ -84,7 +84,7 @@ const batchOutputs = new Map<string, string>();
  * fourth line holds two images, the others one (noise PNGs `width` px square, each line its own pixels).
  */
 function writeBatchOutput(lines: number, width: number) {
-  const fileId = `bench-output-${lines}`;
+  const fileId = `bench-output-${lines}x${width}`;
   const path = join(tmp, `${fileId}.jsonl`);
   batchOutputs.set(fileId, path);
   const fd = openSync(path, "w");

@@ -89,7 +89,10 @@ export async function fileContent(client: ImagesClient, id: string, signal?: Abo
   return answer.stream;
 }
 
-/** The lines of a batch's output or error file as it streams in (readBatchLines), each chunk's memory freed once read. */
-export async function fileLines(client: ImagesClient, id: string, signal?: AbortSignal): Promise<AsyncGenerator<BatchLine>> {
-  return readBatchLines(await fileContent(client, id, signal), undefined, releaseChunk);
+/**
+ * Reads a batch's output or error file as it streams in, handing each line to `onLine` (readBatchLines),
+ * each chunk's memory freed once read.
+ */
+export async function readFileLines(client: ImagesClient, id: string, onLine: (line: BatchLine) => void, signal?: AbortSignal): Promise<void> {
+  await readBatchLines(await fileContent(client, id, signal), onLine, { chunkDone: releaseChunk });
 }

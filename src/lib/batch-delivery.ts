@@ -5,7 +5,7 @@
  * and their results delivered as new messages; pending batches live in a store that survives restarts.
  * Plain module: Node-RED comes in through the hooks below.
  */
-import { cancelBatch, createBatch, deleteFile, fileLines, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./batch-api";
+import { cancelBatch, createBatch, deleteFile, readFileLines, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./batch-api";
 import { inputFiles, type BatchLineIn } from "./batch-lines";
 import type { BatchLine } from "./batch-output";
 import { pollerFor, type PollSchedule } from "./batch-poller";
@@ -223,16 +223,17 @@ export class BatchDelivery {
     let failed = 0;
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue;
-      for await (const line of await fileLines(client, fileId)) {
+      // each line is delivered and let go before the next is read (its images belong to the message then)
+      await readFileLines(client, fileId, (line) => {
         const entry = b.entries[line.customId];
-        if (!entry || seen.has(line.customId) || this.closed) continue;
+        if (!entry || seen.has(line.customId) || this.closed) return;
         seen.add(line.customId);
         const where = { id: b.id, customId: line.customId };
         const outcome = this.outcomeOf(line, batch, client);
         if ("result" in outcome) images += outcome.result.images.length;
         else failed++;
         this.hooks.deliver(entry, outcome, where);
-      }
+      });
     }
     for (const [customId, entry] of Object.entries(b.entries)) {
       if (seen.has(customId) || this.closed) continue;

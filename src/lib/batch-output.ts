@@ -38,31 +38,43 @@ function lineOf(json: unknown, number: number): BatchLine {
   return out;
 }
 
+export interface ReadLinesOptions {
+  /** what one line may hold besides its images (a RangeError beyond) */
+  maxLineBytes?: number;
+  /** given each chunk once nothing read from it refers to it any more (releaseChunk, for chunks of an HTTP body) */
+  chunkDone?: (chunk: Buffer) => void;
+}
+
 /**
- * The lines of a batch file, one at a time, in file order. `maxLineBytes` bounds what one line may hold
- * besides its images (a RangeError beyond). Blank lines are skipped. `chunkDone` is given each chunk
- * once nothing read from it refers to it any more (releaseChunk, for chunks of an HTTP body).
+ * Reads a batch file to its end, handing each line to `onLine` as soon as it is complete, in file order
+ * (blank lines skipped). `onLine` is called synchronously, and once it returns nothing here refers to the
+ * line: a line's images are freed as soon as the consumer is done with them, while the next line is read.
+ * (An async generator cannot promise that: its suspended frame keeps the line it yielded last, and the
+ * consumer's for-await frame keeps it too, so the previous line's images lived through the next line.)
+ * An error thrown by `onLine` stops the reading and rejects.
  */
-export async function* readBatchLines(stream: AsyncIterable<Buffer>, maxLineBytes = 16 * 1024 * 1024, chunkDone?: (chunk: Buffer) => void): AsyncGenerator<BatchLine> {
+export async function readBatchLines(stream: AsyncIterable<Buffer>, onLine: (line: BatchLine) => void, options: ReadLinesOptions = {}): Promise<void> {
+  const { maxLineBytes = 16 * 1024 * 1024, chunkDone } = options;
   let reader = new JsonImagesReader(maxLineBytes);
   let pending = 0;
   let number = 0;
-  const finish = (): BatchLine | undefined => {
+  // the line is made and handed over in this function's own frame, which is gone when it returns
+  const finish = (): void => {
     number++;
     const had = pending;
     const done = reader;
     reader = new JsonImagesReader(maxLineBytes);
     pending = 0;
-    if (had === 0) return undefined;
+    if (had === 0) return;
     let json: unknown;
     try {
       json = done.end().json;
     } catch (err) {
       // a line of white space only is blank; anything else that is not JSON is an error
-      if (/^\s*$/.test(done.head)) return undefined;
+      if (/^\s*$/.test(done.head)) return;
       throw new SyntaxError(`line ${number} of the batch file is not JSON: ${(err as Error).message}`);
     }
-    return lineOf(json, number);
+    onLine(lineOf(json, number));
   };
   for await (const chunk of stream) {
     let from = 0;
@@ -72,8 +84,7 @@ export async function* readBatchLines(stream: AsyncIterable<Buffer>, maxLineByte
         pending += at - from;
       }
       from = at + 1;
-      const line = finish();
-      if (line) yield line;
+      finish();
     }
     if (from < chunk.length) {
       reader.push(chunk.subarray(from));
@@ -82,6 +93,5 @@ export async function* readBatchLines(stream: AsyncIterable<Buffer>, maxLineByte
     // a short line still being read holds views of its chunks (it is parsed whole at its end)
     if (!reader.holdsChunks || pending === 0) chunkDone?.(chunk);
   }
-  const last = finish();
-  if (last) yield last;
+  finish();
 }

@@ -7,8 +7,9 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { saveMessage } from "../../src/lib/batch-delivery";
 import { inputFiles, requestLine } from "../../src/lib/batch-lines";
-import { readBatchLines } from "../../src/lib/batch-output";
+import { readBatchLines, type BatchLine } from "../../src/lib/batch-output";
 import { releaseChunk } from "../../src/lib/release-chunk";
+import { gc } from "../support/gc";
 
 describe("batch delivery, the plain parts", () => {
   it("saveMessage keeps what JSON keeps: no Buffers, class instances, functions, cycles or the old _msgid", () => {
@@ -44,8 +45,8 @@ describe("batch delivery, the plain parts", () => {
     const bytes = Buffer.from(text);
     const chunks: Buffer[] = [];
     for (let i = 0; i < bytes.length; i += 7) chunks.push(bytes.subarray(i, i + 7));
-    const got = [];
-    for await (const line of readBatchLines(Readable.from(chunks))) got.push(line);
+    const got: BatchLine[] = [];
+    await readBatchLines(Readable.from(chunks), (line) => got.push(line));
     assert.deepEqual(got.map((l) => l.customId), ["a", "b", "c"]);
     const image = (got[0].body as { data: Array<{ b64_json: Buffer }> }).data[0].b64_json;
     assert.ok(Buffer.isBuffer(image) && image.equals(png));
@@ -62,12 +63,13 @@ describe("batch delivery, the plain parts", () => {
     const cuts = [0, 70_000, bytes.indexOf('"c1"') + 10, bytes.indexOf('"c2"') + 10, bytes.length];
     const chunks = cuts.slice(1).map((end, i) => Buffer.from(bytes.subarray(cuts[i], end)));
     const done: number[] = [];
-    const got = [];
-    for await (const line of readBatchLines(Readable.from(chunks), undefined, (chunk) => {
-      done.push(chunks.indexOf(chunk as (typeof chunks)[number]));
-      releaseChunk(chunk);
-    }))
-      got.push(line);
+    const got: BatchLine[] = [];
+    await readBatchLines(Readable.from(chunks), (line) => got.push(line), {
+      chunkDone: (chunk) => {
+        done.push(chunks.indexOf(chunk as (typeof chunks)[number]));
+        releaseChunk(chunk);
+      },
+    });
     // chunk 1 ends inside the short line c1, chunk 2 ten bytes into c2: lines that short are held (parsed
     // whole at their end) and keep their chunks; c0 and the rest of c2 are decoded as they come
     assert.deepEqual(done, [0, 3]);
@@ -80,9 +82,58 @@ describe("batch delivery, the plain parts", () => {
   });
 
   it("a line that is not JSON is an error naming its number", async () => {
-    const lines = async () => {
-      for await (const _ of readBatchLines(Readable.from([Buffer.from('{"custom_id":"a"}\nnot json\n')]))) void _;
-    };
-    await assert.rejects(lines, /line 2 of the batch file is not JSON/);
+    const got: string[] = [];
+    await assert.rejects(
+      readBatchLines(Readable.from([Buffer.from('{"custom_id":"a"}\nnot json\n{"custom_id":"c"}\n')]), (line) => got.push(line.customId)),
+      /line 2 of the batch file is not JSON/,
+    );
+    assert.deepEqual(got, ["a"], "the lines before it were handed over, none after");
+  });
+
+  it("an error thrown by the consumer stops the reading: the rest of the file is not read", async () => {
+    let pulled = 0;
+    async function* source() {
+      for (let i = 0; i < 5; i++) {
+        pulled++;
+        yield Buffer.from(`{"custom_id":"c${i}"}\n`);
+      }
+    }
+    await assert.rejects(
+      readBatchLines(source(), (line) => {
+        if (line.customId === "c1") throw new Error("stop here");
+      }),
+      /stop here/,
+    );
+    assert.equal(pulled, 2);
+  });
+
+  it("a line the consumer let go is freed while the next one is read (the reader keeps no reference to it)", async function () {
+    if (!gc()) this.skip();
+    // three lines of one 1 MB image each; the source waits between them, and there collects and looks
+    const images = [randomBytes(1_000_000), randomBytes(1_000_000), randomBytes(1_000_000)];
+    const text = images.map((b, i) => JSON.stringify({ custom_id: `c${i}`, response: { status_code: 200, body: { data: [{ b64_json: b.toString("base64") }] } } }) + "\n");
+    const refs: WeakRef<ArrayBuffer>[] = [];
+    const aliveWhileNextRead: boolean[] = [];
+    async function* source() {
+      for (const t of text) {
+        const bytes = Buffer.from(t);
+        // the line's first half, then (the line not finished) a pause in which the earlier lines should be gone
+        yield bytes.subarray(0, bytes.length >> 1);
+        await new Promise((resolve) => setImmediate(resolve));
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+        aliveWhileNextRead.push(refs.some((r) => r.deref() !== undefined));
+        yield bytes.subarray(bytes.length >> 1);
+      }
+    }
+    const sizes: number[] = [];
+    await readBatchLines(source(), (line) => {
+      const image = (line.body as { data: Array<{ b64_json: Buffer }> }).data[0].b64_json;
+      sizes.push(image.length);
+      refs.push(new WeakRef(image.buffer as ArrayBuffer));
+    });
+    assert.deepEqual(sizes, [1_000_000, 1_000_000, 1_000_000]);
+    // while line 2 is read, line 1 is gone; while line 3 is read, lines 1 and 2
+    assert.deepEqual(aliveWhileNextRead, [false, false, false]);
   });
 });

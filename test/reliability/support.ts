@@ -8,13 +8,13 @@
  * - `figures`: what the suite measured; report.ts writes it into the README at the end of the run.
  */
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { ImagesApiServer } from "../server/images-api-server";
 import { API_KEY, helper, loadFlow, NODES, type FlowOptions, type Msg } from "../support/flow";
 import editNode = require("../../src/nodes/images-api-edit");
 import { registerReport } from "./report";
 import { pause } from "../support/wait";
+import { gc } from "../support/gc";
+export { gc };
 
 export { API_KEY, helper, NODES, type Msg };
 export const EDIT_NODES: unknown[] = [...NODES, editNode];
@@ -266,27 +266,6 @@ export async function one(msg: Msg, opts: { timeoutMs?: number; settleMs?: numbe
 }
 
 // ------------------------------------------------------------------------------------- memory, gc
-
-let gcFn: (() => void) | undefined;
-/** global.gc when node runs with --expose-gc; otherwise enabled at runtime through V8 flags. */
-export function gc(): boolean {
-  if (!gcFn) {
-    const g = (globalThis as { gc?: () => void }).gc;
-    if (typeof g === "function") gcFn = g;
-    else {
-      try {
-        setFlagsFromString("--expose-gc");
-        gcFn = runInNewContext("gc") as () => void;
-      } catch {
-        gcFn = undefined;
-      }
-    }
-  }
-  if (!gcFn) return false;
-  gcFn();
-  gcFn();
-  return true;
-}
 
 export const MB = 1024 * 1024;
 export const mb = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
