@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer } from "./server/images-api-server";
-import { NODES, TAB, helper, imageFlow, loadFlow, pngSize, withImagesApi, type Msg } from "./support/flow";
+import { API_KEY, NODES, TAB, helper, imageFlow, loadFlow, pngSize, withImagesApi, type Msg } from "./support/flow";
 import { until } from "./support/wait";
 
 const PHOTO_PNG = readFileSync(join(__dirname, "fixtures", "photo-256.png"));
@@ -215,6 +215,60 @@ describe("batch delivery", function () {
     const without = imageFlow({ baseUrl: server.baseUrl, config: { retries: 0, ...FAST_POLL } }).filter((n) => n.id !== "img");
     await helper.setFlows(without as never, "full");
     await until(() => server.batch.cancels.includes(id), 3000);
+  });
+
+  it("a redeploy while a batch is pending (no context store configured): the new node polls it and delivers the results", async () => {
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1_000_000 };
+    const seen = await loadBatch(server, { batchSize: 2 });
+    send({ payload: "one", n: 1 });
+    send({ payload: "two", n: 2 });
+    await until(() => seen.completed.length === 2, 5000);
+    const id = server.batch.last()!.id;
+    await until(() => (server.batch.polls(id) ?? 0) >= 1, 5000);
+    const flow = imageFlow({ baseUrl: server.baseUrl, config: { retries: 0, ...FAST_POLL }, node: { model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 2, batchWait: 60 } });
+    await helper.setFlows(flow as never, "full", { cfg: { apiKey: API_KEY } } as never);
+    const out: Msg[] = [];
+    helper.getNode("out").on("input", (m: Msg) => out.push(m));
+    const polls = server.batch.polls(id) ?? 0;
+    await until(() => (server.batch.polls(id) ?? 0) > polls, 5000);
+    server.batch.completeAll();
+    await until(() => out.length === 2, 5000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(out.map((m) => m.n).sort(), [1, 2]);
+    assert.equal(server.batch.batches.size, 1);
+    assert.equal(server.batch.cancels.length, 0, "a redeploy never cancels");
+  });
+
+  it("a redeploy while the results are being delivered: the new node delivers the rest, each result once", async () => {
+    // one line per chunk, 150 ms apart: six results take about a second to download
+    server.batch.contentChunkLines = true;
+    server.batch.contentGapMs = 150;
+    const seen = await loadBatch(server, { batchSize: 6 });
+    for (let i = 0; i < 6; i++) send({ payload: `picture ${i}`, n: i });
+    const ids = (msgs: Msg[]) => msgs.map((m) => (m.batch as { customId: string }).customId);
+    await until(() => seen.out.length >= 2, 10_000);
+    // the same flow deployed again ("full": every node restarts), while the download goes on
+    const flow = imageFlow({
+      baseUrl: server.baseUrl,
+      config: { retries: 0, ...FAST_POLL },
+      node: { model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 6, batchWait: 60 },
+    });
+    const before = ids(seen.out);
+    const after: Msg[] = [];
+    await helper.setFlows(flow as never, "full", { cfg: { apiKey: API_KEY } } as never);
+    helper.getNode("out").on("input", (m: Msg) => after.push(m));
+    await until(() => before.length + after.length >= 6, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // nothing more may come
+    const all = [...before, ...ids(after)];
+    assert.equal(new Set(all).size, 6, `six different results: ${all.join(", ")}`);
+    assert.equal(all.length, 6, `each once: ${all.join(", ")}`);
+    assert.ok(before.length >= 2 && after.length >= 1, `delivered before (${before.length}) and after (${after.length}) the redeploy`);
+    // each result carries its own message's properties, and an image
+    const results = [...seen.out.slice(0, before.length), ...after];
+    assert.deepEqual(results.map((m) => m.n).sort(), [0, 1, 2, 3, 4, 5]);
+    for (const m of results) assert.ok(Buffer.isBuffer(m.payload), "a PNG Buffer");
+    assert.equal(server.batch.batches.size, 1, "no batch sent again");
+    assert.ok(server.batch.contentReads.length >= 2, "the new node read the output file again (from its start)");
   });
 
   it("edits go as JSON bodies with their images as data URLs", async () => {

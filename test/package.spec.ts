@@ -476,6 +476,79 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     }
   });
 
+  describe("batch delivery across a redeploy, on the installed package (settings.js configures no context store)", () => {
+    // Node-RED deletes a closing node's context when no store is configured: the pending batches cross a
+    // redeploy through dist/lib's module state (batch-handover), which this checks as installed
+    const key = "sk-package-batch-0123456789";
+    let server: ImagesApiServer;
+    const flows = () => [
+      { id: "bt", type: "tab", label: "batch" },
+      { id: "bc", type: "images-api-config", name: "local", baseUrl: server.baseUrl, retries: 0, batchPoll: 0.05, batchPollMax: 0.2, credentials: { apiKey: key } },
+      { id: "bin", type: "http in", z: "bt", url: "/images-api-batch-go", method: "post", upload: false, wires: [["bprep"]] },
+      { id: "bprep", type: "function", z: "bt", func: "msg.n = msg.payload.n; return msg;", outputs: 1, wires: [["bgen"]] },
+      { id: "bgen", type: "images-api-generate", z: "bt", server: "bc", prompt: "payload.prompt", promptType: "msg", model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 2, batchWait: 60, output: "buffer", property: "payload", wires: [["bkeep"]] },
+      { id: "bcmp", type: "complete", z: "bt", scope: ["bgen"], uncaught: false, wires: [["bok"]] },
+      { id: "bok", type: "http response", z: "bt", statusCode: "202", headers: {}, wires: [] },
+      {
+        id: "bkeep",
+        type: "function",
+        z: "bt",
+        func: "const r = global.get('batchResults') || []; r.push({ customId: msg.batch.customId, n: msg.n, png: Buffer.isBuffer(msg.payload) && msg.payload.subarray(1, 4).toString() === 'PNG' }); global.set('batchResults', r); return null;",
+        outputs: 1,
+        wires: [],
+      },
+      { id: "bget", type: "http in", z: "bt", url: "/images-api-batch-results", method: "get", upload: false, wires: [["bread"]] },
+      { id: "bread", type: "function", z: "bt", func: "msg.payload = global.get('batchResults') || []; return msg;", outputs: 1, wires: [["bres"]] },
+      { id: "bres", type: "http response", z: "bt", statusCode: "200", headers: {}, wires: [] },
+    ];
+    const results = async () => (await (await get("/images-api-batch-results")).json()) as Array<{ customId: string; n: number; png: boolean }>;
+
+    before(async () => {
+      server = await ImagesApiServer.start({ apiKey: key });
+    });
+    after(async () => {
+      await server?.close();
+    });
+
+    it("a batch pending across a full redeploy is still polled and delivered, each result once", async function () {
+      this.timeout(60_000);
+      server.batch.pace = { ...server.batch.pace, inProgressPolls: 1_000_000 };
+      await deploy(flows());
+      const post = async (n: number) => {
+        for (let tries = 0; ; tries++) {
+          const res = await fetch(base + "/images-api-batch-go", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: `picture ${n}`, n }), signal: AbortSignal.timeout(15_000) });
+          if (res.status === 404 && tries < 20) {
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          return res.status;
+        }
+      };
+      assert.deepEqual(await Promise.all([post(1), post(2)]), [202, 202]);
+      const batch = server.batch.last();
+      assert.ok(batch, "a batch was created");
+      const pollsAtLeast = async (n: number) => {
+        for (let i = 0; i < 200 && (server.batch.polls(batch.id) ?? 0) < n; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok((server.batch.polls(batch.id) ?? 0) >= n, `polled ${server.batch.polls(batch.id)} times, expected ${n}`);
+      };
+      await pollsAtLeast(1);
+      await deploy(flows());
+      await pollsAtLeast((server.batch.polls(batch.id) ?? 0) + 1);
+      server.batch.completeAll();
+      let got: Awaited<ReturnType<typeof results>> = [];
+      for (let i = 0; i < 200 && got.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        got = await results();
+      }
+      await new Promise((r) => setTimeout(r, 1000)); // a second delivery would come now
+      got = await results();
+      assert.deepEqual(got.map((r) => r.n).sort(), [1, 2], JSON.stringify(got));
+      assert.equal(new Set(got.map((r) => r.customId)).size, 2);
+      assert.ok(got.every((r) => r.png), "PNG Buffers");
+      assert.equal(server.batch.batches.size, 1, "nothing sent twice");
+    });
+  });
+
   // a suite of its own, defined last: mocha runs a suite's tests before its nested suites, so this runs after all
   describe("at the end", () => {
     it("Node-RED logged no errors", () => {

@@ -32,6 +32,8 @@ export interface PendingBatch {
   op: Operation;
   entries: Record<string, BatchEntry>;
   status?: BatchStatus;
+  /** custom ids already delivered: saved when the node closed while it was delivering the results */
+  delivered?: string[];
 }
 
 export interface BatchStore {
@@ -122,6 +124,10 @@ export class BatchDelivery {
   private forgetting: Promise<void> = Promise.resolve();
   /** the config node's client as last seen (it may be gone by the time this node closes) */
   private lastClient: ImagesClient | undefined;
+  /** the batches whose results are being delivered, with the custom ids delivered so far */
+  private readonly collecting = new Map<PendingBatch, Set<string>>();
+  /** stops the downloads of result files when the node closes */
+  private readonly aborter = new AbortController();
 
   constructor(
     private readonly o: DeliveryOptions,
@@ -205,12 +211,14 @@ export class BatchDelivery {
     if (!FINAL_STATUSES.has(batch.status)) return;
     try {
       const delivered = await this.collect(b, batch);
+      // closed while delivering: close() saved what was delivered, the node that takes over delivers the rest
+      if (this.closed) return;
       this.pending = this.pending.filter((p) => p !== b);
       await this.persist();
       this.forget(filesOf(b));
       this.report({ status: batch.status, delivered });
     } catch (err) {
-      this.hooks.warn(`batch ${b.id}: its results could not be read (${(err as Error).message})`);
+      if (!this.closed) this.hooks.warn(`batch ${b.id}: its results could not be read (${(err as Error).message})`);
     }
   }
 
@@ -218,27 +226,32 @@ export class BatchDelivery {
   private async collect(b: PendingBatch, batch: Batch): Promise<{ images: number; failed: number }> {
     const client = this.hooks.client();
     if (!client) throw new Error("no config node");
-    const seen = new Set<string>();
+    // what an earlier node delivered before it closed is not delivered again
+    const seen = new Set<string>(b.delivered);
+    this.collecting.set(b, seen);
     let images = 0;
     let failed = 0;
-    for (const fileId of [batch.output_file_id, batch.error_file_id]) {
-      if (!fileId) continue;
-      // each line is delivered and let go before the next is read (its images belong to the message then)
-      await readFileLines(client, fileId, (line) => {
-        const entry = b.entries[line.customId];
-        if (!entry || seen.has(line.customId) || this.closed) return;
-        seen.add(line.customId);
-        const where = { id: b.id, customId: line.customId };
-        const outcome = this.outcomeOf(line, batch, client);
-        if ("result" in outcome) images += outcome.result.images.length;
-        else failed++;
-        this.hooks.deliver(entry, outcome, where);
-      });
-    }
-    for (const [customId, entry] of Object.entries(b.entries)) {
-      if (seen.has(customId) || this.closed) continue;
-      failed++;
-      this.hooks.deliver(entry, { error: unfinished(batch) }, { id: b.id, customId });
+    try {
+      for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+        if (!fileId) continue;
+        // each line is delivered and let go before the next is read (its images belong to the message then)
+        await readFileLines(client, fileId, (line) => {
+          const entry = b.entries[line.customId];
+          if (!entry || seen.has(line.customId) || this.closed) return;
+          seen.add(line.customId);
+          const outcome = this.outcomeOf(line, batch, client);
+          if ("result" in outcome) images += outcome.result.images.length;
+          else failed++;
+          this.hooks.deliver(entry, outcome, { id: b.id, customId: line.customId });
+        }, this.aborter.signal);
+      }
+      for (const [customId, entry] of Object.entries(b.entries)) {
+        if (seen.has(customId) || this.closed) continue;
+        failed++;
+        this.hooks.deliver(entry, { error: unfinished(batch) }, { id: b.id, customId });
+      }
+    } finally {
+      this.collecting.delete(b);
     }
     return { images, failed };
   }
@@ -290,6 +303,13 @@ export class BatchDelivery {
   async close(removed: boolean, cancel: boolean): Promise<void> {
     await this.submit();
     this.closed = true;
+    this.aborter.abort();
+    // results half delivered: the pending batch is saved with the custom ids delivered, so that the node that
+    // takes over (after a redeploy or a restart) delivers only the rest, each result once
+    if (this.collecting.size) {
+      for (const [b, seen] of this.collecting) b.delivered = [...seen];
+      await this.persist();
+    }
     const client = this.hooks.client() ?? this.lastClient;
     if (client) for (const b of this.pending) pollerFor(client, this.o.poll).unwatch(b.id);
     if (removed && cancel && client && this.pending.length) {

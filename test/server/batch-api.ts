@@ -43,6 +43,8 @@ export interface BatchReply {
   contentType: string;
   body: Buffer;
   chunks?: Buffer[];
+  /** a pause before each chunk after the first */
+  gapMs?: number;
   headers?: Record<string, string>;
 }
 
@@ -223,6 +225,12 @@ export class BatchApi {
   maxRequests = 50_000;
   /** size of the chunks GET /v1/files/{id}/content is written in */
   contentChunkBytes = 64 * 1024;
+  /** write each line of a .jsonl file as a chunk of its own instead */
+  contentChunkLines = false;
+  /** a pause before each of those chunks after the first (a slow download) */
+  contentGapMs = 0;
+  /** GET /v1/files/{id}/content requests, in order (file ids) */
+  contentReads: string[] = [];
 
   /** every file by id: uploads and output/error files */
   readonly files = new Map<string, StoredBatchFile>();
@@ -256,6 +264,9 @@ export class BatchApi {
     this.seed = 1;
     this.maxRequests = 50_000;
     this.contentChunkBytes = 64 * 1024;
+    this.contentChunkLines = false;
+    this.contentGapMs = 0;
+    this.contentReads = [];
     this.files.clear();
     this.batches.clear();
     this.uploads = [];
@@ -449,11 +460,19 @@ export class BatchApi {
   private fileContent(id: string): BatchReply {
     const f = this.files.get(id);
     if (!f) return this.noSuchFile(id);
+    this.contentReads.push(id);
     const jsonl = f.filename.endsWith(".jsonl") || f.purpose === "batch" || f.purpose === "batch_output";
     const size = Math.max(1, this.contentChunkBytes);
     const chunks: Buffer[] = [];
-    for (let i = 0; i < f.data.length; i += size) chunks.push(f.data.subarray(i, i + size));
-    return { status: 200, contentType: jsonl ? "application/jsonl" : "application/octet-stream", body: f.data, chunks };
+    if (jsonl && this.contentChunkLines) {
+      for (let i = 0; i < f.data.length; ) {
+        const end = f.data.indexOf(0x0a, i);
+        const next = end === -1 ? f.data.length : end + 1;
+        chunks.push(f.data.subarray(i, next));
+        i = next;
+      }
+    } else for (let i = 0; i < f.data.length; i += size) chunks.push(f.data.subarray(i, i + size));
+    return { status: 200, contentType: jsonl ? "application/jsonl" : "application/octet-stream", body: f.data, chunks, gapMs: this.contentGapMs };
   }
 
   private storeOutput(b: BatchRecord, kind: "output" | "error", results: BatchResult[]): string | null {

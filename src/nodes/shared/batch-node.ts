@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Node, NodeAPI } from "node-red";
+import { handOver, takeOver } from "../../lib/batch-handover";
 import { BatchDelivery, saveMessage, type BatchProgress, type BatchStore, type PendingBatch } from "../../lib/batch-delivery";
 import { uploadFile } from "../../lib/batch-api";
 import { requestLine, type UploadImage } from "../../lib/batch-lines";
@@ -63,17 +64,28 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
   const { RED, node, def, t } = d;
   const storeName = def.batchStore?.trim() || undefined;
   const context = node.context();
+  /** what the store holds now: handed over to the node that takes this one's place (see batch-handover) */
+  let current: PendingBatch[] = [];
   const store: BatchStore = {
-    load: () =>
-      new Promise((resolve, reject) =>
-        context.get(STORE_KEY, storeName as string, (err: Error | null | undefined, value: unknown) =>
-          err ? reject(err) : resolve(Array.isArray(value) ? (value as PendingBatch[]) : []),
-        ),
-      ),
-    save: (batches) =>
-      new Promise((resolve, reject) =>
+    load: async () => {
+      const handed = takeOver(node.id);
+      current =
+        handed ??
+        (await new Promise<PendingBatch[]>((resolve, reject) =>
+          context.get(STORE_KEY, storeName as string, (err: Error | null | undefined, value: unknown) =>
+            err ? reject(err) : resolve(Array.isArray(value) ? (value as PendingBatch[]) : []),
+          ),
+        ));
+      // saved again: after a redeploy without a configured context store, Node-RED has deleted it
+      if (handed) await store.save(handed);
+      return current;
+    },
+    save: (batches) => {
+      current = batches;
+      return new Promise((resolve, reject) =>
         context.set(STORE_KEY, batches.length ? batches : undefined, storeName as string, (err?: Error | null) => (err ? reject(err) : resolve())),
-      ),
+      );
+    },
   };
   const config = d.config();
   const schedule = {
@@ -149,6 +161,8 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
     close: async (removed) => {
       await chain;
       await delivery.close(removed, def.batchCancelOnRemove === true || def.batchCancelOnRemove === "true");
+      // a node that stops but stays (a redeploy) hands its pending batches to the next one
+      if (!removed) handOver(node.id, current);
     },
   };
 }
