@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer } from "./server/images-api-server";
-import { API_KEY, NODES, TAB, helper, imageFlow, loadFlow, pngSize, withImagesApi, type Msg } from "./support/flow";
-import { until } from "./support/wait";
+import { API_KEY, NODES, TAB, helper, imageFlow, loadFlow, pngSize, withImagesApi, type FlowOptions, type Msg } from "./support/flow";
+import { pause, until } from "./support/wait";
 
 const PHOTO_PNG = readFileSync(join(__dirname, "fixtures", "photo-256.png"));
 /** A valid 256x256 PNG of about `megabytes` MB: the photo with a private ancillary chunk of padding before IEND. */
@@ -34,23 +34,25 @@ interface Seen {
   completed: Msg[];
 }
 
-/** The image node in batch mode, with a complete node (done) and the usual out/caught helpers. */
-async function loadBatch(server: ImagesApiServer, node: Record<string, unknown>, type = "images-api-generate"): Promise<Seen> {
+/** The flow of the image node in batch mode, with a complete node (done) and the usual out/caught helpers. */
+function batchFlow(server: ImagesApiServer, node: Record<string, unknown>, type = "images-api-generate"): FlowOptions {
   const base =
     type === "images-api-edit" ? { image: "payload", imageType: "msg", mask: "mask", maskType: "msg", prompt: "prompt", promptType: "msg" } : {};
-  await loadFlow(
-    {
-      baseUrl: server.baseUrl,
-      type,
-      config: { retries: 0, ...FAST_POLL },
-      node: { model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 100, batchWait: 60, ...base, ...node },
-      extra: [
-        { id: "cmp", type: "complete", z: TAB, scope: ["img"], uncaught: false, wires: [["completed"]] },
-        { id: "completed", type: "helper", z: TAB },
-      ],
-    },
-    [...NODES, editNode],
-  );
+  return {
+    baseUrl: server.baseUrl,
+    type,
+    config: { retries: 0, ...FAST_POLL },
+    node: { model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 100, batchWait: 60, ...base, ...node },
+    extra: [
+      { id: "cmp", type: "complete", z: TAB, scope: ["img"], uncaught: false, wires: [["completed"]] },
+      { id: "completed", type: "helper", z: TAB },
+    ],
+  };
+}
+
+/** Loads batchFlow; what leaves the node, reaches Catch and is done, as it comes. */
+async function loadBatch(server: ImagesApiServer, node: Record<string, unknown>, type = "images-api-generate"): Promise<Seen> {
+  await loadFlow(batchFlow(server, node, type), [...NODES, editNode]);
   const seen: Seen = { out: [], caught: [], completed: [] };
   helper.getNode("out").on("input", (m: Msg) => seen.out.push(m));
   helper.getNode("caught").on("input", (m: Msg) => seen.caught.push(m));
@@ -59,6 +61,14 @@ async function loadBatch(server: ImagesApiServer, node: Record<string, unknown>,
 }
 
 const send = (msg: Msg) => helper.getNode("img").receive(msg);
+
+/** The same flow deployed again ("full": every node restarts, as the editor's Deploy does); what leaves "out" after it. */
+async function redeploy(server: ImagesApiServer, node: Record<string, unknown>): Promise<Msg[]> {
+  await helper.setFlows(imageFlow(batchFlow(server, node)) as never, "full", { cfg: { apiKey: API_KEY } } as never);
+  const out: Msg[] = [];
+  helper.getNode("out").on("input", (m: Msg) => out.push(m));
+  return out;
+}
 
 describe("batch delivery", function () {
   this.timeout(20_000);
@@ -225,15 +235,12 @@ describe("batch delivery", function () {
     await until(() => seen.completed.length === 2, 5000);
     const id = server.batch.last()!.id;
     await until(() => (server.batch.polls(id) ?? 0) >= 1, 5000);
-    const flow = imageFlow({ baseUrl: server.baseUrl, config: { retries: 0, ...FAST_POLL }, node: { model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 2, batchWait: 60 } });
-    await helper.setFlows(flow as never, "full", { cfg: { apiKey: API_KEY } } as never);
-    const out: Msg[] = [];
-    helper.getNode("out").on("input", (m: Msg) => out.push(m));
+    const out = await redeploy(server, { batchSize: 2 });
     const polls = server.batch.polls(id) ?? 0;
     await until(() => (server.batch.polls(id) ?? 0) > polls, 5000);
     server.batch.completeAll();
     await until(() => out.length === 2, 5000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await pause(300); // nothing more may come
     assert.deepEqual(out.map((m) => m.n).sort(), [1, 2]);
     assert.equal(server.batch.batches.size, 1);
     assert.equal(server.batch.cancels.length, 0, "a redeploy never cancels");
@@ -247,18 +254,11 @@ describe("batch delivery", function () {
     for (let i = 0; i < 6; i++) send({ payload: `picture ${i}`, n: i });
     const ids = (msgs: Msg[]) => msgs.map((m) => (m.batch as { customId: string }).customId);
     await until(() => seen.out.length >= 2, 10_000);
-    // the same flow deployed again ("full": every node restarts), while the download goes on
-    const flow = imageFlow({
-      baseUrl: server.baseUrl,
-      config: { retries: 0, ...FAST_POLL },
-      node: { model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 6, batchWait: 60 },
-    });
+    // the same flow deployed again while the download goes on
     const before = ids(seen.out);
-    const after: Msg[] = [];
-    await helper.setFlows(flow as never, "full", { cfg: { apiKey: API_KEY } } as never);
-    helper.getNode("out").on("input", (m: Msg) => after.push(m));
+    const after = await redeploy(server, { batchSize: 6 });
     await until(() => before.length + after.length >= 6, 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // nothing more may come
+    await pause(500); // nothing more may come
     const all = [...before, ...ids(after)];
     assert.equal(new Set(all).size, 6, `six different results: ${all.join(", ")}`);
     assert.equal(all.length, 6, `each once: ${all.join(", ")}`);

@@ -17,6 +17,7 @@ import * as acorn from "acorn";
 import semver from "semver";
 import type { NodeRedProcess } from "../scripts/node-red-process.mjs" with { "resolution-mode": "import" };
 import { ImagesApiServer } from "./server/images-api-server";
+import { until } from "./support/wait";
 
 const execFileP = promisify(execFile);
 
@@ -64,6 +65,14 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
       signal: AbortSignal.timeout(10_000),
     });
     assert.equal(res.status, 204, await res.text());
+  };
+  /** POST of a JSON body to a flow's http in; deploy answers once the flows started, the retry on 404 only covers the route arriving late. */
+  const postJson = async (path: string, body: unknown): Promise<Response> => {
+    for (let tries = 0; ; tries++) {
+      const res = await fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
+      if (res.status !== 404 || tries >= 20) return res;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   };
 
   before(async function () {
@@ -309,22 +318,10 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
 
     type Reply = { ok?: { images: Array<{ mimeType?: string; width?: number; height?: number }>; bytes: number; head: string }; caught?: { code: string; message: string; cause?: Record<string, unknown>; source?: string } };
     const call = async (prompt: string, params: Record<string, unknown> = {}): Promise<Reply> => {
-      // deploy answers once the flows started; the retry on 404 only covers the http in route arriving late
-      for (let tries = 0; ; tries++) {
-        const res = await fetch(base + route, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ prompt, params }),
-          signal: AbortSignal.timeout(20_000),
-        });
-        if (res.status === 404 && tries < 20) {
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
-        }
-        const text = await res.text();
-        assert.equal(res.status, 200, text);
-        return JSON.parse(text) as Reply;
-      }
+      const res = await postJson(route, { prompt, params });
+      const text = await res.text();
+      assert.equal(res.status, 200, text);
+      return JSON.parse(text) as Reply;
     };
     const caught = async (prompt: string, params: Record<string, unknown> = {}) => {
       const reply = await call(prompt, params);
@@ -514,23 +511,11 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
       this.timeout(60_000);
       server.batch.pace = { ...server.batch.pace, inProgressPolls: 1_000_000 };
       await deploy(flows());
-      const post = async (n: number) => {
-        for (let tries = 0; ; tries++) {
-          const res = await fetch(base + "/images-api-batch-go", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: `picture ${n}`, n }), signal: AbortSignal.timeout(15_000) });
-          if (res.status === 404 && tries < 20) {
-            await new Promise((r) => setTimeout(r, 100));
-            continue;
-          }
-          return res.status;
-        }
-      };
+      const post = async (n: number) => (await postJson("/images-api-batch-go", { prompt: `picture ${n}`, n })).status;
       assert.deepEqual(await Promise.all([post(1), post(2)]), [202, 202]);
       const batch = server.batch.last();
       assert.ok(batch, "a batch was created");
-      const pollsAtLeast = async (n: number) => {
-        for (let i = 0; i < 200 && (server.batch.polls(batch.id) ?? 0) < n; i++) await new Promise((r) => setTimeout(r, 50));
-        assert.ok((server.batch.polls(batch.id) ?? 0) >= n, `polled ${server.batch.polls(batch.id)} times, expected ${n}`);
-      };
+      const pollsAtLeast = (n: number) => until(() => (server.batch.polls(batch.id) ?? 0) >= n, 10_000, `${n} polls of the batch`);
       await pollsAtLeast(1);
       await deploy(flows());
       await pollsAtLeast((server.batch.polls(batch.id) ?? 0) + 1);

@@ -69,15 +69,16 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
   const store: BatchStore = {
     load: async () => {
       const handed = takeOver(node.id);
-      current =
-        handed ??
-        (await new Promise<PendingBatch[]>((resolve, reject) =>
-          context.get(STORE_KEY, storeName as string, (err: Error | null | undefined, value: unknown) =>
-            err ? reject(err) : resolve(Array.isArray(value) ? (value as PendingBatch[]) : []),
-          ),
-        ));
-      // saved again: after a redeploy without a configured context store, Node-RED has deleted it
-      if (handed) await store.save(handed);
+      if (handed) {
+        // saved again: after a redeploy without a configured context store, Node-RED has deleted it
+        await store.save(handed);
+        return handed;
+      }
+      current = await new Promise<PendingBatch[]>((resolve, reject) =>
+        context.get(STORE_KEY, storeName as string, (err: Error | null | undefined, value: unknown) =>
+          err ? reject(err) : resolve(Array.isArray(value) ? (value as PendingBatch[]) : []),
+        ),
+      );
       return current;
     },
     save: (batches) => {
