@@ -8,11 +8,29 @@ import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer } from "./server/images-api-server";
 import { assertValidRequest } from "./support/spec-validator";
 import { API_KEY, NODES, collect, helper, loadFlow, pngSize, type Msg, withImagesApi } from "./support/flow";
+import { pngChunk } from "./server/png";
+import { gc } from "./support/gc";
+import { assertStallBudget, measureStall } from "./support/stall";
 
 const SHARED = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
 const PHOTO = readFileSync(join(__dirname, "fixtures", "photo-256.png"));
 /** what the test server sends for output_format "jpeg" */
 const JPEG = readFileSync(join(__dirname, "fixtures", "photo-256.jpg"));
+
+/** photo-256.png grown to `size` bytes by a tEXt chunk before IEND: a real, valid PNG of that size */
+export function bigPng(size: number): Buffer {
+  const head = PHOTO.subarray(0, PHOTO.length - 12);
+  const filler = Buffer.alloc(size - PHOTO.length - 12 - 8, "abcdefghij");
+  return Buffer.concat([head, pngChunk("tEXt", Buffer.concat([Buffer.from("Comment\0", "latin1"), filler])), PHOTO.subarray(PHOTO.length - 12)]);
+}
+
+/** what was logged as a warning (level 30) */
+function warnings(): string[] {
+  return helper
+    .log()
+    .args.filter((a: Array<{ level?: number }>) => a[0].level === 30)
+    .map((a: Array<{ msg?: unknown }>) => String(a[0].msg));
+}
 
 describe("streaming partial images", function () {
   const api = withImagesApi();
@@ -22,7 +40,7 @@ describe("streaming partial images", function () {
   });
 
   /** Sends one message and collects every message until the final one (or an error). */
-  async function stream(msg: Msg, node: Record<string, unknown> = {}, type = "images-api-generate") {
+  async function stream(msg: Msg, node: Record<string, unknown> = {}, type = "images-api-generate", setup?: () => void) {
     const edit = type === "images-api-edit";
     await loadFlow(
       {
@@ -32,6 +50,7 @@ describe("streaming partial images", function () {
       },
       edit ? [...NODES, editNode] : NODES,
     );
+    setup?.();
     const out: Array<Msg & { receivedAt: number }> = [];
     const caught: Msg[] = [];
     const finished = new Promise<void>((resolve) => {
@@ -215,6 +234,71 @@ describe("streaming partial images", function () {
       assert.equal(out.length, 0);
       assert.equal(caught[0].error.code, "invalid_params");
       assert.equal(server.requests.length, 1);
+    });
+  });
+
+  describe("a hostile stream is bounded by what was asked", () => {
+    it("20,000 partial_image events for n = 1, partial_images = 2: two partial messages, one warning, the loop never stalls", async function () {
+      this.timeout(30000);
+      // the small JPEG in every event: 20,000 events are 115 MB of stream
+      server.setDefault({ stream: { extraPartials: 19_998 } });
+      const { result, stallMs } = await measureStall(() => stream({ payload: "flood", params: { partial_images: 2, output_format: "jpeg" } }));
+      const { out, caught } = result;
+      assert.equal(caught.length, 0, caught[0]?.error?.message);
+      assert.deepEqual(out.map((m) => [m.partial, m.partialIndex]), [[true, 0], [true, 1], [undefined, undefined]]);
+      assert.ok(out[2].payload.equals(JPEG), "the finished image is the server's");
+      const warned = warnings().filter((w) => /more partial images than partial_images = 2 asked for; the extra ones are dropped/.test(w));
+      assert.equal(warned.length, 1, warnings().join("\n"));
+      assertStallBudget([stallMs], 150, "20,000 partial events");
+    });
+
+    it("60 completed events of 1 MB for n = 1: api_error at the second, not retried, no final message, nothing held, the rest not read", async function () {
+      this.timeout(30000);
+      const image = bigPng(1024 * 1024);
+      server.setDefault({ stream: { image, extraCompleted: 59 } });
+      gc();
+      const before = process.memoryUsage().arrayBuffers;
+      const { out, caught } = await stream({ payload: "too many", params: { partial_images: 1 } });
+      gc();
+      // what the outcome holds (out and caught are still referenced here)
+      const heldMB = (process.memoryUsage().arrayBuffers - before) / 1024 / 1024;
+      const sentMB = server.streamedBytes / 1024 / 1024;
+      console.log(`      60 completed events: ${heldMB.toFixed(1)} MB held after, ${sentMB.toFixed(1)} MB of 84 MB sent`);
+      assert.deepEqual(out.map((m) => m.partial), [true], "the partial was sent, no final message");
+      assert.equal(caught.length, 1);
+      assert.equal(caught[0].error.code, "api_error");
+      assert.match(caught[0].error.message, /the image stream sent more finished images than n = 1 asked for/);
+      assert.equal(server.requests.length, 1, "not retried");
+      assert.ok(heldMB < 4, `${heldMB} MB held after the outcome`);
+      assert.ok(sentMB < 40, `${sentMB} MB of the stream were sent before the client hung up`);
+    });
+
+    /** the running client's caps, lowered as a flow's config would */
+    const caps = (o: { maxResponseBytes?: number; maxImageBytes?: number }) => () => Object.assign(helper.getNode("cfg").client.options, o);
+
+    it("a stream larger than the client's maxResponseBytes (each event under the per-image cap): api_error naming the cap", async function () {
+      this.timeout(30000);
+      server.setDefault({ stream: { image: bigPng(1024 * 1024), extraPartials: 30 } });
+      const { caught } = await stream({ payload: "long", params: { partial_images: 2 } }, {}, undefined, caps({ maxResponseBytes: 8 * 1024 * 1024 }));
+      assert.equal(caught.length, 1);
+      assert.equal(caught[0].error.code, "api_error");
+      assert.match(caught[0].error.message, /the image stream is larger than 8\.0 MB, the most this client reads for one answer/);
+      assert.equal(server.requests.length, 1, "not retried");
+    });
+
+    it("one event larger than the client's maxImageBytes: api_error naming the cap, the rest not read", async function () {
+      this.timeout(30000);
+      // a 24 MB image: 32 MB of base64 in one event
+      server.setDefault({ stream: { image: bigPng(24 * 1024 * 1024) } });
+      const { out, caught } = await stream({ payload: "huge", params: { partial_images: 1 } }, {}, undefined, caps({ maxImageBytes: 4 * 1024 * 1024 }));
+      const sentMB = server.streamedBytes / 1024 / 1024;
+      console.log(`      an event over the cap: ${sentMB.toFixed(1)} MB of 64 MB sent`);
+      assert.equal(out.length, 0);
+      assert.equal(caught.length, 1);
+      assert.equal(caught[0].error.code, "api_error");
+      assert.match(caught[0].error.message, /a streamed event is larger than 5\.4 MB \(an image over 4\.0 MB, the largest image this client takes, as base64\)/);
+      assert.equal(server.requests.length, 1, "not retried");
+      assert.ok(sentMB < 16, `${sentMB} MB were sent before the client hung up`);
     });
   });
 

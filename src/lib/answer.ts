@@ -29,7 +29,9 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
   let json: unknown;
   try {
     json = answer.reader.end().json;
-  } catch {
+  } catch (err) {
+    // the reader's own refusals (nested too deep, too much besides the images, an image too large) say what happened
+    if (err instanceof RangeError) throw new ImagesApiError("api_error", err.message, details);
     const what = answer.size === 0 ? "an empty body" : `${answer.size} bytes of ${answer.contentType || "unknown content"}`;
     // the key filter on the whole head first, then the cut: a cut key would no longer be recognised
     const start = redact(answer.reader.head).trim().slice(0, 60);

@@ -10,12 +10,24 @@
  */
 
 import { Base64Decoder } from "./base64";
+import { formatBytes } from "./errors";
 import { releaseChunk } from "./release-chunk";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_OBJECT = 0x7d;
+const CLOSE_ARRAY = 0x5d;
 const KEY = "b64_json";
+/** an Images API answer is nested 4 deep; deeper than this is refused (JSON.parse and the walk below would not cope with 100,000) */
+export const MAX_DEPTH = 64;
+/**
+ * what an answer may hold besides its images: an Images API answer has a few kB (revised prompts, usage);
+ * parsing 2 MiB of JSON takes 20–40 ms, during which nothing else runs
+ */
+export const MAX_SKELETON_BYTES = 2 * 1024 * 1024;
 /** how much of the body's start is kept to describe an answer that is not JSON (long enough to hold a whole key, for the key filter) */
 const HEAD_BYTES = 1024;
 /** answers up to this many bytes are parsed whole (JSON.parse + one Buffer.from per image) */
@@ -49,6 +61,10 @@ export class JsonImagesReader {
   private readonly base64 = new Base64Decoder();
   /** the hex digits of a \uXXXX escape read so far */
   private hex = "";
+  /** how deep the scanner is in objects and arrays */
+  private depth = 0;
+  /** the decoded bytes of the current image so far */
+  private imageBytes = 0;
 
   /**
    * With the body's length known (content-length), all images are decoded into one block of at most
@@ -67,11 +83,13 @@ export class JsonImagesReader {
    * @param maxSkeletonBytes refuse an answer with more than this besides its images (RangeError)
    * @param expectedBodyBytes the content-length, when known
    * @param wholeMax answers up to this size are parsed whole (0: always scan)
+   * @param maxImageBytes refuse an image that decodes to more than this (RangeError)
    */
   constructor(
-    private readonly maxSkeletonBytes = 16 * 1024 * 1024,
+    private readonly maxSkeletonBytes = MAX_SKELETON_BYTES,
     expectedBodyBytes?: number,
     wholeMax = WHOLE_ANSWER_MAX,
+    private readonly maxImageBytes = Infinity,
   ) {
     this.wholeMax = Math.min(wholeMax, maxSkeletonBytes);
     if (this.wholeMax <= 0) this.held = undefined;
@@ -113,15 +131,15 @@ export class JsonImagesReader {
     while (i < n) {
       switch (this.state) {
         case "out": {
-          const q = chunk.indexOf(QUOTE, i);
-          if (q === -1) {
-            i = n;
-            break;
-          }
-          this.state = "string";
-          this.key = "";
-          this.keyTooLong = false;
-          i = q + 1;
+          // between tokens: the brackets count for the depth (these bytes all go to the skeleton, which is small)
+          const b = chunk[i++];
+          if (b === QUOTE) {
+            this.state = "string";
+            this.key = "";
+            this.keyTooLong = false;
+          } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+            if (++this.depth > MAX_DEPTH) throw tooDeep();
+          } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) this.depth--;
           break;
         }
         case "string": {
@@ -142,9 +160,13 @@ export class JsonImagesReader {
           this.state = "string";
           break;
         case "afterKey": {
-          const b = chunk[i++];
+          const b = chunk[i];
           if (b === COLON) this.state = "beforeValue";
-          else if (!isSpace(b)) this.state = "out";
+          else if (!isSpace(b)) {
+            this.state = "out"; // "b64_json" was a value, not a key: this byte is read again there
+            break;
+          }
+          i++;
           break;
         }
         case "beforeValue": {
@@ -221,10 +243,12 @@ export class JsonImagesReader {
     if (this.held) {
       // a small answer: parsed whole, each b64_json decoded in document order
       const body = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
+      if (nestedDeeperThan(body, MAX_DEPTH)) throw tooDeep();
       const json = JSON.parse(body.toString("utf8")) as unknown;
       const images: Buffer[] = [];
       replaceImages(json, (b64) => {
         const bytes = Buffer.from(b64, "base64");
+        if (bytes.length > this.maxImageBytes) throw this.tooLarge(images.length);
         images.push(bytes);
         return bytes;
       });
@@ -243,7 +267,9 @@ export class JsonImagesReader {
     if (to <= from) return;
     this.skeletonBytes += to - from;
     if (this.skeletonBytes > this.maxSkeletonBytes) {
-      throw new RangeError(`the answer has more than ${this.maxSkeletonBytes} bytes besides its images`);
+      throw new RangeError(
+        `the answer holds more than ${formatBytes(this.maxSkeletonBytes)} besides its images; more than an Images API answer ever has, so it is refused`,
+      );
     }
     // a copy: a view would keep the whole (mostly base64) chunk alive
     this.skeleton.push(Buffer.from(chunk.subarray(from, to)));
@@ -261,6 +287,8 @@ export class JsonImagesReader {
     const dst = inArena ? (this.arena as Buffer) : room === 0 ? NO_BYTES : Buffer.allocUnsafeSlow(room);
     const at = inArena ? this.arenaUsed : 0;
     const end = to === undefined ? this.base64.end(dst, at) : this.base64.write(src, from, to, dst, at);
+    this.imageBytes += end - at;
+    if (this.imageBytes > this.maxImageBytes) throw this.tooLarge(this.images.length);
     if (inArena) this.arenaUsed = end;
     else if (end > 0) {
       this.decoded.push(dst.subarray(0, end));
@@ -293,7 +321,40 @@ export class JsonImagesReader {
     this.decoded = [];
     this.blocks = [];
     this.imageStart = this.arenaUsed;
+    this.imageBytes = 0;
   }
+
+  private tooLarge(index: number): RangeError {
+    return new RangeError(
+      `image ${index + 1} of the answer is larger than ${formatBytes(this.maxImageBytes)}, the largest image this client takes; it is refused`,
+    );
+  }
+}
+
+function tooDeep(): RangeError {
+  return new RangeError(`the answer is nested deeper than ${MAX_DEPTH} levels; an Images API answer never is, so it is refused`);
+}
+
+/** Whether JSON text opens more than `max` objects and arrays inside each other (brackets in strings do not count). */
+function nestedDeeperThan(text: Buffer, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const b = text[i];
+    if (b === QUOTE) {
+      // to the closing quote: one not preceded by an odd number of backslashes
+      for (;;) {
+        const q = text.indexOf(QUOTE, i + 1);
+        if (q === -1) return false; // unterminated: JSON.parse says so
+        let slashes = 0;
+        while (text[q - 1 - slashes] === BACKSLASH) slashes++;
+        i = q;
+        if (slashes % 2 === 0) break;
+      }
+    } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+      if (++depth > max) return true;
+    } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) depth--;
+  }
+  return false;
 }
 
 /** Replaces every string value of a "b64_json" key, anywhere in the parsed answer, by what `by` makes of it. */

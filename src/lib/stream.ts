@@ -1,10 +1,13 @@
 /**
  * Turns the server-sent events of a streamed image request into partial images (handed on at once)
- * and the final images. Partial images are not kept: memory holds the finished images only.
+ * and the final images. Partial images are not kept: memory holds the finished images only. What the
+ * request asked for bounds what is taken: at most partial_images partials per image (the rest are
+ * dropped, most of them without being decoded, with one warning) and at most n finished images.
  */
 import type { ImagesResult, ProducedImage } from "./answer";
 import { httpError, readErrorBody } from "./api-errors";
 import { ImagesApiError } from "./errors";
+import { JsonImagesReader } from "./json-images";
 import type { SseEvent } from "./sse";
 
 export interface PartialImage {
@@ -15,9 +18,25 @@ export interface PartialImage {
   imageIndex: number;
 }
 
+export interface StreamLimits {
+  /** how many images were asked for (default: no limit) */
+  n?: number;
+  /** how many partial images per image were asked for (default: no limit) */
+  partialImages?: number;
+  /** told once when partial images beyond what was asked for are dropped */
+  onWarning?: (text: string) => void;
+}
+
 export class ImageStream {
   private readonly finals: ProducedImage[] = [];
   private usage: unknown;
+  private readonly n: number;
+  private readonly partialImages: number;
+  /** partial events read (decoded) so far: beyond n × partialImages none is read */
+  private partialsRead = 0;
+  /** partial images handed on, per image */
+  private readonly partialsTaken = new Map<number, number>();
+  private warned = false;
   /**
    * Events carry no image number, so images are told apart by order: a partial whose index is not
    * above the previous one's, or the first partial after a completed event, starts the next image.
@@ -28,10 +47,26 @@ export class ImageStream {
   constructor(
     private readonly onPartial: (partial: PartialImage) => void,
     private readonly redact: (s: string) => string,
-  ) {}
+    private readonly limits: StreamLimits = {},
+  ) {
+    this.n = limits.n ?? Infinity;
+    this.partialImages = limits.partialImages ?? Infinity;
+  }
 
-  handle(event: SseEvent): void {
-    const data = event.data.trim();
+  /**
+   * Where an event's data goes as it arrives (asked with its event name, when that came first):
+   * a reader that decodes its image, or undefined for a partial image that will not be taken.
+   */
+  open = (event: string | undefined): JsonImagesReader | undefined => {
+    if (event?.endsWith(".completed") && this.finals.length >= this.n) throw this.tooManyFinals();
+    if (event?.endsWith(".partial_image") && this.partialsRead >= this.n * this.partialImages) return undefined;
+    return new JsonImagesReader();
+  };
+
+  handle(event: SseEvent<JsonImagesReader>): void {
+    if (event.skipped) return this.drop();
+    const reader = event.data ?? new JsonImagesReader();
+    const data = reader.head.trim();
     if (data === "" || data === "[DONE]") {
       if (event.event === "error") throw this.failure(undefined);
       return;
@@ -41,8 +76,9 @@ export class ImageStream {
       new ImagesApiError("api_error", `the image stream sent an event that is ${what} (${this.redact(data).slice(0, 60)}…)`, { retryable: false });
     let payload: Record<string, unknown>;
     try {
-      payload = JSON.parse(data) as Record<string, unknown>;
-    } catch {
+      payload = reader.end().json as Record<string, unknown>;
+    } catch (err) {
+      if (err instanceof RangeError) throw new ImagesApiError("api_error", `the image stream sent an event that is refused: ${err.message}`, { retryable: false });
       throw unusable("not JSON");
     }
     if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw unusable("not a JSON object");
@@ -71,22 +107,46 @@ export class ImageStream {
     return { images: this.finals, usage: this.usage, requestId: details.requestId, attempts: details.attempts };
   }
 
+  /** the image of an event: decoded by the reader (a string only if another reader made the payload) */
   private image(payload: Record<string, unknown>): Buffer {
     const b64 = payload.b64_json;
-    if (typeof b64 !== "string" || b64.length === 0) {
+    const data = Buffer.isBuffer(b64) ? b64 : typeof b64 === "string" ? Buffer.from(b64, "base64") : undefined;
+    if (!data?.length) {
       throw new ImagesApiError("api_error", `a ${String(payload.type)} event carried no image data`, { retryable: false });
     }
-    return Buffer.from(b64, "base64");
+    return data;
   }
 
   private partial(payload: Record<string, unknown>): void {
+    this.partialsRead++;
     const index = Number(payload.partial_image_index ?? 0);
     if (this.lastPartialIndex === undefined || index <= this.lastPartialIndex) this.imagesStarted++;
     this.lastPartialIndex = index;
-    this.onPartial({ data: this.image(payload), partialIndex: index, imageIndex: this.imagesStarted - 1 });
+    const imageIndex = this.imagesStarted - 1;
+    const taken = this.partialsTaken.get(imageIndex) ?? 0;
+    if (imageIndex >= this.n || taken >= this.partialImages) return this.drop();
+    this.partialsTaken.set(imageIndex, taken + 1);
+    this.onPartial({ data: this.image(payload), partialIndex: index, imageIndex });
+  }
+
+  /** a partial image beyond what was asked for: not handed on; said once */
+  private drop(): void {
+    if (this.warned) return;
+    this.warned = true;
+    const each = this.n > 1 && this.n !== Infinity ? ` for each of n = ${this.n} images` : "";
+    this.limits.onWarning?.(
+      `the image stream sent more partial images than partial_images = ${this.partialImages} asked for${each}; the extra ones are dropped`,
+    );
+  }
+
+  private tooManyFinals(): ImagesApiError {
+    return new ImagesApiError("api_error", `the image stream sent more finished images than n = ${this.n} asked for; the answer is refused`, {
+      retryable: false,
+    });
   }
 
   private completed(payload: Record<string, unknown>): void {
+    if (this.finals.length >= this.n) throw this.tooManyFinals();
     this.finals.push({ data: this.image(payload) });
     if (payload.usage !== undefined) this.usage = payload.usage;
     this.imagesStarted = Math.max(this.imagesStarted, this.finals.length);

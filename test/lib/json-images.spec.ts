@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { JsonImagesReader, WHOLE_ANSWER_MAX } from "../../src/lib/json-images";
+import { JsonImagesReader, MAX_SKELETON_BYTES, WHOLE_ANSWER_MAX } from "../../src/lib/json-images";
 
 const PNG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.png"));
 const JPG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.jpg"));
@@ -115,6 +115,32 @@ for (const mode of ["scanned", "small answers parsed whole"] as const) describe(
   it("refuses a body that is huge besides its images", () => {
     const r = new JsonImagesReader(100);
     assert.throws(() => r.push(Buffer.from(`{"x":"${"y".repeat(200)}"}`)), RangeError);
+  });
+
+  it("by default, more than 2 MiB besides the images is refused (parsing that much stalls the loop); 1.9 MiB is taken", () => {
+    assert.equal(MAX_SKELETON_BYTES, 2 * 1024 * 1024);
+    const filler = (n: number) => JSON.stringify({ data: [{ b64_json: JPG.toString("base64") }], note: "z".repeat(n) });
+    assert.throws(() => read(filler(MAX_SKELETON_BYTES + 10), 65536), /the answer holds more than 2\.0 MB besides its images; more than an Images API answer ever has/);
+    const { json } = read(filler(MAX_SKELETON_BYTES - 100_000), 65536) as { json: any };
+    assert.ok(json.data[0].b64_json.equals(JPG));
+  });
+
+  it("refuses an answer nested deeper than 64 levels while scanning, and takes 64 (brackets in strings do not count)", () => {
+    assert.throws(() => read(`{"data":${"[".repeat(100_000)}${"]".repeat(100_000)}}`, 4096), /nested deeper than 64 levels/);
+    const ok = `${"[".repeat(63)}{"b64_json":"${PNG.toString("base64")}","note":"[[[[{{{{\\"[["}${"]".repeat(63)}`;
+    let json = read(ok, 7).json as any;
+    for (let i = 0; i < 63; i++) json = json[0];
+    assert.ok(json.b64_json.equals(PNG));
+    assert.equal(json.note, '[[[[{{{{"[[');
+  });
+
+  it("an image that decodes to more than maxImageBytes is refused, naming the cap", () => {
+    const r = new JsonImagesReader(undefined, undefined, wholeMax, 4200);
+    const body = Buffer.from(JSON.stringify({ data: [{ b64_json: JPG.toString("base64") }, { b64_json: PNG.toString("base64") }] }));
+    assert.throws(() => {
+      for (let i = 0; i < body.length; i += 1000) r.push(body.subarray(i, i + 1000));
+      r.end();
+    }, /image 2 of the answer is larger than 4\.1 kB, the largest image this client takes/);
   });
 
   it("keeps far less than the base64 text: 10 MB of base64 in 64 kB chunks leaves a tiny skeleton", () => {

@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
-import { SseParser, type SseEvent } from "../../src/lib/sse";
+import { SseParser, type SseSink } from "../../src/lib/sse";
 
-function parse(chunks: Array<string | Buffer>, max?: number): SseEvent[] {
-  const events: SseEvent[] = [];
-  const p = new SseParser((e) => events.push(e), max);
+interface TextEvent {
+  event?: string;
+  data: string;
+  id?: string;
+}
+
+/** the events as text (the default sink) */
+function parse(chunks: Array<string | Buffer>, max?: number): TextEvent[] {
+  const events: TextEvent[] = [];
+  const p = new SseParser(({ data, ...rest }) => events.push({ ...rest, data: data?.text ?? "" }), { maxEventBytes: max });
   for (const c of chunks) p.push(Buffer.isBuffer(c) ? c : Buffer.from(c, "utf8"));
   p.end();
   return events;
@@ -27,7 +34,7 @@ describe("SSE parser", () => {
     "data: line two\n" +
     "id: 7\n\n" +
     "data: [DONE]\n\n";
-  const expected: SseEvent[] = [
+  const expected: TextEvent[] = [
     { event: "image_generation.partial_image", data: '{"a":1}' },
     { event: "image_generation.completed", data: "line one\nline two", id: "7" },
     { data: "[DONE]" },
@@ -82,7 +89,57 @@ describe("SSE parser", () => {
     assert.ok(ms < 2000, `parsing took ${ms} ms`);
   });
 
+  it("streams a data line's bytes into the event's sink as they arrive: nothing waits for the line's end", () => {
+    const seen: string[] = [];
+    const opened: Array<string | undefined> = [];
+    const sink = (): SseSink & { parts: string[] } => {
+      const parts: string[] = [];
+      seen.push("open");
+      return { parts, push: (b: Buffer) => parts.push(b.toString("utf8")) };
+    };
+    let current: ReturnType<typeof sink> | undefined;
+    const events: string[][] = [];
+    const p = new SseParser<ReturnType<typeof sink>>((e) => events.push(e.data?.parts ?? []), {
+      open: (name) => {
+        opened.push(name);
+        current = sink();
+        return current;
+      },
+    });
+    p.push(Buffer.from("event: image_generation.completed\r\nda"));
+    p.push(Buffer.from('ta: {"b64_json":"AAAA'));
+    assert.deepEqual(current?.parts.join(""), '{"b64_json":"AAAA', "the first bytes arrived before the line ended");
+    p.push(Buffer.from('BBBB"}\r\ndata: second\r\n\r\n'));
+    assert.deepEqual(opened, ["image_generation.completed"], "opened once, with the event name");
+    assert.equal(events.length, 1);
+    assert.equal(events[0].join(""), '{"b64_json":"AAAABBBB"}\nsecond');
+  });
+
+  it("an event whose sink is declined is delivered as skipped, its data never read", () => {
+    const events: Array<{ event?: string; skipped?: true; data?: unknown }> = [];
+    const p = new SseParser<SseSink>((e) => events.push(e), { open: (name) => (name === "skip" ? undefined : { push: () => undefined }) });
+    p.push(Buffer.from(`event: skip\ndata: ${"x".repeat(100_000)}\n\nevent: keep\ndata: y\n\n`));
+    p.end();
+    assert.deepEqual(events.map((e) => [e.event, e.skipped === true, e.data !== undefined]), [["skip", true, false], ["keep", false, true]]);
+  });
+
+  it("a 40 MB data line in 64 kB chunks: no step holds the loop (the line is never joined)", () => {
+    const chunk = Buffer.alloc(65536, "A");
+    let bytes = 0;
+    const p = new SseParser<SseSink>(() => undefined, { maxEventBytes: 64 * 1024 * 1024, open: () => ({ push: (b) => (bytes += b.length) }) });
+    p.push(Buffer.from("event: x\ndata: "));
+    let longest = 0;
+    for (let i = 0; i < 640; i++) {
+      const t = process.hrtime.bigint();
+      p.push(chunk);
+      longest = Math.max(longest, Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    p.push(Buffer.from("\n\n"));
+    assert.equal(bytes, 640 * 65536);
+    assert.ok(longest < 20, `one chunk took ${longest} ms`);
+  });
+
   it("refuses an event larger than the limit instead of buffering it", () => {
-    assert.throws(() => parse([`data: ${"x".repeat(5000)}\n\n`], 1000), /larger than 1000 bytes/);
+    assert.throws(() => parse([`data: ${"x".repeat(5000)}\n\n`], 999), /larger than 999 bytes/);
   });
 });

@@ -83,7 +83,22 @@ export type Step = {
   drop?: "before-headers" | "mid-body";
   sse?: { events: Array<{ event?: string; data: string }>; chunkSize?: number; gapMs?: number };
   /** shapes the built-in stream answer (stream: true): pause between events, re-chunk, or end early */
-  stream?: { gapMs?: number; chunkSize?: number; endAfterEvents?: number; eol?: "\n" | "\r\n" | "\r" };
+  stream?: {
+    gapMs?: number;
+    chunkSize?: number;
+    endAfterEvents?: number;
+    eol?: "\n" | "\r\n" | "\r";
+    /**
+     * A hostile server (the options below): the stream is made as it is sent, its base64 a slice at a time,
+     * so neither a huge event nor thousands of them sit in the server's memory or stall its event loop.
+     * The bytes every event carries instead of the rendered image (e.g. a huge PNG).
+     */
+    image?: Buffer;
+    /** this many more partial_image events for the first image, their partial_image_index counting on */
+    extraPartials?: number;
+    /** this many more completed events after the last image's */
+    extraCompleted?: number;
+  };
 };
 
 export interface StartOptions {
@@ -106,6 +121,8 @@ interface Reply {
   gapMs?: number;
   /** event names of a built-in stream sent one chunk per event (for sentEvents) */
   events?: string[];
+  /** when set, the body is made while it is sent, from these chunks (SSE) */
+  source?: () => Iterable<Buffer>;
 }
 interface StoredFile {
   bytes: Buffer;
@@ -240,6 +257,8 @@ export class ImagesApiServer {
   urlOrigin: "same" | "cdn" = "same";
   /** when each event of a built-in stream (sent one event per chunk) was written */
   sentEvents: Array<{ at: number; event: string }> = [];
+  /** bytes written of streams made while they are sent (a hostile stream's options): how far a client read */
+  streamedBytes = 0;
   /** rate-limiting mode, see RateLimit; null = off */
   rateLimit: RateLimit | null = null;
   /** how many requests the rate-limiting mode answered with 429 */
@@ -329,6 +348,7 @@ export class ImagesApiServer {
     this.files.clear();
     this.urlOrigin = "same";
     this.sentEvents = [];
+    this.streamedBytes = 0;
     this.maxInFlight = this.inFlight; // inFlight is a live gauge, not a counter
     this.rateLimit = null;
     this.rateLimited = 0;
@@ -547,7 +567,7 @@ export class ImagesApiServer {
   private async reply(res: http.ServerResponse, step: Step, reply: Reply): Promise<void> {
     if (isGone(res)) return;
     const headers: Record<string, string> = { "content-type": reply.contentType, "x-request-id": requestId() };
-    if (!reply.chunks) headers["content-length"] = String(reply.body.length);
+    if (!reply.chunks && !reply.source) headers["content-length"] = String(reply.body.length);
     for (const [k, v] of Object.entries(step.headers ?? {})) headers[k.toLowerCase()] = v;
     res.writeHead(reply.status, headers);
 
@@ -557,7 +577,16 @@ export class ImagesApiServer {
       const half = Math.floor(reply.body.length / 2);
       chunks = [reply.body.subarray(0, half), reply.body.subarray(half)];
     }
-    if (split || reply.chunks) res.flushHeaders();
+    if (split || reply.chunks || reply.source) res.flushHeaders();
+    if (reply.source) {
+      for (const chunk of reply.source()) {
+        if (this.closed || isGone(res)) return;
+        await write(res, chunk);
+        this.streamedBytes += chunk.length;
+      }
+      if (!isGone(res)) res.end();
+      return;
+    }
     const cut = split ? Math.ceil(chunks.length / 2) : -1;
 
     for (let i = 0; i < chunks.length; i++) {
@@ -904,6 +933,9 @@ function defaultStream(
   completedExtra: Record<string, string> = {},
 ): Reply {
   const created_at = Math.floor(Date.now() / 1000);
+  if (shape.image || shape.extraPartials || shape.extraCompleted) {
+    return hostileStream(prefix, shape.image ? images.map(() => shape.image as Buffer) : images, partials, { created_at, ...meta }, usage, shape);
+  }
   const events: Array<{ event: string; data: string }> = [];
   for (const img of images) {
     const b64_json = img.toString("base64");
@@ -923,6 +955,41 @@ function defaultStream(
     for (let i = 0; i < body.length; i += shape.chunkSize) chunks.push(body.subarray(i, i + shape.chunkSize));
   }
   return { status: 200, contentType: "text/event-stream; charset=utf-8", body, chunks, gapMs: shape.gapMs, events: kept.map((e) => e.event) };
+}
+
+/** The default stream with a hostile server's extras, made while it is sent: events in chunks of at least 64 kB. */
+function hostileStream(prefix: string, images: Buffer[], partials: number, meta: Record<string, unknown>, usage: unknown, shape: NonNullable<Step["stream"]>): Reply {
+  const partial = `${prefix}.partial_image`;
+  const completed = `${prefix}.completed`;
+  function* event(type: string, image: Buffer, extra: Record<string, unknown>): Generator<Buffer> {
+    yield Buffer.from(`event: ${type}\ndata: {"type":"${type}","b64_json":"`);
+    // 48 kB of image (a multiple of 3) is 64 kB of base64 that joins with the next slice's
+    for (let at = 0; at < image.length; at += 49152) yield Buffer.from(image.subarray(at, at + 49152).toString("base64"));
+    yield Buffer.from(`",${JSON.stringify({ ...meta, ...extra }).slice(1)}\n\n`);
+  }
+  function* events(): Generator<Buffer> {
+    for (let i = 0; i < images.length; i++) {
+      const more = i === 0 ? (shape.extraPartials ?? 0) : 0;
+      for (let p = 0; p < partials + more; p++) yield* event(partial, images[i], { partial_image_index: p });
+      yield* event(completed, images[i], { usage });
+    }
+    for (let k = 0; k < (shape.extraCompleted ?? 0); k++) yield* event(completed, images[images.length - 1], { usage });
+  }
+  function* source(): Generator<Buffer> {
+    let pending: Buffer[] = [];
+    let size = 0;
+    for (const piece of events()) {
+      pending.push(piece);
+      size += piece.length;
+      if (size >= 65536) {
+        yield Buffer.concat(pending, size);
+        pending = [];
+        size = 0;
+      }
+    }
+    if (size > 0) yield Buffer.concat(pending, size);
+  }
+  return { status: 200, contentType: "text/event-stream; charset=utf-8", body: Buffer.alloc(0), source };
 }
 
 /** True once the client connection is gone (or the response was destroyed). */
