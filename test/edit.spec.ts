@@ -6,10 +6,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer, type FormPart } from "./server/images-api-server";
 import { assertValidRequest } from "./support/spec-validator";
 import { API_KEY, NODES, collect, helper, loadFlow, pngSize, run, type Msg, withImagesApi } from "./support/flow";
+import { bigRgba } from "./lib/png-encoder";
+import { assertStallBudget, measureStall } from "./support/stall";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "fixtures", name));
 const ORIGINAL = fixture("original-1024.png");
@@ -259,6 +262,66 @@ describe("edit image node", function () {
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.equal(text(server.requests[0].form, "input_fidelity"), "high");
       assertValidRequest(server.requests[0]);
+    });
+  });
+
+  describe("a 4096x4096 markup (64 MB of pixels) is checked without stalling the event loop", function () {
+    this.timeout(60000);
+    let big: { opaque: Buffer; holeAtEnd: Buffer };
+    before(() => {
+      const { opaque, withHole } = bigRgba(4096); // built before any delay is measured
+      big = { opaque, holeAtEnd: withHole(4095, 4095) };
+    });
+
+    /**
+     * One message through the node, and the longest the event loop was held (ms) until its outcome, or
+     * until the request reached the test server (which runs in this process and parses the body at once).
+     */
+    async function measured(msg: Msg, untilSent = false): Promise<{ out: Msg[]; caught: Msg[]; maxDelayMs: number }> {
+      let watch: NodeJS.Timeout | undefined;
+      try {
+        const { result, stallMs } = await measureStall((stop) => {
+          watch = setInterval(() => {
+            if (!untilSent || server.maxInFlight === 0) return;
+            clearInterval(watch);
+            stop();
+          }, 1);
+          return run(msg, 20000);
+        });
+        return { ...result, maxDelayMs: stallMs };
+      } finally {
+        clearInterval(watch);
+      }
+    }
+
+    it("fully opaque: refused as invalid_image, nothing sent, under 50 ms of stall per message (best of 3)", async () => {
+      await load({ model: "gpt-image-2.6-sunburst" });
+      const delays: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { out, caught, maxDelayMs } = await measured({ payload: big.opaque, markup: big.opaque, prompt: "x" });
+        assert.equal(out.length, 0);
+        assert.equal(caught.length, 1);
+        assert.equal(caught[0].error.code, "invalid_image");
+        assert.match(caught[0].error.message, /markup has no transparent pixels/);
+        delays.push(maxDelayMs);
+      }
+      assertStallBudget(delays, 50, "opaque 4096×4096 markup through the node");
+      assert.equal(server.requests.length, 0, "nothing may be sent");
+    });
+
+    it("one transparent pixel at the very end: the markup goes out byte for byte, under 50 ms of stall until it is sent (best of 2)", async () => {
+      await load({ model: "gpt-image-2.6-sunburst" });
+      const delays: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        server.reset();
+        const { out, caught, maxDelayMs } = await measured({ payload: big.opaque, markup: big.holeAtEnd, prompt: "x" }, true);
+        assert.equal(caught.length, 0, caught[0]?.error?.message);
+        assert.equal(out.length, 1);
+        const markup = server.requests[0].form!.find((p) => p.name === "markup")!;
+        assert.ok(markup.data.equals(big.holeAtEnd));
+        delays.push(maxDelayMs);
+      }
+      assertStallBudget(delays, 50, "4096×4096 markup, last pixel transparent, until sent");
     });
   });
 

@@ -153,13 +153,13 @@ export function readMask(value: unknown, first: ImageFile): ImageFile | undefine
  * The markup: a PNG with transparent pixels, the same size as the first image, drawn over it to show
  * what to change where. Never together with a mask; only for models that take it.
  */
-export function readMarkup(
+export async function readMarkup(
   value: unknown,
   first: ImageFile,
   mask: ImageFile | undefined,
   checked: CheckedRequest,
   now?: Date,
-): ImageFile | undefined {
+): Promise<ImageFile | undefined> {
   if (value === undefined || value === null || value === "") return undefined;
   if (mask) {
     throw new ImagesApiError(
@@ -187,7 +187,8 @@ export function readMarkup(
       "markup",
     );
   }
-  if (!markup.info.hasAlpha || pngHasTransparentPixel(markup.data) === false) {
+  // streamed through zlib on the thread pool: a 4096x4096 markup is 64 MB of pixels
+  if (!markup.info.hasAlpha || (await pngHasTransparentPixel(markup.data)) === false) {
     throw invalidImage(
       "markup has no transparent pixels: it is drawn over the first image, so everything but the marks must be transparent (an RGBA PNG)",
       "markup",

@@ -30,7 +30,7 @@ export = function register(RED: NodeAPI): void {
       const images = readEditImages(await evaluate(def.image, def.imageType, "image", "payload"), checked.model, checked.rule, lifecycle.now);
       const mask = readMask(await evaluate(def.mask, def.maskType, "mask", "mask"), images[0]);
       checkOverlays(checked, mask);
-      const markup = readMarkup(await evaluate(def.markup, def.markupType, "markup", "markup"), images[0], mask, checked, lifecycle.now);
+      const markup = await readMarkup(await evaluate(def.markup, def.markupType, "markup", "markup"), images[0], mask, checked, lifecycle.now);
       return {
         checked,
         build: (fields) => {

@@ -6,11 +6,12 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { crc32, deflateSync } from "node:zlib";
+import { deflateSync } from "node:zlib";
 import { isImagesApiError } from "../../src/lib/errors";
 import { readEditImages, readImage, readMask } from "../../src/lib/image-input";
 import { MODELS } from "../../src/lib/models";
-import { pngHasTransparentPixel } from "../../src/lib/png-alpha";
+import { ADAM7, CHANNELS, pngHasTransparentPixel } from "../../src/lib/png-alpha";
+import { pngChunk } from "../server/png";
 import { describeUnknown, sniffImage, type ImageInfo } from "../../src/lib/sniff";
 
 const FIXTURES = join(__dirname, "..", "fixtures");
@@ -42,16 +43,6 @@ const EXPECTED: Record<string, Expected> = {
 
 // ---- small PNG and GIF encoders, to make the images these tests need ----
 
-/** A PNG chunk with its CRC. */
-function chunk(type: string, data: Buffer = Buffer.alloc(0)): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, "latin1");
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
 interface PngSpec {
   width: number;
   height: number;
@@ -70,16 +61,6 @@ interface PngSpec {
   idatSize?: number;
 }
 
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-];
 
 /** One row of pixels packed as PNG samples (high bits first below 8 bits, big-endian at 16). */
 function packRow(spec: PngSpec, xs: number[], y: number): Buffer {
@@ -157,14 +138,14 @@ function encodePng(spec: PngSpec): Buffer {
   const data = deflateSync(Buffer.concat(rows));
   const idats: Buffer[] = [];
   const size = spec.idatSize ?? data.length;
-  for (let at = 0; at < data.length; at += size) idats.push(chunk("IDAT", data.subarray(at, at + size)));
+  for (let at = 0; at < data.length; at += size) idats.push(pngChunk("IDAT", data.subarray(at, at + size)));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    ...(spec.plte ? [chunk("PLTE", spec.plte)] : []),
-    ...(spec.trns ? [chunk("tRNS", spec.trns)] : []),
+    pngChunk("IHDR", ihdr),
+    ...(spec.plte ? [pngChunk("PLTE", spec.plte)] : []),
+    ...(spec.trns ? [pngChunk("tRNS", spec.trns)] : []),
     ...idats,
-    chunk("IEND"),
+    pngChunk("IEND"),
   ]);
 }
 
@@ -758,178 +739,179 @@ describe("pngHasTransparentPixel()", () => {
       ["original-1024.png", false],
       ["wide-384x256.png", false],
     ] as Array<[string, boolean]>) {
-      it(`${name} → ${expected}`, () => assert.equal(pngHasTransparentPixel(fixture(name)), expected));
+      it(`${name} → ${expected}`, async () => assert.equal(await pngHasTransparentPixel(fixture(name)), expected));
     }
 
-    it("photo-256-rgba-opaque.png has an alpha channel (sniffImage) but no transparent pixel", () => {
+    it("photo-256-rgba-opaque.png has an alpha channel (sniffImage) but no transparent pixel", async () => {
       assert.equal(sniffImage(fixture("photo-256-rgba-opaque.png"))?.hasAlpha, true);
-      assert.equal(pngHasTransparentPixel(fixture("photo-256-rgba-opaque.png")), false);
+      assert.equal(await pngHasTransparentPixel(fixture("photo-256-rgba-opaque.png")), false);
     });
   });
 
   describe("RGBA, each filter type", () => {
     for (const filter of [0, 1, 2, 3, 4, "adaptive"] as const) {
-      it(`filter ${filter}: fully opaque → false; one pixel with alpha 0 or 254 → true`, () => {
+      it(`filter ${filter}: fully opaque → false; one pixel with alpha 0 or 254 → true`, async () => {
         const spec = { width: 37, height: 23, colorType: 6, depth: 8, filter } as const;
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: OPAQUE_RGBA })), false);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: OPAQUE_RGBA })), false);
         for (const [x, y] of [[0, 0], [36, 22], [18, 11], [1, 0], [0, 1]]) {
-          assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(x, y) })), true, `hole at ${x},${y}`);
+          assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(x, y) })), true, `hole at ${x},${y}`);
         }
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(20, 20, 254) })), true);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(20, 20, 254) })), true);
       });
     }
 
-    it("the image data split over many IDAT chunks", () => {
-      assert.equal(pngHasTransparentPixel(encodePng({ width: 40, height: 40, colorType: 6, depth: 8, pixel: OPAQUE_RGBA, idatSize: 17 })), false);
-      assert.equal(pngHasTransparentPixel(encodePng({ width: 40, height: 40, colorType: 6, depth: 8, pixel: withHole(39, 39), idatSize: 17 })), true);
+    it("the image data split over many IDAT chunks", async () => {
+      assert.equal(await pngHasTransparentPixel(encodePng({ width: 40, height: 40, colorType: 6, depth: 8, pixel: OPAQUE_RGBA, idatSize: 17 })), false);
+      assert.equal(await pngHasTransparentPixel(encodePng({ width: 40, height: 40, colorType: 6, depth: 8, pixel: withHole(39, 39), idatSize: 17 })), true);
     });
 
-    it("larger images, where the start of the data is decoded first: a hole at the start, in the middle, at the end", () => {
+    it("larger images, where the start of the data is decoded first: a hole at the start, in the middle, at the end", async () => {
       const spec = { width: 300, height: 220, colorType: 6, depth: 8 } as const;
       const opaque = encodePng({ ...spec, pixel: OPAQUE_RGBA });
       assert.ok(opaque.length > 8 * 1024 * 4, "much more compressed data than the 8 KB decoded first");
-      assert.equal(pngHasTransparentPixel(opaque), false);
+      assert.equal(await pngHasTransparentPixel(opaque), false);
       for (const [x, y] of [[3, 0], [150, 110], [299, 219]]) {
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(x, y) })), true, `hole at ${x},${y}`);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(x, y) })), true, `hole at ${x},${y}`);
       }
     });
   });
 
   describe("other colour types and depths", () => {
-    it("RGBA 16 bit: alpha 65535 everywhere → false; 65534 or 0xFEFF in one pixel → true", () => {
+    it("RGBA 16 bit: alpha 65535 everywhere → false; 65534 or 0xFEFF in one pixel → true", async () => {
       const spec = { width: 19, height: 13, colorType: 6, depth: 16 } as const;
       const rgb = (x: number, y: number) => [noise(x, y, 0) * 257, noise(x, y, 1) * 250, noise(x, y, 2)];
-      assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [...rgb(x, y), 65535] })), false);
+      assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [...rgb(x, y), 65535] })), false);
       for (const alpha of [65534, 0xfeff, 0]) {
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [...rgb(x, y), x === 7 && y === 12 ? alpha : 65535] })), true, `alpha ${alpha}`);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [...rgb(x, y), x === 7 && y === 12 ? alpha : 65535] })), true, `alpha ${alpha}`);
       }
     });
 
-    it("grey + alpha, 8 and 16 bit", () => {
+    it("grey + alpha, 8 and 16 bit", async () => {
       for (const depth of [8, 16] as const) {
         const max = 2 ** depth - 1;
         const spec = { width: 21, height: 9, colorType: 4, depth } as const;
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [(noise(x, y, 0) * max) / 255, max] })), false, `${depth} bit`);
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [(noise(x, y, 0) * max) / 255, x === 20 && y === 8 ? 1 : max] })), true, `${depth} bit`);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [(noise(x, y, 0) * max) / 255, max] })), false, `${depth} bit`);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [(noise(x, y, 0) * max) / 255, x === 20 && y === 8 ? 1 : max] })), true, `${depth} bit`);
       }
     });
 
     for (const depth of [1, 2, 4, 8] as const) {
-      it(`palette, ${depth} bit, tRNS marks the last entry transparent: used by one pixel → true, unused → false`, () => {
+      it(`palette, ${depth} bit, tRNS marks the last entry transparent: used by one pixel → true, unused → false`, async () => {
         const colours = 2 ** depth;
         const trns = Buffer.alloc(colours, 255);
         trns[colours - 1] = 0;
         const spec = { width: 13, height: 7, colorType: 3, depth, plte: Buffer.alloc(colours * 3, 9), trns } as const;
         const index = (x: number, y: number) => (x * 3 + y) % (colours - 1);
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [index(x, y)] })), false);
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [x === 12 && y === 6 ? colours - 1 : index(x, y)] })), true);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [index(x, y)] })), false);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [x === 12 && y === 6 ? colours - 1 : index(x, y)] })), true);
       });
     }
 
-    it("palette: the padding bits at the end of a row are not pixels", () => {
+    it("palette: the padding bits at the end of a row are not pixels", async () => {
       // 1 bit, 13 pixels a row: 3 padding bits, set to 1, and index 1 is transparent; every pixel is index 0
       const spec = { width: 13, height: 4, colorType: 3, depth: 1, plte: Buffer.alloc(6, 9), trns: Buffer.from([255, 0]), padBits: 1 } as const;
-      assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: () => [0] })), false);
+      assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: () => [0] })), false);
     });
 
-    it("palette: a tRNS without entries below 255, or no tRNS → false", () => {
+    it("palette: a tRNS without entries below 255, or no tRNS → false", async () => {
       const spec = { width: 8, height: 8, colorType: 3, depth: 8, plte: Buffer.alloc(12, 9), pixel: (x: number) => [x % 4] } as const;
-      assert.equal(pngHasTransparentPixel(encodePng({ ...spec, trns: Buffer.from([255, 255, 255]) })), false);
-      assert.equal(pngHasTransparentPixel(encodePng(spec)), false);
+      assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, trns: Buffer.from([255, 255, 255]) })), false);
+      assert.equal(await pngHasTransparentPixel(encodePng(spec)), false);
     });
 
     for (const depth of [1, 2, 4, 8, 16] as const) {
-      it(`grey, ${depth} bit, with a tRNS key: a pixel of that grey → true, none → false`, () => {
+      it(`grey, ${depth} bit, with a tRNS key: a pixel of that grey → true, none → false`, async () => {
         const key = 2 ** depth - 1;
         const trns = Buffer.alloc(2);
         trns.writeUInt16BE(key);
         const spec = { width: 11, height: 5, colorType: 0, depth, trns } as const;
         const grey = (x: number, y: number) => (x + y) % key;
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [grey(x, y)] })), false);
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [x === 10 && y === 0 ? key : grey(x, y)] })), true);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [grey(x, y)] })), false);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [x === 10 && y === 0 ? key : grey(x, y)] })), true);
       });
     }
 
     for (const depth of [8, 16] as const) {
-      it(`RGB, ${depth} bit, with a tRNS key colour: a pixel of that colour → true, none → false`, () => {
+      it(`RGB, ${depth} bit, with a tRNS key colour: a pixel of that colour → true, none → false`, async () => {
         const key = depth === 8 ? [10, 20, 30] : [1000, 2000, 3000];
         const trns = Buffer.alloc(6);
         key.forEach((v, i) => trns.writeUInt16BE(v, i * 2));
         const spec = { width: 9, height: 9, colorType: 2, depth, trns } as const;
         const colour = (x: number, y: number) => [key[0], key[1], key[2] + 1 + ((x + y) % 5)]; // close to the key, never equal
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: colour })), false);
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => (x === 4 && y === 8 ? key : colour(x, y)) })), true);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: colour })), false);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => (x === 4 && y === 8 ? key : colour(x, y)) })), true);
       });
     }
 
-    it("grey and RGB without tRNS → false", () => {
-      assert.equal(pngHasTransparentPixel(encodePng({ width: 5, height: 5, colorType: 0, depth: 8, pixel: () => [0] })), false);
-      assert.equal(pngHasTransparentPixel(encodePng({ width: 5, height: 5, colorType: 2, depth: 16, pixel: () => [0, 0, 0] })), false);
+    it("grey and RGB without tRNS → false", async () => {
+      assert.equal(await pngHasTransparentPixel(encodePng({ width: 5, height: 5, colorType: 0, depth: 8, pixel: () => [0] })), false);
+      assert.equal(await pngHasTransparentPixel(encodePng({ width: 5, height: 5, colorType: 2, depth: 16, pixel: () => [0, 0, 0] })), false);
     });
   });
 
   describe("Adam7 interlaced", () => {
     for (const [w, h] of [[1, 1], [3, 2], [9, 9], [33, 17]]) {
-      it(`${w}x${h}: opaque → false; a hole in each place (so in every pass) → true`, () => {
+      it(`${w}x${h}: opaque → false; a hole in each place (so in every pass) → true`, async () => {
         const spec = { width: w, height: h, colorType: 6, depth: 8, interlace: true } as const;
-        assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: OPAQUE_RGBA })), false);
+        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: OPAQUE_RGBA })), false);
         for (let y = 0; y < Math.min(h, 8); y++) {
           for (let x = 0; x < Math.min(w, 8); x++) {
-            assert.equal(pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(w - 1 - x, h - 1 - y) })), true, `hole at ${w - 1 - x},${h - 1 - y}`);
+            assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(w - 1 - x, h - 1 - y) })), true, `hole at ${w - 1 - x},${h - 1 - y}`);
           }
         }
       });
     }
 
-    it("interlaced palette and 16-bit RGBA", () => {
+    it("interlaced palette and 16-bit RGBA", async () => {
       const trns = Buffer.from([255, 255, 0, 255]);
       const palette = { width: 10, height: 10, colorType: 3, depth: 2, plte: Buffer.alloc(12, 5), trns, interlace: true } as const;
-      assert.equal(pngHasTransparentPixel(encodePng({ ...palette, pixel: (x, y) => [(x + y) % 2] })), false);
-      assert.equal(pngHasTransparentPixel(encodePng({ ...palette, pixel: (x, y) => [x === 9 && y === 9 ? 2 : (x + y) % 2] })), true);
+      assert.equal(await pngHasTransparentPixel(encodePng({ ...palette, pixel: (x, y) => [(x + y) % 2] })), false);
+      assert.equal(await pngHasTransparentPixel(encodePng({ ...palette, pixel: (x, y) => [x === 9 && y === 9 ? 2 : (x + y) % 2] })), true);
       const deep = { width: 10, height: 10, colorType: 6, depth: 16, interlace: true } as const;
-      assert.equal(pngHasTransparentPixel(encodePng({ ...deep, pixel: (x, y) => [x * 999, y * 999, 7, 65535] })), false);
-      assert.equal(pngHasTransparentPixel(encodePng({ ...deep, pixel: (x, y) => [x * 999, y * 999, 7, x === 5 && y === 3 ? 65534 : 65535] })), true);
+      assert.equal(await pngHasTransparentPixel(encodePng({ ...deep, pixel: (x, y) => [x * 999, y * 999, 7, 65535] })), false);
+      assert.equal(await pngHasTransparentPixel(encodePng({ ...deep, pixel: (x, y) => [x * 999, y * 999, 7, x === 5 && y === 3 ? 65534 : 65535] })), true);
     });
   });
 
   describe("what cannot be decoded → undefined", () => {
     const good = encodePng({ width: 16, height: 16, colorType: 6, depth: 8, pixel: OPAQUE_RGBA, filter: 0 });
 
-    it("not a PNG (JPEG, text, empty)", () => {
-      assert.equal(pngHasTransparentPixel(fixture("photo-256.jpg")), undefined);
-      assert.equal(pngHasTransparentPixel(fixture("not-an-image.txt")), undefined);
-      assert.equal(pngHasTransparentPixel(Buffer.alloc(0)), undefined);
+    it("not a PNG (JPEG, text, empty)", async () => {
+      assert.equal(await pngHasTransparentPixel(fixture("photo-256.jpg")), undefined);
+      assert.equal(await pngHasTransparentPixel(fixture("not-an-image.txt")), undefined);
+      assert.equal(await pngHasTransparentPixel(Buffer.alloc(0)), undefined);
     });
 
-    it("truncated.png (cut inside its first IDAT) and an RGBA PNG cut inside its image data", () => {
-      assert.equal(pngHasTransparentPixel(fixture("truncated.png")), undefined);
+    it("truncated.png (cut inside its first IDAT) and an RGBA PNG cut inside its image data", async () => {
+      assert.equal(await pngHasTransparentPixel(fixture("truncated.png")), undefined);
       const logo = fixture("logo-rgba-256.png");
-      assert.equal(pngHasTransparentPixel(logo.subarray(0, logo.length - 100)), undefined);
+      assert.equal(await pngHasTransparentPixel(logo.subarray(0, logo.length - 100)), undefined);
     });
 
-    it("an unknown filter type (5)", () => {
+    it("an unknown filter type (5)", async () => {
       const rows = Buffer.alloc(16 * (1 + 16 * 4), 255);
       for (let y = 0; y < 16; y++) rows[y * 65] = y === 15 ? 5 : 0;
       const chunks = pngChunks(good);
       const ihdr = chunks.find(([type]) => type === "IHDR")![1];
-      const bad = Buffer.concat([good.subarray(0, 8), ihdr, chunk("IDAT", deflateSync(rows)), chunk("IEND")]);
-      assert.equal(pngHasTransparentPixel(bad), undefined);
+      const bad = Buffer.concat([good.subarray(0, 8), ihdr, pngChunk("IDAT", deflateSync(rows)), pngChunk("IEND")]);
+      assert.equal(await pngHasTransparentPixel(bad), undefined);
     });
 
-    it("image data that is not zlib, or too short for the image", () => {
+    it("image data that is not zlib, or too short for the image", async () => {
       const chunks = pngChunks(good);
       const ihdr = chunks.find(([type]) => type === "IHDR")![1];
-      const withData = (data: Buffer) => Buffer.concat([good.subarray(0, 8), ihdr, chunk("IDAT", data), chunk("IEND")]);
-      assert.equal(pngHasTransparentPixel(withData(Buffer.from("not deflate at all"))), undefined);
-      assert.equal(pngHasTransparentPixel(withData(deflateSync(Buffer.alloc(100)))), undefined);
+      const withData = (data: Buffer) => Buffer.concat([good.subarray(0, 8), ihdr, pngChunk("IDAT", data), pngChunk("IEND")]);
+      assert.equal(await pngHasTransparentPixel(withData(Buffer.from("not deflate at all"))), undefined);
+      // opaque as far as it goes (filter 0, every sample 255), then it ends
+      assert.equal(await pngHasTransparentPixel(withData(deflateSync(Buffer.concat([Buffer.from([0]), Buffer.alloc(99, 255)])))), undefined);
     });
 
-    it("no IDAT, or an impossible bit depth for the colour type", () => {
+    it("no IDAT, or an impossible bit depth for the colour type", async () => {
       const chunks = pngChunks(good);
-      assert.equal(pngHasTransparentPixel(Buffer.concat([good.subarray(0, 8), ...chunks.filter(([t]) => t !== "IDAT").map(([, b]) => b)])), undefined);
+      assert.equal(await pngHasTransparentPixel(Buffer.concat([good.subarray(0, 8), ...chunks.filter(([t]) => t !== "IDAT").map(([, b]) => b)])), undefined);
       const ihdr = Buffer.from(chunks.find(([type]) => type === "IHDR")![1]);
       ihdr[8 + 8] = 4; // RGBA at 4 bits
-      assert.equal(pngHasTransparentPixel(Buffer.concat([good.subarray(0, 8), ihdr, ...chunks.slice(1).map(([, b]) => b)])), undefined);
+      assert.equal(await pngHasTransparentPixel(Buffer.concat([good.subarray(0, 8), ihdr, ...chunks.slice(1).map(([, b]) => b)])), undefined);
     });
   });
 });

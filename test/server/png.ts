@@ -42,7 +42,7 @@ function crc32(data: Buffer): number {
 }
 
 /** One PNG chunk: length, type, data, CRC. */
-export function pngChunk(type: string, data: Buffer): Buffer {
+export function pngChunk(type: string, data: Buffer = Buffer.alloc(0)): Buffer {
   const out = Buffer.alloc(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, "latin1");
