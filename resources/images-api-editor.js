@@ -105,7 +105,7 @@
         background: 'square-o', moderation: 'shield', outputFormat: 'file-image-o', outputCompression: 'compress',
         inputFidelity: 'crosshairs', frameCount: 'film', frameDuration: 'clock-o', svgModel: 'code', svgEffort: 'lightbulb-o',
         safetyIdentifier: 'id-badge', user: 'user', output: 'sign-out', property: 'ellipsis-h', partialImages: 'film',
-        delivery: 'truck', batchSize: 'list-ol', batchWait: 'hourglass-half', batchStore: 'database'
+        delivery: 'truck', batchSize: 'list-ol', batchWait: 'hourglass-half', batchStore: 'database', batchOnRemove: 'trash'
     };
 
     function allChoices(field) {
@@ -218,7 +218,8 @@
             batchSize: { value: 100, validate: BATCH_CHECKS.batchSize },
             batchWait: { value: 60, validate: BATCH_CHECKS.batchWait },
             batchStore: { value: '' },
-            batchCancelOnRemove: { value: false },
+            // replaces batchCancelOnRemove: an old flow's true or false both become 'cancel'
+            batchOnRemove: { value: 'cancel' },
             output: { value: 'buffer' },
             split: { value: false },
             property: { value: 'payload', required: true }
@@ -401,7 +402,9 @@
         row('batchSize', $('<input type="number" min="1" max="50000" style="width: 100px">')).addClass('images-api-batch-row').appendTo($box);
         row('batchWait', $('<input type="number" min="1" style="width: 100px">')).addClass('images-api-batch-row').appendTo($box);
         row('batchStore', $('<input type="text" style="width: 70%">').attr('placeholder', _('placeholder.batchStore'))).addClass('images-api-batch-row').appendTo($box);
-        checkboxRow('batchCancelOnRemove').addClass('images-api-batch-row').appendTo($box);
+        var $onRemove = $('<select style="width: 70%">');
+        ['cancel', 'keep'].forEach(function (f) { $('<option>').val(f).text(_('batchOnRemove.' + f)).appendTo($onRemove); });
+        row('batchOnRemove', $onRemove).addClass('images-api-batch-row').appendTo($box);
         $('<div class="form-tips images-api-batch-row">').text(_('tip.batch')).appendTo($box);
 
         // the rows are built here, so their values are set here too
@@ -410,7 +413,7 @@
         });
         $('#node-input-split').prop('checked', node.split === true || node.split === 'true');
         $('#node-input-preview').prop('checked', node.preview === true || node.preview === 'true');
-        $('#node-input-batchCancelOnRemove').prop('checked', node.batchCancelOnRemove === true || node.batchCancelOnRemove === 'true');
+        $('#node-input-batchOnRemove').val(node.batchOnRemove === 'keep' ? 'keep' : 'cancel');
         $('#node-input-delivery').val(node.delivery === 'batch' ? 'batch' : 'now');
         function showBatch() { $('.images-api-batch-row').toggle($delivery.val() === 'batch'); }
         $delivery.on('change', showBatch);

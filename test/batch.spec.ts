@@ -12,6 +12,8 @@ import editNode = require("../src/nodes/images-api-edit");
 import { ImagesApiServer } from "./server/images-api-server";
 import { API_KEY, NODES, TAB, helper, imageFlow, loadFlow, pngSize, withImagesApi, type FlowOptions, type Msg } from "./support/flow";
 import { pause, until } from "./support/wait";
+// the hooks of the Node-RED runtime under test: onComplete sees every done() of every node, even while it closes
+const { hooks } = require("@node-red/util") as { hooks: { add(name: string, fn: (event: any) => void): void; remove(name: string): void } };
 
 const PHOTO_PNG = readFileSync(join(__dirname, "fixtures", "photo-256.png"));
 /** A valid 256x256 PNG of about `megabytes` MB: the photo with a private ancillary chunk of padding before IEND. */
@@ -70,6 +72,35 @@ async function redeploy(server: ImagesApiServer, node: Record<string, unknown>):
   return out;
 }
 
+/**
+ * The same flow deployed without the image node: Node-RED closes it with removed = true (a redeploy that keeps
+ * it closes it with removed = false). Resolves when the close is over (or Node-RED's 15 s close timeout hit); its duration.
+ */
+async function removeNode(server: ImagesApiServer): Promise<number> {
+  const without = imageFlow({ baseUrl: server.baseUrl, config: { retries: 0, ...FAST_POLL } }).filter((n) => n.id !== "img");
+  const started = performance.now();
+  await helper.setFlows(without as never, "full");
+  return performance.now() - started;
+}
+
+/** Every done() of the image node from now on (until the returned stop): the message's topic and its error code. */
+function watchDone(): { ends: Array<{ topic: unknown; code?: string }>; stop: () => void } {
+  const ends: Array<{ topic: unknown; code?: string }> = [];
+  hooks.add("onComplete.batchspec", (e) => {
+    if (e.node?.id === "img") ends.push({ topic: e.msg?.topic, ...(e.error ? { code: e.error.code } : {}) });
+  });
+  return { ends, stop: () => hooks.remove("onComplete.batchspec") };
+}
+
+/** The image node's log lines at a level (20 error, 30 warn, 40 info), as text. */
+function logged(level: number): string[] {
+  const log = helper.log() as unknown as { args: Array<[{ level: number; id?: string; msg?: unknown }]> };
+  return log.args
+    .map((a) => a[0])
+    .filter((e) => e.level === level && e.id === "img")
+    .map((e) => (e.msg instanceof Error ? e.msg.message : typeof e.msg === "string" ? e.msg : JSON.stringify(e.msg)));
+}
+
 describe("batch delivery", function () {
   this.timeout(20_000);
   const api = withImagesApi();
@@ -77,6 +108,7 @@ describe("batch delivery", function () {
   before(() => {
     server = api.server;
   });
+  afterEach(() => hooks.remove("onComplete.batchspec"));
 
   it("queued until the count is reached: one batch, each message done when it is created, results as new messages", async () => {
     const seen = await loadBatch(server, { batchSize: 3 });
@@ -215,16 +247,112 @@ describe("batch delivery", function () {
     assert.deepEqual(warnings, ["node-red-contrib-images-api/images-api-config:images-api-config.shared.warn.batchMemoryStore"]);
   });
 
-  it("removing the node with \"cancel pending batches\" cancels them; a redeploy that keeps it does not", async () => {
-    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1000 };
-    const seen = await loadBatch(server, { batchSize: 1, batchCancelOnRemove: true });
+  it("removing the node (default settings): the queue is not sent and its messages end once; every pending batch is cancelled, its input file deleted; one log line", async () => {
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1_000_000 };
+    const seen = await loadBatch(server, { batchSize: 2 });
+    const done = watchDone();
+    for (const p of ["a", "b", "c", "d"]) send({ payload: p, topic: p });
+    await until(() => seen.completed.length === 4, 5000);
+    assert.equal(server.batch.batches.size, 2);
+    send({ payload: "queued", topic: "queued" });
+    await pause(100);
+    const batchIds = [...server.batch.batches.keys()];
+    const inputFiles = server.batch.uploads.map((u) => u.id);
+    assert.equal(inputFiles.length, 2);
+    const ms = await removeNode(server);
+    assert.deepEqual([...server.batch.cancels].sort(), [...batchIds].sort(), "every pending batch cancelled");
+    assert.deepEqual([...server.batch.deletedFiles].sort(), [...inputFiles].sort(), "their input files deleted");
+    assert.equal(server.batch.uploads.length, 2, "the queue was not sent");
+    done.stop();
+    assert.deepEqual(
+      done.ends.sort((x, y) => String(x.topic).localeCompare(String(y.topic))),
+      [{ topic: "a" }, { topic: "b" }, { topic: "c" }, { topic: "d" }, { topic: "queued", code: "aborted" }],
+      "each message ended once; the queued one with aborted",
+    );
+    const info = logged(40).filter((t) => /node removed/.test(t));
+    assert.equal(info.length, 1, info.join(" | "));
+    assert.match(info[0], /2 of 2 pending batches cancelled/);
+    for (const id of batchIds) assert.ok(info[0].includes(id), `the line names ${id}: ${info[0]}`);
+    assert.match(info[0], /1 queued requests not sent/);
+    assert.deepEqual(logged(30).filter((t) => !/batchMemoryStore/.test(t)), [], "no warnings");
+    assert.ok(ms < 5000, `removed in ${ms} ms`);
+    await pause(200); // nothing is sent after close
+    assert.equal(server.batch.uploads.length, 2);
+    assert.equal(seen.out.length, 0);
+  });
+
+  it("an old flow's batchCancelOnRemove: false also cancels when the node is removed", async () => {
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1_000_000 };
+    const seen = await loadBatch(server, { batchSize: 1, batchCancelOnRemove: false });
     send({ payload: "x" });
     await until(() => seen.completed.length === 1, 3000);
     const id = server.batch.last()!.id;
-    // the node is removed by a deploy of the same flow without it
-    const without = imageFlow({ baseUrl: server.baseUrl, config: { retries: 0, ...FAST_POLL } }).filter((n) => n.id !== "img");
-    await helper.setFlows(without as never, "full");
-    await until(() => server.batch.cancels.includes(id), 3000);
+    await removeNode(server);
+    assert.deepEqual(server.batch.cancels, [id]);
+    assert.deepEqual(server.batch.deletedFiles, [server.batch.uploads[0].id]);
+  });
+
+  it('removing a node set to "keep them running": the queue is sent as before, nothing is cancelled or deleted, each batch id is logged', async () => {
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1_000_000 };
+    const seen = await loadBatch(server, { batchSize: 2, batchOnRemove: "keep" });
+    const done = watchDone();
+    send({ payload: "one", topic: "one" });
+    send({ payload: "two", topic: "two" });
+    await until(() => seen.completed.length === 2, 3000);
+    send({ payload: "queued", topic: "queued" });
+    await pause(100);
+    await removeNode(server);
+    assert.equal(server.batch.batches.size, 2, "the queue went out as a batch");
+    assert.deepEqual(server.batch.cleanupRequests, [], "nothing cancelled or deleted");
+    const warnings = logged(30).filter((t) => /keeps running/.test(t));
+    assert.equal(warnings.length, 2, warnings.join(" | "));
+    for (const id of server.batch.batches.keys()) {
+      const line = warnings.find((w) => w.includes(id));
+      assert.ok(line, `batch ${id} logged`);
+      assert.match(line, /can no longer be received by this node/);
+      assert.match(line, /Batches page/);
+    }
+    done.stop();
+    assert.deepEqual(done.ends.map((e) => e.topic).sort(), ["one", "queued", "two"], "each message done once, the queued one when its batch was created");
+    assert.ok(done.ends.every((e) => !e.code), JSON.stringify(done.ends));
+  });
+
+  it("removing the node while the server is down: warnings, nothing thrown, the close ends in time", async () => {
+    const down = await ImagesApiServer.start({ apiKey: API_KEY });
+    try {
+      down.batch.pace = { ...down.batch.pace, inProgressPolls: 1_000_000 };
+      const seen = await loadBatch(down, { batchSize: 1 });
+      send({ payload: "x" });
+      await until(() => seen.completed.length === 1, 3000);
+      const id = down.batch.last()!.id;
+      await down.close();
+      const ms = await removeNode(down);
+      assert.ok(ms < 15_000, `removed in ${ms} ms`);
+      const warnings = logged(30);
+      const line = warnings.find((w) => w.includes(`batch ${id} could not be cancelled`));
+      assert.ok(line, warnings.join(" | "));
+      assert.ok(line.includes(down.batch.uploads[0].id), `the line names the input file: ${line}`);
+      assert.deepEqual(logged(20).filter((t) => /Close timed out/i.test(t)), []);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it("removing the node while the server hangs: the cleanup gives up after its 10 s budget, within Node-RED's 15 s close timeout", async function () {
+    this.timeout(30_000);
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1_000_000 };
+    const seen = await loadBatch(server, { batchSize: 1 });
+    send({ payload: "x" });
+    await until(() => seen.completed.length === 1, 3000);
+    const id = server.batch.last()!.id;
+    server.batch.stallCleanupMs = 60_000;
+    const ms = await removeNode(server);
+    assert.ok(ms >= 9_000 && ms < 13_000, `removed in ${ms} ms`);
+    assert.deepEqual(server.batch.cleanupRequests.slice(0, 1), [`CANCEL ${id}`]);
+    const late = logged(30).filter((w) => /no time left/.test(w));
+    assert.equal(late.length, 1, logged(30).join(" | "));
+    assert.ok(late[0].includes(`batch ${id}`) && late[0].includes(server.batch.uploads[0].id), late[0]);
+    assert.deepEqual(logged(20).filter((t) => /Close timed out/i.test(t)), []);
   });
 
   it("a redeploy while a batch is pending (no context store configured): the new node polls it and delivers the results", async () => {
@@ -244,6 +372,18 @@ describe("batch delivery", function () {
     assert.deepEqual(out.map((m) => m.n).sort(), [1, 2]);
     assert.equal(server.batch.batches.size, 1);
     assert.equal(server.batch.cancels.length, 0, "a redeploy never cancels");
+  });
+
+  it("a redeploy sends what is queued first, though the config node restarts too; the new node delivers its result", async () => {
+    await loadBatch(server, { batchSize: 5 });
+    send({ payload: "queued", n: 7 });
+    await pause(100);
+    assert.equal(server.batch.uploads.length, 0);
+    const out = await redeploy(server, { batchSize: 5 });
+    assert.equal(server.batch.batches.size, 1, "sent at the redeploy");
+    await until(() => out.length === 1, 8000);
+    assert.equal(out[0].n, 7);
+    assert.deepEqual(server.batch.cleanupRequests, [], "nothing cancelled or deleted");
   });
 
   it("a redeploy while the results are being delivered: the new node delivers the rest, each result once", async () => {
@@ -324,18 +464,23 @@ describe("batch delivery", function () {
     assert.deepEqual(server.batch.deletedFiles, [vision[0].id]);
   });
 
-  it("removing an edit node with \"cancel pending batches\" also deletes the images it uploaded", async () => {
-    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1000 };
-    const seen = await loadBatch(server, { batchSize: 1, batchCancelOnRemove: true }, "images-api-edit");
+  it("removing an edit node (default settings) also deletes the images it uploaded, for its pending batch and its queue", async () => {
+    server.batch.pace = { ...server.batch.pace, inProgressPolls: 1_000_000 };
+    const seen = await loadBatch(server, { batchSize: 1 }, "images-api-edit");
     send({ payload: bigPng(5), prompt: "as a watercolour" });
     await until(() => seen.completed.length === 1, 3000);
-    const vision = server.batch.uploads.filter((u) => u.purpose === "vision");
-    assert.equal(vision.length, 1);
+    // the node now waits for two requests: the next one is uploaded and queued
+    await helper.setFlows(imageFlow(batchFlow(server, { batchSize: 2 }, "images-api-edit")) as never, "full", { cfg: { apiKey: API_KEY } } as never);
+    send({ payload: bigPng(5), prompt: "as a mosaic" });
+    await until(() => server.batch.uploads.filter((u) => u.purpose === "vision").length === 2, 3000);
+    await pause(100);
+    const vision = server.batch.uploads.filter((u) => u.purpose === "vision").map((u) => u.id);
+    const input = server.batch.uploads.filter((u) => u.purpose === "batch").map((u) => u.id);
+    assert.equal(input.length, 1);
     assert.deepEqual(server.batch.deletedFiles, [], "nothing deleted while the batch is pending");
-    const without = imageFlow({ baseUrl: server.baseUrl, config: { retries: 0, ...FAST_POLL } }).filter((n) => n.id !== "img");
-    await helper.setFlows(without as never, "full");
-    await until(() => server.batch.deletedFiles.length === 1, 3000);
-    assert.deepEqual(server.batch.deletedFiles, [vision[0].id]);
+    await removeNode(server);
+    assert.deepEqual([...server.batch.deletedFiles].sort(), [...vision, ...input].sort());
     assert.deepEqual(server.batch.cancels, [server.batch.last()!.id]);
+    assert.equal(server.batch.uploads.filter((u) => u.purpose === "batch").length, 1, "the queue was not sent");
   });
 });

@@ -380,6 +380,27 @@ describe("Images API test server: Files and Batch APIs", () => {
     assert.equal(e.errors.data[0].code, "empty_file");
   });
 
+  it("records every cancel and delete; stallCleanupMs makes them hang mid-body (nothing done) until reset", async () => {
+    const fileId = await uploadOk(jsonl(genLines(2)));
+    const b = await createOk(fileId);
+    server.batch.stallCleanupMs = 60_000;
+    const stalled = await api("POST", `/v1/batches/${b.id}/cancel`, undefined);
+    assert.equal(stalled.status, 200, "the headers come");
+    const reading = stalled.text().then(() => "read", () => "failed");
+    const outcome = await Promise.race([reading, new Promise((r) => setTimeout(() => r("stalled"), 300))]);
+    assert.equal(outcome, "stalled", "the body does not end");
+    assert.deepEqual(server.batch.cancels, [], "nothing cancelled");
+    assert.deepEqual(server.batch.cleanupRequests, [`CANCEL ${b.id}`]);
+    server.reset();
+    assert.equal(server.batch.stallCleanupMs, 0);
+    assert.deepEqual(server.batch.cleanupRequests, []);
+    const f = await uploadOk(jsonl(genLines(1)));
+    assert.equal((await api("DELETE", `/v1/files/${f}`)).status, 200);
+    assert.equal((await api("DELETE", `/v1/files/${f}`)).status, 404);
+    assert.deepEqual(server.batch.cleanupRequests, [`DELETE ${f}`, `DELETE ${f}`]);
+    assert.deepEqual(server.batch.deletedFiles, [f]);
+  });
+
   it("setStatus forces a status; completeAll ends every batch; reset clears everything", async () => {
     const a = await createOk(await uploadOk(jsonl(genLines(3))));
     const b = await createOk(await uploadOk(jsonl(genLines(2))));

@@ -17,6 +17,7 @@ export interface Batch {
   id: string;
   status: BatchStatus;
   endpoint?: string;
+  input_file_id?: string;
   output_file_id?: string | null;
   error_file_id?: string | null;
   request_counts?: { total: number; completed: number; failed: number };

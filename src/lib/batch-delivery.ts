@@ -3,12 +3,14 @@
  * API) when the queue holds `size` requests, `waitMs` after the first one, or when asked; each input
  * message is done once its request is in a created batch. The batches are polled (shared per client)
  * and their results delivered as new messages; pending batches live in a store that survives restarts.
+ * A removed node cancels its batches and deletes its uploads (or, chosen, leaves them running and says so).
  * Plain module: Node-RED comes in through the hooks below.
  */
-import { cancelBatch, createBatch, deleteFile, readFileLines, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./batch-api";
+import { createBatch, deleteFile, readFileLines, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./batch-api";
 import { inputFiles, type BatchLineIn } from "./batch-lines";
 import type { BatchLine } from "./batch-output";
 import { pollerFor, type PollSchedule } from "./batch-poller";
+import { cleanUpRemoved, REMOVAL_BUDGET_MS, settledWithin } from "./batch-removal";
 import { imagesFromBody, type ImagesResult } from "./answer";
 import { httpError, readErrorBody } from "./api-errors";
 import { ImagesClient } from "./client";
@@ -30,6 +32,8 @@ export interface BatchEntry {
 export interface PendingBatch {
   id: string;
   op: Operation;
+  /** the uploaded JSONL input file (missing in batches saved by older versions: the cancel answer names it) */
+  inputFile?: string;
   entries: Record<string, BatchEntry>;
   status?: BatchStatus;
   /** custom ids already delivered: saved when the node closed while it was delivering the results */
@@ -51,7 +55,12 @@ export interface DeliveryHooks {
   /** a summary of what the node's batches are doing, for the node status */
   progress: (p: BatchProgress) => void;
   warn: (text: string) => void;
+  /** an information line for the log */
+  log: (text: string) => void;
 }
+
+/** What a removed node does with its pending batches: cancel them and delete its uploads, or leave them running. */
+export type OnRemove = "cancel" | "keep";
 
 export interface BatchProgress {
   queued: number;
@@ -70,6 +79,8 @@ export interface DeliveryOptions {
   poll: PollSchedule;
   /** metadata sent with each batch (e.g. the node's id) */
   metadata: Record<string, string>;
+  /** time allowed for the cleanup of a removed node (default REMOVAL_BUDGET_MS) */
+  removalMs?: number;
 }
 
 interface Queued {
@@ -124,10 +135,15 @@ export class BatchDelivery {
   private forgetting: Promise<void> = Promise.resolve();
   /** the config node's client as last seen (it may be gone by the time this node closes) */
   private lastClient: ImagesClient | undefined;
+  /** the client that sends the queue while the node closes: a deploy closes the config node's client meanwhile */
+  private closingClient: ImagesClient | undefined;
   /** the batches whose results are being delivered, with the custom ids delivered so far */
   private readonly collecting = new Map<PendingBatch, Set<string>>();
   /** stops the downloads of result files when the node closes */
   private readonly aborter = new AbortController();
+  /** the node was removed with "cancel": nothing more is sent, uploads wait in `leftFiles` for the cleanup */
+  private dropping = false;
+  private leftFiles: string[] | undefined;
 
   constructor(
     private readonly o: DeliveryOptions,
@@ -146,6 +162,11 @@ export class BatchDelivery {
   }
 
   enqueue(line: BatchLineIn, entry: BatchEntry, done: (err?: Error) => void): void {
+    if (this.dropping) {
+      this.release(entry.files ?? []);
+      done(notSent());
+      return;
+    }
     this.queue.push({ line, entry, done });
     if (this.queue.length >= this.o.size) void this.submit();
     else {
@@ -174,11 +195,16 @@ export class BatchDelivery {
       const group = file.map((l) => byId.get(l.customId) as Queued);
       this.report({ status: "submitting" });
       try {
-        const client = this.hooks.client();
+        if (this.dropping) throw notSent();
+        const client = this.closingClient ?? this.hooks.client();
         if (!client) throw new ImagesApiError("no_config", "the Images API config node is gone: the batch could not be sent");
         const fileId = await uploadFile(client, { data: Buffer.concat(file.map((l) => l.line)), filename: "requests.jsonl", contentType: "application/jsonl" }, "batch");
+        if (this.dropping) {
+          this.release([fileId]);
+          throw notSent();
+        }
         const batch = await createBatch(client, fileId, this.o.op, this.o.metadata);
-        const pending: PendingBatch = { id: batch.id, op: this.o.op, entries: Object.fromEntries(group.map((q) => [q.line.customId, q.entry])), status: batch.status };
+        const pending: PendingBatch = { id: batch.id, op: this.o.op, inputFile: fileId, entries: Object.fromEntries(group.map((q) => [q.line.customId, q.entry])), status: batch.status };
         this.pending.push(pending);
         await this.persist();
         for (const q of group) q.done();
@@ -186,7 +212,7 @@ export class BatchDelivery {
         if (!this.closed) this.watch(pending);
       } catch (err) {
         const error = isImagesApiError(err) ? err : new ImagesApiError("api_error", String((err as Error)?.message ?? err));
-        this.forget(group.flatMap((q) => q.entry.files ?? []));
+        this.release(group.flatMap((q) => q.entry.files ?? []));
         for (const q of group) q.done(error);
         this.report({});
       }
@@ -286,6 +312,12 @@ export class BatchDelivery {
     return run;
   }
 
+  /** Uploads nothing needs any more: kept for the cleanup of a removed node while it runs, else forgotten. */
+  release(files: string[]): void {
+    if (this.leftFiles) this.leftFiles.push(...files);
+    else void this.forget(files);
+  }
+
   private report(p: Partial<BatchProgress>): void {
     if (!this.closed) this.hooks.progress({ queued: this.queue.length, ...p });
   }
@@ -297,11 +329,37 @@ export class BatchDelivery {
   }
 
   /**
-   * The node stops. What is queued is sent first (a redeploy loses nothing); polling stops, the store is
-   * kept for the next start. Removed with `cancel`: pending batches are cancelled and forgotten.
+   * The node stops. On a stop or redeploy (and a removal with "keep") what is queued is sent first, polling
+   * stops and the store is kept for the next start. Removed with "cancel", see remove(). `inFlight`: the
+   * messages still being checked, which may enqueue.
    */
-  async close(removed: boolean, cancel: boolean): Promise<void> {
-    await this.submit();
+  async close(removed: boolean, onRemove: OnRemove, inFlight: Promise<unknown> = Promise.resolve()): Promise<void> {
+    if (removed && onRemove === "cancel") return this.remove(inFlight);
+    // taken now: the config node may close its client at the same time as this node
+    const client = this.hooks.client() ?? this.lastClient;
+    await inFlight;
+    if (this.queue.length && client) this.closingClient = new ImagesClient(client.options);
+    try {
+      await this.submit();
+    } finally {
+      await this.closingClient?.close();
+      this.closingClient = undefined;
+    }
+    await this.stop(client);
+    if (removed) {
+      for (const b of this.pending) {
+        if (b.status && FINAL_STATUSES.has(b.status)) continue;
+        this.hooks.warn(
+          `batch ${b.id} keeps running (the node was removed with "keep them running"): its results can no longer be received by this node; ` +
+            `they stay in your account: see the Batches page of your provider's dashboard, or GET /v1/batches/${b.id} (output_file_id)`,
+        );
+      }
+    }
+    await this.saving;
+    await this.forgetting;
+  }
+
+  private async stop(client: ImagesClient | undefined): Promise<void> {
     this.closed = true;
     this.aborter.abort();
     // results half delivered: the pending batch is saved with the custom ids delivered, so that the node that
@@ -310,25 +368,46 @@ export class BatchDelivery {
       for (const [b, seen] of this.collecting) b.delivered = [...seen];
       await this.persist();
     }
-    const client = this.hooks.client() ?? this.lastClient;
     if (client) for (const b of this.pending) pollerFor(client, this.o.poll).unwatch(b.id);
-    if (removed && cancel && client && this.pending.length) {
-      // a client of its own: a deploy closes the config node's client at the same time as this node
-      const own = new ImagesClient(client.options);
-      try {
-        for (const b of this.pending) {
-          await cancelBatch(own, b.id).catch((err) => this.hooks.warn(`batch ${b.id} could not be cancelled: ${(err as Error).message}`));
-        }
-        await this.forget(this.pending.flatMap(filesOf), own);
-      } finally {
-        await own.close();
-      }
-      this.pending = [];
-      await this.hooks.store.save([]).catch(() => undefined);
+  }
+
+  /**
+   * The node was removed: nobody can receive its results any more. The queue is not sent (each queued message
+   * ends with `aborted`), then batch-removal cancels the pending batches and deletes the uploads, within
+   * `removalMs`.
+   */
+  private async remove(inFlight: Promise<unknown>): Promise<void> {
+    // taken now: the config node may close its client at the same time as this node
+    const client = this.hooks.client() ?? this.lastClient;
+    const budgetMs = this.o.removalMs ?? REMOVAL_BUDGET_MS;
+    const deadline = AbortSignal.timeout(budgetMs);
+    this.dropping = true;
+    const left: string[] = (this.leftFiles = []);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const dropped = this.queue;
+    this.queue = [];
+    for (const q of dropped) {
+      left.push(...(q.entry.files ?? []));
+      q.done(notSent());
     }
+    await this.stop(client);
+    if (!(await settledWithin(Promise.all([inFlight, this.submitting]), deadline))) {
+      this.hooks.warn("a batch was still being created when the node was removed; if it was created, it keeps running: check the Batches page of your provider's dashboard");
+    }
+    this.leftFiles = undefined;
+    const batches = this.pending;
+    this.pending = [];
+    await cleanUpRemoved({ client, batches, files: left, dropped: dropped.length, deadline, budgetMs, warn: this.hooks.warn, log: this.hooks.log });
+    await this.hooks.store.save([]).catch(() => undefined);
     await this.saving;
     await this.forgetting;
   }
+}
+
+/** The end of a queued message whose node was removed before its batch went out. */
+function notSent(): ImagesApiError {
+  return new ImagesApiError("aborted", "the node was removed before this request went out in a batch: it was not sent (nothing billed)");
 }
 
 function filesOf(b: PendingBatch): string[] {

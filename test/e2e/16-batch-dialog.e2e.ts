@@ -12,7 +12,7 @@ const GENERATE = "images-api-generate";
 const EDIT = "images-api-edit";
 const CONFIG = "images-api-config";
 /** the rows that belong to batch delivery (the tip is one of them) */
-const BATCH_FIELDS = ["batchSize", "batchWait", "batchStore", "batchCancelOnRemove"];
+const BATCH_FIELDS = ["batchSize", "batchWait", "batchStore", "batchOnRemove"];
 
 const norm = (s: string | null | undefined) => String(s ?? "").replace(/\s+/g, " ").trim();
 const en = () => localeJson("en-US", CONFIG)[CONFIG];
@@ -51,14 +51,14 @@ async function dialogValues(): Promise<Record<string, unknown>> {
     batchSize: $("#node-input-batchSize").val(),
     batchWait: $("#node-input-batchWait").val(),
     batchStore: $("#node-input-batchStore").val(),
-    batchCancelOnRemove: $("#node-input-batchCancelOnRemove").prop("checked"),
+    batchOnRemove: $("#node-input-batchOnRemove").val(),
   }));
 }
 /** the batch settings of a node as the editor holds it, with its validity */
 async function nodeBatch(id: string): Promise<Record<string, unknown>> {
   return e2e().page.evaluate((id) => {
     const n = RED.nodes.node(id);
-    return { delivery: n.delivery, batchSize: n.batchSize, batchWait: n.batchWait, batchStore: n.batchStore, batchCancelOnRemove: n.batchCancelOnRemove };
+    return { delivery: n.delivery, batchSize: n.batchSize, batchWait: n.batchWait, batchStore: n.batchStore, batchOnRemove: n.batchOnRemove };
   }, id);
 }
 async function validity(id: string): Promise<{ valid: boolean; errors: string[] }> {
@@ -175,7 +175,7 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         }
         const id = need(nodeType);
         // a node from the palette holds the definition's defaults
-        assert.deepEqual(await nodeBatch(id), { delivery: "now", batchSize: 100, batchWait: 60, batchStore: "", batchCancelOnRemove: false });
+        assert.deepEqual(await nodeBatch(id), { delivery: "now", batchSize: 100, batchWait: 60, batchStore: "", batchOnRemove: "cancel" });
 
         await ed.openNode(id);
         const delivery = page.locator("#node-input-delivery");
@@ -189,7 +189,7 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
 
         await setDelivery("batch");
         assert.equal(await batchRows(), "shown", "batch rows hidden after choosing batch");
-        assert.deepEqual(await dialogValues(), { delivery: "batch", batchSize: "100", batchWait: "60", batchStore: "", batchCancelOnRemove: false });
+        assert.deepEqual(await dialogValues(), { delivery: "batch", batchSize: "100", batchWait: "60", batchStore: "", batchOnRemove: "cancel" });
         for (const f of BATCH_FIELDS) {
           assert.equal(norm(await page.locator(`label[for="node-input-${f}"]`).innerText()), text.label[f], `label of ${f}`);
         }
@@ -212,16 +212,16 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         await type("batchSize", "7");
         await type("batchWait", "15");
         await page.locator("#node-input-batchStore").fill("file");
-        await page.locator("#node-input-batchCancelOnRemove").check();
+        await page.locator("#node-input-batchOnRemove").selectOption("keep");
         await ed.closeTray(true);
 
         // number inputs: Node-RED saves the strings the dialog holds (the runtime reads both)
-        const expected = { delivery: "batch", batchSize: "7", batchWait: "15", batchStore: "file", batchCancelOnRemove: true };
+        const expected = { delivery: "batch", batchSize: "7", batchWait: "15", batchStore: "file", batchOnRemove: "keep" };
         assert.deepEqual(await nodeBatch(id), expected);
         assert.deepEqual(await validity(id), { valid: true, errors: [] });
         assert.equal(await errorMarkerShown(id), false);
 
-        const pick = (n: any) => n && { delivery: n.delivery, batchSize: n.batchSize, batchWait: n.batchWait, batchStore: n.batchStore, batchCancelOnRemove: n.batchCancelOnRemove };
+        const pick = (n: any) => n && { delivery: n.delivery, batchSize: n.batchSize, batchWait: n.batchWait, batchStore: n.batchStore, batchOnRemove: n.batchOnRemove };
         const all = await page.evaluate((id) => RED.nodes.createCompleteNodeSet({ credentials: false }).find((n: any) => n.id === id), id);
         assert.deepEqual(pick(all), expected, "the complete node set");
         const selected = await page.evaluate((id) => RED.nodes.createExportableNodeSet([RED.nodes.node(id)]).find((n: any) => n.id === id), id);
@@ -277,7 +277,7 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         await ed.closeTray(true);
         assert.deepEqual(await validity(id), { valid: true, errors: [] });
         assert.equal(await errorMarkerShown(id), false, "the invalid marker stays");
-        assert.deepEqual(await nodeBatch(id), { delivery: "batch", batchSize: "7", batchWait: "15", batchStore: "file", batchCancelOnRemove: true });
+        assert.deepEqual(await nodeBatch(id), { delivery: "batch", batchSize: "7", batchWait: "15", batchStore: "file", batchOnRemove: "keep" });
       });
     });
   }

@@ -9,6 +9,11 @@ import { saveMessage } from "../../src/lib/batch-delivery";
 import { inputFiles, requestLine } from "../../src/lib/batch-lines";
 import { readBatchLines, type BatchLine } from "../../src/lib/batch-output";
 import { releaseChunk } from "../../src/lib/release-chunk";
+import { cleanUpRemoved, type Cleanup } from "../../src/lib/batch-removal";
+import type { PendingBatch } from "../../src/lib/batch-delivery";
+import { createBatch, uploadFile } from "../../src/lib/batch-api";
+import { ImagesClient } from "../../src/lib/client";
+import { ImagesApiServer } from "../server/images-api-server";
 import { gc } from "../support/gc";
 
 describe("batch delivery, the plain parts", () => {
@@ -135,5 +140,71 @@ describe("batch delivery, the plain parts", () => {
     assert.deepEqual(sizes, [1_000_000, 1_000_000, 1_000_000]);
     // while line 2 is read, line 1 is gone; while line 3 is read, lines 1 and 2
     assert.deepEqual(aliveWhileNextRead, [false, false, false]);
+  });
+
+  describe("the cleanup of a removed node (against the test server's Files and Batch APIs)", () => {
+    const KEY = "sk-cleanup-test";
+    let server: ImagesApiServer;
+    let client: ImagesClient;
+    before(async () => {
+      server = await ImagesApiServer.start({ apiKey: KEY });
+      client = new ImagesClient({ baseUrl: server.baseUrl, apiKey: KEY, maxRetries: 0 });
+    });
+    after(async () => {
+      await client.close();
+      await server.close();
+    });
+    beforeEach(() => server.reset());
+
+    /** A real batch of one generate line; its PendingBatch as the node keeps it (inputFile left out on request). */
+    async function pendingBatch(keepInput = true, images: string[] = []): Promise<PendingBatch> {
+      const line = requestLine("req-1", "generate", { model: "gpt-image-1", prompt: "a fox" }).line;
+      const input = await uploadFile(client, { data: line, filename: "requests.jsonl", contentType: "application/jsonl" }, "batch");
+      const batch = await createBatch(client, input, "generate", {});
+      return { id: batch.id, op: "generate", status: batch.status, ...(keepInput ? { inputFile: input } : {}), entries: { "req-1": { msg: {}, model: "gpt-image-1", files: images } } };
+    }
+    const run = async (o: Partial<Cleanup>) => {
+      const warnings: string[] = [];
+      const lines: string[] = [];
+      await cleanUpRemoved({ client, batches: [], files: [], dropped: 0, deadline: AbortSignal.timeout(5000), budgetMs: 5000, warn: (t) => warnings.push(t), log: (t) => lines.push(t), ...o });
+      return { warnings, lines };
+    };
+
+    it("cancels what is not over, deletes every upload; a batch saved without its input file gets it from the cancel answer", async () => {
+      const image = await uploadFile(client, { data: Buffer.from("png bytes"), filename: "image.png", contentType: "image/png" }, "vision");
+      const a = await pendingBatch(true, [image]);
+      const old = await pendingBatch(false);
+      const over = { ...(await pendingBatch()), status: "completed" as const };
+      server.batch.setStatus(over.id, "completed");
+      const spare = await uploadFile(client, { data: Buffer.from("queued image"), filename: "image.png", contentType: "image/png" }, "vision");
+      const { warnings, lines } = await run({ batches: [a, old, over], files: [spare], dropped: 2 });
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(server.batch.cancels, [a.id, old.id], "a batch that is over is not cancelled");
+      const inputs = server.batch.uploads.filter((u) => u.purpose === "batch").map((u) => u.id);
+      assert.deepEqual([...server.batch.deletedFiles].sort(), [...inputs, image, spare].sort());
+      assert.deepEqual(lines, [`node removed: 2 of 2 pending batches cancelled (${a.id}, ${old.id}), 2 queued requests not sent, 5 uploaded files deleted`]);
+    });
+
+    it("a batch that cannot be cancelled keeps its files, and the warning names them; no client: one warning naming everything", async () => {
+      const a = await pendingBatch();
+      server.batch.setStatus(a.id, "cancelled"); // the server refuses to cancel it again (409), the node still thinks it runs
+      a.status = "in_progress";
+      const { warnings, lines } = await run({ batches: [a] });
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], new RegExp(`batch ${a.id} could not be cancelled .*then delete its files ${a.inputFile}`));
+      assert.deepEqual(server.batch.deletedFiles, []);
+      assert.deepEqual(lines, ["node removed: 0 of 1 pending batches cancelled, 0 queued requests not sent, 0 uploaded files deleted"]);
+
+      const none = await run({ client: undefined, batches: [a], files: ["file-x"] });
+      assert.equal(none.warnings.length, 1);
+      assert.match(none.warnings[0], new RegExp(`its config node is gone: batch ${a.id}, ${a.inputFile}, file-x could not be cancelled or deleted`));
+    });
+
+    it("a spent budget: nothing more is asked, one warning lists what is left", async () => {
+      const a = await pendingBatch();
+      const { warnings } = await run({ batches: [a], files: ["file-y"], deadline: AbortSignal.abort(), budgetMs: 1 });
+      assert.deepEqual(server.batch.cleanupRequests, []);
+      assert.deepEqual(warnings, [`the node was removed, but there was no time left (0.001 s): batch ${a.id}, ${a.inputFile}, file-y could not be cancelled or deleted; cancel or delete them on your provider's dashboard`]);
+    });
   });
 });

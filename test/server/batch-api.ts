@@ -231,6 +231,10 @@ export class BatchApi {
   contentGapMs = 0;
   /** GET /v1/files/{id}/content requests, in order (file ids) */
   contentReads: string[] = [];
+  /** a server that hangs on cleanup: DELETE /v1/files/{id} and POST /v1/batches/{id}/cancel send their headers, then stall this long mid-body (nothing recorded) */
+  stallCleanupMs = 0;
+  /** DELETE /v1/files/{id} and POST /v1/batches/{id}/cancel requests, in order, whatever their answer ("DELETE file-…", "CANCEL batch_…") */
+  cleanupRequests: string[] = [];
 
   /** every file by id: uploads and output/error files */
   readonly files = new Map<string, StoredBatchFile>();
@@ -267,6 +271,8 @@ export class BatchApi {
     this.contentChunkLines = false;
     this.contentGapMs = 0;
     this.contentReads = [];
+    this.stallCleanupMs = 0;
+    this.cleanupRequests = [];
     this.files.clear();
     this.batches.clear();
     this.uploads = [];
@@ -387,7 +393,8 @@ export class BatchApi {
       if (method === "GET") return this.listFiles(req);
     } else if ((m = /^\/v1\/files\/([^/]+)$/.exec(path))) {
       if (method === "GET") return this.fileObject(decodeURIComponent(m[1]));
-      if (method === "DELETE") return this.deleteFile(decodeURIComponent(m[1]));
+      const id = decodeURIComponent(m[1]);
+      if (method === "DELETE") return this.cleanup(`DELETE ${id}`, () => this.deleteFile(id));
     } else if ((m = /^\/v1\/files\/([^/]+)\/content$/.exec(path))) {
       if (method === "GET") return this.fileContent(decodeURIComponent(m[1]));
     } else if (path === "/v1/batches") {
@@ -396,9 +403,18 @@ export class BatchApi {
     } else if ((m = /^\/v1\/batches\/([^/]+)$/.exec(path))) {
       if (method === "GET") return this.pollBatch(decodeURIComponent(m[1]));
     } else if ((m = /^\/v1\/batches\/([^/]+)\/cancel$/.exec(path))) {
-      if (method === "POST") return this.cancelBatch(decodeURIComponent(m[1]));
+      const id = decodeURIComponent(m[1]);
+      if (method === "POST") return this.cleanup(`CANCEL ${id}`, () => this.cancelBatch(id));
     }
     return invalidUrl();
+  }
+
+  /** A cancel or a delete: recorded, and with stallCleanupMs a reply that stalls mid-body instead. */
+  private cleanup(what: string, run: () => BatchReply): BatchReply {
+    this.cleanupRequests.push(what);
+    if (this.stallCleanupMs <= 0) return run();
+    const body = Buffer.from(JSON.stringify({ stalled: what }));
+    return { status: 200, contentType: "application/json", body, chunks: [body.subarray(0, 1), body.subarray(1)], gapMs: this.stallCleanupMs };
   }
 
   // ------------------------------------------------------------- Files API

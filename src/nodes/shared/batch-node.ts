@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { Node, NodeAPI } from "node-red";
 import { handOver, takeOver } from "../../lib/batch-handover";
-import { BatchDelivery, saveMessage, type BatchProgress, type BatchStore, type PendingBatch } from "../../lib/batch-delivery";
+import { BatchDelivery, saveMessage, type BatchProgress, type BatchStore, type OnRemove, type PendingBatch } from "../../lib/batch-delivery";
 import { uploadFile } from "../../lib/batch-api";
 import { requestLine, type UploadImage } from "../../lib/batch-lines";
 import { DEFAULT_POLL } from "../../lib/batch-poller";
@@ -24,7 +24,8 @@ export interface BatchDef {
   batchSize?: string | number;
   batchWait?: string | number;
   batchStore?: string;
-  batchCancelOnRemove?: boolean | string;
+  /** "cancel" (default) or "keep"; replaces batchCancelOnRemove, which is ignored (true and false both cancel) */
+  batchOnRemove?: string;
 }
 
 export interface BatchNodeDeps {
@@ -58,6 +59,11 @@ export function persistentStore(settings: unknown, name: string | undefined): bo
 
 export function isBatchDelivery(def: BatchDef): boolean {
   return def.delivery === "batch";
+}
+
+/** What removing the node does with its batches: "keep" only when chosen (nobody can receive the results). */
+export function onRemoveOf(def: BatchDef): OnRemove {
+  return def.batchOnRemove === "keep" ? "keep" : "cancel";
 }
 
 export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<string, unknown>, done: (err?: Error) => void) => void; close: (removed: boolean) => Promise<void> } {
@@ -105,6 +111,7 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
       client: () => d.config()?.client,
       store,
       warn: (text) => node.warn(text),
+      log: (text) => node.log(text),
       progress: (p) => node.status(statusOf(p, t)),
       deliver: (entry, outcome, where) => {
         const msg: Record<string, unknown> = { ...entry.msg, _msgid: RED.util.generateId(), batch: where };
@@ -150,7 +157,7 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
       const line = requestLine(`req-${randomBytes(9).toString("hex")}`, d.op, body);
       delivery.enqueue(line, { msg: saveMessage(msg), model, replaced, ...(files.length ? { files } : {}) }, (err) => (err ? done(err) : done()));
     } catch (err) {
-      delivery.forget(files);
+      delivery.release(files);
       done(isImagesApiError(err) ? err : new ImagesApiError("api_error", err instanceof Error ? err.message : String(err)));
     }
   };
@@ -160,8 +167,7 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
       chain = chain.then(() => handleOne(msg, done));
     },
     close: async (removed) => {
-      await chain;
-      await delivery.close(removed, def.batchCancelOnRemove === true || def.batchCancelOnRemove === "true");
+      await delivery.close(removed, onRemoveOf(def), chain);
       // a node that stops but stays (a redeploy) hands its pending batches to the next one
       if (!removed) handOver(node.id, current);
     },
