@@ -72,10 +72,10 @@ export async function startOnFreePort(spawnOn, { tries = 3, timeoutMs = 60_000, 
  * red.js of `nodeRedDir` on `node` (default: this Node; `nodeArgs` before red.js, e.g. --expose-gc), directly rather than through npx, so that the PID is
  * Node-RED's own and stopping it stops Node-RED. Its output is collected line by line in `log`.
  */
-export function spawnNodeRed({ nodeRedDir, userDir, port, node = process.execPath, nodeArgs = [] }) {
+export function spawnNodeRed({ nodeRedDir, userDir, port, node = process.execPath, nodeArgs = [], env = process.env }) {
   const redJs = join(nodeRedDir, "red.js");
   if (!existsSync(redJs)) throw new Error(`no red.js in ${nodeRedDir}`);
-  const child = spawn(node, [...nodeArgs, redJs, "-u", userDir, "-p", String(port)], { cwd: userDir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(node, [...nodeArgs, redJs, "-u", userDir, "-p", String(port)], { cwd: userDir, env, stdio: ["ignore", "pipe", "pipe"] });
   let exited = false;
   child.on("exit", () => { exited = true; });
   const log = [];

@@ -17,6 +17,7 @@ import * as acorn from "acorn";
 import semver from "semver";
 import type { NodeRedProcess } from "../scripts/node-red-process.mjs" with { "resolution-mode": "import" };
 import { ImagesApiServer } from "./server/images-api-server";
+import { BrokenProxy } from "./lib/broken-proxy";
 import { until } from "./support/wait";
 
 const execFileP = promisify(execFile);
@@ -51,6 +52,8 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
   let tarball = "";
   let tarEntries: string[] = [];
   let nodeRed: NodeRedProcess | undefined;
+  // every way a proxy can fail, by CONNECT host; Node-RED's HTTP_PROXY (loopback bypasses it)
+  let brokenProxy: BrokenProxy | undefined;
   const logText = () => (nodeRed?.log ?? []).join("\n");
   let base = "";
 
@@ -101,7 +104,10 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
 
     // 3. Start Node-RED (red.js directly, so we hold its own PID) and wait for the editor to answer.
     const { spawnNodeRed, startOnFreePort } = await import("../scripts/node-red-process.mjs");
-    const started = await startOnFreePort((port) => (nodeRed = spawnNodeRed({ nodeRedDir, userDir, port })));
+    brokenProxy = await BrokenProxy.start("by-host");
+    const env: NodeJS.ProcessEnv = { ...process.env, HTTP_PROXY: brokenProxy.url(), NO_PROXY: "127.0.0.1,localhost" };
+    for (const k of ["http_proxy", "https_proxy", "HTTPS_PROXY", "no_proxy"]) delete env[k];
+    const started = await startOnFreePort((port) => (nodeRed = spawnNodeRed({ nodeRedDir, userDir, port, env })));
     base = started.url.replace(/\/$/, "");
   });
 
@@ -109,6 +115,7 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     this.timeout(30_000);
     const { stopNodeRed } = await import("../scripts/node-red-process.mjs");
     if (nodeRed) await stopNodeRed(nodeRed);
+    await brokenProxy?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -471,6 +478,91 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
         assert.equal(server.requests.length, 0, "nothing reached the server");
       });
     }
+  });
+
+  describe("where the saved key may go, on the installed package", () => {
+    it("Test connection with the deployed config node's id and another typed base URL sends that URL no key", async () => {
+      const key = "sk-package-exfil-0123456789";
+      const own = await ImagesApiServer.start({ apiKey: key });
+      const attacker = await ImagesApiServer.start({ apiKey: null });
+      try {
+        await deploy([
+          { id: "kt", type: "tab", label: "key" },
+          { id: "kc", type: "images-api-config", name: "own", baseUrl: own.baseUrl, credentials: { apiKey: key } },
+          { id: "kg", type: "images-api-generate", z: "kt", server: "kc", prompt: "payload", promptType: "msg", model: "gpt-image-1", x: 100, y: 100, wires: [] },
+        ]);
+        const admin = async (route: string, body: Record<string, unknown>) => {
+          const res = await fetch(`${base}/images-api/${route}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(20_000),
+          });
+          assert.equal(res.status, 200);
+          return (await res.json()) as { ok: boolean; code?: string; keyWithheld?: boolean };
+        };
+        const test = (baseUrl: string) => admin("test-connection", { id: "kc", baseUrl, apiType: "openai", apiKey: "__PWRD__" });
+        // the config node runs once its server's models can be listed with its own settings
+        let ready = await admin("server-models", { id: "kc" });
+        for (let tries = 0; ready.code === "no_config" && tries < 100; tries++) {
+          await new Promise((r) => setTimeout(r, 100));
+          ready = await admin("server-models", { id: "kc" });
+        }
+        assert.equal(ready.ok, true, JSON.stringify(ready));
+        own.requests = [];
+        const stolen = await test(attacker.baseUrl);
+        assert.equal(stolen.keyWithheld, true, JSON.stringify(stolen));
+        assert.equal(attacker.requests.length, 1);
+        assert.equal(attacker.requests[0].headers.authorization, undefined, "the saved key went to a typed base URL");
+        assert.ok(!JSON.stringify(attacker.requests[0].headers).includes(key));
+        // its own saved server still gets it
+        const fine = await test(own.baseUrl);
+        assert.equal(fine.ok, true);
+        assert.equal(own.requests[0].headers.authorization, `Bearer ${key}`);
+      } finally {
+        await Promise.all([own.close(), attacker.close()]);
+      }
+    });
+  });
+
+  describe("a broken proxy, on the installed package", () => {
+    it("read then destroy, read then close, reset, never answer: at most retries + 1 connections each, one coded error naming the proxy", async function () {
+      this.timeout(60_000);
+      const modes = ["destroy", "close", "reset", "hang"] as const;
+      const flows: unknown[] = [{ id: "pt", type: "tab", label: "proxy" }];
+      modes.forEach((mode, i) => {
+        flows.push(
+          { id: `pc-${mode}`, type: "images-api-config", name: mode, baseUrl: `http://${mode}.proxy.test/v1`, retries: 2, timeout: 2, credentials: { apiKey: "sk-proxy-test-0123456789" } },
+          { id: `pin-${mode}`, type: "http in", z: "pt", url: `/proxy-test/${mode}`, method: "post", upload: false, x: 100, y: 60 + i * 80, wires: [[`pgen-${mode}`]] },
+          { id: `pgen-${mode}`, type: "images-api-generate", z: "pt", server: `pc-${mode}`, prompt: "payload", promptType: "msg", model: "gpt-image-1", output: "buffer", property: "payload", x: 300, y: 60 + i * 80, wires: [[`pout-${mode}`]] },
+          { id: `pcatch-${mode}`, type: "catch", z: "pt", scope: [`pgen-${mode}`], uncaught: false, x: 100, y: 100 + i * 80, wires: [[`perr-${mode}`]] },
+          {
+            id: `perr-${mode}`, type: "function", z: "pt", outputs: 1, x: 300, y: 100 + i * 80, wires: [[`pout-${mode}`]],
+            func: "msg.payload = { code: msg.error.code, message: msg.error.message, attempts: msg.error.cause && msg.error.cause.attempts }; msg.statusCode = 200; return msg;",
+          },
+          { id: `pout-${mode}`, type: "http response", z: "pt", statusCode: "", headers: {}, x: 500, y: 60 + i * 80, wires: [] },
+        );
+      });
+      await deploy(flows);
+      const started = Date.now();
+      const outcomes = await Promise.all(
+        modes.map(async (mode) => {
+          const res = await postJson(`/proxy-test/${mode}`, { prompt: "a picture" });
+          if (res.status !== 200) assert.fail(`${mode}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}\n${logText().slice(-2000)}`);
+          const ms = Date.now() - started;
+          return { mode, ms, ...((await res.json()) as { code?: string; message?: string; attempts?: number }) };
+        }),
+      );
+      const proxyName = `the proxy http://127.0.0.1:${brokenProxy!.port}`;
+      for (const o of outcomes) {
+        assert.equal(o.code, o.mode === "hang" ? "timeout" : "network_error", JSON.stringify(o));
+        assert.ok(o.message?.includes(proxyName), `${o.mode}: ${o.message}`);
+        assert.equal(o.attempts, 3, `${o.mode}: retries 2 → 3 attempts`);
+        assert.ok((brokenProxy!.byMode[o.mode] ?? 0) <= 3, `${o.mode}: ${brokenProxy!.byMode[o.mode]} connections`);
+        assert.ok(o.ms < 20_000, `${o.mode}: ended after ${o.ms} ms`);
+      }
+      assert.ok(brokenProxy!.accepted <= 12, `${brokenProxy!.accepted} connections in all`);
+    });
   });
 
   describe("batch delivery across a redeploy, on the installed package (settings.js configures no context store)", () => {

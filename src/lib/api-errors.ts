@@ -3,6 +3,7 @@
  * onto an ImagesApiError with a stable code.
  */
 import { type ErrorCode, type ErrorDetails, formatDuration, ImagesApiError } from "./errors";
+import { PROXY_ERROR_CODE } from "./proxy-connect";
 
 export interface ApiErrorBody {
   message?: string;
@@ -84,14 +85,20 @@ const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"
 export function transportError(err: unknown, timedOut: boolean, timeoutMs: number, details: ErrorDetails): ImagesApiError {
   const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string } };
   const sysCode = e?.code ?? e?.cause?.code;
+  // proxy-connect.ts's ProxyError: the message names the proxy (never its credentials) and what it did
+  const proxy = sysCode === PROXY_ERROR_CODE ? (e.message ?? "the proxy failed") : undefined;
   if (timedOut || (sysCode && TIMEOUT_CODES.has(sysCode))) {
     return new ImagesApiError(
       "timeout",
       `no complete answer from the Images API within ${formatDuration(timeoutMs)}${
         details.attempts && details.attempts > 1 ? ` (${details.attempts} attempts)` : ""
-      }; raise the timeout on the config node if renders take longer`,
+      }${proxy ? ` (${proxy})` : ""}; raise the timeout on the config node if renders take longer`,
       { ...details, retryable: true },
     );
+  }
+  if (proxy) {
+    const hint = "check HTTP_PROXY / HTTPS_PROXY (or NO_PROXY) in Node-RED's environment, or the proxy itself";
+    return new ImagesApiError("network_error", `could not reach the Images API: ${proxy}; ${hint}`, { ...details, retryable: true });
   }
   const reason = sysCode ? `${sysCode}${e?.message ? `: ${e.message}` : ""}` : (e?.message ?? String(err));
   return new ImagesApiError("network_error", `could not reach the Images API (${reason})`, { ...details, retryable: true });

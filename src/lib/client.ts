@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import { Readable } from "node:stream";
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from "undici";
+import { Agent, request, type Dispatcher } from "undici";
 import { httpError, isPermanent, readErrorBody, transportError } from "./api-errors";
 import { formatBytes, ImagesApiError, isImagesApiError } from "./errors";
 import { Limiter, type RunHooks } from "./limiter";
@@ -17,7 +17,11 @@ import { SseParser, type SseEvent } from "./sse";
 import { JsonImagesReader } from "./json-images";
 import { releaseChunk } from "./release-chunk";
 import { RateGate, type Pass } from "./rate-gate";
+import { createDispatcher, type PoolOptions } from "./proxy-connect";
 import { BoundedCache } from "./bounded-cache";
+import { readAll, readCapped } from "./read-body";
+import { downloadImage, type DownloadSetup } from "./download";
+import { classifyHost, publicOnlyLookup } from "./address-policy";
 
 /** where to call and how to authenticate (EndpointOptions), plus how to behave */
 export interface ClientOptions extends EndpointOptions {
@@ -26,8 +30,10 @@ export interface ClientOptions extends EndpointOptions {
   maxRetries?: number;
   concurrency?: number;
   queueLimit?: number;
-  /** largest answer read into memory */
+  /** largest answer read into memory: a JSON answer, a whole stream, or all downloads of one answer together */
   maxResponseBytes?: number;
+  /** largest single image: a decoded b64_json, a streamed event, a download */
+  maxImageBytes?: number;
   /** how several edit images go on the wire: repeated image[] (OpenAI) or repeated image (some gateways) */
   arrayStyle?: ArrayStyle;
 }
@@ -37,7 +43,9 @@ export const CLIENT_DEFAULTS = {
   maxRetries: 2,
   concurrency: 4,
   queueLimit: 1000,
-  maxResponseBytes: 512 * 1024 * 1024,
+  // sizes a Raspberry Pi with 1 GB survives; the config node's maxAnswerMB / maxImageMB change them
+  maxResponseBytes: 200 * 1024 * 1024,
+  maxImageBytes: 50 * 1024 * 1024,
 } as const;
 
 /** A multipart body is its parts (the images among them as they are), sent one after the other. */
@@ -55,8 +63,10 @@ export interface ApiCall extends RunHooks {
    * back after a 429 (this request's or another's of the same client)
    */
   onRetryWait?: (wait: { ms: number; reason: string }) => void;
-  /** set for streamed requests: receives each server-sent event as it arrives */
-  onEvent?: (event: SseEvent) => void;
+  /** set for streamed requests: receives each server-sent event as it arrives, its data read by a JsonImagesReader */
+  onEvent?: (event: SseEvent<JsonImagesReader>) => void;
+  /** where an event's data goes as it arrives (undefined: skip it); default: a JsonImagesReader for every event */
+  openEvent?: (event: string | undefined) => JsonImagesReader | undefined;
 }
 
 export interface RestRequest {
@@ -101,21 +111,22 @@ export class ImagesClient {
   private requestSeq = 0;
   readonly options: Required<Pick<ClientOptions, keyof typeof CLIENT_DEFAULTS>> & ClientOptions;
   private readonly dispatcher: Dispatcher;
-  private readonly apiOrigin: string;
+  private readonly pool: PoolOptions;
 
   constructor(options: ClientOptions) {
     // the key as it is sent (a pasted key or an env value may end in a line break): the key filter looks for that one
     const apiKey = options.apiKey?.trim() || undefined;
     this.options = { ...CLIENT_DEFAULTS, ...stripUndefined({ ...options, apiKey }), baseUrl: options.baseUrl };
     const base = parseBaseUrl(options.baseUrl);
-    this.apiOrigin = base.origin;
+    this.downloads.apiOrigin = base.origin;
+    this.downloads.timeoutMs = this.options.timeoutMs;
     const t = this.options.timeoutMs;
     // undici's own header/body timeouts (5 min by default) must not cut a long render short:
     // the whole-request timer below is the one that counts.
-    const pool = { headersTimeout: t + 1000, bodyTimeout: t + 1000, keepAliveTimeout: 10_000 };
-    // EnvHttpProxyAgent reads HTTP(S)_PROXY once, here; without one it never proxies, yet it still
-    // parses the origin and reads NO_PROXY from the environment on every request: a plain pool then.
-    this.dispatcher = proxyFromEnv() ? new EnvHttpProxyAgent(pool) : new Agent(pool);
+    this.pool = { headersTimeout: t + 1000, bodyTimeout: t + 1000, keepAliveTimeout: 10_000, connectTimeout: Math.min(10_000, t) };
+    // HTTP(S)_PROXY / NO_PROXY are read once, here; a proxy failure ends the attempt in one coded
+    // error, within the connect timeout (undici ignores an abort while it connects)
+    this.dispatcher = createDispatcher(this.pool);
     this.limiter = new Limiter(Math.max(1, this.options.concurrency), Math.max(0, this.options.queueLimit));
   }
 
@@ -217,7 +228,7 @@ export class ImagesClient {
       const contentType = headerValue(res.headers, "content-type") ?? "";
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       if (ok && call.onEvent && /^text\/event-stream/i.test(contentType)) {
-        const delivered = await this.readEvents(res.body, call.onEvent, call.signal, attempt, abort);
+        const delivered = await this.readEvents(res.body, call, attempt, abort);
         if ("error" in delivered) return delivered;
         return {
           answer: { status: res.statusCode, headers: res.headers, contentType, size: 0, reader: new JsonImagesReader(), requestId, attempts: attempt, streamed: true },
@@ -226,7 +237,8 @@ export class ImagesClient {
       if (ok) {
         // decoded while it arrives: n large images never sit in memory as base64 text
         const length = Number(headerValue(res.headers, "content-length"));
-        const reader = new JsonImagesReader(undefined, Number.isFinite(length) && length <= this.options.maxResponseBytes ? length : undefined);
+        const known = Number.isFinite(length) && length <= this.options.maxResponseBytes ? length : undefined;
+        const reader = new JsonImagesReader(undefined, known, undefined, this.options.maxImageBytes);
         const size = await readCapped(res.body, this.options.maxResponseBytes, (chunk) => {
           reader.push(chunk);
           if (!reader.holdsChunks) releaseChunk(chunk); // decoded: its bytes are no longer needed
@@ -255,18 +267,21 @@ export class ImagesClient {
   }
 
   /**
-   * Hands each server-sent event to onEvent as it arrives. A connection that breaks before the
+   * Hands each server-sent event to onEvent as it arrives, its data decoded while it arrives. Each event
+   * is capped at maxImageBytes, the whole stream at maxResponseBytes. A connection that breaks before the
    * first event may be retried; after that, messages have left the node, so it may not.
    */
   private async readEvents(
     body: AsyncIterable<Buffer>,
-    onEvent: (event: SseEvent) => void,
-    signal: AbortSignal | undefined,
+    call: ApiCall,
     attempt: number,
     timer: AttemptAbort,
   ): Promise<{ ok: true } | { error: ImagesApiError; retryable: boolean }> {
+    const { signal } = call;
+    const onEvent = call.onEvent as NonNullable<ApiCall["onEvent"]>;
+    const { maxImageBytes, maxResponseBytes } = this.options;
     let delivered = 0;
-    const parser = new SseParser((event) => {
+    const parser = new SseParser<JsonImagesReader>((event) => {
       delivered++;
       try {
         onEvent(event);
@@ -277,9 +292,21 @@ export class ImagesClient {
           attempts: attempt,
         });
       }
-    }, this.options.maxResponseBytes);
+      // an event holds one image as base64 (4/3 of its bytes) and a little JSON: the decoded image is capped inside
+    }, {
+      maxEventBytes: Math.ceil((maxImageBytes * 4) / 3) + 64 * 1024,
+      capMeaning: `an image over ${formatBytes(maxImageBytes)}, the largest image this client takes, as base64`,
+      open: call.openEvent ?? (() => new JsonImagesReader(undefined, undefined, undefined, maxImageBytes)) });
+    let size = 0;
     try {
-      for await (const chunk of body) parser.push(chunk);
+      for await (const chunk of body) {
+        size += chunk.length;
+        if (size > maxResponseBytes) {
+          throw new ImagesApiError("api_error", `the image stream is larger than ${formatBytes(maxResponseBytes)}, the most this client reads for one answer; refusing to read more`, { attempts: attempt });
+        }
+        parser.push(chunk);
+        if (!parser.holdsChunks) releaseChunk(chunk); // decoded: its bytes are no longer needed
+      }
       parser.end();
       return { ok: true };
     } catch (err) {
@@ -292,42 +319,33 @@ export class ImagesClient {
   }
 
   /**
-   * Downloads an image URL the API answered with. The key goes along only to the API's own origin;
-   * only http(s); at most maxResponseBytes; within the timeout; redirects followed up to 3 times.
+   * Downloads an image URL the API answered with (download.ts: the key only to the API's origin, non-public
+   * hosts only when the base URL is on one, the bytes must be an image), at most `maxBytes` (the largest image).
    */
-  async download(url: string, signal?: AbortSignal): Promise<Buffer> {
-    let target = parseDownloadUrl(url);
-    const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(), this.options.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
-    try {
-      for (let hop = 0; hop <= 3; hop++) {
-        const sameOrigin = target.origin === this.apiOrigin;
-        const headers = sameOrigin ? this.endpoint("generate", "").authHeaders : {};
-        const res = await request(target, { method: "GET", dispatcher: this.dispatcher, headers, signal: combined });
-        const location = headerValue(res.headers, "location");
-        if (res.statusCode >= 300 && res.statusCode < 400 && location) {
-          res.body.resume();
-          target = parseDownloadUrl(new URL(location, target).toString());
-          continue;
-        }
-        const body = await readAll(res.body, this.options.maxResponseBytes);
-        if (res.statusCode !== 200) {
-          throw new ImagesApiError("api_error", `downloading the image from ${target.host} failed with HTTP ${res.statusCode}`, {
-            statusCode: res.statusCode,
-            retryable: res.statusCode >= 500,
-          });
-        }
-        return body;
-      }
-      throw new ImagesApiError("api_error", `downloading the image from ${target.host}: too many redirects`);
-    } catch (err) {
-      if (isImagesApiError(err)) throw err;
-      if (signal?.aborted) throw aborted(1);
-      throw transportError(err, timer.signal.aborted, this.options.timeoutMs, {});
-    } finally {
-      clearTimeout(timeout);
-    }
+  download(url: string, signal?: AbortSignal, maxBytes = this.options.maxImageBytes): Promise<Buffer> {
+    return downloadImage(this.downloads, url, maxBytes, signal);
+  }
+
+  private readonly downloads: DownloadSetup = {
+    apiOrigin: "",
+    authHeaders: () => this.endpoint("generate", "").authHeaders,
+    timeoutMs: 0,
+    route: () => (this.downloadRoute ??= this.pickDownloadRoute()),
+  };
+  private downloadRoute: ReturnType<DownloadSetup["route"]> | undefined;
+  private downloadDispatcher: Dispatcher | undefined;
+
+  /**
+   * Downloads share the API's pool when the base URL is itself on a non-public address (a LocalAI on the LAN);
+   * otherwise they get a pool of their own whose connections refuse names that resolve to non-public addresses.
+   */
+  private async pickDownloadRoute(): Promise<{ dispatcher: Dispatcher; nonPublicAllowed: boolean }> {
+    const where = await classifyHost(new URL(this.options.baseUrl).hostname);
+    // a name that did not resolve (a DNS hiccup) counts as public this time, and is asked again next time
+    if (where === "unknown") this.downloadRoute = undefined;
+    if (where === "non-public") return { dispatcher: this.dispatcher, nonPublicAllowed: true };
+    this.downloadDispatcher ??= createDispatcher({ ...this.pool, lookup: publicOnlyLookup as never });
+    return { dispatcher: this.downloadDispatcher, nonPublicAllowed: false };
   }
 
   /**
@@ -413,6 +431,7 @@ export class ImagesClient {
   async close(): Promise<void> {
     this.gate.close(aborted(0));
     await this.dispatcher.destroy().catch(() => undefined);
+    if (this.downloadDispatcher && this.downloadDispatcher !== this.dispatcher) await this.downloadDispatcher.destroy().catch(() => undefined);
   }
 }
 
@@ -458,11 +477,7 @@ function bodyOf(payload: string | Multipart): string | Readable {
   return typeof payload === "string" ? payload : Readable.from(payload.parts, { objectMode: false });
 }
 
-/** HTTP(S)_PROXY as EnvHttpProxyAgent reads it. */
-function proxyFromEnv(): boolean {
-  const env = process.env;
-  return Boolean(env.http_proxy ?? env.HTTP_PROXY ?? env.https_proxy ?? env.HTTPS_PROXY);
-}
+
 
 /**
  * The `signal` undici gets for one attempt: undici takes an EventEmitter with `aborted` and an
@@ -517,70 +532,9 @@ export function parseBaseUrl(baseUrl: string): URL {
   return url;
 }
 
-function parseDownloadUrl(url: string): URL {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ImagesApiError("api_error", `the API answered with an image URL that is not valid: ${url.slice(0, 100)}`);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") {
-    throw new ImagesApiError("api_error", `refusing to download an image from a ${u.protocol} URL (only http and https)`);
-  }
-  return u;
-}
-
 function headerValue(headers: Headers, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-type Body = Readable;
-
-/**
- * Hands every chunk of a body to `take`, refusing more than `max` bytes; resolves with the size.
- * Plain 'data' events: an async iterator costs a promise and several stream callbacks per chunk.
- */
-function readCapped(body: Body, max: number, take: (chunk: Buffer) => void): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    let failed = false;
-    const fail = (err: unknown) => {
-      if (failed) return;
-      failed = true;
-      body.off("data", onData);
-      body.destroy();
-      reject(err);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        fail(new ImagesApiError("api_error", `the answer is larger than ${formatBytes(max)}; refusing to read it all into memory`));
-        return;
-      }
-      try {
-        take(chunk);
-      } catch (err) {
-        fail(err);
-      }
-    };
-    body.on("data", onData);
-    body.once("end", () => {
-      if (!failed) resolve(size);
-    });
-    body.once("error", (err) => {
-      if (failed) return;
-      failed = true;
-      reject(err);
-    });
-  });
-}
-
-/** A whole (small) body: error answers, model lists, downloads. */
-async function readAll(body: Body, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const size = await readCapped(body, max, (chunk) => chunks.push(chunk));
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }
 
 export function tryJson(body: Buffer): unknown {

@@ -23,6 +23,7 @@ export type ErrorCode =
   | "aborted"
   | "network_error"
   | "stream_incomplete"
+  | "download_failed"
   | "api_error";
 
 export interface ErrorDetails {

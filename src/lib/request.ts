@@ -7,7 +7,7 @@ import { readAnswer, type ImagesResult } from "./answer";
 import type { ApiAnswer, ImagesClient, RequestBody } from "./client";
 import { ImagesApiError, isImagesApiError } from "./errors";
 import type { JobHooks } from "./job";
-import type { Operation } from "./models";
+import { GENERIC_LIMITS, type Operation } from "./models";
 import type { CheckedRequest, OutputForm, Params } from "./params";
 import { ImageStream, type PartialImage } from "./stream";
 
@@ -40,22 +40,37 @@ export async function requestImages(client: ImagesClient, req: ImageRequest, hoo
     const { stream: _s, partial_images: _p, ...plain } = checked.params;
     result = await send(client, req, plain, false, hooks);
   }
+  keepAsked(result, checked.params.n, hooks.onWarning);
   await resolveUrls(client, result, req.form, checked.model, hooks.signal);
   return result;
 }
 
+/**
+ * An answer never yields more images than were asked for: `n`, or when the flow left `n` to the API, the most any
+ * model takes. The rest are dropped (never downloaded), with a warning.
+ */
+function keepAsked(result: ImagesResult, n: unknown, warn?: (text: string) => void): void {
+  const asked = typeof n === "number" && n >= 1 ? n : GENERIC_LIMITS.nMax;
+  if (result.images.length <= asked) return;
+  warn?.(`the API answered with ${result.images.length} images where ${typeof n === "number" ? `n = ${n}` : `at most ${asked}`} were asked for; only the first ${asked} are used`);
+  result.images.length = asked;
+}
+
 
 async function send(client: ImagesClient, req: ImageRequest, params: Params, streaming: boolean, hooks: RequestHooks): Promise<ImagesResult> {
-  const stream = streaming ? new ImageStream((p) => hooks.onPartial?.(p), client.redact) : undefined;
+  const n = typeof params.n === "number" ? params.n : 1;
+  // what was asked for bounds what the stream may hand on
+  const limits = { n, partialImages: Number(params.partial_images) || 0, onWarning: hooks.onWarning };
+  const stream = streaming ? new ImageStream((p) => hooks.onPartial?.(p), client.redact, limits) : undefined;
   const answer: ApiAnswer = await client.call({
     ...hooks,
     op: req.op,
     model: req.checked.model,
     body: req.build(params),
     onEvent: stream ? (event) => stream.handle(event) : undefined,
+    openEvent: stream?.open,
   });
   if (stream && answer.streamed) {
-    const n = typeof params.n === "number" ? params.n : 1;
     return stream.finish({ requestId: answer.requestId, attempts: answer.attempts, statusCode: answer.status }, n);
   }
   // a gateway that ignores `stream` answers with plain JSON: that works too
@@ -69,7 +84,10 @@ function refusesStreaming(err: unknown): boolean {
   return /^(stream|partial_images)$/.test(param) || /\bstream(ing)?\b|partial_images/i.test(err.message);
 }
 
+/** Downloads URL answers when bytes were asked for: each at most the largest image, all together at most the largest answer. */
 async function resolveUrls(client: ImagesClient, result: ImagesResult, form: OutputForm, model: string, signal: AbortSignal) {
+  const { maxImageBytes, maxResponseBytes } = client.options;
+  let left = maxResponseBytes;
   for (const image of result.images) {
     if (form === "url") {
       if (!image.url) {
@@ -80,7 +98,8 @@ async function resolveUrls(client: ImagesClient, result: ImagesResult, form: Out
         );
       }
     } else if (!image.data && image.url) {
-      image.data = await client.download(image.url, signal);
+      image.data = await client.download(image.url, signal, Math.min(maxImageBytes, left));
+      left -= image.data.length;
     }
   }
 }

@@ -21,6 +21,9 @@ interface ConfigDef extends NodeDef {
   concurrency?: string | number;
   queueLimit?: string | number;
   arrayStyle?: string;
+  /** the largest image (a download, a decoded image, a streamed event) and the largest answer, in MB */
+  maxImageMB?: string | number;
+  maxAnswerMB?: string | number;
   /** "fail" (default) or "replace": what a message for a retired model does */
   onRetired?: string;
   /** batch delivery: seconds until a batch's status is first asked, and the longest wait between asks */
@@ -32,15 +35,37 @@ interface Credentials {
   apiKey?: string;
 }
 
+const DEFAULT_BASE_URL = "https://api.openai.com/v1";
+
+/** Two base URLs that send to the same place (case of scheme and host, default port, trailing slashes aside). */
+function sameUrl(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    try {
+      return new URL(u.trim()).href.replace(/\/+$/, "");
+    } catch {
+      return undefined;
+    }
+  };
+  const x = norm(a);
+  return x !== undefined && x === norm(b);
+}
+
 function numberOr(value: unknown, fallback: number, min: number): number {
   const n = typeof value === "number" ? value : Number.parseFloat(String(value ?? ""));
   return Number.isFinite(n) && n >= min ? n : fallback;
 }
 
+/** A size setting in MB (MiB) as bytes; empty or not a positive number: the default. */
+function megabytes(value: unknown, fallbackBytes: number): number {
+  return Math.round(numberOr(value, fallbackBytes / MB, 0.001) * MB);
+}
+
+const MB = 1024 * 1024;
+
 export = function register(RED: NodeAPI): void {
   function ImagesApiConfig(this: Node<Credentials> & ConfigNode, def: ConfigDef) {
     RED.nodes.createNode(this, def);
-    const baseUrl = def.baseUrl || "https://api.openai.com/v1";
+    const baseUrl = def.baseUrl || DEFAULT_BASE_URL;
     this.azure = def.apiType === "azure";
     this.openAiHost = isOpenAiHost(baseUrl, def.apiType);
     this.retiredPolicy = def.onRetired === "replace" ? "replace" : "fail";
@@ -59,6 +84,8 @@ export = function register(RED: NodeAPI): void {
         concurrency: Math.floor(numberOr(def.concurrency, CLIENT_DEFAULTS.concurrency, 1)),
         queueLimit: Math.floor(numberOr(def.queueLimit, CLIENT_DEFAULTS.queueLimit, 0)),
         arrayStyle: def.arrayStyle === "repeat" ? "repeat" : "brackets",
+        maxImageBytes: megabytes(def.maxImageMB, CLIENT_DEFAULTS.maxImageBytes),
+        maxResponseBytes: megabytes(def.maxAnswerMB, CLIENT_DEFAULTS.maxResponseBytes),
       });
     } catch (err) {
       this.configError = err as ImagesApiError;
@@ -84,35 +111,55 @@ export = function register(RED: NodeAPI): void {
     res.json({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL, life });
   });
 
+  /** The deployed images-api-config node of that id: no other node type's settings or credentials are ever read. */
+  function deployedConfig(id: unknown): (Node<Credentials> & ConfigNode) | undefined {
+    const node = typeof id === "string" ? (RED.nodes.getNode(id) as unknown as (Node<Credentials> & ConfigNode) | null) : null;
+    return node?.type === "images-api-config" ? node : undefined;
+  }
+
   /**
-   * A client for the settings as they are in the config dialog; the key as typed there, or, when the field
-   * was left untouched, the saved one. Nothing it answers contains the key.
+   * A client for the settings as they are in the config dialog, and whether a saved key was held back. A key typed
+   * in the dialog goes to the base URL typed beside it. With the key field untouched, the saved key of the deployed
+   * config node goes along only when the typed base URL is the one it was saved with; otherwise no key is sent
+   * (the saved key goes nowhere but its own server). Nothing it answers contains a key.
    */
-  function dialogClient(body: Record<string, unknown>): ImagesClient {
+  function dialogClient(body: Record<string, unknown>): { client: ImagesClient; keyWithheld: boolean } {
     const text = (k: string) => (typeof body[k] === "string" ? (body[k] as string).trim() : undefined);
     const typed = text("apiKey");
-    const saved = typeof body.id === "string" ? (RED.nodes.getCredentials(body.id) as Credentials | undefined)?.apiKey : undefined;
-    const apiKey = typed && typed !== "__PWRD__" ? typed : saved;
-    return new ImagesClient({
-      baseUrl: text("baseUrl") || "https://api.openai.com/v1",
+    const baseUrl = text("baseUrl") || DEFAULT_BASE_URL;
+    let apiKey = typed && typed !== "__PWRD__" ? typed : undefined;
+    let keyWithheld = false;
+    if (!apiKey) {
+      const saved = deployedConfig(body.id);
+      const savedKey = saved ? (RED.nodes.getCredentials(saved.id) as Credentials | undefined)?.apiKey : undefined;
+      if (savedKey && saved?.client && sameUrl(saved.client.options.baseUrl, baseUrl)) apiKey = savedKey;
+      else keyWithheld = Boolean(savedKey);
+    }
+    const client = new ImagesClient({
+      baseUrl,
       apiKey,
       apiType: text("apiType") === "azure" ? "azure" : "openai",
       apiVersion: text("apiVersion"),
       organization: text("organization"),
       project: text("project"),
     });
+    return { client, keyWithheld };
   }
 
   async function listModels(req: { body?: unknown }, res: { json: (v: unknown) => void }): Promise<void> {
     let client: ImagesClient | undefined;
+    // set when the dialog's base URL is not the saved one: the saved key was not sent (the dialog says so)
+    let withheld: { keyWithheld?: true } = {};
     try {
-      client = dialogClient((req.body ?? {}) as Record<string, unknown>);
+      const dialog = dialogClient((req.body ?? {}) as Record<string, unknown>);
+      client = dialog.client;
+      if (dialog.keyWithheld) withheld = { keyWithheld: true };
       const { imageModels, total } = await client.listModels();
-      res.json({ ok: true, imageModels, total });
+      res.json({ ok: true, imageModels, total, ...withheld });
     } catch (err) {
       const e = err as ImagesApiError;
       const message = client ? client.redact(e.message) : e.message;
-      res.json({ ok: false, code: e.code ?? "api_error", statusCode: e.cause?.statusCode, message });
+      res.json({ ok: false, code: e.code ?? "api_error", statusCode: e.cause?.statusCode, message, ...withheld });
     } finally {
       await client?.close();
     }
@@ -124,9 +171,7 @@ export = function register(RED: NodeAPI): void {
   // opens. Only a deployed config node is asked, with its own saved settings: the saved key never goes to a
   // base URL that was typed into a dialog but not deployed.
   RED.httpAdmin.post("/images-api/server-models", RED.auth.needsPermission("images-api-config.write"), async (req, res) => {
-    const id = (req.body as Record<string, unknown> | undefined)?.id;
-    const config = typeof id === "string" ? (RED.nodes.getNode(id) as unknown as ConfigNode | null) : null;
-    const client = config?.client;
+    const client = deployedConfig((req.body as Record<string, unknown> | undefined)?.id)?.client;
     if (!client) {
       res.json({ ok: false, code: "no_config", message: "deploy the config node first: its server's models are read with its saved settings and key" });
       return;

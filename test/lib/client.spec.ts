@@ -696,8 +696,8 @@ describe("ImagesClient", function () {
       });
       try {
         const c = makeClient();
-        const err = await rejectsWith(c.download(`${loop.origin}/start.png`), "api_error");
-        assert.match(err.message, /too many redirects/);
+        const err = await rejectsWith(c.download(`${loop.origin}/start.png`), "download_failed");
+        assert.match(err.message, /redirected more than 3 times/);
         assert.equal(hits, 4);
       } finally {
         await client?.close();
@@ -708,23 +708,23 @@ describe("ImagesClient", function () {
 
     it("an ftp:// URL is refused without a request", async () => {
       const c = makeClient();
-      const err = await rejectsWith(c.download("ftp://127.0.0.1/image.png"), "api_error");
+      const err = await rejectsWith(c.download("ftp://127.0.0.1/image.png"), "download_failed");
       assert.match(err.message, /refusing to download an image from a ftp: URL/);
       assert.equal(server.downloads.length, 0);
     });
 
     it("a URL that is not a URL is refused", async () => {
       const c = makeClient();
-      const err = await rejectsWith(c.download("not a url"), "api_error");
+      const err = await rejectsWith(c.download("not a url"), "download_failed");
       assert.match(err.message, /not valid/);
     });
 
-    it("a 404 download → api_error with the status", async () => {
+    it("a 404 download → download_failed with the status", async () => {
       const c = makeClient();
-      const err = await rejectsWith(c.download(`${server.cdnOrigin}/files/doesnotexist.png`), "api_error");
+      const err = await rejectsWith(c.download(`${server.cdnOrigin}/files/doesnotexist.png`), "download_failed");
       assert.equal(err.cause.statusCode, 404);
       assert.equal(err.cause.retryable, false);
-      assert.match(err.message, /failed with HTTP 404/);
+      assert.match(err.message, /answered HTTP 404/);
       assert.equal(server.downloads.length, 1);
     });
   });

@@ -1,8 +1,9 @@
 /**
- * A minimal forward HTTP proxy on 127.0.0.1 for tests: CONNECT tunnels and absolute-form
- * requests (GET http://host/path), counting what it saw.
+ * A minimal forward HTTP proxy on 127.0.0.1 for tests (or an https:// one, given a key and certificate):
+ * CONNECT tunnels and absolute-form requests (GET http://host/path), counting what it saw.
  */
 import * as http from "node:http";
+import * as https from "node:https";
 import * as net from "node:net";
 
 export interface ProxySeen {
@@ -20,17 +21,19 @@ export class ForwardProxy {
   private constructor(
     private readonly server: http.Server,
     readonly url: string,
+    /** host names the proxy resolves itself (name → address), as a proxy with its own DNS would */
+    private readonly hosts: Record<string, string>,
   ) {}
 
-  static async start(): Promise<ForwardProxy> {
-    const server = http.createServer();
+  static async start(opts: { tls?: { key: string; cert: string }; hosts?: Record<string, string> } = {}): Promise<ForwardProxy> {
+    const server: http.Server = opts.tls ? https.createServer(opts.tls) : http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(0, "127.0.0.1", () => resolve());
     });
     const { port } = server.address() as net.AddressInfo;
-    const proxy = new ForwardProxy(server, `http://127.0.0.1:${port}`);
-    server.on("connection", (s: net.Socket) => proxy.track(s));
+    const proxy = new ForwardProxy(server, `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`, opts.hosts ?? {});
+    server.on(opts.tls ? "secureConnection" : "connection", (s: net.Socket) => proxy.track(s));
     server.on("request", (req, res) => proxy.onRequest(req, res));
     server.on("connect", (req, socket, head) => proxy.onConnect(req, socket as net.Socket, head));
     return proxy;
@@ -53,7 +56,7 @@ export class ForwardProxy {
     delete headers["proxy-connection"];
     delete headers["proxy-authorization"];
     const upstream = http.request(
-      { host: url.hostname, port: url.port || 80, path: url.pathname + url.search, method: req.method, headers },
+      { host: this.hosts[url.hostname] ?? url.hostname, port: url.port || 80, path: url.pathname + url.search, method: req.method, headers },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
@@ -67,7 +70,7 @@ export class ForwardProxy {
     const target = req.url ?? "";
     this.seen.push({ kind: "connect", target, headers: req.headers });
     const [host, port] = target.split(":");
-    const upstream = net.connect(Number(port), host, () => {
+    const upstream = net.connect(Number(port), this.hosts[host] ?? host, () => {
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length) upstream.write(head);
       upstream.pipe(client);

@@ -483,17 +483,13 @@ describe("reliability: the fault matrix through the nodes", function () {
   }
 
   describe("an answer larger than a sane cap", () => {
-    it("the node refuses an answer over the client's maxResponseBytes: api_error, 1 attempt, the rest is not read", async () => {
-      // The config node has no setting for the cap (ImagesClient option maxResponseBytes, default 512 MiB);
-      // here the running client's option is lowered to 1 MiB to drive the same code path through the node.
+    it("the node refuses an answer over the config's largest answer: api_error, 1 attempt, the rest is not read", async () => {
       const server = api.server;
       const huge = Buffer.alloc(8 * 1024 * 1024, 0x20);
       huge.write('{"created":1,"data":[{"b64_json":"');
       server.setDefault({ body: huge, contentType: "application/json" });
-      await load({ baseUrl: server.baseUrl });
-      const client = helper.getNode("cfg").client;
-      assert.equal(client.options.maxResponseBytes, 512 * 1024 * 1024, "the default cap");
-      client.options.maxResponseBytes = 1024 * 1024;
+      await load({ baseUrl: server.baseUrl, config: { maxAnswerMB: 1 } });
+      assert.equal(helper.getNode("cfg").client.options.maxResponseBytes, 1024 * 1024);
       const { caught } = await one({ payload: "a huge answer" }, { settleMs: 200 });
       assert.ok(caught);
       assert.equal(caught.error.code, "api_error");
@@ -505,10 +501,19 @@ describe("reliability: the fault matrix through the nodes", function () {
       figures.attemptsChecked += 1;
     });
 
-    it("the config node exposes no maxResponseBytes: a flow gets the 512 MiB default", async () => {
+    it("the config node's largest image / largest answer: defaults a Raspberry Pi survives (50 / 200 MB); empty or nonsense keeps them", async () => {
       const server = api.server;
-      await load({ baseUrl: server.baseUrl, config: { maxResponseBytes: 1024 } });
-      assert.equal(helper.getNode("cfg").client.options.maxResponseBytes, 512 * 1024 * 1024);
+      const caps = async (config: Record<string, unknown>) => {
+        await load({ baseUrl: server.baseUrl, config });
+        const { maxImageBytes, maxResponseBytes } = helper.getNode("cfg").client.options;
+        await helper.unload();
+        return [maxImageBytes / 1024 / 1024, maxResponseBytes / 1024 / 1024];
+      };
+      assert.deepEqual(await caps({}), [50, 200]);
+      assert.deepEqual(await caps({ maxImageMB: "", maxAnswerMB: "lots" }), [50, 200]);
+      assert.deepEqual(await caps({ maxImageMB: "8", maxAnswerMB: 32 }), [8, 32]);
+      // the old, never documented property is not read
+      assert.deepEqual(await caps({ maxResponseBytes: 1024 }), [50, 200]);
     });
   });
 });

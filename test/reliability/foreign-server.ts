@@ -15,6 +15,8 @@ export interface ForeignRequest {
 }
 
 export class ForeignServer {
+  /** the text of GET /secret */
+  static readonly SECRET = "internal-only: db password hunter2";
   readonly origin: string;
   requests: ForeignRequest[] = [];
   private readonly sockets = new Set<Socket>();
@@ -48,9 +50,15 @@ export class ForeignServer {
     if (url.pathname === "/image.png") {
       res.writeHead(200, { "content-type": "image/png", "content-length": String(this.png.length) });
       res.end(this.png);
+    } else if (url.pathname === "/secret") {
+      // an internal page that a hostile answer might point Node-RED at
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(ForeignServer.SECRET);
     } else if (url.pathname === "/big.bin") {
       const total = Number(url.searchParams.get("mb") ?? "8") * 1024 * 1024;
-      res.writeHead(200, { "content-type": "image/png", "content-length": String(total) });
+      // chunked=1: no content-length, so only counting the bytes can stop it
+      const length: Record<string, string> = url.searchParams.has("chunked") ? {} : { "content-length": String(total) };
+      res.writeHead(200, { "content-type": "image/png", ...length });
       const chunk = Buffer.alloc(64 * 1024);
       this.png.copy(chunk, 0, 0, 8);
       let sent = 0;

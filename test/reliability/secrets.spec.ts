@@ -12,6 +12,7 @@ import configNode = require("../../src/nodes/images-api-config");
 import generateNode = require("../../src/nodes/images-api-generate");
 import editNode = require("../../src/nodes/images-api-edit");
 import { ForeignServer } from "./foreign-server";
+import { ForwardProxy, withProxyEnv } from "../lib/forward-proxy";
 import { until } from "../support/wait";
 import { API_KEY, containsSecret, EDIT_NODES, figures, helper, load, one, scan, withReliability, type Msg } from "./support";
 
@@ -247,12 +248,12 @@ describe("reliability: secrets and trust", function () {
       ["javascript:", "javascript:alert(1)"],
       ["data: (not fetched, only http(s))", `data:image/png;base64,${PHOTO_PNG.toString("base64").slice(0, 40)}`],
     ] as const) {
-      it(`a ${title} URL in the answer → api_error, nothing fetched`, async () => {
+      it(`a ${title} URL in the answer → download_failed, nothing fetched`, async () => {
         const server = api.server;
         server.setDefault(urlAnswer(url));
         await load({ baseUrl: server.baseUrl, node: { model: "gpt-image-1-all" } });
         const { caught } = await one({ payload: "a" });
-        assert.equal(caught?.error.code, "api_error");
+        assert.equal(caught?.error.code, "download_failed");
         assert.match(caught!.error.message, /refusing to download an image from a [a-z]+: URL \(only http and https\)/);
         assert.equal(server.downloads.length, 0);
         assert.equal(foreign.requests.length, 0);
@@ -260,19 +261,20 @@ describe("reliability: secrets and trust", function () {
       });
     }
 
-    it("a download larger than the cap is refused (api_error) without reading it all", async () => {
-      const server = api.server;
-      server.setDefault(urlAnswer(`${foreign.origin}/big.bin?mb=64`));
-      await load({ baseUrl: server.baseUrl, node: { model: "gpt-image-1-all" } });
-      // no config setting for the cap (maxResponseBytes, default 512 MiB): lowered on the running client
-      helper.getNode("cfg").client.options.maxResponseBytes = 2 * 1024 * 1024;
-      const started = Date.now();
-      const { caught } = await one({ payload: "a" });
-      assert.equal(caught?.error.code, "api_error");
-      assert.match(caught!.error.message, /larger than 2\.0 MB; refusing to read it all into memory/);
-      assert.ok(Date.now() - started < 3000);
-      await until(() => foreign.openSockets() === 0, 3000, "the download connection to close");
-    });
+    for (const declared of [true, false]) {
+      it(`a download larger than the config's largest image (${declared ? "declared" : "no content-length"}) is refused without reading it all`, async () => {
+        const server = api.server;
+        server.setDefault(urlAnswer(`${foreign.origin}/big.bin?mb=64${declared ? "" : "&chunked=1"}`));
+        await load({ baseUrl: server.baseUrl, config: { maxImageMB: 2 }, node: { model: "gpt-image-1-all" } });
+        assert.equal(helper.getNode("cfg").client.options.maxImageBytes, 2 * 1024 * 1024);
+        const started = Date.now();
+        const { caught } = await one({ payload: "a" });
+        assert.equal(caught?.error.code, "download_failed");
+        assert.match(caught!.error.message, /the image URL on 127\.0\.0\.1:\d+ sent more than 2\.0 MB, the most one image may have here/);
+        assert.ok(Date.now() - started < 3000);
+        await until(() => foreign.openSockets() === 0, 3000, "the download connection to close");
+      });
+    }
 
     it("a download that stalls ends with timeout within the config's timeout", async () => {
       const server = api.server;
@@ -286,13 +288,83 @@ describe("reliability: secrets and trust", function () {
       assert.equal(foreign.requests.length, 1);
     });
 
-    it("a download that answers 404 → api_error naming the host and status", async () => {
+    it("a download that answers 404 → download_failed naming the host and status", async () => {
       const server = api.server;
       server.setDefault(urlAnswer(`${foreign.origin}/gone.png`));
       await load({ baseUrl: server.baseUrl, node: { model: "gpt-image-1-all" } });
       const { caught } = await one({ payload: "a" });
-      assert.equal(caught?.error.code, "api_error");
-      assert.match(caught!.error.message, /downloading the image from 127\.0\.0\.1:\d+ failed with HTTP 404/);
+      assert.equal(caught?.error.code, "download_failed");
+      assert.match(caught!.error.message, /the image URL on 127\.0\.0\.1:\d+ answered HTTP 404/);
+    });
+
+    describe("a public base URL (reached through a proxy that resolves its names) cannot send Node-RED into the network", () => {
+      let proxy: ForwardProxy;
+      const PUBLIC_API = "images.example.test";
+      const PUBLIC_CDN = "cdn.example.test";
+      beforeEach(async () => {
+        proxy = await ForwardProxy.start({ hosts: { [PUBLIC_API]: "127.0.0.1", [PUBLIC_CDN]: "127.0.0.1" } });
+      });
+      afterEach(async () => {
+        await helper.unload();
+        await proxy.close();
+      });
+      const publicBase = () => `http://${PUBLIC_API}:${new URL(api.server.origin).port}/v1`;
+      const onCdn = (path: string) => `http://${PUBLIC_CDN}:${new URL(foreign.origin).port}${path}`;
+
+      for (const [title, url] of [
+        ["127.0.0.1", () => `${foreign.origin}/secret`],
+        ["localhost", () => `http://localhost:${new URL(foreign.origin).port}/secret`],
+        ["[::ffff:7f00:1]", () => `http://[::ffff:7f00:1]:${new URL(foreign.origin).port}/secret`],
+        ["169.254.169.254 (a cloud metadata service)", () => "http://169.254.169.254/latest/meta-data/"],
+      ] as const) {
+        it(`an answer pointing at ${title} → download_failed naming the host; nothing is fetched`, async () => {
+          api.server.setDefault(urlAnswer(url()));
+          await withProxyEnv({ HTTP_PROXY: proxy.url }, async () => {
+            await load({ baseUrl: publicBase(), node: { model: "gpt-image-1-all" } });
+            const { out, caught } = await one({ payload: "a" });
+            assert.equal(out, undefined);
+            assert.equal(caught?.error.code, "download_failed");
+            assert.match(caught!.error.message, /refusing to download the image from .+: .* is a loopback, private or link-local address, and the base URL is not/);
+          });
+          assert.equal(foreign.requests.length, 0, "the internal server was asked");
+          assert.equal(api.server.requests.length, 1, "the API was asked once (through the proxy)");
+          assert.ok(!proxy.seen.some((s) => !s.target.startsWith(PUBLIC_API)), "only the API went through the proxy");
+        });
+      }
+
+      it("a redirect from a public host to a loopback address is refused at the hop", async () => {
+        const inside = `${foreign.origin}/image.png`;
+        api.server.setDefault(urlAnswer(onCdn(`/redirect?to=${encodeURIComponent(inside)}`)));
+        await withProxyEnv({ HTTP_PROXY: proxy.url }, async () => {
+          await load({ baseUrl: publicBase(), node: { model: "gpt-image-1-all" } });
+          const { caught } = await one({ payload: "a" });
+          assert.equal(caught?.error.code, "download_failed");
+          assert.match(caught!.error.message, /refusing to download the image from 127\.0\.0\.1:\d+/);
+        });
+        assert.deepEqual(foreign.requests.map((r) => r.path), ["/redirect"], "only the public hop was fetched");
+      });
+
+      it("a public image host works, without the key", async () => {
+        api.server.setDefault(urlAnswer(onCdn("/image.png")));
+        await withProxyEnv({ HTTP_PROXY: proxy.url }, async () => {
+          await load({ baseUrl: publicBase(), node: { model: "gpt-image-1-all" } });
+          const { out } = await one({ payload: "a" });
+          assert.ok(out && Buffer.isBuffer(out.payload) && out.payload.equals(PHOTO_PNG));
+        });
+        assert.equal(foreign.requests.length, 1);
+        assert.equal(foreign.requests[0].headers.authorization, undefined);
+      });
+    });
+
+    it("a URL answer that is not an image (an internal page) → download_failed naming the host; its text never reaches the flow", async () => {
+      const server = api.server;
+      server.setDefault(urlAnswer(`${foreign.origin}/secret`));
+      await load({ baseUrl: server.baseUrl, node: { model: "gpt-image-1-all" } });
+      const { out, caught } = await one({ payload: "a" });
+      assert.equal(out, undefined);
+      assert.equal(caught?.error.code, "download_failed");
+      assert.match(caught!.error.message, /the image URL on 127\.0\.0\.1:\d+ answered with \d+ bytes of text\/plain, not an image/);
+      assert.ok(!JSON.stringify(caught).includes(ForeignServer.SECRET), "the page's text reached the flow");
     });
   });
 
