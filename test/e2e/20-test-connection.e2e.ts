@@ -102,6 +102,26 @@ describe("config dialog: Test connection", function () {
     await ed.closeAllTrays();
     assert.equal(await page.evaluate((id) => RED.nodes.node(id).changed, CFG), false);
   });
+  it("another base URL typed in the dialog gets no saved key, and the result says so", async () => {
+    const { page, ed, server, apiKey } = e2e();
+    await openConfigDialog();
+    // the same server under another name: not the base URL the config node was deployed with
+    const other = server.baseUrl.replace("127.0.0.1", "localhost");
+    await page.locator("#node-config-input-baseUrl").fill(other);
+    const before = server.requests.length;
+    const r = await testConnection();
+    assert.equal(r.answer.keyWithheld, true, r.raw);
+    assert.equal(r.answer.code, "auth_failed");
+    const sent = server.requests.slice(before).filter((q) => q.path === "/v1/models");
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].headers.authorization, undefined, "the saved key went to a typed base URL");
+    const note = localeJson("en-US", "images-api-config")["images-api-config"].test.keyWithheld as string;
+    assert.ok(r.text.includes(note), `result text: ${r.text}`);
+    assert.ok(!r.raw.includes(apiKey));
+    await ed.closeAllTrays();
+    assert.equal(await page.evaluate((id) => RED.nodes.node(id).changed, CFG), false);
+  });
+
   it("shows the model list and the error code in the result text", async () => {
     assert.ok(results.ok && results.failed, "the two tests above must run first");
     for (const m of results.ok.answer.imageModels as string[]) assert.ok(results.ok.text.includes(m), `"${results.ok.text}" lacks ${m}`);

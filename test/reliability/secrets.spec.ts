@@ -14,6 +14,7 @@ import editNode = require("../../src/nodes/images-api-edit");
 import { ForeignServer } from "./foreign-server";
 import { ForwardProxy, withProxyEnv } from "../lib/forward-proxy";
 import { until } from "../support/wait";
+import { loggedText } from "../support/flow";
 import { API_KEY, containsSecret, EDIT_NODES, figures, helper, load, one, scan, withReliability, type Msg } from "./support";
 
 const PHOTO_PNG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.png"));
@@ -354,6 +355,21 @@ describe("reliability: secrets and trust", function () {
         assert.equal(foreign.requests.length, 1);
         assert.equal(foreign.requests[0].headers.authorization, undefined);
       });
+    });
+
+    it("300 URLs for n = 1: one download, a warning; n left to the API: at most 10", async () => {
+      const server = api.server;
+      const many = { json: { created: 1, data: Array.from({ length: 300 }, (_, i) => ({ url: `${foreign.origin}/image.png?i=${i}` })) } };
+      server.setDefault(many);
+      await load({ baseUrl: server.baseUrl, node: { model: "gpt-image-1-all" } });
+      const { out } = await one({ payload: "a", params: { n: 1 } });
+      assert.ok(out && Buffer.isBuffer(out.payload) && out.payload.equals(PHOTO_PNG));
+      assert.equal(foreign.requests.length, 1, "downloads for n = 1");
+      assert.match(loggedText(), /the API answered with 300 images where n = 1 were asked for; only the first 1 are used/);
+      foreign.requests = [];
+      const second = await one({ payload: "b" });
+      assert.equal(second.out?.images.length, 10);
+      assert.equal(foreign.requests.length, 10, "downloads with n left to the API");
     });
 
     it("a URL answer that is not an image (an internal page) → download_failed naming the host; its text never reaches the flow", async () => {
