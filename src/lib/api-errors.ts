@@ -3,6 +3,7 @@
  * onto an ImagesApiError with a stable code.
  */
 import { type ErrorCode, type ErrorDetails, formatDuration, ImagesApiError } from "./errors";
+import { headerValue, shouldRetryStatus, type Headers } from "./retry";
 import { PROXY_ERROR_CODE } from "./proxy-connect";
 
 export interface ApiErrorBody {
@@ -73,10 +74,49 @@ export function httpError(
   return new ImagesApiError(code, message, {
     ...details,
     statusCode: status,
+    apiMessage,
     type: clean(body?.type),
     apiCode: clean(body?.code),
     param: clean(body?.param),
   });
+}
+
+/**
+ * An error answer (status outside 2xx, its headers and body, read whole) as a coded error, with whether another
+ * attempt may help: the API's JSON envelope, a gateway's own shape, plain text or an HTML page.
+ */
+export function errorFromAnswer(
+  answer: { statusCode: number; headers: Headers; body: Buffer },
+  attempts: number,
+  redact: (s: string) => string,
+  hintOverride?: string,
+): { error: ImagesApiError; retryable: boolean } {
+  const { statusCode, headers, body } = answer;
+  const apiError = readErrorBody(tryJson(body));
+  const found = apiError ?? plainTextError(body, headerValue(headers, "content-type") ?? "");
+  const requestId = headerValue(headers, "x-request-id");
+  const error = httpError(statusCode, found, { statusCode, requestId, attempts }, redact, hintOverride);
+  return { error, retryable: shouldRetryStatus(statusCode, headers) && !isPermanent(apiError) };
+}
+
+/** A body as JSON, or undefined when it is not JSON. */
+export function tryJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a body that is not the API's JSON says: the title of an HTML page, or the start of the text. */
+function plainTextError(body: Buffer, contentType: string): { message: string } | undefined {
+  if (body.length === 0) return undefined;
+  const text = body.toString("utf8", 0, Math.min(body.length, 2000));
+  if (/html/i.test(contentType) || /^\s*</.test(text)) {
+    const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+    return { message: `an HTML page${title ? ` ("${title}")` : ""} instead of an API answer (a proxy or gateway error?)` };
+  }
+  return { message: text.trim().slice(0, 300) };
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT"]);

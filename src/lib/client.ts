@@ -6,11 +6,11 @@
 import { EventEmitter } from "node:events";
 import { Readable } from "node:stream";
 import { Agent, request, type Dispatcher } from "undici";
-import { httpError, isPermanent, readErrorBody, transportError } from "./api-errors";
+import { errorFromAnswer, transportError, tryJson } from "./api-errors";
 import { formatBytes, ImagesApiError, isImagesApiError } from "./errors";
 import { Limiter, type RunHooks } from "./limiter";
-import { retryDelayMs, shouldRetryStatus, sleep, type Headers } from "./retry";
-import { endpointFor, modelsUrl, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
+import { headerValue, retryDelayMs, retryLoop, type Attempted, type Headers } from "./retry";
+import { apiHeaders, apiUrl, authHeaders, endpointFor, modelsUrl, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
 import { isImageModel } from "./models";
 import type { ArrayStyle, Multipart } from "./multipart";
 import { SseParser, type SseEvent } from "./sse";
@@ -37,6 +37,9 @@ export interface ClientOptions extends EndpointOptions {
   /** how several edit images go on the wire: repeated image[] (OpenAI) or repeated image (some gateways) */
   arrayStyle?: ArrayStyle;
 }
+
+/** the most of an error answer read (its message is in the first few hundred bytes) */
+const ERROR_BODY_MAX = 4 * 1024 * 1024;
 
 export const CLIENT_DEFAULTS = {
   timeoutMs: 600_000,
@@ -161,30 +164,18 @@ export class ImagesClient {
     return this.limiter.run(() => this.withRetries(call), call);
   }
 
-  private async withRetries(call: ApiCall): Promise<ApiAnswer> {
-    const { maxRetries } = this.options;
+  private withRetries(call: ApiCall): Promise<ApiAnswer> {
     const route = this.route(call.op, call.model);
     // serialised once: every attempt sends the same bytes
     const payload = call.body.kind === "json" ? JSON.stringify(call.body.data) : call.body;
     // the request's age: after a 429, waiting attempts go oldest first
     const order = this.requestSeq++;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(route, call, payload, attempt, order);
-      if ("answer" in outcome) return outcome.answer;
-      const { error, retryable, headers, gated } = outcome;
-      error.cause.attempts = attempt;
-      error.cause.retryable = retryable;
-      if (!retryable || attempt > maxRetries || call.signal?.aborted) throw error;
-      // after a 429 the gate holds the next attempt until the server's time (and its turn)
-      if (gated) continue;
-      const waitMs = retryDelayMs(headers ?? {}, attempt - 1);
-      call.onRetryWait?.({ ms: waitMs, reason: error.cause.statusCode ? `HTTP ${error.cause.statusCode}` : error.code });
-      try {
-        await sleep(waitMs, call.signal);
-      } catch {
-        throw aborted(attempt);
-      }
-    }
+    return retryLoop((n) => this.attempt(route, call, payload, n, order), {
+      maxRetries: this.options.maxRetries,
+      signal: call.signal,
+      onRetryWait: call.onRetryWait,
+      aborted,
+    });
   }
 
   private async attempt(
@@ -193,7 +184,7 @@ export class ImagesClient {
     payload: string | Multipart,
     attempt: number,
     order: number,
-  ): Promise<{ answer: ApiAnswer } | { error: ImagesApiError; retryable: boolean; headers?: Headers; gated?: boolean }> {
+  ): Promise<Attempted<ApiAnswer>> {
     let pass: Pass;
     try {
       const entered = this.gate.enter(order, call.signal);
@@ -231,7 +222,7 @@ export class ImagesClient {
         const delivered = await this.readEvents(res.body, call, attempt, abort);
         if ("error" in delivered) return delivered;
         return {
-          answer: { status: res.statusCode, headers: res.headers, contentType, size: 0, reader: new JsonImagesReader(), requestId, attempts: attempt, streamed: true },
+          value: { status: res.statusCode, headers: res.headers, contentType, size: 0, reader: new JsonImagesReader(), requestId, attempts: attempt, streamed: true },
         };
       }
       if (ok) {
@@ -243,13 +234,9 @@ export class ImagesClient {
           reader.push(chunk);
           if (!reader.holdsChunks) releaseChunk(chunk); // decoded: its bytes are no longer needed
         });
-        return { answer: { status: res.statusCode, headers: res.headers, contentType, size, reader, requestId, attempts: attempt } };
+        return { value: { status: res.statusCode, headers: res.headers, contentType, size, reader, requestId, attempts: attempt } };
       }
-      const body = await readAll(res.body, this.options.maxResponseBytes);
-      const details = { statusCode: res.statusCode, requestId, attempts: attempt };
-      const apiError = readErrorBody(tryJson(body));
-      const error = httpError(res.statusCode, apiError ?? plainTextError(body, contentType), details, this.redact);
-      const retryable = shouldRetryStatus(res.statusCode, res.headers) && !isPermanent(apiError);
+      const { error, retryable } = errorFromAnswer({ ...res, body: await readAll(res.body, ERROR_BODY_MAX) }, attempt, this.redact);
       if (res.statusCode !== 429 || !retryable) return { error, retryable, headers: res.headers };
       // rate-limited: every request of this client holds back until the server's time
       pass.limited(retryDelayMs(res.headers, attempt - 1));
@@ -328,7 +315,7 @@ export class ImagesClient {
 
   private readonly downloads: DownloadSetup = {
     apiOrigin: "",
-    authHeaders: () => this.endpoint("generate", "").authHeaders,
+    authHeaders: () => authHeaders(this.options),
     timeoutMs: 0,
     route: () => (this.downloadRoute ??= this.pickDownloadRoute()),
   };
@@ -354,22 +341,19 @@ export class ImagesClient {
    */
   async listModels(timeoutMs = 15_000): Promise<{ imageModels: string[]; total: number }> {
     const signal = AbortSignal.timeout(timeoutMs);
-    const endpoint = this.endpoint("generate", "");
     const url = modelsUrl(this.options);
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: "GET", dispatcher: this.dispatcher, headers: endpoint.headers, signal });
+      res = await request(url, { method: "GET", dispatcher: this.dispatcher, headers: apiHeaders(this.options), signal });
     } catch (err) {
       throw transportError(err, signal.aborted, timeoutMs, { attempts: 1 });
     }
-    const body = await readAll(res.body, 4 * 1024 * 1024);
-    const json = tryJson(body) as { data?: Array<{ id?: unknown }> } | undefined;
+    const body = await readAll(res.body, ERROR_BODY_MAX);
     if (res.statusCode !== 200) {
-      const requestId = headerValue(res.headers, "x-request-id");
-      const apiError = readErrorBody(json) ?? plainTextError(body, headerValue(res.headers, "content-type") ?? "");
-      throw httpError(res.statusCode, apiError, { statusCode: res.statusCode, requestId, attempts: 1 }, this.redact,
-        res.statusCode === 404 ? modelListMissing(url, this.options.apiType === "azure") : undefined);
+      const hint = res.statusCode === 404 ? modelListMissing(url, this.options.apiType === "azure") : undefined;
+      throw errorFromAnswer({ ...res, body }, 1, this.redact, hint).error;
     }
+    const json = tryJson(body) as { data?: Array<{ id?: unknown }> } | undefined;
     const ids = Array.isArray(json?.data) ? json.data.map((m) => String(m?.id ?? "")).filter(Boolean) : [];
     return { imageModels: ids.filter(isImageModel).sort(), total: ids.length };
   }
@@ -381,50 +365,36 @@ export class ImagesClient {
    * otherwise the body is read (capped) and JSON-parsed. Non-2xx answers throw the usual coded errors.
    */
   async rest(req: RestRequest): Promise<RestAnswer> {
-    const base = this.options.baseUrl.trim().replace(/\/+$/, "");
-    const url = new URL(`${base}/${req.path}`);
-    const headers: Record<string, string> = { ...this.endpoint("generate", "").headers };
-    const payload = req.body ? (req.body.kind === "json" ? JSON.stringify(req.body.data) : req.body) : undefined;
-    if (req.body) Object.assign(headers, contentHeaders(req.body));
+    const url = new URL(apiUrl(this.options, req.path));
+    const headers: Record<string, string> = { ...apiHeaders(this.options), ...(req.body ? contentHeaders(req.body) : {}) };
     if (req.stream) headers.accept = "*/*";
-    for (let attempt = 1; ; attempt++) {
+    const payload = req.body ? (req.body.kind === "json" ? JSON.stringify(req.body.data) : req.body) : undefined;
+    const once = async (attempt: number): Promise<Attempted<RestAnswer>> => {
       const timer = new AbortController();
       const timeout = setTimeout(() => timer.abort(), this.options.timeoutMs);
       const signal = req.signal ? AbortSignal.any([req.signal, timer.signal]) : timer.signal;
-      let failure: { error: ImagesApiError; retryable: boolean; headers?: Headers };
       try {
         const res = await request(url, { method: req.method, dispatcher: this.dispatcher, headers, body: payload === undefined ? undefined : bodyOf(payload), signal });
         const requestId = headerValue(res.headers, "x-request-id");
-        const contentType = headerValue(res.headers, "content-type") ?? "";
-        if (res.statusCode >= 200 && res.statusCode < 300) {
-          clearTimeout(timeout);
-          if (req.stream) return { status: res.statusCode, headers: res.headers, requestId, stream: res.body };
-          const body = await readAll(res.body, this.options.maxResponseBytes);
-          return { status: res.statusCode, headers: res.headers, requestId, json: tryJson(body) };
+        if (res.statusCode < 200 || res.statusCode >= 300) {
+          return { ...errorFromAnswer({ ...res, body: await readAll(res.body, ERROR_BODY_MAX) }, attempt, this.redact), headers: res.headers };
         }
-        const body = await readAll(res.body, 4 * 1024 * 1024);
-        const apiError = readErrorBody(tryJson(body)) ?? plainTextError(body, contentType);
-        const error = httpError(res.statusCode, apiError, { statusCode: res.statusCode, requestId, attempts: attempt }, this.redact);
-        failure = { error, retryable: shouldRetryStatus(res.statusCode, res.headers) && !isPermanent(apiError), headers: res.headers };
+        const answer = { status: res.statusCode, headers: res.headers, requestId };
+        if (req.stream) {
+          // handed over unread: the caller's own reading is not bounded by this attempt's timer
+          clearTimeout(timeout);
+          return { value: { ...answer, stream: res.body } };
+        }
+        return { value: { ...answer, json: tryJson(await readAll(res.body, this.options.maxResponseBytes)) } };
       } catch (err) {
         if (isImagesApiError(err)) throw err;
         if (req.signal?.aborted) throw aborted(attempt);
-        failure = { error: transportError(err, timer.signal.aborted, this.options.timeoutMs, { attempts: attempt }), retryable: true };
+        return { error: transportError(err, timer.signal.aborted, this.options.timeoutMs, { attempts: attempt }), retryable: true };
       } finally {
         clearTimeout(timeout);
       }
-      const { error, retryable } = failure;
-      error.cause.attempts = attempt;
-      error.cause.retryable = retryable;
-      if (!retryable || attempt > this.options.maxRetries) throw error;
-      const waitMs = retryDelayMs(failure.headers ?? {}, attempt - 1);
-      req.onRetryWait?.({ ms: waitMs, reason: error.cause.statusCode ? `HTTP ${error.cause.statusCode}` : error.code });
-      try {
-        await sleep(waitMs, req.signal);
-      } catch {
-        throw aborted(attempt);
-      }
-    }
+    };
+    return retryLoop(once, { maxRetries: this.options.maxRetries, signal: req.signal, onRetryWait: req.onRetryWait, aborted });
   }
 
   /** Closes the pool: in-flight requests end with an error, idle sockets are closed. */
@@ -532,25 +502,5 @@ export function parseBaseUrl(baseUrl: string): URL {
   return url;
 }
 
-function headerValue(headers: Headers, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
-export function tryJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
 
-function plainTextError(body: Buffer, contentType: string): { message: string } | undefined {
-  if (body.length === 0) return undefined;
-  const text = body.toString("utf8", 0, Math.min(body.length, 2000));
-  if (/html/i.test(contentType) || /^\s*</.test(text)) {
-    const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
-    return { message: `an HTML page${title ? ` ("${title}")` : ""} instead of an API answer (a proxy or gateway error?)` };
-  }
-  return { message: text.trim().slice(0, 300) };
-}

@@ -20,8 +20,6 @@ export interface Endpoint {
   url: string;
   /** every header of an API request except content-type */
   headers: Record<string, string>;
-  /** only the credential headers (for downloads from the API's own origin) */
-  authHeaders: Record<string, string>;
 }
 
 export const AZURE_DEFAULT_API_VERSION = "2025-04-01-preview";
@@ -34,23 +32,39 @@ const PACKAGE_VERSION: string = (() => {
   }
 })();
 
-export function endpointFor(o: EndpointOptions, op: Operation, model: string): Endpoint {
-  const base = o.baseUrl.trim().replace(/\/+$/, "");
+/** The base URL as written, without trailing slashes. */
+export function baseOf(o: EndpointOptions): string {
+  return o.baseUrl.trim().replace(/\/+$/, "");
+}
+
+/** Only the credential headers: the Bearer key, or Azure's api-key. */
+export function authHeaders(o: EndpointOptions): Record<string, string> {
   const key = o.apiKey?.trim();
-  const azure = o.apiType === "azure";
-  const authHeaders: Record<string, string> = {};
-  if (key) {
-    if (azure) authHeaders["api-key"] = key;
-    else authHeaders.authorization = `Bearer ${key}`;
-  }
+  if (!key) return {};
+  return o.apiType === "azure" ? { "api-key": key } : { authorization: `Bearer ${key}` };
+}
+
+/** Every header of an API request except content-type. */
+export function apiHeaders(o: EndpointOptions): Record<string, string> {
   const headers: Record<string, string> = {
     accept: "application/json",
     "user-agent": o.userAgent ?? `node-red-contrib-images-api/${PACKAGE_VERSION}`,
-    ...authHeaders,
+    ...authHeaders(o),
   };
   if (o.organization) headers["openai-organization"] = o.organization;
   if (o.project) headers["openai-project"] = o.project;
-  return { url: azure ? azureUrl(base, op, model, o.apiVersion) : `${base}/${PATHS[op]}`, headers, authHeaders };
+  return headers;
+}
+
+/** A path below the base URL ("files", "batches/ID"). */
+export function apiUrl(o: EndpointOptions, path: string): string {
+  return `${baseOf(o)}/${path}`;
+}
+
+export function endpointFor(o: EndpointOptions, op: Operation, model: string): Endpoint {
+  const base = baseOf(o);
+  const url = o.apiType === "azure" ? azureUrl(base, op, model, o.apiVersion) : `${base}/${PATHS[op]}`;
+  return { url, headers: apiHeaders(o) };
 }
 
 function azureUrl(base: string, op: Operation, model: string, apiVersion?: string): string {
@@ -64,7 +78,7 @@ function azureUrl(base: string, op: Operation, model: string, apiVersion?: strin
 
 /** Where the list of models is: GET {base}/models (OpenAI, gateways, Azure v1) or Azure classic's /openai/models. */
 export function modelsUrl(o: EndpointOptions): string {
-  const base = o.baseUrl.trim().replace(/\/+$/, "");
+  const base = baseOf(o);
   if (o.apiType !== "azure" || /\/openai\/v1$/.test(base)) return `${base}/models`;
   const root = base.replace(/\/openai(\/deployments\/[^/]+)?$/, "");
   return `${root}/openai/models?api-version=${encodeURIComponent(o.apiVersion || AZURE_DEFAULT_API_VERSION)}`;

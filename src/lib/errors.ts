@@ -29,7 +29,8 @@ export type ErrorCode =
 export interface ErrorDetails {
   /** HTTP status of the last answer, when there was one */
   statusCode?: number;
-  /** the API's own error type / code / param */
+  /** the API's own error message (key-filtered), type, code and param */
+  apiMessage?: string;
   type?: string;
   apiCode?: string;
   param?: string;

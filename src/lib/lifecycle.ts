@@ -106,7 +106,7 @@ export function retiredAnswer(err: unknown, model: string, now: Date, azure: boo
   if (azure || !isImagesApiError(err)) return undefined;
   const life = modelLife(model, now);
   if (life?.state !== "retired" || !saysModelGone(err)) return undefined;
-  const said = err.message.replace(/^Images API answered \d+(?: after \d+ attempts)?: /, "").replace(/ \(check the base URL[^)]*\)$/, "");
+  const said = err.cause.apiMessage ?? err.message;
   return { error: retiredError(model, life, err.cause, said), life };
 }
 

@@ -2,14 +2,19 @@
  * The official SDK's retry policy: an `x-should-retry` header decides when present; otherwise
  * 408, 409, 429 and 5xx are retried (connection errors and timeouts too, decided by the caller).
  * The wait honours `retry-after-ms` / `retry-after` up to 60 s, else exponential backoff with jitter.
+ * `retryLoop` is the one loop every API request goes through.
  */
+import type { ImagesApiError } from "./errors";
 
 export type Headers = Record<string, string | string[] | undefined>;
 
-function header(headers: Headers, name: string): string | undefined {
+/** One header's value (the first, when it came several times). */
+export function headerValue(headers: Headers, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+const header = headerValue;
 
 export function shouldRetryStatus(status: number, headers: Headers): boolean {
   const explicit = header(headers, "x-should-retry");
@@ -57,4 +62,48 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** What one attempt came to: a value, or a coded error and whether another attempt may help. */
+export type Attempted<T> =
+  | { value: T }
+  | {
+      error: ImagesApiError;
+      retryable: boolean;
+      /** the answer's headers (Retry-After) */
+      headers?: Headers;
+      /** a 429 that the client's rate gate now holds every attempt back for: no wait of its own */
+      gated?: boolean;
+    };
+
+export interface RetryOptions {
+  maxRetries: number;
+  signal?: AbortSignal;
+  /** before each wait: how long and why ("HTTP 429", "network_error", …) */
+  onRetryWait?: (wait: { ms: number; reason: string }) => void;
+  /** the error of a wait the signal cancelled, after `attempts` attempts */
+  aborted: (attempts: number) => Error;
+}
+
+/**
+ * Runs `attempt(1)`, `attempt(2)`, … until one gives a value, an error that is not retryable, or the retries are
+ * spent; waits between them per the policy above. The error thrown carries `attempts` and `retryable`.
+ */
+export async function retryLoop<T>(attempt: (n: number) => Promise<Attempted<T>>, o: RetryOptions): Promise<T> {
+  for (let n = 1; ; n++) {
+    const outcome = await attempt(n);
+    if ("value" in outcome) return outcome.value;
+    const { error, retryable } = outcome;
+    error.cause.attempts = n;
+    error.cause.retryable = retryable;
+    if (!retryable || n > o.maxRetries || o.signal?.aborted) throw error;
+    if (outcome.gated) continue;
+    const ms = retryDelayMs(outcome.headers ?? {}, n - 1);
+    o.onRetryWait?.({ ms, reason: error.cause.statusCode ? `HTTP ${error.cause.statusCode}` : error.code });
+    try {
+      await sleep(ms, o.signal);
+    } catch {
+      throw o.aborted(n);
+    }
+  }
 }

@@ -12,6 +12,7 @@ import { encodeEditForm, formFields } from "../../src/lib/multipart";
 import { MAX_DECODED_BYTES, pngHasTransparentPixel } from "../../src/lib/png-alpha";
 import { sniffImage } from "../../src/lib/sniff";
 import { checkRequest, type LifecycleInput, type RequestInput } from "../../src/lib/params";
+import { httpError } from "../../src/lib/api-errors";
 import { ImagesApiError } from "../../src/lib/errors";
 
 const PROMPT = "a lighthouse at dusk";
@@ -180,8 +181,9 @@ describe("retired models and the output form", () => {
 });
 
 describe("retired models answered by the API", () => {
+  // as the client makes them from an answer: the API's own words in cause.apiMessage
   const gone = (status: number, apiCode: string | undefined, message: string) =>
-    new ImagesApiError("not_found", `Images API answered ${status}: ${message} (check the base URL, and the model or Azure deployment name)`, { statusCode: status, apiCode });
+    httpError(status, { message, code: apiCode }, { attempts: 1 }, (s) => s);
 
   it("404 model_not_found for a model the table knows as retired becomes model_retired with the API's words", () => {
     const r = retiredAnswer(gone(404, "model_not_found", "The model `gpt-image-1` has been deprecated"), "gpt-image-1", day("2026-12-01"), false);
