@@ -11,7 +11,7 @@ import { defineConfig } from "tsup";
 //   src/lib/*.ts              -> dist/lib/*.js               (require("../lib/errors") is the one module)
 //
 // Without bundling nothing is inlined: undici and zod (package.json "dependencies") are required from
-// node_modules, and src/lib/endpoint.ts's require("../../package.json") finds the package's own from dist/lib.
+// node_modules, and src/lib/http/endpoint.ts's require("../../package.json") finds the package's own from dist/lib.
 // Node-RED looks for a node's .html, locales/ and icons/ next to its .js only, so every build copies them into
 // dist/nodes. esbuild no longer resolves imports, so the build then loads each node's .js in a fresh Node: an
 // import of a module that does not exist fails the build, as it did when bundled, instead of Node-RED's start.

@@ -1,6 +1,6 @@
 /* Shared editor code of the image nodes (generate, edit). It renders the model and option rows of
  * both dialogs and reads the model registry from the runtime (GET images-api/models, served from
- * src/lib/models.ts and src/lib/lifecycle.ts): the editor keeps no copy of the rules, the default
+ * src/lib/models/table.ts and src/lib/models/lifecycle.ts): the editor keeps no copy of the rules, the default
  * model or the shutdown dates, it only shows what the registry says. */
 (function () {
     'use strict';

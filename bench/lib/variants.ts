@@ -13,7 +13,7 @@ import { Readable } from "node:stream";
 import { randomBytes } from "node:crypto";
 import OpenAI, { toFile, type ImagesResponse } from "openai";
 import { Agent, request } from "undici";
-import type { ClientOptions, ImagesClient } from "../../src/lib/client";
+import type { ClientOptions, ImagesClient } from "../../src/lib/http/client";
 import { ours } from "./ours";
 import { API_KEY, GENERATE_BODY } from "./payloads";
 

@@ -3,12 +3,12 @@
  * (pool, retries, timeout, concurrency queue) that every image node using it shares.
  */
 import type { Node, NodeAPI, NodeDef } from "node-red";
-import { ImagesClient, CLIENT_DEFAULTS } from "../lib/client";
+import { ImagesClient, CLIENT_DEFAULTS } from "../lib/http/client";
 import { ImagesApiError } from "../lib/errors";
-import { DEFAULT_POLL } from "../lib/batch-poller";
-import { isOpenAiHost, modelLife } from "../lib/lifecycle";
-import { GENERIC_LIMITS, MODELS, DEFAULT_MODEL } from "../lib/models";
-import type { ConfigNode } from "../lib/types";
+import { DEFAULT_POLL } from "../lib/batch/poller";
+import { isOpenAiHost, modelLife } from "../lib/models/lifecycle";
+import { GENERIC_LIMITS, MODELS, DEFAULT_MODEL } from "../lib/models/table";
+import type { ConfigNode } from "../lib/flow/config-node";
 
 interface ConfigDef extends NodeDef {
   baseUrl: string;

@@ -3,10 +3,10 @@
  * via POST /images/edits as multipart.
  */
 import type { NodeAPI } from "node-red";
-import { checkOverlays, readEditImages, readMarkup, readMask } from "../lib/image-input";
-import { jsonEditBody } from "../lib/batch-lines";
-import { encodeEditForm } from "../lib/multipart";
-import { checkRequest } from "../lib/params";
+import { checkOverlays, readEditImages, readMarkup, readMask } from "../lib/check/image-input";
+import { jsonEditBody } from "../lib/batch/lines";
+import { encodeEditForm } from "../lib/check/multipart";
+import { checkRequest } from "../lib/check/params";
 import { registerImageNode, type ImageDef } from "./shared/image-node";
 
 interface EditDef extends ImageDef {

@@ -2,7 +2,7 @@
  * images-api-generate ("create image"): prompt in, image(s) out, via POST /images/generations.
  */
 import type { NodeAPI } from "node-red";
-import { checkRequest } from "../lib/params";
+import { checkRequest } from "../lib/check/params";
 import { registerImageNode, type ImageDef } from "./shared/image-node";
 
 interface GenerateDef extends ImageDef {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { Response } from "playwright-core";
-import { isImageModel } from "../../src/lib/models";
+import { isImageModel } from "../../src/lib/models/table";
 import { MODEL_LIST } from "../server/images-api-server";
 import { e2e, localeJson } from "./harness";
 

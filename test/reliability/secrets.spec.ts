@@ -12,7 +12,7 @@ import configNode = require("../../src/nodes/images-api-config");
 import generateNode = require("../../src/nodes/images-api-generate");
 import editNode = require("../../src/nodes/images-api-edit");
 import { ForeignServer } from "./foreign-server";
-import { ForwardProxy, withProxyEnv } from "../lib/forward-proxy";
+import { ForwardProxy, withProxyEnv } from "../lib/http/forward-proxy";
 import { until } from "../support/wait";
 import { loggedText } from "../support/flow";
 import { API_KEY, containsSecret, EDIT_NODES, figures, helper, load, one, scan, withReliability, type Msg } from "./support";

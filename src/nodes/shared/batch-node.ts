@@ -5,17 +5,17 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Node, NodeAPI } from "node-red";
-import { handOver, takeOver } from "../../lib/batch-handover";
-import { BatchDelivery, saveMessage, type BatchProgress, type BatchStore, type OnRemove, type PendingBatch } from "../../lib/batch-delivery";
-import { uploadFile } from "../../lib/batch-api";
-import { requestLine, type UploadImage } from "../../lib/batch-lines";
-import { DEFAULT_POLL } from "../../lib/batch-poller";
+import { handOver, takeOver } from "../../lib/batch/handover";
+import { BatchDelivery, saveMessage, type BatchProgress, type BatchStore, type OnRemove, type PendingBatch } from "../../lib/batch/delivery";
+import { uploadFile } from "../../lib/batch/api";
+import { requestLine, type UploadImage } from "../../lib/batch/lines";
+import { DEFAULT_POLL } from "../../lib/batch/poller";
 import { ImagesApiError, isImagesApiError } from "../../lib/errors";
-import type { NodeStatus, Translate } from "../../lib/job";
-import type { Operation } from "../../lib/models";
-import { buildMessages, type MessageTools, type OutputOptions } from "../../lib/output";
-import type { Params } from "../../lib/params";
-import type { ConfigNode } from "../../lib/types";
+import type { NodeStatus, Translate } from "../../lib/flow/job-tracker";
+import type { Operation } from "../../lib/models/table";
+import { buildMessages, type MessageTools, type OutputOptions } from "../../lib/flow/messages";
+import type { Params } from "../../lib/check/params";
+import type { ConfigNode } from "../../lib/flow/config-node";
 
 const STORE_KEY = "images-api-batches";
 

@@ -4,18 +4,18 @@
  * how to turn a message into a request.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
-import type { UploadImage } from "../../lib/batch-lines";
-import type { ImagesClient, RequestBody } from "../../lib/client";
+import type { UploadImage } from "../../lib/batch/lines";
+import type { ImagesClient, RequestBody } from "../../lib/http/client";
 import { ImagesApiError, invalidParams } from "../../lib/errors";
-import { JobTracker } from "../../lib/job";
-import { deployNotice, retiredAnswer } from "../../lib/lifecycle";
-import { DEFAULT_MODEL, type Operation } from "../../lib/models";
-import { buildMessages, partialMessage, type OutputOptions } from "../../lib/output";
-import type { CheckedRequest, LifecycleInput, Params } from "../../lib/params";
-import { requestImages } from "../../lib/request";
-import { sniffImage } from "../../lib/sniff";
-import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/settings";
-import type { ConfigNode } from "../../lib/types";
+import { JobTracker } from "../../lib/flow/job-tracker";
+import { deployNotice, retiredAnswer } from "../../lib/models/lifecycle";
+import { DEFAULT_MODEL, type Operation } from "../../lib/models/table";
+import { buildMessages, partialMessage, type OutputOptions } from "../../lib/flow/messages";
+import type { CheckedRequest, LifecycleInput, Params } from "../../lib/check/params";
+import { requestImages } from "../../lib/operation";
+import { sniffImage } from "../../lib/images/sniff";
+import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/flow/node-settings";
+import type { ConfigNode } from "../../lib/flow/config-node";
 import { attachBatchDelivery, isBatchDelivery, type BatchDef } from "./batch-node";
 
 const SHARED_CATALOG = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";

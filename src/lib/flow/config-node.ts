@@ -1,0 +1,17 @@
+import type { ImagesClient } from "../http/client";
+import type { ImagesApiError } from "../errors";
+import type { RetiredPolicy } from "../models/lifecycle";
+
+/** What an image node reads from its images-api-config node. */
+export interface ConfigNode {
+  client?: ImagesClient;
+  configError?: ImagesApiError;
+  /** the base URL is OpenAI's own API: retired models are refused (or replaced) before sending */
+  openAiHost?: boolean;
+  /** Azure OpenAI: model names are deployment names, with Azure's own dates */
+  azure?: boolean;
+  retiredPolicy?: RetiredPolicy;
+  /** batch delivery: how long until a batch's status is first asked, and the longest wait between two asks */
+  batchPollSeconds?: number;
+  batchPollMaxSeconds?: number;
+}

@@ -1,0 +1,114 @@
+/**
+ * Downloads an image URL that an answer gave, trusting nothing about it: only http(s); the key only to the API's
+ * own origin; loopback, private and link-local hosts only when the base URL is on one too (checked on the URL and
+ * again on every address a name resolves to, at connect time); at most `maxBytes`; within the timeout; at most 3
+ * redirects, each checked the same way; and the bytes must be an image. Every refusal is `download_failed`,
+ * naming the host.
+ */
+import type { Dispatcher } from "undici";
+import { request } from "undici";
+import { NON_PUBLIC_CODE, refuseLiteral } from "./address-policy";
+import { transportError } from "./http-errors";
+import { formatBytes, ImagesApiError, isImagesApiError } from "../errors";
+import { readAll } from "./read-body";
+import { sniffImage } from "../images/sniff";
+
+export interface DownloadSetup {
+  /** the API's origin: the only one that gets the auth headers */
+  apiOrigin: string;
+  authHeaders: () => Record<string, string>;
+  timeoutMs: number;
+  /**
+   * The dispatcher for downloads, and whether non-public hosts may be reached (the base URL is on one). When
+   * not, the dispatcher's connections refuse names that resolve to non-public addresses.
+   */
+  route: () => Promise<{ dispatcher: Dispatcher; nonPublicAllowed: boolean }>;
+}
+
+const MAX_REDIRECTS = 3;
+
+export async function downloadImage(setup: DownloadSetup, url: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+  let target = parseUrl(url);
+  const { dispatcher, nonPublicAllowed } = await setup.route();
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(), setup.timeoutMs);
+  const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
+  try {
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      if (!nonPublicAllowed) {
+        const refused = refuseLiteral(target.hostname);
+        if (refused) throw notPublic(target, refused);
+      }
+      const headers: Record<string, string> = { accept: "image/*", ...(target.origin === setup.apiOrigin ? setup.authHeaders() : {}) };
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(target, { method: "GET", dispatcher, headers, signal: combined });
+      } catch (err) {
+        if ((err as { code?: string }).code === NON_PUBLIC_CODE) throw notPublic(target, err as Error);
+        throw err;
+      }
+      const location = header(res.headers, "location");
+      if (res.statusCode >= 300 && res.statusCode < 400 && location) {
+        await res.body.dump();
+        target = parseUrl(new URL(location, target).toString());
+        continue;
+      }
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        throw failed(target, `answered HTTP ${res.statusCode}`, { statusCode: res.statusCode, retryable: res.statusCode >= 500 });
+      }
+      const tooLarge = () => failed(target, `sent more than ${formatBytes(maxBytes)}, the most one image may have here (the config node's largest image and largest answer)`);
+      const declared = Number(header(res.headers, "content-length"));
+      if (declared > maxBytes) {
+        await res.body.dump();
+        throw tooLarge();
+      }
+      const body = await readAll(res.body, maxBytes, tooLarge);
+      if (!sniffImage(body)) {
+        const type = header(res.headers, "content-type")?.split(";")[0].trim();
+        // the bytes are not shown: they may be a page the flow should never see
+        throw failed(target, `answered with ${formatBytes(body.length)} of ${type || "unknown content"}, not an image (PNG, JPEG, WebP, GIF or SVG)`);
+      }
+      return body;
+    }
+    throw failed(target, `redirected more than ${MAX_REDIRECTS} times`);
+  } catch (err) {
+    if (isImagesApiError(err)) throw err;
+    if (signal?.aborted) throw new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", {});
+    const e = transportError(err, timer.signal.aborted, setup.timeoutMs, {});
+    throw new ImagesApiError(e.code === "timeout" ? "timeout" : "download_failed", `downloading the image from ${target.host}: ${e.message}`, e.cause);
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
+function parseUrl(url: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ImagesApiError("download_failed", `the API answered with an image URL that is not valid: ${url.slice(0, 100)}`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new ImagesApiError("download_failed", `refusing to download an image from a ${u.protocol} URL (only http and https)`);
+  }
+  return u;
+}
+
+function failed(target: URL, what: string, details: { statusCode?: number; retryable?: boolean } = {}): ImagesApiError {
+  return new ImagesApiError("download_failed", `the image URL on ${target.host} ${what}`, { retryable: false, ...details });
+}
+
+function notPublic(target: URL, err: Error): ImagesApiError {
+  return new ImagesApiError(
+    "download_failed",
+    `refusing to download the image from ${target.host}: ${err.message}, and the base URL is not; ` +
+      "an answer from a public server may not send Node-RED into your network",
+    { retryable: false },
+  );
+}
+
+function header(headers: Dispatcher.ResponseData["headers"], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
