@@ -12,8 +12,9 @@ import editNode = require("../../src/nodes/images-api-edit");
 import { ImagesApiServer } from "../server/images-api-server";
 import { API_KEY, NODES, TAB, helper, imageFlow, loadFlow, pngSize, withImagesApi, type FlowOptions, type Msg } from "../support/flow";
 import { pause, until } from "../support/wait";
+import { runtimeUtil } from "../support/node-red";
 // the hooks of the Node-RED runtime under test: onComplete sees every done() of every node, even while it closes
-const { hooks } = require("@node-red/util") as { hooks: { add(name: string, fn: (event: any) => void): void; remove(name: string): void } };
+const { hooks } = runtimeUtil();
 
 const PHOTO_PNG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.png"));
 /** A valid 256x256 PNG of about `megabytes` MB: the photo with a private ancillary chunk of padding before IEND. */

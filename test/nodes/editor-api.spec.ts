@@ -7,13 +7,10 @@ import { API_KEY, collect, helper, loadFlow, run, withImagesApi } from "../suppo
 import { modelLife } from "../../src/lib/models/lifecycle";
 import { DEFAULT_MODEL, GENERIC_LIMITS, isImageModel, MODELS } from "../../src/lib/models/table";
 import { MODEL_LIST } from "../server/images-api-server";
+import { runtimeUtil } from "../support/node-red";
 
 /** the runtime's event bus, where RED.comms.publish ends up */
-function runtimeEvents(): NodeJS.EventEmitter {
-  const target = process.env.NODE_RED_PATH || "node-red";
-  const util = require.resolve("@node-red/util", { paths: [require.resolve(`${target}/package.json`)] });
-  return require(util).events;
-}
+const runtimeEvents = (): NodeJS.EventEmitter => runtimeUtil().events;
 
 describe("editor endpoints and thumbnails", function () {
   const api = withImagesApi();
