@@ -354,7 +354,7 @@ async function startNodeRed(node, nrDir, userDir, log, port) {
   try {
     await untilAnswering(url, spawnOn(port));
   } catch (err) {
-    if (portWasTaken(log)) throw new Error(`port ${port} (PORT) was taken just now by another program: stop it, or start with ${demoCommand({ PORT: await nextFreePort(port) })}`);
+    if (portWasTaken(log)) throw new Error(`port ${port} (PORT) was taken just now by another program: stop it, or start with ${demoCommand({ PORT: await nextFreePort(port) })}`, { cause: err });
     throw err;
   }
   return { port, url };

@@ -4,5 +4,5 @@ import { built } from "./build";
 type Ours = typeof import("./ours-entry");
 
 const file = built("ours");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 export const ours: Ours = file ? require(file) : require("./ours-entry");

@@ -47,7 +47,7 @@ describe("config dialog: Test connection", function () {
   const results: Record<string, Awaited<ReturnType<typeof testConnection>>> = {};
 
   before(async () => {
-    const { ed, page, server, apiKey } = e2e();
+    const { ed, server, apiKey } = e2e();
     await ed.resetFlows();
     await ed.importNodes([
       { id: CFG, type: "images-api-config", name: "local test server", baseUrl: server.baseUrl, apiType: "openai", apiVersion: "",

@@ -17,7 +17,7 @@ import type { NodeRedProcess } from "../../scripts/node-red-process.mjs" with { 
 
 /* The editor's RED global, as seen inside page.evaluate/waitForFunction callbacks ($ comes from @types/jquery). */
 declare global {
-  // eslint-disable-next-line no-var
+   
   var RED: any;
 }
 
@@ -302,7 +302,7 @@ export class Editor {
         await this.page.waitForFunction(() => $(".red-ui-tray").length > 0, undefined, { timeout: 4000 });
         break;
       } catch (err) {
-        if (attempt === 3) throw new Error(`double-clicking node ${id} opened no edit tray (3 tries): ${(err as Error).message}`);
+        if (attempt === 3) throw new Error(`double-clicking node ${id} opened no edit tray (3 tries): ${(err as Error).message}`, { cause: err });
         console.log(`  [e2e] double-clicking node ${id} opened no edit tray; again`);
       }
     }

@@ -61,7 +61,7 @@ const forward = (sig) => child.kill(sig);
 process.once("SIGINT", forward);
 process.once("SIGTERM", forward);
 child.on("exit", (code, signal) => {
-  let counts = null;
+  let counts;
   try {
     counts = JSON.parse(readFileSync(countsFile, "utf8"));
   } catch {

@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import editNode = require("../../src/nodes/images-api-edit");
 import { ImagesApiServer, type FormPart } from "../server/images-api-server";
 import { assertValidRequest } from "../support/spec-validator";

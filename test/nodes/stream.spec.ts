@@ -7,7 +7,7 @@ import { join } from "node:path";
 import editNode = require("../../src/nodes/images-api-edit");
 import { ImagesApiServer } from "../server/images-api-server";
 import { assertValidRequest } from "../support/spec-validator";
-import { API_KEY, NODES, collect, helper, loadFlow, pngSize, type Msg, withImagesApi } from "../support/flow";
+import { NODES, collect, helper, loadFlow, pngSize, type Msg, withImagesApi } from "../support/flow";
 import { pngChunk } from "../server/png";
 import { gc } from "../support/gc";
 import { assertStallBudget, measureStall } from "../support/stall";

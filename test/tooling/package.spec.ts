@@ -42,7 +42,7 @@ async function exec(cmd: string, args: string[], cwd: string, timeout = 120_000)
     return stdout;
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string };
-    throw new Error(`"${cmd} ${args.join(" ")}" failed in ${cwd}: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+    throw new Error(`"${cmd} ${args.join(" ")}" failed in ${cwd}: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`, { cause: err });
   }
 }
 

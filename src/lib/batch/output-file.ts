@@ -72,7 +72,7 @@ export async function readBatchLines(stream: AsyncIterable<Buffer>, onLine: (lin
     } catch (err) {
       // a line of white space only is blank; anything else that is not JSON is an error
       if (/^\s*$/.test(done.head)) return;
-      throw new SyntaxError(`line ${number} of the batch file is not JSON: ${(err as Error).message}`);
+      throw new SyntaxError(`line ${number} of the batch file is not JSON: ${(err as Error).message}`, { cause: err });
     }
     onLine(lineOf(json, number));
   };

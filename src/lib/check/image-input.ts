@@ -4,7 +4,7 @@
  */
 import { isUint8Array } from "node:util/types";
 import { ImagesApiError, listOr, show } from "../errors";
-import { GENERIC_LIMITS, MODELS, type ModelRule } from "../models/table";
+import { GENERIC_LIMITS, type ModelRule } from "../models/table";
 import type { CheckedRequest } from "./params";
 import { modelsTaking, notTaken } from "./params";
 import { pngHasTransparentPixel } from "../images/png-alpha";

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import { Readable } from "node:stream";
-import { Agent, request, type Dispatcher } from "undici";
+import { request, type Dispatcher } from "undici";
 import { errorFromAnswer, transportError, tryJson } from "./http-errors";
 import { formatBytes, ImagesApiError, isImagesApiError } from "../errors";
 import { Limiter, type RunHooks } from "./limiter";

@@ -801,7 +801,7 @@ describe("ImagesClient", function () {
 
 let fixturePng: Buffer | undefined;
 function readFixturePng(): Buffer {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   fixturePng ??= require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "..", "fixtures", "photo-256.png"));
   return fixturePng!;
 }

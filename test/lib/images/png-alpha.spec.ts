@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { deflateSync } from "node:zlib";
 import { pngHasTransparentPixel } from "../../../src/lib/images/png-alpha";
 import { gc } from "../../support/gc";
