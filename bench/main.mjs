@@ -10,7 +10,7 @@
  * The SDK is not a devDependency (it would make `npm install` warn on Node 20): ensureOpenAiSdk() installs
  * the pinned version into .cache/sdk on first use, and the bench's processes find it through NODE_PATH.
  *
- *   npm run bench [-- --update-readme] [-- --quick] [-- --only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory,load] [-- --node=current]
+ *   npm run bench [-- --update-docs] [-- --quick] [-- --only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory,load] [-- --node=current]
  */
 import { spawnSync } from "node:child_process";
 import { delimiter, join } from "node:path";

@@ -2,15 +2,15 @@
  * `npm run bench` (through bench/main.mjs, which picks the Node binary): our client side by side
  * with the official `openai` SDK and raw `undici.request`, against the local Images API test server
  * on 127.0.0.1 (in a process of its own). Prints a table of medians and ratios, writes
- * bench/results.json, and with --update-readme the README's Performance section.
+ * bench/results.json, and with --update-docs the figures in docs/performance.md (between its markers).
  *
- *   node --import tsx --expose-gc bench/run.ts [--update-readme] [--quick] [--only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory,load]
+ *   node --import tsx --expose-gc bench/run.ts [--update-docs] [--quick] [--only=cpu,answer,ratelimit,edit,nodered,batch,nrmemory,load]
  *
  * Each measurement runs in a fresh child process (see the files named below); this process only
  * orchestrates. The memory measurements run one client per process (memory is process-wide); the
  * CPU one runs the three clients side by side in one process, so each ratio has its baseline next to it.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { delimiter, join } from "node:path";
 import type { Batch } from "./cpu";
@@ -23,12 +23,13 @@ import { median } from "./lib/stats";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
-const UPDATE_README = args.includes("--update-readme");
-/** rebuild the table (and with --update-readme the README section) from bench/results.json, measuring nothing */
+/** write the figures into docs/performance.md (--update-readme: its old name, from when they were in the README) */
+const UPDATE_DOCS = args.includes("--update-docs") || args.includes("--update-readme");
+/** rebuild the table (and with --update-docs the docs page) from bench/results.json, measuring nothing */
 const FROM_RESULTS = args.includes("--from-results");
 const ONLY = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const ROOT = join(BENCH_DIR, "..");
-const README = join(ROOT, "README.md");
+const DOC = join(ROOT, "docs", "performance.md");
 const START = "<!-- performance:start -->";
 const END = "<!-- performance:end -->";
 
@@ -588,7 +589,7 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
   return { lines, targets };
 }
 
-const README_NOTES = [
+const HOW_MEASURED = [
   "How it is measured (bench/README.md has the details): the servers run in a process of their own, so CPU and",
   "memory figures are the clients' alone. For memory every client runs in a fresh process of its own; for CPU the three",
   "clients run in one process, taking turns batch by batch, so that each ratio compares batches run side by side (on a",
@@ -601,19 +602,16 @@ const README_NOTES = [
   "sinon spies on Node-RED's nodes are taken off again after the flow is loaded (Node-RED has none).",
 ];
 
-function updateReadme(lines: string[]): void {
-  const readme = readFileSync(README, "utf8");
-  const section = [START, "## Performance", "", ...lines, ...README_NOTES, END].join("\n");
-  let next: string;
-  if (readme.includes(START) && readme.includes(END)) {
-    next = readme.slice(0, readme.indexOf(START)) + section + readme.slice(readme.indexOf(END) + END.length);
-  } else {
-    const at = readme.indexOf("## Dependencies");
-    if (at === -1) throw new Error('README.md has no "## Dependencies" heading to put the Performance section before');
-    next = `${readme.slice(0, at)}${section}\n\n${readme.slice(at)}`;
-  }
-  writeFileSync(README, next);
-  log(`README.md: Performance section updated`);
+/** Replaces the text between the markers of docs/performance.md (appends it, markers and all, when they are missing). */
+function updateDocs(lines: string[]): void {
+  const doc = existsSync(DOC) ? readFileSync(DOC, "utf8") : "# Performance\n";
+  const section = [START, ...lines, ...HOW_MEASURED, END].join("\n");
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  const next =
+    start >= 0 && end > start ? doc.slice(0, start) + section + doc.slice(end + END.length) : `${doc.trimEnd()}\n\n${section}\n`;
+  writeFileSync(DOC, next);
+  log("docs/performance.md: figures updated");
 }
 
 async function main(): Promise<void> {
@@ -621,7 +619,7 @@ async function main(): Promise<void> {
     const saved = JSON.parse(readFileSync(join(BENCH_DIR, "results.json"), "utf8")) as Json;
     const { lines } = buildReport(saved);
     process.stdout.write(`\n${lines.join("\n")}\n`);
-    if (UPDATE_README) updateReadme(lines);
+    if (UPDATE_DOCS) updateDocs(lines);
     return;
   }
   const started = Date.now();
@@ -662,9 +660,9 @@ async function main(): Promise<void> {
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${lines.join("\n")}\n`);
   log(`wrote ${out.slice(ROOT.length + 1)} (${results.seconds} s)`);
-  if (UPDATE_README) {
-    if (partial) log("not updating README.md from a --quick or --only run");
-    else updateReadme(lines);
+  if (UPDATE_DOCS) {
+    if (partial) log("not updating docs/performance.md from a --quick or --only run");
+    else updateDocs(lines);
   }
 }
 

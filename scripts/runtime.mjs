@@ -26,7 +26,7 @@ const NODE22_PKG = `node-${process.platform}-${process.arch}`; // e.g. node-linu
 const NODE22_PREFIX = join(cacheDir, "node22");
 const NR5_PREFIX = join(cacheDir, "nr5");
 const SDK_PREFIX = join(cacheDir, "sdk");
-/** the SDK version the benchmark figures in README/bench/README were taken with */
+/** the SDK version the benchmark figures in docs/performance.md and bench/README.md were taken with */
 export const SDK_SPEC = "openai@7.57.0";
 
 function log(msg) {

@@ -235,7 +235,7 @@ describe("reliability: load", function () {
       const after = { ...memory(), ...resources(), ...listeners() };
       const tickersLeft = intervals.filter((i) => i.fromJob && !(i.handle as unknown as { _destroyed: boolean })._destroyed).length;
 
-      // Bounds (see the README text report.ts writes): each message carries a ~147 kB PNG (and its ~196 kB
+      // Bounds (see the text report.ts writes into docs/reliability.md): each message carries a ~147 kB PNG (and its ~196 kB
       // base64 answer), so keeping the messages would cost ~700 MB. The heap and the Buffer memory after GC
       // are the precise leak detectors: each may grow by 16 MB at most (under 3.3 kB per message, or ~100 of
       // the 5,000 images). RSS is noisy (the allocator keeps and returns freed pages as it likes): growths from

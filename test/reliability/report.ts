@@ -1,10 +1,11 @@
 /**
- * The "Reliability" section of the README, produced by the reliability suite from what it measured.
- * At the end of the run (a root `after` hook) the section is printed; with UPDATE_README=1, and only
- * when every part of the suite ran and passed, it replaces the text between the markers in README.md
- * (inserted before "## Dependencies" when the markers are missing). CI runs leave the tree clean.
+ * The figures of docs/reliability.md, produced by the reliability suite from what it measured.
+ * At the end of the run (a root `after` hook) they are printed; with UPDATE_DOCS=1 (or its old name
+ * UPDATE_README=1, from when they were in the README), and only when every part of the suite ran and
+ * passed, they replace the text between the markers in docs/reliability.md (appended when the markers
+ * are missing). CI runs leave the tree clean.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { nodeRedVersion } from "../support/node-red";
@@ -12,7 +13,7 @@ import type { Figures } from "./support";
 
 export const START = "<!-- reliability:start -->";
 export const END = "<!-- reliability:end -->";
-const README = join(__dirname, "..", "..", "README.md");
+const DOC = join(__dirname, "..", "..", "docs", "reliability.md");
 
 function count(n: number): string {
   return n.toLocaleString("en-US");
@@ -82,11 +83,9 @@ export function renderSection(f: Figures, seconds: number, skipped = 0, date = n
   const day = date.toISOString().slice(0, 10);
   return [
     START,
-    "## Reliability",
-    "",
     `Measured by the reliability suite (\`test/reliability/\`, part of \`npm test\`) on ${day} with Node ${process.version},`,
     `Node-RED ${nodeRedVersion}, ${cpus().length} CPUs, against the local Images API test server; the suite took ${seconds.toFixed(1)} s.`,
-    "This section is written by the suite (`UPDATE_README=1 npx mocha --no-config -r tsx --timeout 20000 --exit 'test/reliability/*.spec.ts'`), not by hand.",
+    "These figures are written by the suite (`UPDATE_DOCS=1 npx mocha --no-config -r tsx --timeout 20000 --exit 'test/reliability/*.spec.ts'`), not by hand.",
     "",
     "| what | measured |",
     "| --- | --- |",
@@ -112,14 +111,12 @@ function signed(n: number): string {
   return v >= 0 ? `+${v}` : String(v);
 }
 
-/** Replaces the section between the markers (or inserts it before "## Dependencies"). */
-export function spliceReadme(readme: string, section: string): string {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start >= 0 && end > start) return readme.slice(0, start) + section + readme.slice(end + END.length);
-  const deps = readme.indexOf("\n## Dependencies");
-  if (deps < 0) return `${readme.trimEnd()}\n\n${section}\n`;
-  return `${readme.slice(0, deps)}\n${section}\n${readme.slice(deps)}`;
+/** Replaces the section between the markers (or appends it, markers and all). */
+export function spliceDoc(doc: string, section: string): string {
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start >= 0 && end > start) return doc.slice(0, start) + section + doc.slice(end + END.length);
+  return `${doc.trimEnd()}\n\n${section}\n`;
 }
 
 /** Whether a full, passing run of the reliability suite produced these figures. */
@@ -160,15 +157,16 @@ export function registerReport(getFigures: () => Figures): void {
     const section = renderSection(f, f.seconds, skipped);
     const gaps = complete(f);
     console.log(`\n${section}\n`);
-    if (process.env.UPDATE_README !== "1") {
-      console.log("(reliability figures printed only; set UPDATE_README=1 to write them into README.md)");
+    if (process.env.UPDATE_DOCS !== "1" && process.env.UPDATE_README !== "1") {
+      console.log("(reliability figures printed only; set UPDATE_DOCS=1 to write them into docs/reliability.md)");
       return;
     }
     if (gaps.length || failed) {
-      console.log(`README.md not updated: ${failed ? `${failed} reliability test(s) failed` : ""}${gaps.length ? ` missing: ${gaps.join(", ")}` : ""}`);
+      console.log(`docs/reliability.md not updated: ${failed ? `${failed} reliability test(s) failed` : ""}${gaps.length ? ` missing: ${gaps.join(", ")}` : ""}`);
       return;
     }
-    writeFileSync(README, spliceReadme(readFileSync(README, "utf8"), section));
-    console.log("README.md: reliability section updated");
+    const doc = existsSync(DOC) ? readFileSync(DOC, "utf8") : "# Reliability\n";
+    writeFileSync(DOC, spliceDoc(doc, section));
+    console.log("docs/reliability.md: figures updated");
   });
 }

@@ -5,7 +5,7 @@
  *   withImagesApi), plus the suite-wide secret scan: every message that leaves an image node (out and
  *   caught), every status it shows, every log line and the deployed flow are searched for the API key.
  * - `load()`: loadFlow + the scanners and an outcome tracker on the image node(s).
- * - `figures`: what the suite measured; report.ts writes it into the README at the end of the run.
+ * - `figures`: what the suite measured; report.ts writes it into docs/reliability.md at the end of the run.
  */
 import assert from "node:assert/strict";
 import { ImagesApiServer } from "../server/images-api-server";
