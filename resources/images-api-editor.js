@@ -212,7 +212,8 @@
             streamFallback: { value: true },
             safetyIdentifier: { value: '' },
             user: { value: '' },
-            preview: { value: false },
+            // on for a node from the palette; a saved flow keeps its own value (none: off)
+            preview: { value: true },
             // delivery "batch": the Batch API (within 24 h, half price); see the help
             delivery: { value: 'now' },
             batchSize: { value: 100, validate: BATCH_CHECKS.batchSize },

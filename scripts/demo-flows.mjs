@@ -73,7 +73,7 @@ export function buildFlows(baseUrl) {
       else if (!isConfigNode(n) && used.has(n.id)) remap.set(n.id, newId());
     }
     for (const n of flow.filter((c) => c.type === CONFIG_TYPE)) {
-      const { id, z, name, concurrency, ...settings } = n;
+      const { id: _id, z: _z, name: _name, concurrency, ...settings } = n;
       // the first example's value of each setting (they are the same but for concurrency)
       for (const [k, v] of Object.entries(settings)) if (!(k in demoConfig)) demoConfig[k] = v;
       demoConfig.concurrency = Math.min(demoConfig.concurrency ?? Infinity, concurrency ?? 4);

@@ -112,7 +112,8 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     }, PROMPT);
     await setModel(MODEL);
     await page.locator("#node-input-size").fill("1024x1024");
-    await page.locator("#node-input-preview").check();
+    // a node from the palette shows a thumbnail: the box is ticked already
+    assert.equal(await page.locator("#node-input-preview").isChecked(), true, "a new node does not show a thumbnail");
 
     // + next to the config select: the config node's own dialog opens on top
     await page.locator("#node-input-btn-server-add").click();

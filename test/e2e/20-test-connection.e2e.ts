@@ -24,8 +24,11 @@ async function openConfigDialog(): Promise<void> {
   await ed.waitStable(page.locator("#node-config-dialog-ok"));
 }
 
-/** Click Test connection; the admin endpoint's JSON answer and the result element's text and state. */
-async function testConnection(): Promise<{ answer: any; raw: string; text: string; ok: boolean; failed: boolean }> {
+/** The result's left edge (width, colour as [r, g, b]) and the icon before its text, as the browser draws them. */
+interface Look { edgeWidth: number; edge: number[]; icon: string }
+
+/** Click Test connection; the admin endpoint's JSON answer and the result element's text, state and look. */
+async function testConnection(): Promise<{ answer: any; raw: string; text: string; ok: boolean; failed: boolean; look: Look }> {
   const { page } = e2e();
   const [res] = await Promise.all([
     page.waitForResponse((r: Response) => r.url().endsWith("/images-api/test-connection")),
@@ -40,6 +43,14 @@ async function testConnection(): Promise<{ answer: any; raw: string; text: strin
     text: (await result.innerText()).trim(),
     ok: await result.evaluate((e) => e.classList.contains("images-api-test-ok")),
     failed: await result.evaluate((e) => e.classList.contains("images-api-test-failed")),
+    look: await result.evaluate((e) => {
+      const style = getComputedStyle(e);
+      return {
+        edgeWidth: parseFloat(style.borderLeftWidth),
+        edge: (style.borderLeftColor.match(/\d+/g) ?? []).slice(0, 3).map(Number),
+        icon: getComputedStyle(e, "::before").content,
+      };
+    }),
   };
 }
 
@@ -127,5 +138,18 @@ describe("config dialog: Test connection", function () {
     for (const m of results.ok.answer.imageModels as string[]) assert.ok(results.ok.text.includes(m), `"${results.ok.text}" lacks ${m}`);
     assert.ok(results.failed.text.includes("auth_failed"), `"${results.failed.text}" lacks auth_failed`);
     for (const r of [results.ok, results.failed]) assert.ok(!/\{\{|__\w+__/.test(r.text), `unfilled placeholder in "${r.text}"`);
+  });
+
+  it("success and failure look different: a green or a red left edge, each with its own icon", () => {
+    assert.ok(results.ok && results.failed, "the first two tests must run first");
+    const ok = results.ok.look;
+    const failed = results.failed.look;
+    for (const look of [ok, failed]) {
+      assert.ok(look.edgeWidth >= 3, `the result has no marked left edge: ${JSON.stringify(look)}`);
+      assert.ok(look.icon !== "none" && look.icon !== "normal", `the result has no icon: ${JSON.stringify(look)}`);
+    }
+    assert.ok(ok.edge[1] > ok.edge[0] && ok.edge[1] > ok.edge[2], `success's edge is not green: ${JSON.stringify(ok)}`);
+    assert.ok(failed.edge[0] > failed.edge[1] && failed.edge[0] > failed.edge[2], `failure's edge is not red: ${JSON.stringify(failed)}`);
+    assert.notEqual(ok.icon, failed.icon);
   });
 });

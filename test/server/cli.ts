@@ -2,7 +2,9 @@
  * Starts the Images API test server from the command line:
  *   npx tsx test/server/cli.ts --port 18180 [--host 127.0.0.1] [--key sk-demo] [--block-prompts REGEX]
  * Without --key any key (or none) is accepted. --block-prompts: prompts matching REGEX (case-insensitive) are
- * refused 400 moderation_blocked, as OpenAI's safety system refuses them (server.blockPrompts). Stops on SIGINT/SIGTERM.
+ * refused 400 moderation_blocked, as OpenAI's safety system refuses them (server.blockPrompts). Only the models the
+ * server lists are answered (server.onlyListedModels): a typo gets 404 model_not_found, as from a real server.
+ * Stops on SIGINT/SIGTERM.
  */
 import { ImagesApiServer } from "./images-api-server";
 
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   const { port, host, key, blockPrompts } = parseArgs(process.argv.slice(2));
   const server = await ImagesApiServer.start({ port, host, apiKey: key });
   server.blockPrompts = blockPrompts;
+  server.onlyListedModels = true;
   console.log(`Images API test server listening on ${server.baseUrl}`);
   const stop = () => {
     server.close().then(() => process.exit(0), () => process.exit(1));

@@ -18,6 +18,7 @@
  * like a gateway that still maps them; `retired = "refuse"` answers them 404 model_not_found as api.openai.com
  * does after their shutdown date (judged by `now()`). Prompts matching `blockPrompts` are refused 400
  * moderation_blocked, as OpenAI's safety system refuses them (the demo's batch example shows its failure report so).
+ * `onlyListedModels` (the demo) answers any model it does not list 404 model_not_found, as a real server does.
  */
 import * as http from "node:http";
 import type { Socket } from "node:net";
@@ -275,6 +276,12 @@ export class ImagesApiServer {
   now: () => Date = () => new Date();
   /** ids answered 404 model_not_found ("does not exist or you do not have access to it"); on the Azure route, deployments answered 404 DeploymentNotFound */
   unknownModels = new Set<string>();
+  /**
+   * Answer only the models GET /v1/models lists (`models`), as a real server does: any other id on the OpenAI routes
+   * (a typo, a retired id, an implicit default that is not listed) gets 404 model_not_found naming it and listing the
+   * models there are. Off by default (tests use many gateway ids); the demo (`npm start`, cli.ts) turns it on.
+   */
+  onlyListedModels = false;
   /** also enforce the 655,360-pixel floor for custom sizes of gpt-image-2/2.5/2.6 and the GIF frame budget (frame_count × W × H ≤ 8,294,400); off by default so tests can ask for small images */
   strictSizes = false;
   /** the project has "SVG model selection" enabled: output_format svg without svg.model → 400 */
@@ -357,6 +364,7 @@ export class ImagesApiServer {
     this.retired = "serve";
     this.now = () => new Date();
     this.unknownModels = new Set();
+    this.onlyListedModels = false;
     this.strictSizes = false;
     this.svgModelRequired = false;
     this.blockPrompts = null;
@@ -469,7 +477,7 @@ export class ImagesApiServer {
 
   private async handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, at: number): Promise<void> {
     let raw: Buffer;
-    let tooLarge = false;
+    let tooLarge: boolean;
     try {
       ({ raw, tooLarge } = await readBody(req));
     } catch {
@@ -509,9 +517,7 @@ export class ImagesApiServer {
     }
     if (record.method === "GET" && (record.path === "/v1/models" || record.path === "/openai/models")) {
       if (!this.authorized(req)) return this.reply(res, {}, errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key"));
-      const now = this.now();
-      const listed = this.models.filter((id) => !(this.retired === "refuse" && isRetired(id, now)));
-      const data = listed.map((id) => ({ id, object: "model", created: 0, owned_by: "images-api-test-server" }));
+      const data = this.listedModels().map((id) => ({ id, object: "model", created: 0, owned_by: "images-api-test-server" }));
       return this.reply(res, {}, jsonReply(200, { object: "list", data }));
     }
     const route = matchRoute(record);
@@ -789,7 +795,19 @@ export class ImagesApiServer {
     if (this.retired === "refuse" && isRetired(model, this.now())) {
       return errorReply(404, `The model \`${model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations`, null, "model_not_found");
     }
+    if (this.onlyListedModels) {
+      const listed = this.listedModels();
+      if (!listed.includes(model)) {
+        return errorReply(404, `The model \`${model}\` does not exist or you do not have access to it. This server has: ${listed.join(", ")}.`, null, "model_not_found");
+      }
+    }
     return undefined;
+  }
+
+  /** What GET /v1/models lists: `models`, without the retired ids in "refuse" mode. */
+  private listedModels(): string[] {
+    const now = this.now();
+    return this.models.filter((id) => !(this.retired === "refuse" && isRetired(id, now)));
   }
 
   private storeFile(bytes: Buffer, format: string): string {

@@ -682,6 +682,56 @@ describe("Images API test server: the API as of 2026-12", () => {
       assert.equal(ok.status, 200);
       await ok.arrayBuffer();
     });
+    it("onlyListedModels (the demo): an id it does not list → 404 model_not_found naming it and the listed models, also as a batch line; off by default and after reset()", async () => {
+      const typo = "gpt-image-2.6-flair";
+      const notFound = (model: string, listed: readonly string[]) => ({
+        error: { message: `The model \`${model}\` does not exist or you do not have access to it. This server has: ${listed.join(", ")}.`, type: "invalid_request_error", param: null, code: "model_not_found" },
+      });
+      // off: any id is drawn (tests use many gateway ids)
+      const before = await gen({ model: typo, prompt: "p", size: "64x64" });
+      assert.equal(before.status, 200);
+      await before.arrayBuffer();
+
+      server.onlyListedModels = true;
+      const res = await gen({ model: typo, prompt: "p", size: "64x64" });
+      assert.equal(res.status, 404);
+      assert.equal(res.headers.get("content-type"), "application/json");
+      assert.deepEqual(await res.json(), notFound(typo, MODEL_LIST));
+      assert.deepEqual(await (await formEdit({ model: typo, prompt: "p" })).json(), notFound(typo, MODEL_LIST));
+      // a retired id the server still could draw is not listed, so it is not found either; nor is the implicit default
+      assert.deepEqual(await (await gen({ model: "gpt-image-1", prompt: "p" })).json(), notFound("gpt-image-1", MODEL_LIST));
+      assert.deepEqual(await (await gen({ prompt: "p" })).json(), notFound("dall-e-2", MODEL_LIST));
+      // every listed image model is answered
+      for (const model of MODEL_LIST.filter((m) => /image|flux/.test(m))) {
+        const ok = await gen({ model, prompt: "p", size: "64x64" });
+        assert.equal(ok.status, 200, model);
+        await ok.arrayBuffer();
+      }
+      // the list is the one GET /v1/models gives (server.models)
+      server.models = ["gpt-image-2", "flux-kontext-pro"];
+      assert.deepEqual(await (await gen({ model: "gpt-image-2.6-flare", prompt: "p" })).json(), notFound("gpt-image-2.6-flare", server.models));
+      // a batch line is refused as a direct request is
+      const fd = new FormData();
+      fd.append("purpose", "batch");
+      const lines = ["gpt-image-2", typo].map((model, i) => JSON.stringify({ custom_id: `r${i}`, method: "POST", url: "/v1/images/generations", body: { model, prompt: "p", size: "64x64" } }));
+      fd.append("file", new Blob([lines.join("\n") + "\n"], { type: "application/jsonl" }), "requests.jsonl");
+      const file = await (await fetch(`${server.baseUrl}/files`, { method: "POST", body: fd })).json();
+      const batch = await (await fetch(`${server.baseUrl}/batches`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ input_file_id: file.id, endpoint: "/v1/images/generations", completion_window: "24h" }) })).json();
+      server.batch.completeAll();
+      const { output, errors } = server.batch.output(batch.id);
+      assert.deepEqual(output.map((r) => r.custom_id), ["r0"]);
+      assert.deepEqual(errors.map((r) => [r.custom_id, r.response?.status_code, (r.response?.body as any).error.code]), [["r1", 404, "model_not_found"]]);
+      // the Azure route's deployment names are the user's
+      const azure = await fetch(`${server.origin}/openai/deployments/my-deployment/images/generations?api-version=2025-04-01-preview`, { method: "POST", headers: JSON_HEADERS, body: '{"prompt":"p"}' });
+      assert.equal(azure.status, 200);
+      await azure.arrayBuffer();
+
+      server.reset();
+      assert.equal(server.onlyListedModels, false);
+      const after = await gen({ model: typo, prompt: "p", size: "64x64" });
+      assert.equal(after.status, 200);
+      await after.arrayBuffer();
+    });
   });
 
   describe("parameters", () => {

@@ -64,24 +64,36 @@ export function isOpenAiHost(baseUrl: string, apiType?: string): boolean {
   }
 }
 
-/** "gpt-image-1 was shut down by OpenAI on 2026-10-23; use gpt-image-2.5-flare instead" */
+/**
+ * What to do first, then why, so that a shortened display keeps the useful part:
+ * "use gpt-image-2.5-flare: gpt-image-1 was shut down by OpenAI on 2026-10-23";
+ * "choose another model: …" when no live model replaces it.
+ */
 export function retiredText(model: string, life: ModelLife): string {
-  const instead = life.replacement ? `; use ${life.replacement} instead` : "";
-  return `${model} was shut down by OpenAI on ${life.shutdown}${instead}`;
+  const todo = life.replacement ? `use ${life.replacement}` : "choose another model";
+  return `${todo}: ${shutDownText(model, life)}`;
 }
 
-/** "gpt-image-1.5 will be shut down by OpenAI on 2026-12-16 (in 15 days); move to gpt-image-2.6-sunburst" */
+/** "gpt-image-1 was shut down by OpenAI on 2026-10-23" */
+function shutDownText(model: string, life: ModelLife): string {
+  return `${model} was shut down by OpenAI on ${life.shutdown}`;
+}
+
+/** "move to gpt-image-2.6-sunburst: gpt-image-1.5 will be shut down by OpenAI on 2026-12-16 (in 15 days)" */
 export function retiringText(model: string, life: ModelLife, now: Date): string {
   const days = life.shutdown ? daysUntil(life.shutdown, now) : 0;
-  const move = life.replacement ? `; move to ${life.replacement}` : "";
-  return `${model} will be shut down by OpenAI on ${life.shutdown} (in ${days} day${days === 1 ? "" : "s"})${move}`;
+  const move = life.replacement ? `move to ${life.replacement}: ` : "";
+  return `${move}${model} will be shut down by OpenAI on ${life.shutdown} (in ${days} day${days === 1 ? "" : "s"})`;
 }
 
-const POLICY_HINT = `, or set "When a model is retired" on the config node to "use its replacement"`;
+const POLICY_HINT = ` (or set "When a model is retired" on the config node to "use its replacement")`;
 
-/** The error of a retired model, refused before sending or reported by the API. */
+/**
+ * The error of a retired model, refused before sending or reported by the API: "use gpt-image-2.5-flare:
+ * gpt-image-1 was shut down by OpenAI on 2026-10-23 (or set …); the API said: …".
+ */
 export function retiredError(model: string, life: ModelLife, details: ErrorDetails = {}, apiSaid?: string): ImagesApiError {
-  const said = apiSaid ? ` (the API said: ${apiSaid})` : "";
+  const said = apiSaid ? `; the API said: ${apiSaid}` : "";
   return new ImagesApiError("model_retired", `${retiredText(model, life)}${life.replacement ? POLICY_HINT : ""}${said}`, {
     ...details,
     parameter: "model",
@@ -125,8 +137,12 @@ export interface LifecycleTarget {
 export function deployNotice(model: string, target: LifecycleTarget, now: Date, t: Translate): { warning: string; status: NodeStatus } | undefined {
   const life = target.azure ? undefined : modelLife(model, now);
   if (!life || life.state === "active") return undefined;
+  // the status leads with what to do, and is short: the warning has the rest
   if (life.state === "retiring") {
-    return { warning: retiringText(model, life, now), status: { fill: "yellow", shape: "ring", text: t("status.retiring", { model, date: life.shutdown }) } };
+    const text = life.replacement
+      ? t("status.retiring", { date: life.shutdown, replacement: life.replacement })
+      : t("status.retiringNoReplacement", { date: life.shutdown });
+    return { warning: retiringText(model, life, now), status: { fill: "yellow", shape: "ring", text } };
   }
   // the replacement is sent before asking only on OpenAI's host; a gateway is asked first
   const replacing = target.openAiHost === true && target.retiredPolicy === "replace" && life.replacement !== undefined;
@@ -136,9 +152,16 @@ export function deployNotice(model: string, target: LifecycleTarget, now: Date, 
       ? t("warn.retiredReplaced", { replacement: life.replacement })
       : t("warn.retiredRefused");
   return {
-    warning: `${retiredText(model, life)}. ${what}`,
+    // replacing: there is nothing to do, the warning says what happens
+    warning: `${replacing ? shutDownText(model, life) : retiredText(model, life)}. ${what}`,
     status: replacing
-      ? { fill: "yellow", shape: "ring", text: t("status.retiredReplaced", { model, replacement: life.replacement }) }
-      : { fill: target.openAiHost ? "red" : "yellow", shape: "ring", text: t("status.retired", { model, date: life.shutdown }) },
+      ? { fill: "yellow", shape: "ring", text: t("status.retiredReplaced", { replacement: life.replacement }) }
+      : {
+          fill: target.openAiHost ? "red" : "yellow",
+          shape: "ring",
+          text: life.replacement
+            ? t("status.retired", { replacement: life.replacement })
+            : t("status.retiredNoReplacement", { date: life.shutdown }),
+        },
   };
 }

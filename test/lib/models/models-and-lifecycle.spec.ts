@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { isImagesApiError } from "../../../src/lib/errors";
-import { daysUntil, isOpenAiHost, liveReplacement, modelLife, retiredAnswer, saysModelGone } from "../../../src/lib/models/lifecycle";
+import { readFileSync } from "node:fs";
+import { daysUntil, deployNotice, isOpenAiHost, liveReplacement, modelLife, retiredAnswer, retiredError, retiringText, saysModelGone } from "../../../src/lib/models/lifecycle";
 import { DEFAULT_MODEL, MODELS, modelRule, tableId } from "../../../src/lib/models/table";
 import { deflateSync } from "node:zlib";
 import { encodeEditForm, formFields } from "../../../src/lib/check/multipart";
@@ -133,7 +134,8 @@ describe("retired models before sending", () => {
       assert.ok(isImagesApiError(err));
       assert.equal(err.code, "model_retired");
       assert.equal(err.cause.parameter, "model");
-      assert.match(err.message, /gpt-image-1 was shut down by OpenAI on 2026-10-23; use gpt-image-2\.5-flare instead/);
+      // what to do first, so that a shortened display keeps it
+      assert.match(err.message, /^use gpt-image-2\.5-flare: gpt-image-1 was shut down by OpenAI on 2026-10-23 /);
       assert.match(err.message, /use its replacement/);
     }
   });
@@ -190,8 +192,10 @@ describe("retired models answered by the API", () => {
     assert.ok(r);
     assert.equal(r.error.code, "model_retired");
     assert.equal(r.error.cause.statusCode, 404);
-    assert.match(r.error.message, /gpt-image-1 was shut down by OpenAI on 2026-10-23; use gpt-image-2\.5-flare instead/);
-    assert.match(r.error.message, /the API said: The model `gpt-image-1` has been deprecated\)/);
+    assert.equal(
+      r.error.message,
+      'use gpt-image-2.5-flare: gpt-image-1 was shut down by OpenAI on 2026-10-23 (or set "When a model is retired" on the config node to "use its replacement"); the API said: The model `gpt-image-1` has been deprecated',
+    );
   });
 
   it("other models, other errors, a model not yet retired and Azure stay as they are", () => {
@@ -212,6 +216,55 @@ describe("retired models answered by the API", () => {
     assert.equal(saysModelGone(gone(404, undefined, "The model `dall-e-3` does not exist or you do not have access to it.")), true);
     assert.equal(saysModelGone(gone(400, "model_not_found", "x")), true);
     assert.equal(saysModelGone(gone(404, undefined, "Invalid URL (POST /v1/images/generations)")), false);
+  });
+});
+
+describe("what a retired or retiring model's warning, error and status lead with", () => {
+  // the English catalog, as the editor shows it
+  const catalog = JSON.parse(readFileSync("locales/en-US/images-api-config.json", "utf8"))["images-api-config"].shared;
+  const t = (key: string, vars: Record<string, unknown> = {}) => {
+    const text = key.split(".").reduce((o, k) => o?.[k], catalog) as string | undefined;
+    assert.ok(typeof text === "string", `no catalog text ${key}`);
+    return text.replace(/__(\w+)__/g, (_m, k: string) => String(vars[k] ?? `__${k}__`));
+  };
+  const noticeAt = (model: string, date: string, target: Parameters<typeof deployNotice>[1]) => deployNotice(model, target, day(date), t);
+
+  it("retired: the status says what to use, the warning starts with it and keeps the model and the date", () => {
+    for (const openAiHost of [true, false]) {
+      const n = noticeAt("gpt-image-1", "2026-12-01", { openAiHost });
+      assert.ok(n);
+      assert.equal(n.status.text, "retired: use gpt-image-2.5-flare");
+      assert.equal(n.status.fill, openAiHost ? "red" : "yellow");
+      assert.ok(n.warning.startsWith("use gpt-image-2.5-flare: gpt-image-1 was shut down by OpenAI on 2026-10-23. "), n.warning);
+    }
+  });
+
+  it('retired with "use its replacement": the status names what is sent, the warning has nothing to do first', () => {
+    const n = noticeAt("gpt-image-1", "2026-12-01", { openAiHost: true, retiredPolicy: "replace" });
+    assert.ok(n);
+    assert.equal(n.status.text, "retired: using gpt-image-2.5-flare");
+    assert.equal(n.warning, `gpt-image-1 was shut down by OpenAI on 2026-10-23. ${t("warn.retiredReplaced", { replacement: "gpt-image-2.5-flare" })}`);
+  });
+
+  it("retiring: the status has the date and the replacement, the warning starts with the move", () => {
+    const n = noticeAt("gpt-image-1.5", "2026-11-20", { openAiHost: true });
+    assert.ok(n);
+    assert.equal(n.status.text, "retires 2026-12-01: use gpt-image-2.6-sunburst");
+    assert.equal(n.warning, "move to gpt-image-2.6-sunburst: gpt-image-1.5 will be shut down by OpenAI on 2026-12-01 (in 11 days)");
+  });
+
+  it("without a live replacement: choose another model, with the date", () => {
+    const life = { state: "retired" as const, shutdown: "2026-10-23" };
+    const err = retiredError("some-model", life, {}, "gone");
+    assert.equal(err.message, "choose another model: some-model was shut down by OpenAI on 2026-10-23; the API said: gone");
+    assert.equal(retiringText("some-model", { state: "retiring", shutdown: "2026-12-01" }, day("2026-11-30")), "some-model will be shut down by OpenAI on 2026-12-01 (in 1 day)");
+    assert.equal(t("status.retiredNoReplacement", { date: "2026-10-23" }), "retired 2026-10-23: choose another model");
+  });
+
+  it("live and unknown models, and Azure, have no notice", () => {
+    assert.equal(noticeAt("gpt-image-2.6-flare", "2026-12-01", { openAiHost: true }), undefined);
+    assert.equal(noticeAt("flux-kontext-pro", "2026-12-01", { openAiHost: false }), undefined);
+    assert.equal(noticeAt("gpt-image-1", "2026-12-01", { azure: true }), undefined);
   });
 });
 
