@@ -4,6 +4,7 @@
  *
  *   build      npm run build                     (1 check)
  *   typecheck  npm run typecheck                 (1 check)
+ *   lint       ESLint and Prettier --check       (2 checks)
  *   nr4        mocha on this Node (20) against Node-RED 4 (the devDependency)
  *   nr5        mocha on Node 22 against Node-RED 5 (both from scripts/runtime.mjs, installed into .cache/ on first use)
  *   browser    headless Chromium drives the Node-RED 5 editor (test/e2e/run.mjs; EXTRA_STAGES below)
@@ -130,6 +131,16 @@ const STAGES = [
     async run() {
       console.log("== npm run typecheck ==");
       return commandCheck(NPM, ["run", "typecheck"]);
+    },
+  },
+  {
+    // the house rules: ESLint (eslint.config.mjs) and Prettier's formatting (.prettierrc.json), one check each
+    name: "lint",
+    async run() {
+      console.log("== npm run lint ==");
+      const eslint = await commandCheck(NPM, ["run", "lint:eslint"]);
+      const prettier = await commandCheck(NPM, ["run", "lint:format"]);
+      return { passed: eslint.passed + prettier.passed, failed: eslint.failed + prettier.failed, pending: 0 };
     },
   },
   {
