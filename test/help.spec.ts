@@ -14,7 +14,8 @@ const TYPES = Object.keys(pkg["node-red"].nodes) as string[];
 const IMAGE_NODES = ["images-api-generate", "images-api-edit"];
 const LANGUAGES = readdirSync(LOCALES).sort();
 
-const words = (html: string) => html.replace(/<[^>]+>/g, " ").split(/\s+/).filter((w) => /\w/.test(w)).length;
+const loadCompose = () => import("../scripts/compose-help.mjs");
+const words = (html: string) => html.replace(/<[^>]+>/g, " ").split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 const count = (text: string, part: string) => text.split(part).length - 1;
 
 /** GitHub's anchor for a README heading */
@@ -22,10 +23,10 @@ const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]
 
 describe("help: the composed help pages", () => {
   let pages: Record<string, string>;
-  let compose: typeof import("../scripts/compose-help.mjs");
+  let compose: Awaited<ReturnType<typeof loadCompose>>;
 
   before(async () => {
-    compose = await import("../scripts/compose-help.mjs");
+    compose = await loadCompose();
     pages = compose.composeLocales(LOCALES, (type) => compose.helpFacts(models, pkg, type));
   });
 
