@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { defineConfig } from "tsup";
+import * as models from "./src/lib/models";
 
 // One .js per source file, not a bundle per node: src/lib must exist once at run time. With a bundle per node,
 // the config node and a flow node each carried their own copy of src/lib, so an error class thrown by one
@@ -15,6 +17,8 @@ import { defineConfig } from "tsup";
 // Node-RED looks for a node's .html, locales/ and icons/ next to its .js only, so every build copies them into
 // dist/nodes. esbuild no longer resolves imports, so the build then loads each node's .js in a fresh Node: an
 // import of a module that does not exist fails the build, as it did when bundled, instead of Node-RED's start.
+// The help pages are composed on the way (scripts/compose-help.mjs): the sections the image nodes share, kept once
+// per language in locales/<lang>/_shared/ (not shipped), are put in, and facts of the model table filled in.
 export default defineConfig({
   entry: ["src/**/*.ts", "!src/**/*.d.ts"],
   outDir: "dist",
@@ -28,10 +32,12 @@ export default defineConfig({
   sourcemap: false,
   async onSuccess() {
     cpSync("src/nodes", "dist/nodes", { recursive: true, filter: (f) => !f.endsWith(".ts") });
-    for (const dir of ["locales", "icons"]) {
-      if (existsSync(dir)) cpSync(dir, `dist/nodes/${dir}`, { recursive: true });
-    }
-    const nodes = Object.values(JSON.parse(readFileSync("package.json", "utf8"))["node-red"].nodes as Record<string, string>);
+    const pkg = JSON.parse(readFileSync("package.json", "utf8"));
+    const { SHARED_DIR, helpFacts, writeComposedHelp } = await import("./scripts/compose-help.mjs");
+    cpSync("locales", "dist/nodes/locales", { recursive: true, filter: (f) => basename(f) !== SHARED_DIR });
+    writeComposedHelp("locales", "dist/nodes/locales", (type) => helpFacts(models, pkg, type));
+    if (existsSync("icons")) cpSync("icons", "dist/nodes/icons", { recursive: true });
+    const nodes = Object.values(pkg["node-red"].nodes as Record<string, string>);
     const load = `for (const f of ${JSON.stringify(nodes)}) if (typeof require(require("path").resolve(f)) !== "function") throw new Error(f + " exports no function");`;
     const r = spawnSync(process.execPath, ["-e", load], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`a built node does not load:\n${r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`}`);

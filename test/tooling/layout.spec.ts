@@ -1,6 +1,7 @@
 /**
  * The source layout Node-RED and the Flow Library depend on: every node type has its editor HTML,
- * icon and, in each of Node-RED's ten languages, a complete message catalog and a help page.
+ * icon and, in each of Node-RED's ten languages, a complete message catalog and a help page (with the sections the
+ * image nodes share in locales/<lang>/_shared/, which the build puts in: test/help.spec.ts).
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -21,6 +22,10 @@ function keys(value: unknown, prefix = ""): string[] {
 const placeholders = (text: string) => (text.match(/__\w+__/g) ?? []).sort();
 const catalog = (lang: string, type: string) => JSON.parse(readFileSync(join(ROOT, "locales", lang, `${type}.json`), "utf8"));
 const text = (obj: unknown, path: string) => path.split(".").reduce((o: any, k) => o[k], obj) as string;
+const headings = (h: string) => (h.match(/<h[34]>/g) ?? []).length;
+const codes = (h: string) => (h.match(/<code>[a-z_]+<\/code>/g) ?? []).filter((c) => /_/.test(c)).sort();
+/** the include markers and {{facts}} of a help page or fragment, filled in by the build (scripts/compose-help.mjs) */
+const markers = (h: string) => (h.match(/<!--\s*include:[^>]*-->|\{\{\s*\w+\s*\}\}/g) ?? []).sort();
 
 describe("layout: node files, catalogs and help in ten languages", () => {
   it("package.json's node-red.nodes name dist/nodes/<type>.js, built from src/nodes/<type>.ts; helpers live in src/nodes/shared", () => {
@@ -74,12 +79,26 @@ describe("layout: node files, catalogs and help in ten languages", () => {
           assert.match(html, new RegExp(`^<script type="text/html" data-help-name="${type}">`));
           assert.match(html.trimEnd(), /<\/script>$/);
           const english = readFileSync(join(ROOT, "locales", "en-US", `${type}.html`), "utf8");
-          const headings = (h: string) => (h.match(/<h[34]>/g) ?? []).length;
           assert.equal(headings(html), headings(english), "the same sections as the English help");
-          const codes = (h: string) => (h.match(/<code>[a-z_]+<\/code>/g) ?? []).filter((c) => /_/.test(c)).sort();
           assert.deepEqual(codes(html), codes(english), "error codes and parameter names stay untranslated");
+          assert.deepEqual(markers(html), markers(english), "the same shared sections and facts (test/help.spec.ts composes them)");
         });
       }
+
+      it("the sections the image nodes share: the fragments of en-US, with the same sections, codes and facts", () => {
+        const dir = join(ROOT, "locales", lang, "_shared");
+        const englishDir = join(ROOT, "locales", "en-US", "_shared");
+        assert.ok(existsSync(dir), `locales/${lang}/_shared is missing`);
+        assert.deepEqual(readdirSync(dir).sort(), readdirSync(englishDir).sort());
+        for (const f of readdirSync(englishDir)) {
+          const html = readFileSync(join(dir, f), "utf8");
+          const english = readFileSync(join(englishDir, f), "utf8");
+          assert.equal(headings(html), headings(english), `${f}: the same sections as the English fragment`);
+          assert.deepEqual(codes(html), codes(english), `${f}: error codes and parameter names stay untranslated`);
+          assert.deepEqual(markers(html), markers(english), `${f}: the same facts`);
+          assert.equal((html.match(/<dt[ >]/g) ?? []).length, (english.match(/<dt[ >]/g) ?? []).length, `${f}: the same rows`);
+        }
+      });
     });
   }
 
