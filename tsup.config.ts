@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { defineConfig } from "tsup";
-import * as models from "./src/lib/models";
+import * as models from "./src/lib/models/table";
 
 // One .js per source file, not a bundle per node: src/lib must exist once at run time. With a bundle per node,
 // the config node and a flow node each carried their own copy of src/lib, so an error class thrown by one

@@ -18,7 +18,7 @@ const familiesWith = (models, has) =>
     .map((f) => `<code>${f}</code>`).join(", ");
 
 /**
- * The facts a help page may name, for one node type, from src/lib/models.ts (`models`: its exports) and
+ * The facts a help page may name, for one node type, from src/lib/models/table.ts (`models`: its exports) and
  * package.json (`pkg`). The prose names none of them by hand, so a new default model or limit reaches every
  * language with the next build.
  */

@@ -63,7 +63,7 @@ export function distState(repoRoot) {
   if (expected.some((f) => !existsSync(join(repoRoot, f)))) return "missing";
   const wanted = new Set(expected);
   if (filesEnding(join(repoRoot, "dist"), ".js").some((f) => !wanted.has(`dist/${f}`))) return "stale";
-  const inputs = Math.max(...["src", "locales", "icons", "tsup.config.ts"].map((p) => newest(join(repoRoot, p))));
+  const inputs = Math.max(...["src", "locales", "icons", "tsup.config.ts", "scripts/compose-help.mjs"].map((p) => newest(join(repoRoot, p))));
   return oldestFile(join(repoRoot, "dist")) >= inputs ? "fresh" : "stale";
 }
 

@@ -5,16 +5,16 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as models from "../src/lib/models";
+import * as models from "../../src/lib/models/table";
 
-const ROOT = join(__dirname, "..");
+const ROOT = join(__dirname, "..", "..");
 const LOCALES = join(ROOT, "locales");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 const TYPES = Object.keys(pkg["node-red"].nodes) as string[];
 const IMAGE_NODES = ["images-api-generate", "images-api-edit"];
 const LANGUAGES = readdirSync(LOCALES).sort();
 
-const loadCompose = () => import("../scripts/compose-help.mjs");
+const loadCompose = () => import("../../scripts/compose-help.mjs");
 const words = (html: string) => html.replace(/<[^>]+>/g, " ").split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 const count = (text: string, part: string) => text.split(part).length - 1;
 
