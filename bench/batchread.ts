@@ -24,7 +24,12 @@ async function main() {
   const client = new ImagesClient({ baseUrl, apiKey: API_KEY });
   // warm-up: modules, JIT and the connection, on the first line of the same file (then the download is aborted)
   const warm = new AbortController();
-  await readFileLines(client, fileId, (line) => (imagesFromBody(line.body, 200, { attempts: 1 }, client.redact), warm.abort()), warm.signal).catch(() => undefined);
+  await readFileLines(
+    client,
+    fileId,
+    (line) => (imagesFromBody(line.body, 200, { attempts: 1 }, client.redact), warm.abort()),
+    warm.signal,
+  ).catch(() => undefined);
   let lines = 0;
   let images = 0;
   let imageBytes = 0;

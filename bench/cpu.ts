@@ -33,9 +33,11 @@ export interface Batch {
   failures: number;
 }
 
-const gc = (globalThis as { gc?: (o?: unknown) => void }).gc ?? (() => {
-  throw new Error("run with --expose-gc (bench/main.mjs does)");
-});
+const gc =
+  (globalThis as { gc?: (o?: unknown) => void }).gc ??
+  (() => {
+    throw new Error("run with --expose-gc (bench/main.mjs does)");
+  });
 
 async function batch(v: Variant, concurrency: number, count: number, round: number): Promise<Batch> {
   const latenciesUs: number[] = [];

@@ -20,11 +20,15 @@ const args = process.argv.slice(2);
 const current = args.includes("--node=current");
 const node = current ? process.execPath : ensureNode22();
 const sdk = ensureOpenAiSdk();
-const r = spawnSync(node, ["--import", "tsx", "--expose-gc", join(repoRoot, "bench", "run.ts"), ...args.filter((a) => a !== "--node=current")], {
-  stdio: "inherit",
-  cwd: repoRoot,
-  env: { ...process.env, NODE_PATH: [sdk, process.env.NODE_PATH].filter(Boolean).join(delimiter) },
-});
+const r = spawnSync(
+  node,
+  ["--import", "tsx", "--expose-gc", join(repoRoot, "bench", "run.ts"), ...args.filter((a) => a !== "--node=current")],
+  {
+    stdio: "inherit",
+    cwd: repoRoot,
+    env: { ...process.env, NODE_PATH: [sdk, process.env.NODE_PATH].filter(Boolean).join(delimiter) },
+  },
+);
 if (r.error) {
   console.error(`[bench] could not start ${node}: ${r.error.message}`);
   process.exit(1);

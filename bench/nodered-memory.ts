@@ -71,9 +71,23 @@ function flows(baseUrl: string, scenario: NodeRedScenario) {
     },
     { id: "benchout", type: "http response", z, statusCode: "", headers: {}, wires: [] },
     { id: "benchcatch", type: "catch", z, scope: ["benchgen"], uncaught: false, wires: [["benchfail"]] },
-    { id: "benchfail", type: "function", z, func: "msg.payload = { error: msg.error && msg.error.message };\nmsg.statusCode = 500;\nreturn msg;", outputs: 1, wires: [["benchout"]] },
+    {
+      id: "benchfail",
+      type: "function",
+      z,
+      func: "msg.payload = { error: msg.error && msg.error.message };\nmsg.statusCode = 500;\nreturn msg;",
+      outputs: 1,
+      wires: [["benchout"]],
+    },
     { id: "benchgcin", type: "http in", z, url: "/gc", method: "get", upload: false, wires: [["benchgc"]] },
-    { id: "benchgc", type: "function", z, func: 'const gc = global.get("gc");\ngc(); gc();\nmsg.payload = "ok";\nreturn msg;', outputs: 1, wires: [["benchout"]] },
+    {
+      id: "benchgc",
+      type: "function",
+      z,
+      func: 'const gc = global.get("gc");\ngc(); gc();\nmsg.payload = "ok";\nreturn msg;',
+      outputs: 1,
+      wires: [["benchout"]],
+    },
   ];
 }
 
@@ -105,7 +119,14 @@ export async function measureInNodeRed(baseUrl: string, scenario: NodeRedScenari
   writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows(baseUrl, scenario)));
   writeFileSync(join(userDir, "flows_cred.json"), JSON.stringify({ benchcfg: { apiKey: API_KEY } }));
   const nodeRedDir = join(ROOT, "node_modules", "node-red");
-  const { proc, url } = await startOnFreePort((port) => spawnNodeRed({ nodeRedDir, userDir, port, nodeArgs: ["--expose-gc", ...(process.env.BENCH_NODE_RED_ARGS ?? "").split(" ").filter(Boolean)] }));
+  const { proc, url } = await startOnFreePort((port) =>
+    spawnNodeRed({
+      nodeRedDir,
+      userDir,
+      port,
+      nodeArgs: ["--expose-gc", ...(process.env.BENCH_NODE_RED_ARGS ?? "").split(" ").filter(Boolean)],
+    }),
+  );
   try {
     const pid = proc.child.pid as number;
     // the editor answers before the flows have started: wait for the flow's own route
@@ -131,7 +152,8 @@ export async function measureInNodeRed(baseUrl: string, scenario: NodeRedScenari
     };
     const first = await measure();
     const { baselineRss, extra, wallMs, images, bytes } = await measure();
-    if (first.images !== images || first.bytes !== bytes) throw new Error(`the two answers differ: ${JSON.stringify({ first, images, bytes })}`);
+    if (first.images !== images || first.bytes !== bytes)
+      throw new Error(`the two answers differ: ${JSON.stringify({ first, images, bytes })}`);
     // BENCH_NODE_RED_LOG=<dir>: Node-RED's output per scenario (with BENCH_NODE_RED_ARGS=--trace-gc, where the memory went)
     if (process.env.BENCH_NODE_RED_LOG) writeFileSync(join(process.env.BENCH_NODE_RED_LOG, `${scenario}.log`), proc.log.join("\n"));
     return { scenario, images, bytes, baselineRss, extra: { rss: extra, firstRss: first.extra }, wallMs };

@@ -63,7 +63,8 @@ async function main() {
     const node = helper.getNode(n.id as string) as unknown as { send?: Spied } | null;
     if (node?.send && "restore" in node.send) node.send = proto.send;
   }
-  if ("restore" in proto.send || "restore" in (helper.getNode("img") as unknown as { send: Spied }).send) throw new Error("the test helper's spies are still there");
+  if ("restore" in proto.send || "restore" in (helper.getNode("img") as unknown as { send: Spied }).send)
+    throw new Error("the test helper's spies are still there");
   const img = helper.getNode("img");
   let waiting: { resolve: () => void; reject: (e: Error) => void } | undefined;
   helper.getNode("out").on("input", (m: Msg) => {

@@ -56,7 +56,16 @@ async function main() {
   }
   const wallMs = performance.now() - t0;
   await v.close();
-  return { mode, requests: N, concurrency: mode === "sdk-all" ? N : CONCURRENCY, ok, failed: N - ok, failures, wallMs, maxLatencyMs: Math.max(...latenciesMs) };
+  return {
+    mode,
+    requests: N,
+    concurrency: mode === "sdk-all" ? N : CONCURRENCY,
+    ok,
+    failed: N - ok,
+    failures,
+    wallMs,
+    maxLatencyMs: Math.max(...latenciesMs),
+  };
 }
 
 report(main);

@@ -27,7 +27,10 @@ const QUICK = args.includes("--quick");
 const UPDATE_DOCS = args.includes("--update-docs") || args.includes("--update-readme");
 /** rebuild the table (and with --update-docs the docs page) from bench/results.json, measuring nothing */
 const FROM_RESULTS = args.includes("--from-results");
-const ONLY = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const ONLY = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice(7)
+  .split(",");
 const ROOT = join(BENCH_DIR, "..");
 const DOC = join(ROOT, "docs", "performance.md");
 const START = "<!-- performance:start -->";
@@ -46,7 +49,17 @@ const CFG = {
   batch: { lines: 100, width: QUICK ? 256 : 1024 },
 };
 
-const TARGET = { cpuVsSdk: 1.0, cpuVsRaw: 1.3, answerMemory: 2, rateWall: 1.15, editMemory: 0.1, batchLineMemory: 2, batchFileGrowth: 1.25, nodeRedMemory: 1.5, nodeOverheadUs: 200 };
+const TARGET = {
+  cpuVsSdk: 1.0,
+  cpuVsRaw: 1.3,
+  answerMemory: 2,
+  rateWall: 1.15,
+  editMemory: 0.1,
+  batchLineMemory: 2,
+  batchFileGrowth: 1.25,
+  nodeRedMemory: 1.5,
+  nodeOverheadUs: 200,
+};
 
 type Json = Record<string, any>;
 
@@ -166,9 +179,11 @@ async function rateSection(server: ServerProcess): Promise<Json> {
     log(`rate limit: ${run.label}`);
     await server.cmd("reset");
     await server.cmd("rateLimit", { perSecond, retryAfterMs: run.retryAfterMs });
-    const r = await runChild<Json>("ratelimit.ts", [run.mode, server.baseUrl, String(requests), String(run.concurrency)]).catch((err: Error) => ({
-      error: lastLine(err),
-    }));
+    const r = await runChild<Json>("ratelimit.ts", [run.mode, server.baseUrl, String(requests), String(run.concurrency)]).catch(
+      (err: Error) => ({
+        error: lastLine(err),
+      }),
+    );
     const stats = await server.stats();
     out.runs.push({ ...run, ...r, serverRequests: stats.requests, answered429: stats.rateLimited });
   }
@@ -235,7 +250,9 @@ async function noderedMemorySection(server: ServerProcess): Promise<Json> {
     log(`node-red memory: ${NODERED_SCENARIOS[scenario].label}`);
     const runs = await repeatMemory(async () => {
       await server.cmd("reset");
-      return (await measureInNodeRed(server.baseUrl, scenario, () => server.cmd("script", { steps: ["tiny", scenario, scenario] }).then(() => undefined))) as unknown as Json;
+      return (await measureInNodeRed(server.baseUrl, scenario, () =>
+        server.cmd("script", { steps: ["tiny", scenario, scenario] }).then(() => undefined),
+      )) as unknown as Json;
     });
     out.scenarios[scenario] = { ...info, label: NODERED_SCENARIOS[scenario].label, ...runs };
   }
@@ -270,7 +287,10 @@ async function loadSection(): Promise<Json> {
 async function batchSection(server: ServerProcess): Promise<Json> {
   const { lines, width } = CFG.batch;
   log(`batch output: writing ${lines} answers`);
-  const file = await server.cmd<{ fileId: string; bytes: number; lines: number; imageBytes: number; largestLineImageBytes: number }>("batchOutput", { lines, width });
+  const file = await server.cmd<{ fileId: string; bytes: number; lines: number; imageBytes: number; largestLineImageBytes: number }>(
+    "batchOutput",
+    { lines, width },
+  );
   log("batch output: reading it as batch delivery does");
   const read = await repeatMemory(() => runChild<Json>("batchread.ts", [server.sinkUrl, file.fileId, "plain"]));
   log("batch output: again, with a gc() after each line (what the reader holds)");
@@ -302,7 +322,11 @@ const fmt = {
 };
 
 function table(head: string[], rows: string[][]): string[] {
-  return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+  return [
+    `| ${head.join(" | ")} |`,
+    `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ];
 }
 
 interface Target {
@@ -331,7 +355,15 @@ function memorySection(
     const r = variants[v];
     if (r.error) return [names[v], `failed: ${r.error}`, "", "", "", "", ""];
     const { rss, heapPlusExternal } = r.extra;
-    return [names[v], fmt.mb(rss), fmt.x(rss / imageBytes), fmt.mb(heapPlusExternal), fmt.x(heapPlusExternal / imageBytes), fmt.x(peakRatio(r.extraWorst, imageBytes)), fmt.ms(r.wallMs)];
+    return [
+      names[v],
+      fmt.mb(rss),
+      fmt.x(rss / imageBytes),
+      fmt.mb(heapPlusExternal),
+      fmt.x(heapPlusExternal / imageBytes),
+      fmt.x(peakRatio(r.extraWorst, imageBytes)),
+      fmt.ms(r.wallMs),
+    ];
   });
   const o = variants.ours;
   const median = o.error ? NaN : peakRatio(o.extra, imageBytes);
@@ -389,8 +421,16 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
         ]);
       }
       targets.push(
-        { text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsSdk}× the SDK`, value: fmt.x(r.ours.vsSdk), met: r.ours.vsSdk <= TARGET.cpuVsSdk },
-        { text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsRaw}× raw undici`, value: fmt.x(r.ours.vsRaw), met: r.ours.vsRaw <= TARGET.cpuVsRaw },
+        {
+          text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsSdk}× the SDK`,
+          value: fmt.x(r.ours.vsSdk),
+          met: r.ours.vsSdk <= TARGET.cpuVsSdk,
+        },
+        {
+          text: `CPU, concurrency ${c}: ours ≤ ${TARGET.cpuVsRaw}× raw undici`,
+          value: fmt.x(r.ours.vsRaw),
+          met: r.ours.vsRaw <= TARGET.cpuVsRaw,
+        },
       );
     }
     lines.push(...table(["client", "CPU / request", "vs SDK", "vs raw", "wall / request", "latency (median)", "failures"], rows), "");
@@ -413,7 +453,10 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
       a.variants,
       a.imageBytes,
       { ours: "**ours**", sdk: "openai SDK + Buffer.from", raw: "raw undici + JSON.parse + Buffer.from" },
-      { text: `one n = 10 answer: ours ≤ ${TARGET.answerMemory}× the decoded image bytes (RSS and heap, median)`, limit: TARGET.answerMemory },
+      {
+        text: `one n = 10 answer: ours ≤ ${TARGET.answerMemory}× the decoded image bytes (RSS and heap, median)`,
+        limit: TARGET.answerMemory,
+      },
       [
         "Ours decodes each b64_json value from the socket's bytes while the body streams in (JsonImagesReader, Base64Decoder)",
         "into one block of 3/4 of the content-length, and frees each socket chunk once decoded (releaseChunk): no JSON text, no",
@@ -428,11 +471,21 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
 
   if (s.ratelimit && !s.ratelimit.error) {
     const r = s.ratelimit;
-    lines.push(`**3. Rate limit**: ${r.requests} requests at once, a server that accepts ${r.perSecond} per sliding second and answers 429 with Retry-After (+ retry-after-ms, except where the row says whole seconds only) beyond it; every client with maxRetries 2; ideal ${fmt.s(r.idealMs)}`, "");
+    lines.push(
+      `**3. Rate limit**: ${r.requests} requests at once, a server that accepts ${r.perSecond} per sliding second and answers 429 with Retry-After (+ retry-after-ms, except where the row says whole seconds only) beyond it; every client with maxRetries 2; ideal ${fmt.s(r.idealMs)}`,
+      "",
+    );
     const rows = r.runs.map((x: Json) =>
       x.error
         ? [x.label, `failed: ${x.error}`, "", "", "", ""]
-        : [x.mode === "ours" ? `**${x.label}**` : x.label, `${x.ok} / ${x.failed}`, fmt.s(x.wallMs), fmt.x(x.wallMs / r.idealMs), String(x.serverRequests), String(x.answered429)],
+        : [
+            x.mode === "ours" ? `**${x.label}**` : x.label,
+            `${x.ok} / ${x.failed}`,
+            fmt.s(x.wallMs),
+            fmt.x(x.wallMs / r.idealMs),
+            String(x.serverRequests),
+            String(x.answered429),
+          ],
     );
     lines.push(...table(["client", "ok / failed", "wall", "vs ideal", "requests sent", "429s"], rows), "");
     lines.push(
@@ -460,7 +513,11 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
       `**4. Edit upload** of ${e.count} × ${fmt.mb(e.bytesEach)} PNGs (${fmt.mb(imageBytes)}) to a sink that counts and discards the multipart body`,
       e.variants,
       imageBytes,
-      { ours: "**ours** (parts around the message's own Buffers)", sdk: "openai SDK (toFile + FormData)", raw: "raw undici, parts streamed as they are" },
+      {
+        ours: "**ours** (parts around the message's own Buffers)",
+        sdk: "openai SDK (toFile + FormData)",
+        raw: "raw undici, parts streamed as they are",
+      },
       { text: `edit upload: ours ≤ ${TARGET.editMemory}× the image bytes (median)`, limit: TARGET.editMemory },
       [
         "Ours sends the multipart body as a list of parts: small header and boundary Buffers around the images the message",
@@ -476,7 +533,10 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
 
   if (s.nodered && !s.nodered.error) {
     const n = s.nodered;
-    lines.push(`**5. Through Node-RED** ${n.nodeRedVersion} (node-red-node-test-helper): the generate node vs our client called directly, ${n.node.messages.toLocaleString("en")} messages one at a time, tiny images`, "");
+    lines.push(
+      `**5. Through Node-RED** ${n.nodeRedVersion} (node-red-node-test-helper): the generate node vs our client called directly, ${n.node.messages.toLocaleString("en")} messages one at a time, tiny images`,
+      "",
+    );
     lines.push(
       ...table(
         ["path", "latency per message (median)", "CPU per message (median)"],
@@ -509,7 +569,15 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
     const row = (label: string, x: Json, file: Json) =>
       !x || x.error
         ? [label, `failed: ${x?.error}`, "", "", "", "", ""]
-        : [label, fmt.mb(x.extra.rss), fmt.mb(x.extra.heapPlusExternal), `${fmt.x(ratio(x.extra, file))} of ${fmt.mb(file.largestLineImageBytes)}`, fmt.x(ratio(x.extraWorst, file)), fmt.x(peakOf(x.extra) / file.imageBytes), fmt.ms(x.wallMs)];
+        : [
+            label,
+            fmt.mb(x.extra.rss),
+            fmt.mb(x.extra.heapPlusExternal),
+            `${fmt.x(ratio(x.extra, file))} of ${fmt.mb(file.largestLineImageBytes)}`,
+            fmt.x(ratio(x.extraWorst, file)),
+            fmt.x(peakOf(x.extra) / file.imageBytes),
+            fmt.ms(x.wallMs),
+          ];
     const wide = b.wide ?? {};
     lines.push(
       ...table(
@@ -538,7 +606,9 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
     const growth = !r.error && !b.small.read.error ? peakOf(r.extra) / peakOf(b.small.read.extra) : NaN;
     targets.push({
       text: `batch output file, as it runs: the peak does not follow the file (${b.lines} answers ≤ ${TARGET.batchFileGrowth}× the peak of ${b.small.lines}, medians)`,
-      value: Number.isFinite(growth) ? `${fmt.x(growth)} (${fmt.mb(peakOf(r.extra))} against ${fmt.mb(peakOf(b.small.read.extra))})` : "failed",
+      value: Number.isFinite(growth)
+        ? `${fmt.x(growth)} (${fmt.mb(peakOf(r.extra))} against ${fmt.mb(peakOf(b.small.read.extra))})`
+        : "failed",
       met: growth <= TARGET.batchFileGrowth,
     });
   }
@@ -557,7 +627,14 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
       }
       const ratio = x.extra.rss / x.imageBytes;
       const first = `${fmt.mb(x.extra.firstRss)} = ${fmt.x(x.extra.firstRss / x.imageBytes)} (worst ${fmt.x(x.extraWorst.firstRss / x.imageBytes)})`;
-      rows.push([x.label, `${fmt.mb(x.imageBytes)} (${fmt.mb(x.bodyBytes)} of JSON)`, fmt.mb(x.extra.rss), fmt.x(ratio), fmt.x(x.extraWorst.rss / x.imageBytes), first]);
+      rows.push([
+        x.label,
+        `${fmt.mb(x.imageBytes)} (${fmt.mb(x.bodyBytes)} of JSON)`,
+        fmt.mb(x.extra.rss),
+        fmt.x(ratio),
+        fmt.x(x.extraWorst.rss / x.imageBytes),
+        first,
+      ]);
       targets.push({
         text: `Node-RED, ${x.label}: ≤ ${TARGET.nodeRedMemory}× the decoded image bytes (peak RSS of a running Node-RED's answer, median)`,
         value: `${fmt.x(ratio)} (worst run ${fmt.x(x.extraWorst.rss / x.imageBytes)}; the process's first: ${fmt.x(x.extra.firstRss / x.imageBytes)})`,
@@ -574,8 +651,20 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
       ...table(
         ["what", "modules loaded", "time", "RSS", "heapUsed + external"],
         [
-          ["**the three node files** (dist/nodes, with dist/lib and undici)", String(l.ours.modules), fmt.ms(l.ours.ms), fmt.mb(l.ours.rss), fmt.mb(l.ours.heapPlusExternal)],
-          [`openai SDK ${m.openai} (\`require("openai")\`)`, String(l.sdk.modules), fmt.ms(l.sdk.ms), fmt.mb(l.sdk.rss), fmt.mb(l.sdk.heapPlusExternal)],
+          [
+            "**the three node files** (dist/nodes, with dist/lib and undici)",
+            String(l.ours.modules),
+            fmt.ms(l.ours.ms),
+            fmt.mb(l.ours.rss),
+            fmt.mb(l.ours.heapPlusExternal),
+          ],
+          [
+            `openai SDK ${m.openai} (\`require("openai")\`)`,
+            String(l.sdk.modules),
+            fmt.ms(l.sdk.ms),
+            fmt.mb(l.sdk.rss),
+            fmt.mb(l.sdk.heapPlusExternal),
+          ],
         ],
       ),
       "",
@@ -584,7 +673,15 @@ function buildReport(results: Json): { lines: string[]; targets: Target[] } {
 
   for (const [name, v] of Object.entries(s as Json)) if (v?.error) lines.push(`Section ${name} failed: ${v.error}`, "");
   if (targets.length) {
-    lines.push("**Targets**", "", ...table(["target", "measured", ""], targets.map((t) => [t.text, t.value, mark(t)])), "");
+    lines.push(
+      "**Targets**",
+      "",
+      ...table(
+        ["target", "measured", ""],
+        targets.map((t) => [t.text, t.value, mark(t)]),
+      ),
+      "",
+    );
   }
   return { lines, targets };
 }
@@ -608,8 +705,7 @@ function updateDocs(lines: string[]): void {
   const section = [START, ...lines, ...HOW_MEASURED, END].join("\n");
   const start = doc.indexOf(START);
   const end = doc.indexOf(END);
-  const next =
-    start >= 0 && end > start ? doc.slice(0, start) + section + doc.slice(end + END.length) : `${doc.trimEnd()}\n\n${section}\n`;
+  const next = start >= 0 && end > start ? doc.slice(0, start) + section + doc.slice(end + END.length) : `${doc.trimEnd()}\n\n${section}\n`;
   writeFileSync(DOC, next);
   log("docs/performance.md: figures updated");
 }

@@ -14,8 +14,15 @@ const INCLUDE = /<!--\s*include:\s*([\w-]+)\s*-->/g;
 const FACT = /\{\{\s*(\w+)\s*\}\}/g;
 
 const familiesWith = (models, has) =>
-  [...new Set(Object.values(models).filter((m) => !m.shutdown && has(m)).map((m) => m.family))]
-    .map((f) => `<code>${f}</code>`).join(", ");
+  [
+    ...new Set(
+      Object.values(models)
+        .filter((m) => !m.shutdown && has(m))
+        .map((m) => m.family),
+    ),
+  ]
+    .map((f) => `<code>${f}</code>`)
+    .join(", ");
 
 /**
  * The facts a help page may name, for one node type, from src/lib/models/table.ts (`models`: its exports) and
@@ -50,7 +57,9 @@ export function composeHelp(page, fragment, facts, where = "help page") {
 
 /** The languages under `localesDir` (its folders). */
 export function languages(localesDir) {
-  return readdirSync(localesDir).filter((d) => statSync(join(localesDir, d)).isDirectory()).sort();
+  return readdirSync(localesDir)
+    .filter((d) => statSync(join(localesDir, d)).isDirectory())
+    .sort();
 }
 
 /**
@@ -65,7 +74,9 @@ export function composeLocales(localesDir, factsFor) {
       const f = join(dir, SHARED_DIR, `${name}.html`);
       return existsSync(f) ? readFileSync(f, "utf8") : undefined;
     };
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(".html")).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith(".html"))
+      .sort()) {
       const type = file.replace(/\.html$/, "");
       out[`${lang}/${file}`] = composeHelp(readFileSync(join(dir, file), "utf8"), fragment, factsFor(type), `locales/${lang}/${file}`);
     }

@@ -41,7 +41,11 @@ const newId = () => randomBytes(8).toString("hex");
 /** examples/*.json in DEMO_TAB_ORDER, the others after them by name */
 export function exampleFiles() {
   const dir = join(repoRoot, "examples");
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .sort()
+    : [];
   const rank = (f) => {
     const i = DEMO_TAB_ORDER.indexOf(basename(f, ".json"));
     return i === -1 ? DEMO_TAB_ORDER.length : i;

@@ -63,7 +63,9 @@ export function distState(repoRoot) {
   if (expected.some((f) => !existsSync(join(repoRoot, f)))) return "missing";
   const wanted = new Set(expected);
   if (filesEnding(join(repoRoot, "dist"), ".js").some((f) => !wanted.has(`dist/${f}`))) return "stale";
-  const inputs = Math.max(...["src", "locales", "icons", "tsup.config.ts", "scripts/compose-help.mjs"].map((p) => newest(join(repoRoot, p))));
+  const inputs = Math.max(
+    ...["src", "locales", "icons", "tsup.config.ts", "scripts/compose-help.mjs"].map((p) => newest(join(repoRoot, p))),
+  );
   return oldestFile(join(repoRoot, "dist")) >= inputs ? "fresh" : "stale";
 }
 
@@ -75,6 +77,9 @@ export function ensureBuilt(repoRoot, say) {
     return;
   }
   say(state === "missing" ? "dist/ is missing: npm run build" : "dist/ is older than the sources: npm run build");
-  const r = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
+  const r = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
 }

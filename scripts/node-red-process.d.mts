@@ -15,5 +15,12 @@ export function startOnFreePort<P extends Started>(
 export interface NodeRedProcess extends Started {
   child: ChildProcess;
 }
-export function spawnNodeRed(o: { nodeRedDir: string; userDir: string; port: number; node?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv }): NodeRedProcess;
+export function spawnNodeRed(o: {
+  nodeRedDir: string;
+  userDir: string;
+  port: number;
+  node?: string;
+  nodeArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+}): NodeRedProcess;
 export function stopNodeRed(proc: NodeRedProcess, graceMs?: number): Promise<void>;

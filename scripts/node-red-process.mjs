@@ -75,9 +75,15 @@ export async function startOnFreePort(spawnOn, { tries = 3, timeoutMs = 60_000, 
 export function spawnNodeRed({ nodeRedDir, userDir, port, node = process.execPath, nodeArgs = [], env = process.env }) {
   const redJs = join(nodeRedDir, "red.js");
   if (!existsSync(redJs)) throw new Error(`no red.js in ${nodeRedDir}`);
-  const child = spawn(node, [...nodeArgs, redJs, "-u", userDir, "-p", String(port)], { cwd: userDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(node, [...nodeArgs, redJs, "-u", userDir, "-p", String(port)], {
+    cwd: userDir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let exited = false;
-  child.on("exit", () => { exited = true; });
+  child.on("exit", () => {
+    exited = true;
+  });
   const log = [];
   for (const stream of [child.stdout, child.stderr]) {
     let rest = "";

@@ -1,1 +1,8 @@
-export function nodeRedSettings(o: { userDir: string; credentialSecret: string | false; repoRoot?: string; writtenBy: string; fileContext?: boolean; extra?: string }): string;
+export function nodeRedSettings(o: {
+  userDir: string;
+  credentialSecret: string | false;
+  repoRoot?: string;
+  writtenBy: string;
+  fileContext?: boolean;
+  extra?: string;
+}): string;

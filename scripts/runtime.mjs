@@ -39,7 +39,11 @@ function fail(msg) {
 
 /** "v22.23.3" / "22.23.3" → [22, 23, 3] */
 function parseVersion(v) {
-  return String(v).trim().replace(/^v/, "").split(".").map((p) => parseInt(p, 10) || 0);
+  return String(v)
+    .trim()
+    .replace(/^v/, "")
+    .split(".")
+    .map((p) => parseInt(p, 10) || 0);
 }
 
 function atLeast(version, min) {
@@ -66,8 +70,10 @@ function npmInstall(prefix, spec, what, env = process.env) {
   const r = spawnSync(npm, args, { stdio: ["ignore", 2, 2], cwd: prefix, env });
   if (r.error) fail(`could not run npm to install ${spec}: ${r.error.message}`);
   if (r.status !== 0) {
-    fail(`"npm ${args.join(" ")}" failed (exit ${r.status ?? r.signal}); see npm's output above. ` +
-      `Delete ${prefix} and retry; the npm registry must be reachable.`);
+    fail(
+      `"npm ${args.join(" ")}" failed (exit ${r.status ?? r.signal}); see npm's output above. ` +
+        `Delete ${prefix} and retry; the npm registry must be reachable.`,
+    );
   }
   log(`installed ${spec} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -119,7 +119,10 @@ async function startTestServer(port) {
   });
   const deadline = Date.now() + 30_000;
   while (!url) {
-    if (info.exited && taken) throw new Error(`port ${port} (IMAGES_API_PORT) was taken just now by another program: stop it, or start with ${demoCommand({ IMAGES_API_PORT: await nextFreePort(port) })}`);
+    if (info.exited && taken)
+      throw new Error(
+        `port ${port} (IMAGES_API_PORT) was taken just now by another program: stop it, or start with ${demoCommand({ IMAGES_API_PORT: await nextFreePort(port) })}`,
+      );
     if (info.exited) throw new Error(`the Images API test server exited (${info.code ?? info.signal}) before listening`);
     if (Date.now() > deadline) throw new Error("the Images API test server did not report its URL within 30 s");
     await sleep(50);
@@ -171,7 +174,11 @@ function startCountingProxy(targetUrl) {
         url: `http://127.0.0.1:${port}${target.pathname === "/" ? "" : target.pathname}`,
         seen,
         idleFor: () => (inflight > 0 ? 0 : Date.now() - lastActivity),
-        close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections?.();
+            server.close(() => r());
+          }),
       });
     });
   });
@@ -208,7 +215,13 @@ function prepareUserDir(userDir, baseUrl, { reset = false } = {}) {
     join(userDir, "settings.js"),
     // context on disk: a batch pending when the demo stops is delivered after the next start (and the batch
     // example does not warn that a restart would lose it)
-    nodeRedSettings({ userDir, credentialSecret: CREDENTIAL_SECRET, repoRoot, fileContext: true, writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}` }),
+    nodeRedSettings({
+      userDir,
+      credentialSecret: CREDENTIAL_SECRET,
+      repoRoot,
+      fileContext: true,
+      writtenBy: `scripts/start.mjs on every start: a local demo of ${basename(repoRoot)}`,
+    }),
   );
   const flowsFile = join(userDir, "flows.json");
   const credFile = join(userDir, "flows_cred.json");
@@ -217,7 +230,9 @@ function prepareUserDir(userDir, baseUrl, { reset = false } = {}) {
   const existing = hasFlows ? readJson(flowsFile) : undefined;
   if (hasFlows && !reset) {
     if (!Array.isArray(existing)) {
-      throw new Error(`${flowsFile} is not a flows file Node-RED can read; fix it, or start with --reset for a fresh demo (it is kept as a .bak)`);
+      throw new Error(
+        `${flowsFile} is not a flows file Node-RED can read; fix it, or start with --reset for a fresh demo (it is kept as a .bak)`,
+      );
     }
     const seed = readJson(seedFile) ?? {};
     const config = existing.find((n) => n.id === seed.configId && n.type === CONFIG_TYPE);
@@ -243,8 +258,10 @@ function prepareUserDir(userDir, baseUrl, { reset = false } = {}) {
   writeFileSync(flowsFile, JSON.stringify(flows, null, 4) + "\n");
   writeFileSync(credFile, JSON.stringify(encryptCredentials({ [DEMO_CONFIG_ID]: { apiKey: DEMO_API_KEY } })) + "\n");
   writeFileSync(seedFile, JSON.stringify({ configId: DEMO_CONFIG_ID, baseUrl }, null, 2) + "\n");
-  say(`flows.json: ${files.length} example(s) (${files.join(", ") || "none"}), one config node -> ${baseUrl}` +
-    ` (batch status every ${DEMO_BATCH_POLL} s)`);
+  say(
+    `flows.json: ${files.length} example(s) (${files.join(", ") || "none"}), one config node -> ${baseUrl}` +
+      ` (batch status every ${DEMO_BATCH_POLL} s)`,
+  );
   return flows;
 }
 
@@ -308,7 +325,9 @@ function demoCommand(change) {
   const env = {};
   for (const k of ["IMAGES_API_DEMO_DIR", "PORT", "IMAGES_API_PORT"]) if (process.env[k]) env[k] = process.env[k];
   Object.assign(env, change);
-  return `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join("")}npm start${NR4 ? " -- --nr4" : ""}`;
+  return `${Object.entries(env)
+    .map(([k, v]) => `${k}=${v} `)
+    .join("")}npm start${NR4 ? " -- --nr4" : ""}`;
 }
 
 /**
@@ -318,19 +337,24 @@ function demoCommand(change) {
 async function whyNotStart(userDir, port, apiPort) {
   const other = runningDemo(userDir);
   if (other) {
-    return `the demo is already running (PID ${other.pid}): open ${other.editor} ` +
-      `(its test server: ${other.api}). Stop it with Ctrl+C in its terminal first; nothing was changed here.`;
+    return (
+      `the demo is already running (PID ${other.pid}): open ${other.editor} ` +
+      `(its test server: ${other.api}). Stop it with Ctrl+C in its terminal first; nothing was changed here.`
+    );
   }
   const taken = [];
   if (!(await portFree(port))) taken.push(["PORT", port, "the Node-RED editor", "another Node-RED?"]);
-  if (!(await portFree(apiPort))) taken.push(["IMAGES_API_PORT", apiPort, "the Images API test server", "another demo in another directory?"]);
+  if (!(await portFree(apiPort)))
+    taken.push(["IMAGES_API_PORT", apiPort, "the Images API test server", "another demo in another directory?"]);
   if (!taken.length) return undefined;
   const env = {};
   for (const [name, p] of taken) env[name] = await nextFreePort(p, [port, apiPort, ...Object.values(env)]);
   const what = taken.map(([name, p, role]) => `port ${p} (${name}, for ${role})`).join(" and ");
   const guess = taken.map((t) => t[3]).join(" ");
-  return `${what} ${taken.length > 1 ? "are" : "is"} in use by another program (${guess}): stop it, or start with ` +
-    `${demoCommand(env)}. Nothing was changed.`;
+  return (
+    `${what} ${taken.length > 1 ? "are" : "is"} in use by another program (${guess}): stop it, or start with ` +
+    `${demoCommand(env)}. Nothing was changed.`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -354,7 +378,11 @@ async function startNodeRed(node, nrDir, userDir, log, port) {
   try {
     await untilAnswering(url, spawnOn(port));
   } catch (err) {
-    if (portWasTaken(log)) throw new Error(`port ${port} (PORT) was taken just now by another program: stop it, or start with ${demoCommand({ PORT: await nextFreePort(port) })}`, { cause: err });
+    if (portWasTaken(log))
+      throw new Error(
+        `port ${port} (PORT) was taken just now by another program: stop it, or start with ${demoCommand({ PORT: await nextFreePort(port) })}`,
+        { cause: err },
+      );
     throw err;
   }
   return { port, url };
@@ -388,7 +416,11 @@ async function injectAll(nrUrl, flows) {
 async function fetchEndpoints(nrUrl, flows) {
   const results = [];
   for (const n of flows.filter((f) => f.type === "http in" && f.method === "get" && !f.d)) {
-    for (const [query, want] of [["", /^image\//], ["?format=svg", /^image\/svg\+xml/], ["?format=gif", /^image\/gif/]]) {
+    for (const [query, want] of [
+      ["", /^image\//],
+      ["?format=svg", /^image\/svg\+xml/],
+      ["?format=gif", /^image\/gif/],
+    ]) {
       const url = `${nrUrl}${n.url.replace(/^\//, "")}${query}`;
       const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
       const body = Buffer.from(await res.arrayBuffer());
@@ -396,7 +428,9 @@ async function fetchEndpoints(nrUrl, flows) {
       const csp = res.headers.get("content-security-policy") || "";
       const sandboxed = /\bsandbox\b/.test(csp);
       const ok = res.status === 200 && want.test(type) && body.length > 0 && (query !== "?format=svg" || sandboxed);
-      say(`GET ${n.url}${query} -> ${res.status} ${type} (${body.length} bytes)${sandboxed ? " csp: sandbox" : ""}${ok ? "" : " NOT AS EXPECTED"}`);
+      say(
+        `GET ${n.url}${query} -> ${res.status} ${type} (${body.length} bytes)${sandboxed ? " csp: sandbox" : ""}${ok ? "" : " NOT AS EXPECTED"}`,
+      );
       results.push(ok);
     }
   }
@@ -445,7 +479,11 @@ async function checkBatchDelivery(flows, userDir, proxy) {
     const dir = join(userDir, dirname(report.filename));
     const reportFile = join(userDir, report.filename);
     const found = () => ({
-      images: existsSync(dir) ? readdirSync(dir).filter((f) => /\.png$/i.test(f)).map((f) => join(dir, f)) : [],
+      images: existsSync(dir)
+        ? readdirSync(dir)
+            .filter((f) => /\.png$/i.test(f))
+            .map((f) => join(dir, f))
+        : [],
       lines: existsSync(reportFile) ? readFileSync(reportFile, "utf8").split("\n").filter(Boolean) : [],
     });
     const deadline = Date.now() + 20_000;
@@ -465,13 +503,22 @@ async function checkBatchDelivery(flows, userDir, proxy) {
     };
     const pngs = seen.images.filter((f) => readFileSync(f).subarray(0, 8).equals(PNG_MAGIC));
     const reported = refused.every((p) => seen.lines.some((l) => l.includes("moderation_blocked") && l.includes(p)));
-    const ok = requests.upload >= 1 && requests.create === batchNodes.length && requests.polls >= 1 && requests.results >= 1 &&
-      seen.images.length === prompts.length - refused.length && pngs.length === seen.images.length &&
-      seen.lines.length === refused.length && reported;
-    results.push([ok, `batch delivery: ${prompts.length} prompt(s) in ${requests.create} batch(es) (${requests.upload} upload(s), ` +
-      `${requests.polls} status poll(s), ${requests.results} result download(s)); ${seen.images.length} image file(s) in ` +
-      `${dirname(report.filename)} (want ${prompts.length - refused.length}), ${report.filename}: ${seen.lines.length} line(s) ` +
-      `(want ${refused.length}, moderation_blocked)${seen.lines.length ? ": " + seen.lines.join(" | ") : ""}`]);
+    const ok =
+      requests.upload >= 1 &&
+      requests.create === batchNodes.length &&
+      requests.polls >= 1 &&
+      requests.results >= 1 &&
+      seen.images.length === prompts.length - refused.length &&
+      pngs.length === seen.images.length &&
+      seen.lines.length === refused.length &&
+      reported;
+    results.push([
+      ok,
+      `batch delivery: ${prompts.length} prompt(s) in ${requests.create} batch(es) (${requests.upload} upload(s), ` +
+        `${requests.polls} status poll(s), ${requests.results} result download(s)); ${seen.images.length} image file(s) in ` +
+        `${dirname(report.filename)} (want ${prompts.length - refused.length}), ${report.filename}: ${seen.lines.length} line(s) ` +
+        `(want ${refused.length}, moderation_blocked)${seen.lines.length ? ": " + seen.lines.join(" | ") : ""}`,
+    ]);
   }
   return results;
 }
@@ -481,7 +528,9 @@ async function checkBatchDelivery(flows, userDir, proxy) {
 async function main() {
   const port = Number(process.env.PORT || 1880);
   const apiPort = CHECK ? 0 : Number(process.env.IMAGES_API_PORT || 18180);
-  const userDir = CHECK ? mkdtempSync(join(tmpdir(), "images-api-demo-check-")) : resolvePath(process.env.IMAGES_API_DEMO_DIR || join(cacheDir, "demo"));
+  const userDir = CHECK
+    ? mkdtempSync(join(tmpdir(), "images-api-demo-check-"))
+    : resolvePath(process.env.IMAGES_API_DEMO_DIR || join(cacheDir, "demo"));
   cleanupDir = CHECK ? userDir : null;
   if (!CHECK) {
     const why = await whyNotStart(userDir, port, apiPort);
@@ -490,7 +539,7 @@ async function main() {
       return 1;
     }
     if (!takeLock(userDir, { pid: process.pid, editor: `http://127.0.0.1:${port}/`, api: `http://127.0.0.1:${apiPort}/v1` })) {
-      console.error(`[start] ${await whyNotStart(userDir, port, apiPort) ?? "another demo started on this user dir just now"}`);
+      console.error(`[start] ${(await whyNotStart(userDir, port, apiPort)) ?? "another demo started on this user dir just now"}`);
       return 1;
     }
   }
@@ -512,9 +561,11 @@ async function main() {
 
     if (!CHECK) {
       const bar = "=".repeat(72);
-      console.log(`\n${bar}\n  Node-RED editor:        ${nr.url}\n  Images API test server: ${server.url}` +
-        `  (any API key works)\n  User dir:               ${userDir}  (your flows are kept; npm start -- --reset: a fresh demo)` +
-        `\n\n  Press Ctrl+C to stop\n${bar}\n`);
+      console.log(
+        `\n${bar}\n  Node-RED editor:        ${nr.url}\n  Images API test server: ${server.url}` +
+          `  (any API key works)\n  User dir:               ${userDir}  (your flows are kept; npm start -- --reset: a fresh demo)` +
+          `\n\n  Press Ctrl+C to stop\n${bar}\n`,
+      );
       // Run until Ctrl+C/SIGTERM (handled in onSignal below, which exits) or until a child dies on its own.
       await new Promise((resolve) => {
         const watch = setInterval(() => {
@@ -543,15 +594,25 @@ async function main() {
     const batches = await checkBatchDelivery(flows, userDir, proxy);
     for (const [passed, text] of batches) say(`${text}${passed ? "" : " NOT AS EXPECTED"}`);
     const files = writtenImages(userDir);
-    if (wantFiles) say(`file nodes wrote ${files.length} image file(s)${files.length ? ": " + files.map((f) => f.slice(userDir.length + 1)).join(", ") : ""}`);
+    if (wantFiles)
+      say(
+        `file nodes wrote ${files.length} image file(s)${files.length ? ": " + files.map((f) => f.slice(userDir.length + 1)).join(", ") : ""}`,
+      );
     await sleep(300);
     const imageRequests = proxy.seen.filter((r) => /\/images\/(generations|edits)$/.test(r.path.split("?")[0]));
     const errors = log.filter((l) => /\[error\]/i.test(l));
-    say(`test server got ${proxy.seen.length} request(s), ${imageRequests.length} image request(s): ` +
-      (imageRequests.map((r) => `${r.method} ${r.path} -> ${r.status}`).join("; ") || "none"));
+    say(
+      `test server got ${proxy.seen.length} request(s), ${imageRequests.length} image request(s): ` +
+        (imageRequests.map((r) => `${r.method} ${r.path} -> ${r.status}`).join("; ") || "none"),
+    );
     say(`Node-RED logged ${errors.length} error line(s)${errors.length ? ":\n  " + errors.join("\n  ") : ""}`);
-    const ok = injected.length > 0 && imageRequests.length > 0 && errors.length === 0 &&
-      endpoints.every(Boolean) && (!wantFiles || files.length > 0) && batches.every(([passed]) => passed);
+    const ok =
+      injected.length > 0 &&
+      imageRequests.length > 0 &&
+      errors.length === 0 &&
+      endpoints.every(Boolean) &&
+      (!wantFiles || files.length > 0) &&
+      batches.every(([passed]) => passed);
     say(ok ? "check passed" : "check FAILED");
     await proxy.close();
     return ok ? 0 : 1;

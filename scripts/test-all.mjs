@@ -19,14 +19,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import {
-  ensureNode22,
-  ensureNodeRed5,
-  nodeRed4Dir,
-  nodeRedVersion,
-  nodeVersion,
-  repoRoot,
-} from "./runtime.mjs";
+import { ensureNode22, ensureNodeRed5, nodeRed4Dir, nodeRedVersion, nodeVersion, repoRoot } from "./runtime.mjs";
 
 const MOCHA = join(repoRoot, "node_modules", "mocha", "bin", "mocha.js");
 const REPORTER = join(repoRoot, "test", "support", "count-reporter.cjs");
@@ -169,7 +162,10 @@ const STAGES = [
 ];
 
 function selectStages() {
-  const wanted = (process.env.TEST_STAGES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const wanted = (process.env.TEST_STAGES ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (wanted.length === 0) return STAGES;
   const known = STAGES.map((s) => s.name);
   const unknown = wanted.filter((w) => !known.includes(w));

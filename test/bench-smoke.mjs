@@ -19,7 +19,11 @@ const check = (name, fn) => checks.push({ name, fn });
 
 rmSync(RESULTS, { force: true });
 console.log("== bench smoke: npm run bench -- --quick ==");
-const run = spawnSync(process.execPath, [join(repoRoot, "bench", "main.mjs"), "--quick"], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+const run = spawnSync(process.execPath, [join(repoRoot, "bench", "main.mjs"), "--quick"], {
+  cwd: repoRoot,
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "inherit"],
+});
 process.stdout.write(run.stdout ?? "");
 let results;
 
@@ -86,40 +90,55 @@ check("4. edit upload: every client's multipart body reached the sink complete, 
   }
 });
 
-check("5. through Node-RED: the node and the client each handled every message (a wrong one fails the section); figures are numbers", () => {
-  const s = section("nodered");
-  for (const path of ["node", "client"]) {
-    positive(s[path].latencyUsMedian, `${path} latency`);
-    positive(s[path].cpuUsPerMessage, `${path} CPU`);
-  }
-  for (const k of ["latencyUs", "cpuUs"]) assert.equal(Number.isFinite(s.overhead[k]), true, `the node's overhead, ${k}: ${s.overhead[k]}`);
-});
+check(
+  "5. through Node-RED: the node and the client each handled every message (a wrong one fails the section); figures are numbers",
+  () => {
+    const s = section("nodered");
+    for (const path of ["node", "client"]) {
+      positive(s[path].latencyUsMedian, `${path} latency`);
+      positive(s[path].cpuUsPerMessage, `${path} CPU`);
+    }
+    for (const k of ["latencyUs", "cpuUs"])
+      assert.equal(Number.isFinite(s.overhead[k]), true, `the node's overhead, ${k}: ${s.overhead[k]}`);
+  },
+);
 
-check("6. batch output files (three, one of wider images): every line read, every image a real PNG of the file's bytes; memory figures measured", () => {
-  const s = section("batch");
-  for (const [label, r, file] of [["plain", s.read, s], ["collect", s.held, s], ["small file", s.small.read, s.small], ["wide images", s.wide.read, s.wide]]) {
-    assert.equal(r.error, undefined, `${label}: ${r.error}`);
-    assert.equal(r.lines, file.lines, `${label}: lines`);
-    assert.equal(r.images, Math.ceil(file.lines / 4) + file.lines, `${label}: images (every fourth line holds two)`);
-    assert.equal(r.imageBytes, file.imageBytes, `${label}: decoded bytes`);
-    assert.equal(r.pngs, true, `${label}: PNGs`);
-    positive(r.extra.rss, `${label} RSS`);
-  }
-  assert.equal(s.wide.width, s.width * 2, "the wide file's images are twice as wide");
-  assert.ok(s.wide.largestLineImageBytes > 3 * s.largestLineImageBytes, "and their lines about four times the bytes");
-});
+check(
+  "6. batch output files (three, one of wider images): every line read, every image a real PNG of the file's bytes; memory figures measured",
+  () => {
+    const s = section("batch");
+    for (const [label, r, file] of [
+      ["plain", s.read, s],
+      ["collect", s.held, s],
+      ["small file", s.small.read, s.small],
+      ["wide images", s.wide.read, s.wide],
+    ]) {
+      assert.equal(r.error, undefined, `${label}: ${r.error}`);
+      assert.equal(r.lines, file.lines, `${label}: lines`);
+      assert.equal(r.images, Math.ceil(file.lines / 4) + file.lines, `${label}: images (every fourth line holds two)`);
+      assert.equal(r.imageBytes, file.imageBytes, `${label}: decoded bytes`);
+      assert.equal(r.pngs, true, `${label}: PNGs`);
+      positive(r.extra.rss, `${label} RSS`);
+    }
+    assert.equal(s.wide.width, s.width * 2, "the wide file's images are twice as wide");
+    assert.ok(s.wide.largestLineImageBytes > 3 * s.largestLineImageBytes, "and their lines about four times the bytes");
+  },
+);
 
-check("7. inside Node-RED: each answer went through the flow whole (count and bytes of the images); peaks of the first and the second large answer measured", () => {
-  const s = section("nrmemory");
-  for (const [name, r] of Object.entries(s.scenarios)) {
-    assert.equal(r.error, undefined, `${name}: ${r.error}`);
-    assert.equal(r.images, r.count, `${name}: images out of the node`);
-    assert.equal(r.bytes, r.imageBytes, `${name}: decoded bytes`);
-    positive(r.extra.rss, `${name} peak RSS`);
-    positive(r.extra.firstRss, `${name} peak RSS of the first large answer`);
-  }
-  assert.deepEqual(Object.keys(s.scenarios).sort(), ["gif16", "large", "uhd"]);
-});
+check(
+  "7. inside Node-RED: each answer went through the flow whole (count and bytes of the images); peaks of the first and the second large answer measured",
+  () => {
+    const s = section("nrmemory");
+    for (const [name, r] of Object.entries(s.scenarios)) {
+      assert.equal(r.error, undefined, `${name}: ${r.error}`);
+      assert.equal(r.images, r.count, `${name}: images out of the node`);
+      assert.equal(r.bytes, r.imageBytes, `${name}: decoded bytes`);
+      positive(r.extra.rss, `${name} peak RSS`);
+      positive(r.extra.firstRss, `${name} peak RSS of the first large answer`);
+    }
+    assert.deepEqual(Object.keys(s.scenarios).sort(), ["gif16", "large", "uhd"]);
+  },
+);
 
 check("8. loading: the three node files load (each a function for Node-RED) and the SDK loads; time and RSS measured", () => {
   const s = section("load");
@@ -139,7 +158,11 @@ for (const { name, fn } of checks) {
     console.log(`  ✔ ${name}`);
   } catch (err) {
     failed++;
-    console.log(`  ✘ ${name}\n      ${String(err?.message ?? err).split("\n").join("\n      ")}`);
+    console.log(
+      `  ✘ ${name}\n      ${String(err?.message ?? err)
+        .split("\n")
+        .join("\n      ")}`,
+    );
   }
 }
 console.log(`bench smoke: ${passed} passed, ${failed} failed`);

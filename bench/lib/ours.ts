@@ -4,5 +4,5 @@ import { built } from "./build";
 type Ours = typeof import("./ours-entry");
 
 const file = built("ours");
- 
+
 export const ours: Ours = file ? require(file) : require("./ours-entry");

@@ -44,13 +44,24 @@ export function answerBody(images: Buffer[], format = "png"): Buffer {
     quality: "low",
     size: "1024x1024",
     data: images.map((img) => ({ b64_json: img.toString("base64") })),
-    usage: { input_tokens: 12, output_tokens: 272 * images.length, total_tokens: 12 + 272 * images.length, input_tokens_details: { text_tokens: 12, image_tokens: 0 } },
+    usage: {
+      input_tokens: 12,
+      output_tokens: 272 * images.length,
+      total_tokens: 12 + 272 * images.length,
+      input_tokens_details: { text_tokens: 12, image_tokens: 0 },
+    },
   };
   return Buffer.from(JSON.stringify(body));
 }
 
 /** The generate request every client sends. */
-export const GENERATE_BODY = { model: "gpt-image-1", prompt: "a lighthouse on a cliff at dawn, watercolour", n: 1, size: "1024x1024", quality: "low" };
+export const GENERATE_BODY = {
+  model: "gpt-image-1",
+  prompt: "a lighthouse on a cliff at dawn, watercolour",
+  n: 1,
+  size: "1024x1024",
+  quality: "low",
+};
 
 export const MB = 1024 * 1024;
 export const API_KEY = "sk-bench-0123456789abcdef";
@@ -67,7 +78,11 @@ export function noiseGif(width: number, height: number, frames: number): Buffer 
   screen[10] = 0x80 | (7 << 4) | 3; // global table of 16 colours
   const palette = Buffer.alloc(16 * 3);
   randomFillSync(palette);
-  const parts: Buffer[] = [screen, palette, Buffer.from([0x21, 0xff, 0x0b, ...Buffer.from("NETSCAPE2.0", "latin1"), 0x03, 0x01, 0x00, 0x00, 0x00])];
+  const parts: Buffer[] = [
+    screen,
+    palette,
+    Buffer.from([0x21, 0xff, 0x0b, ...Buffer.from("NETSCAPE2.0", "latin1"), 0x03, 0x01, 0x00, 0x00, 0x00]),
+  ];
   const indices = new Uint8Array(width * height);
   for (let f = 0; f < frames; f++) {
     randomFillSync(indices);

@@ -37,7 +37,8 @@ export function runChild<T>(script: string, args: string[] = [], extraExecArgv: 
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       if (result) resolve(result.value);
-      else reject(new Error(`${script} ${args.join(" ")} ended (${signal ?? `exit ${code}`}) without a result${error ? `:\n${error}` : ""}`));
+      else
+        reject(new Error(`${script} ${args.join(" ")} ended (${signal ?? `exit ${code}`}) without a result${error ? `:\n${error}` : ""}`));
     });
   });
 }

@@ -63,7 +63,12 @@ function largeAnswer(kind = "large") {
     if (!make) throw new Error(`no large answer "${kind}"`);
     const images = make();
     const body = answerBody(images, kind === "gif16" ? "gif" : "png");
-    answer = { step: { body, contentType: "application/json" }, imageBytes: images.reduce((n, i) => n + i.length, 0), bodyBytes: body.length, count: images.length };
+    answer = {
+      step: { body, contentType: "application/json" },
+      imageBytes: images.reduce((n, i) => n + i.length, 0),
+      bodyBytes: body.length,
+      count: images.length,
+    };
     built.set(kind, answer);
   }
   return answer;
@@ -141,7 +146,10 @@ function startSink(uploads: Upload[]): Promise<http.Server> {
       return;
     }
     const declared = req.headers["content-length"] !== undefined ? Number(req.headers["content-length"]) : undefined;
-    const complete = closing !== undefined && (declared === undefined || declared === bytes) && last.toString("latin1").trimEnd().endsWith(closing.toString("latin1"));
+    const complete =
+      closing !== undefined &&
+      (declared === undefined || declared === bytes) &&
+      last.toString("latin1").trimEnd().endsWith(closing.toString("latin1"));
     uploads.push({ bytes, complete, parts });
     res.writeHead(complete ? 200 : 400, { "content-type": "application/json", "content-length": String(reply.length) });
     res.end(reply);

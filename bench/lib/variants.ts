@@ -36,8 +36,7 @@ const EDIT_PROMPT = "make it look like a watercolour";
 
 export function makeOurs(baseUrl: string, options: Partial<ClientOptions> = {}): Variant & { client: ImagesClient } {
   const client = new Client({ baseUrl, apiKey: API_KEY, ...options });
-  const images = (answer: Awaited<ReturnType<ImagesClient["call"]>>) =>
-    readAnswer(answer, client.redact).images.map((i) => i.data!);
+  const images = (answer: Awaited<ReturnType<ImagesClient["call"]>>) => readAnswer(answer, client.redact).images.map((i) => i.data!);
   return {
     name: "ours",
     client,
@@ -104,7 +103,9 @@ export function makeRaw(baseUrl: string): Variant {
       field("prompt", prompt);
       inputs.forEach((buf, i) => {
         parts.push(
-          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image[]"; filename="image-${i + 1}.png"\r\nContent-Type: image/png\r\n\r\n`),
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="image[]"; filename="image-${i + 1}.png"\r\nContent-Type: image/png\r\n\r\n`,
+          ),
           buf,
           Buffer.from("\r\n"),
         );

@@ -81,8 +81,7 @@ export function show(value: unknown): string {
   else if (typeof value === "object") {
     const kind = Object.getPrototypeOf(value)?.constructor?.name;
     s = kind && kind !== "Object" ? `a ${kind}` : "an object";
-  }
-  else s = String(value);
+  } else s = String(value);
   return s.length > 80 ? `${s.slice(0, 60)}…" (${String(value).length} characters)` : s;
 }
 

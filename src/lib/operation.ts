@@ -34,9 +34,7 @@ export async function requestImages(client: ImagesClient, req: ImageRequest, hoo
     result = await send(client, req, checked.params, streaming, hooks);
   } catch (err) {
     if (!streaming || !req.streamFallback || !refusesStreaming(err)) throw err;
-    hooks.onWarning?.(
-      `the API refused streaming (${(err as Error).message}); asking again without partial images`,
-    );
+    hooks.onWarning?.(`the API refused streaming (${(err as Error).message}); asking again without partial images`);
     const { stream: _s, partial_images: _p, ...plain } = checked.params;
     result = await send(client, req, plain, false, hooks);
   }
@@ -52,12 +50,19 @@ export async function requestImages(client: ImagesClient, req: ImageRequest, hoo
 function keepAsked(result: ImagesResult, n: unknown, warn?: (text: string) => void): void {
   const asked = typeof n === "number" && n >= 1 ? n : GENERIC_LIMITS.nMax;
   if (result.images.length <= asked) return;
-  warn?.(`the API answered with ${result.images.length} images where ${typeof n === "number" ? `n = ${n}` : `at most ${asked}`} were asked for; only the first ${asked} are used`);
+  warn?.(
+    `the API answered with ${result.images.length} images where ${typeof n === "number" ? `n = ${n}` : `at most ${asked}`} were asked for; only the first ${asked} are used`,
+  );
   result.images.length = asked;
 }
 
-
-async function send(client: ImagesClient, req: ImageRequest, params: Params, streaming: boolean, hooks: RequestHooks): Promise<ImagesResult> {
+async function send(
+  client: ImagesClient,
+  req: ImageRequest,
+  params: Params,
+  streaming: boolean,
+  hooks: RequestHooks,
+): Promise<ImagesResult> {
   const n = typeof params.n === "number" ? params.n : 1;
   // what was asked for bounds what the stream may hand on
   const limits = { n, partialImages: Number(params.partial_images) || 0, onWarning: hooks.onWarning };

@@ -94,14 +94,22 @@ export = function register(RED: NodeAPI): void {
     this.on("close", (done: () => void) => {
       const client = this.client;
       this.client = undefined;
-      if (client) client.close().then(() => done(), () => done());
+      if (client)
+        client.close().then(
+          () => done(),
+          () => done(),
+        );
       else done();
     });
   }
 
-  RED.nodes.registerType("images-api-config", ImagesApiConfig as never, {
-    credentials: { apiKey: { type: "password" } },
-  } as never);
+  RED.nodes.registerType(
+    "images-api-config",
+    ImagesApiConfig as never,
+    {
+      credentials: { apiKey: { type: "password" } },
+    } as never,
+  );
 
   // The model registry for the editor: the dialogs read their choices from here.
   RED.httpAdmin.get("/images-api/models", RED.auth.needsPermission("images-api-config.read"), (_req, res) => {
@@ -173,7 +181,11 @@ export = function register(RED: NodeAPI): void {
   RED.httpAdmin.post("/images-api/server-models", RED.auth.needsPermission("images-api-config.write"), async (req, res) => {
     const client = deployedConfig((req.body as Record<string, unknown> | undefined)?.id)?.client;
     if (!client) {
-      res.json({ ok: false, code: "no_config", message: "deploy the config node first: its server's models are read with its saved settings and key" });
+      res.json({
+        ok: false,
+        code: "no_config",
+        message: "deploy the config node first: its server's models are read with its saved settings and key",
+      });
       return;
     }
     try {

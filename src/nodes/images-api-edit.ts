@@ -27,10 +27,21 @@ export = function register(RED: NodeAPI): void {
     async prepare({ def, msg, settings, output, client, lifecycle, evaluate }) {
       const prompt = await evaluate(def.prompt, def.promptType, "prompt", "prompt");
       const checked = checkRequest({ op: "edit", node: settings, msgParams: msg.params, prompt, output: output.form, lifecycle });
-      const images = readEditImages(await evaluate(def.image, def.imageType, "image", "payload"), checked.model, checked.rule, lifecycle.now);
+      const images = readEditImages(
+        await evaluate(def.image, def.imageType, "image", "payload"),
+        checked.model,
+        checked.rule,
+        lifecycle.now,
+      );
       const mask = readMask(await evaluate(def.mask, def.maskType, "mask", "mask"), images[0]);
       checkOverlays(checked, mask);
-      const markup = await readMarkup(await evaluate(def.markup, def.markupType, "markup", "markup"), images[0], mask, checked, lifecycle.now);
+      const markup = await readMarkup(
+        await evaluate(def.markup, def.markupType, "markup", "markup"),
+        images[0],
+        mask,
+        checked,
+        lifecycle.now,
+      );
       return {
         checked,
         build: (fields) => {

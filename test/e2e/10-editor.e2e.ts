@@ -24,7 +24,10 @@ const need = (k: keyof typeof ids): string => {
   return v;
 };
 
-const norm = (s: string | null | undefined) => String(s ?? "").replace(/\s+/g, " ").trim();
+const norm = (s: string | null | undefined) =>
+  String(s ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
 
 /** visible = the input's .form-row is displayed */
 async function rowVisible(field: string): Promise<boolean> {
@@ -32,7 +35,11 @@ async function rowVisible(field: string): Promise<boolean> {
 }
 
 async function sizeChoices(): Promise<string[]> {
-  return e2e().page.evaluate(() => $("#images-api-size-list option").map((_i, o) => (o as HTMLOptionElement).value).get());
+  return e2e().page.evaluate(() =>
+    $("#images-api-size-list option")
+      .map((_i, o) => (o as HTMLOptionElement).value)
+      .get(),
+  );
 }
 
 async function setModel(model: string): Promise<void> {
@@ -53,7 +60,10 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     const { page, ed, nrUrl } = e2e();
     const en = { ...localeJson("en-US", GENERATE)[GENERATE], edit: localeJson("en-US", EDIT)[EDIT] };
     const category = page.locator("#red-ui-palette-container-AI");
-    for (const [type, label, icon] of [[GENERATE, en.paletteLabel, "images-api-generate.svg"], [EDIT, en.edit.paletteLabel, "images-api-edit.svg"]]) {
+    for (const [type, label, icon] of [
+      [GENERATE, en.paletteLabel, "images-api-generate.svg"],
+      [EDIT, en.edit.paletteLabel, "images-api-edit.svg"],
+    ]) {
       const item = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
       await item.scrollIntoViewIfNeeded();
       assert.ok(await item.isVisible(), `${type} is not in the AI palette category`);
@@ -70,7 +80,11 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
       assert.match(body, /<svg[\s>]/);
     }
     // the category header says AI
-    const header = await page.locator("#red-ui-palette-header-AI, #red-ui-palette-AI .red-ui-palette-header").first().innerText().catch(() => "");
+    const header = await page
+      .locator("#red-ui-palette-header-AI, #red-ui-palette-AI .red-ui-palette-header")
+      .first()
+      .innerText()
+      .catch(() => "");
     assert.match(norm(header), /^AI$/i);
     await ed.shot("palette-ai-category");
   });
@@ -80,8 +94,9 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     ids.gen = await ed.dragFromPalette(GENERATE, 420, 160);
     await ed.clickEmptyCanvas();
     // on the canvas: the node's own SVG icon
-    const href = await ed.nodeG(ids.gen).locator("image.red-ui-flow-node-icon").getAttribute("xlink:href")
-      ?? await ed.nodeG(ids.gen).locator("image.red-ui-flow-node-icon").getAttribute("href");
+    const href =
+      (await ed.nodeG(ids.gen).locator("image.red-ui-flow-node-icon").getAttribute("xlink:href")) ??
+      (await ed.nodeG(ids.gen).locator("image.red-ui-flow-node-icon").getAttribute("href"));
     assert.match(String(href), /icons\/node-red-contrib-images-api\/images-api-generate\.svg$/);
 
     await ed.openNode(ids.gen);
@@ -91,7 +106,11 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.deepEqual(await sizeChoices(), DALLE3_SIZES);
     assert.equal(await rowVisible("style"), true, "style row hidden for dall-e-3");
     for (const f of ["background", "outputFormat", "moderation"]) assert.equal(await rowVisible(f), false, `${f} row shown for dall-e-3`);
-    const styles = await page.evaluate(() => $("#node-input-style option").map((_i, o) => (o as HTMLOptionElement).value).get());
+    const styles = await page.evaluate(() =>
+      $("#node-input-style option")
+        .map((_i, o) => (o as HTMLOptionElement).value)
+        .get(),
+    );
     assert.deepEqual(styles.filter(Boolean), ["vivid", "natural"]);
     await ed.shot("generate-dialog-dall-e-3");
 
@@ -132,18 +151,36 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.notEqual(ids.config, "_ADD_");
     // the README's screenshot of this dialog names the node and the model it shows
     const alt = readmeAlt("palette-and-generate-dialog.png");
-    assert.equal(alt, `The ${localeJson("en-US", GENERATE)[GENERATE].paletteLabel} dialog with ${await page.locator("#node-input-model").inputValue()}`);
+    assert.equal(
+      alt,
+      `The ${localeJson("en-US", GENERATE)[GENERATE].paletteLabel} dialog with ${await page.locator("#node-input-model").inputValue()}`,
+    );
     await ed.shot("generate-dialog-filled");
     await ed.closeTray(true);
 
     const saved = await page.evaluate((id) => {
       const n = RED.nodes.node(id);
       const c = RED.nodes.node(n.server);
-      return { server: n.server, prompt: n.prompt, promptType: n.promptType, model: n.model, size: n.size, preview: n.preview, configType: c?.type, baseUrl: c?.baseUrl };
+      return {
+        server: n.server,
+        prompt: n.prompt,
+        promptType: n.promptType,
+        model: n.model,
+        size: n.size,
+        preview: n.preview,
+        configType: c?.type,
+        baseUrl: c?.baseUrl,
+      };
     }, need("gen"));
     assert.deepEqual(saved, {
-      server: ids.config, prompt: PROMPT, promptType: "str", model: MODEL, size: "1024x1024", preview: true,
-      configType: CONFIG, baseUrl: server.baseUrl,
+      server: ids.config,
+      prompt: PROMPT,
+      promptType: "str",
+      model: MODEL,
+      size: "1024x1024",
+      preview: true,
+      configType: CONFIG,
+      baseUrl: server.baseUrl,
     });
 
     // reopened before deploy the key is only in this browser's memory, masked in a password field
@@ -175,8 +212,11 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.equal(v.valid, false, "RED.nodes.node(id).valid is not false");
     if (v.errors) assert.deepEqual(v.errors, ["size"]);
     const marker = ed.nodeG(gen).locator("g.red-ui-flow-node-error");
-    assert.equal(await marker.evaluate((e) => !e.classList.contains("hide") && getComputedStyle(e).display !== "none"), true,
-      "no invalid marker on the node");
+    assert.equal(
+      await marker.evaluate((e) => !e.classList.contains("hide") && getComputedStyle(e).display !== "none"),
+      true,
+      "no invalid marker on the node",
+    );
     await ed.shot("canvas-invalid-marker");
 
     // back to a valid combination for the rest of the story
@@ -194,8 +234,11 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     await setModel("dall-e-3");
     await page.locator("#node-input-size").fill("512x512");
     await page.locator("#node-input-size").dispatchEvent("change");
-    await page.waitForFunction(() => $("#node-input-size").hasClass("input-error"), undefined, { timeout: 3000 })
-      .catch(() => { throw new Error("the dialog does not mark size 512x512 as invalid for dall-e-3"); });
+    await page
+      .waitForFunction(() => $("#node-input-size").hasClass("input-error"), undefined, { timeout: 3000 })
+      .catch(() => {
+        throw new Error("the dialog does not mark size 512x512 as invalid for dall-e-3");
+      });
     // and a size valid for the newly chosen model is not marked, although the saved model lacks it
     await page.locator("#node-input-size").fill("1792x1024");
     await page.locator("#node-input-size").dispatchEvent("change");
@@ -207,12 +250,39 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     const { page, ed, apiKey, nrUrl } = e2e();
     // inject (str payload is ignored: the prompt is a fixed string) and debug around the generate node
     await page.evaluate(() => {
-      RED.view.importNodes([
-        { id: "e2einject1", type: "inject", name: "draw", props: [{ p: "payload" }], repeat: "", once: false, topic: "",
-          payload: "", payloadType: "date", x: 150, y: 100, wires: [[]] },
-        { id: "e2edebug1", type: "debug", name: "image out", active: true, tosidebar: true, console: false, tostatus: false,
-          complete: "payload", targetType: "msg", x: 700, y: 100, wires: [] },
-      ], { generateIds: true, touchImport: true, notify: false });
+      RED.view.importNodes(
+        [
+          {
+            id: "e2einject1",
+            type: "inject",
+            name: "draw",
+            props: [{ p: "payload" }],
+            repeat: "",
+            once: false,
+            topic: "",
+            payload: "",
+            payloadType: "date",
+            x: 150,
+            y: 100,
+            wires: [[]],
+          },
+          {
+            id: "e2edebug1",
+            type: "debug",
+            name: "image out",
+            active: true,
+            tosidebar: true,
+            console: false,
+            tostatus: false,
+            complete: "payload",
+            targetType: "msg",
+            x: 700,
+            y: 100,
+            wires: [],
+          },
+        ],
+        { generateIds: true, touchImport: true, notify: false },
+      );
     });
     await ed.clickEmptyCanvas();
     const found = await page.evaluate(() => {
@@ -250,7 +320,9 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     await page.locator("#red-ui-clipboard-dialog-export-rng-full").waitFor({ state: "visible" });
     // all flows, not just the selection; the JSON tab
     await page.locator("#red-ui-clipboard-dialog-export-rng-full").click();
-    await page.locator('#red-ui-clipboard-dialog-export-tab-clipboard-tabs a[href="#red-ui-clipboard-dialog-export-tab-clipboard-json"]').click();
+    await page
+      .locator('#red-ui-clipboard-dialog-export-tab-clipboard-tabs a[href="#red-ui-clipboard-dialog-export-tab-clipboard-json"]')
+      .click();
     const exportText = page.locator("#red-ui-clipboard-dialog-export-text");
     await exportText.waitFor({ state: "visible" });
     await page.waitForFunction(() => String($("#red-ui-clipboard-dialog-export-text").val() ?? "").length > 10);
@@ -274,7 +346,10 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.equal(await page.locator("#node-config-input-apiKey").getAttribute("type"), "password");
     const html = await page.content();
     assert.ok(!html.includes(apiKey), "the API key is in the editor's DOM");
-    const inMemory = await page.evaluate((key) => JSON.stringify(RED.nodes.createCompleteNodeSet({ credentials: true })).includes(key), apiKey);
+    const inMemory = await page.evaluate(
+      (key) => JSON.stringify(RED.nodes.createCompleteNodeSet({ credentials: true })).includes(key),
+      apiKey,
+    );
     assert.equal(inMemory, false, "the editor holds the API key after a reload");
     await ed.shot("config-dialog-reopened");
     await page.locator("#node-config-dialog-cancel").click();
@@ -303,12 +378,15 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.ok(box.y >= nodeBox.y + nodeBox.height, "the thumbnail is not under the node");
     assert.ok(box.width <= 200 && box.height <= 200 && box.width > 20, `thumbnail size ${box.width}x${box.height}`);
     // the image really decodes in the browser
-    const decoded = await preview.evaluate((el) => new Promise<string>((resolve) => {
-      const img = new Image();
-      img.onload = () => resolve(`${img.naturalWidth}x${img.naturalHeight}`);
-      img.onerror = () => resolve("error");
-      img.src = el.getAttribute("href")!;
-    }));
+    const decoded = await preview.evaluate(
+      (el) =>
+        new Promise<string>((resolve) => {
+          const img = new Image();
+          img.onload = () => resolve(`${img.naturalWidth}x${img.naturalHeight}`);
+          img.onerror = () => resolve("error");
+          img.src = el.getAttribute("href")!;
+        }),
+    );
     assert.equal(decoded, "1024x1024");
 
     const reqs = server.requests.slice(before).filter((r) => r.path === "/v1/images/generations");
@@ -334,6 +412,9 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     const status = await g.locator("g.red-ui-flow-node-status-group").boundingBox();
     const thumb = await ed.preview(need("gen")).boundingBox();
     assert.ok(status && thumb, "status or thumbnail missing");
-    assert.ok(thumb.y >= status.y + status.height, `thumbnail top ${thumb.y} overlaps the status (${status.y}..${status.y + status.height})`);
+    assert.ok(
+      thumb.y >= status.y + status.height,
+      `thumbnail top ${thumb.y} overlaps the status (${status.y}..${status.y + status.height})`,
+    );
   });
 });

@@ -25,7 +25,10 @@ const GATEWAY_MODEL = "e2e-gateway-image-xl";
 /** the default the issue asks for (the registry must say so too) */
 const DEFAULT = "gpt-image-2.6-flare";
 
-const norm = (s: string | null | undefined) => String(s ?? "").replace(/\s+/g, " ").trim();
+const norm = (s: string | null | undefined) =>
+  String(s ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
 /** an en-US text with its __vars__ filled in */
 const fill = (text: string, vars: Record<string, string>) => text.replace(/__(\w+)__/g, (_m, k) => vars[k] ?? `__${k}__`);
 
@@ -42,7 +45,14 @@ async function rowVisible(field: string): Promise<boolean> {
   return e2e().page.evaluate((f) => $(`#node-input-${f}`).closest(".form-row").is(":visible"), field);
 }
 async function options(field: string): Promise<string[]> {
-  return e2e().page.evaluate((f) => $(`#node-input-${f} option`).map((_i, o) => (o as HTMLOptionElement).value).get().filter(Boolean), field);
+  return e2e().page.evaluate(
+    (f) =>
+      $(`#node-input-${f} option`)
+        .map((_i, o) => (o as HTMLOptionElement).value)
+        .get()
+        .filter(Boolean),
+    field,
+  );
 }
 async function setModel(model: string): Promise<void> {
   const input = e2e().page.locator("#node-input-model");
@@ -56,14 +66,32 @@ async function canvasLabel(id: string): Promise<string> {
   return norm(await e2e().ed.nodeG(id).locator(".red-ui-flow-node-label").first().textContent());
 }
 
-interface MenuEntry { kind: "group" | "item" | "status" | "divider"; group?: string; model?: string; text: string }
+interface MenuEntry {
+  kind: "group" | "item" | "status" | "divider";
+  group?: string;
+  model?: string;
+  text: string;
+}
 async function menuEntries(): Promise<MenuEntry[]> {
-  return e2e().page.evaluate(() => $("#images-api-model-menu > li").map((_i, li): MenuEntry => {
-    const kind: MenuEntry["kind"] = li.classList.contains("images-api-model-group") ? "group"
-      : li.classList.contains("images-api-model-item") ? "item"
-        : li.classList.contains("images-api-model-status") ? "status" : "divider";
-    return { kind, group: li.getAttribute("data-group") ?? undefined, model: li.getAttribute("data-model") ?? undefined, text: (li.textContent ?? "").replace(/\s+/g, " ").trim() };
-  }).get());
+  return e2e().page.evaluate(() =>
+    $("#images-api-model-menu > li")
+      .map((_i, li): MenuEntry => {
+        const kind: MenuEntry["kind"] = li.classList.contains("images-api-model-group")
+          ? "group"
+          : li.classList.contains("images-api-model-item")
+            ? "item"
+            : li.classList.contains("images-api-model-status")
+              ? "status"
+              : "divider";
+        return {
+          kind,
+          group: li.getAttribute("data-group") ?? undefined,
+          model: li.getAttribute("data-model") ?? undefined,
+          text: (li.textContent ?? "").replace(/\s+/g, " ").trim(),
+        };
+      })
+      .get(),
+  );
 }
 async function openMenu(): Promise<void> {
   const { page } = e2e();
@@ -73,40 +101,106 @@ async function openMenu(): Promise<void> {
 /** open the menu and wait until the server group has its answer (models or an error) */
 async function openMenuWithServer(): Promise<MenuEntry[]> {
   await openMenu();
-  await e2e().page.waitForFunction(() => $('#images-api-model-menu li[data-group="server"]').filter(".images-api-model-item, .images-api-model-status")
-    .filter((_i, li) => !/loading/i.test(li.textContent ?? "")).length > 0, undefined, { timeout: 10_000 });
+  await e2e().page.waitForFunction(
+    () =>
+      $('#images-api-model-menu li[data-group="server"]')
+        .filter(".images-api-model-item, .images-api-model-status")
+        .filter((_i, li) => !/loading/i.test(li.textContent ?? "")).length > 0,
+    undefined,
+    { timeout: 10_000 },
+  );
   return menuEntries();
 }
 
 describe("model field: registry default, grouped menu, format rows, retired models, markup", function () {
   const serverModelPosts: Request[] = [];
-  const onRequest = (r: Request) => { if (r.url().endsWith("/images-api/server-models")) serverModelPosts.push(r); };
+  const onRequest = (r: Request) => {
+    if (r.url().endsWith("/images-api/server-models")) serverModelPosts.push(r);
+  };
 
   before(async () => {
     const { ed, page, server, apiKey, nrUrl } = e2e();
-    reg = await (await fetch(new URL("images-api/models", nrUrl))).json() as Registry;
+    reg = (await (await fetch(new URL("images-api/models", nrUrl))).json()) as Registry;
     server.models = [...MODEL_LIST, GATEWAY_MODEL];
     await ed.resetFlows();
     const gen = (id: string, model: string, x: number, y: number, server = CFG) => ({
-      id, type: GENERATE, name: "", server, prompt: "payload", promptType: "msg", model, x, y, wires: [[]],
+      id,
+      type: GENERATE,
+      name: "",
+      server,
+      prompt: "payload",
+      promptType: "msg",
+      model,
+      x,
+      y,
+      wires: [[]],
     });
-    await ed.importNodes([
-      { id: CFG, type: "images-api-config", name: "local test server", baseUrl: server.baseUrl, apiType: "openai", apiVersion: "",
-        organization: "", project: "" },
-      { id: CFG_AZURE, type: "images-api-config", name: "azure test", baseUrl: server.origin, apiType: "azure", apiVersion: "" },
-      { id: INJECT, type: "inject", name: "go", props: [{ p: "payload" }], repeat: "", once: false, topic: "", payload: "a fox",
-        payloadType: "str", x: 140, y: 80, wires: [[GEN]] },
-      gen(GEN, DEFAULT, 380, 80),
-      gen(GEN_RETIRED, "gpt-image-1", 380, 160),
-      gen(GEN_SNAPSHOT, "gpt-image-1-2025-04-23", 380, 240),
-      gen(GEN_AZURE, "gpt-image-1", 380, 320, CFG_AZURE),
-    ], { applyNodeDefaults: true });
+    await ed.importNodes(
+      [
+        {
+          id: CFG,
+          type: "images-api-config",
+          name: "local test server",
+          baseUrl: server.baseUrl,
+          apiType: "openai",
+          apiVersion: "",
+          organization: "",
+          project: "",
+        },
+        { id: CFG_AZURE, type: "images-api-config", name: "azure test", baseUrl: server.origin, apiType: "azure", apiVersion: "" },
+        {
+          id: INJECT,
+          type: "inject",
+          name: "go",
+          props: [{ p: "payload" }],
+          repeat: "",
+          once: false,
+          topic: "",
+          payload: "a fox",
+          payloadType: "str",
+          x: 140,
+          y: 80,
+          wires: [[GEN]],
+        },
+        gen(GEN, DEFAULT, 380, 80),
+        gen(GEN_RETIRED, "gpt-image-1", 380, 160),
+        gen(GEN_SNAPSHOT, "gpt-image-1-2025-04-23", 380, 240),
+        gen(GEN_AZURE, "gpt-image-1", 380, 320, CFG_AZURE),
+      ],
+      { applyNodeDefaults: true },
+    );
     // an edit node as flows saved before markup existed have it: no markup properties
     await ed.importNodes([
-      { id: EDIT_OLD, type: EDIT, name: "", server: CFG, image: "payload", imageType: "msg", mask: "mask", maskType: "msg", prompt: "prompt",
-        promptType: "msg", model: DEFAULT, size: "", quality: "", imageCount: 1, background: "", outputFormat: "", outputCompression: "",
-        partialImages: "", streamFallback: true, user: "", preview: false, output: "buffer", split: false, property: "payload",
-        inputFidelity: "", x: 660, y: 80, wires: [[]] },
+      {
+        id: EDIT_OLD,
+        type: EDIT,
+        name: "",
+        server: CFG,
+        image: "payload",
+        imageType: "msg",
+        mask: "mask",
+        maskType: "msg",
+        prompt: "prompt",
+        promptType: "msg",
+        model: DEFAULT,
+        size: "",
+        quality: "",
+        imageCount: 1,
+        background: "",
+        outputFormat: "",
+        outputCompression: "",
+        partialImages: "",
+        streamFallback: true,
+        user: "",
+        preview: false,
+        output: "buffer",
+        split: false,
+        property: "payload",
+        inputFidelity: "",
+        x: 660,
+        y: 80,
+        wires: [[]],
+      },
     ]);
     await ed.setApiKey(CFG, apiKey);
     await ed.deploy();
@@ -138,11 +232,14 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     assert.equal(await page.locator("#node-input-model").inputValue(), DEFAULT);
     await ed.closeTray(false);
     // the new nodes are not part of the other tests
-    await page.evaluate(([g, e]) => {
-      for (const id of [g, e]) RED.nodes.remove(id);
-      RED.nodes.dirty(true);
-      RED.view.redraw(true);
-    }, [gen, edit]);
+    await page.evaluate(
+      ([g, e]) => {
+        for (const id of [g, e]) RED.nodes.remove(id);
+        RED.nodes.dirty(true);
+        RED.view.redraw(true);
+      },
+      [gen, edit],
+    );
   });
 
   it("the model menu: current models first, legacy ones with their shutdown dates, then the server's models", async () => {
@@ -157,13 +254,25 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     await ed.shot("model-menu");
 
     const groups = entries.filter((e) => e.kind === "group");
-    assert.deepEqual(groups.map((g) => g.group), ["current", "legacy", "server"]);
-    assert.deepEqual(groups.map((g) => g.text), [en.group.current, en.group.legacy, en.group.server]);
+    assert.deepEqual(
+      groups.map((g) => g.group),
+      ["current", "legacy", "server"],
+    );
+    assert.deepEqual(
+      groups.map((g) => g.text),
+      [en.group.current, en.group.legacy, en.group.server],
+    );
     const items = (group: string) => entries.filter((e) => e.kind === "item" && e.group === group);
     const ids = Object.keys(reg.models);
     // the registry's order: current first (newest first), then legacy
-    assert.deepEqual(items("current").map((e) => e.model), ids.filter((id) => !reg.models[id].shutdown));
-    assert.deepEqual(items("legacy").map((e) => e.model), ids.filter((id) => reg.models[id].shutdown));
+    assert.deepEqual(
+      items("current").map((e) => e.model),
+      ids.filter((id) => !reg.models[id].shutdown),
+    );
+    assert.deepEqual(
+      items("legacy").map((e) => e.model),
+      ids.filter((id) => reg.models[id].shutdown),
+    );
     assert.equal(items("current")[0].model, DEFAULT);
     assert.ok(items("current")[0].text.includes(en.model.default), `the default is not marked: ${items("current")[0].text}`);
     for (const e of items("legacy")) {
@@ -171,10 +280,14 @@ describe("model field: registry default, grouped menu, format rows, retired mode
       const note = fill(life.state === "retired" ? en.model.retiredOn : en.model.retiresOn, { date: reg.models[e.model!].shutdown });
       assert.equal(e.text, `${e.model} ${note}`);
     }
-    assert.equal(items("legacy").find((e) => e.model === "gpt-image-1")?.text, `gpt-image-1 ${fill(en.model.retiredOn, { date: "2026-10-23" })}`);
+    assert.equal(
+      items("legacy").find((e) => e.model === "gpt-image-1")?.text,
+      `gpt-image-1 ${fill(en.model.retiredOn, { date: "2026-10-23" })}`,
+    );
     // the server's list: its image models, a gateway's own names among them, no text or audio models
     const listed = items("server").map((e) => e.model);
-    for (const m of ["flux-kontext-pro", GATEWAY_MODEL]) assert.ok(listed.includes(m), `${m} is not in the server group (${listed.join(", ")})`);
+    for (const m of ["flux-kontext-pro", GATEWAY_MODEL])
+      assert.ok(listed.includes(m), `${m} is not in the server group (${listed.join(", ")})`);
     for (const m of ["gpt-4o-mini", "whisper-1", "text-embedding-3-small"]) assert.ok(!listed.includes(m), `${m} is in the server group`);
 
     // asked through the runtime with the config node's settings, never with a key
@@ -207,7 +320,14 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     await openMenuWithServer();
     assert.equal(serverModelPosts.length, 1, "the server's list was asked for again within the session");
     // the typed model is highlighted
-    assert.deepEqual(await page.evaluate(() => $("#images-api-model-menu li.active").map((_i, li) => li.getAttribute("data-model")).get()), ["gpt-image-1.5"]);
+    assert.deepEqual(
+      await page.evaluate(() =>
+        $("#images-api-model-menu li.active")
+          .map((_i, li) => li.getAttribute("data-model"))
+          .get(),
+      ),
+      ["gpt-image-1.5"],
+    );
     // a click elsewhere closes it; the field stays free text
     await page.locator("#node-input-model").click();
     await page.locator("#images-api-model-menu").waitFor({ state: "hidden" });
@@ -222,7 +342,10 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     await ed.openNode(EDIT_OLD);
     const entries = await openMenuWithServer();
     const table = entries.filter((e) => e.kind === "item" && e.group !== "server").map((e) => e.model!);
-    assert.deepEqual(table, Object.keys(reg.models).filter((id) => reg.models[id].edit));
+    assert.deepEqual(
+      table,
+      Object.keys(reg.models).filter((id) => reg.models[id].edit),
+    );
     assert.ok(!table.includes("dall-e-3"), "dall-e-3 (no edits) is offered");
     assert.ok(table.includes("dall-e-2"));
     assert.equal(await page.locator('#images-api-model-menu li.images-api-model-group[data-group="server"]').count(), 1);
@@ -236,12 +359,14 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     await setModel(DEFAULT);
     const fmt = page.locator("#node-input-outputFormat");
     assert.deepEqual(await options("outputFormat"), flare.outputFormats);
-    for (const f of ["frameCount", "frameDuration", "svgModel", "svgEffort"]) assert.equal(await rowVisible(f), false, `${f} shown for the API default format`);
+    for (const f of ["frameCount", "frameDuration", "svgModel", "svgEffort"])
+      assert.equal(await rowVisible(f), false, `${f} shown for the API default format`);
     assert.equal(await rowVisible("outputCompression"), true);
 
     await fmt.selectOption("gif");
     for (const f of ["frameCount", "frameDuration"]) assert.equal(await rowVisible(f), true, `${f} hidden for gif`);
-    for (const f of ["svgModel", "svgEffort", "outputCompression", "partialImages"]) assert.equal(await rowVisible(f), false, `${f} shown for gif`);
+    for (const f of ["svgModel", "svgEffort", "outputCompression", "partialImages"])
+      assert.equal(await rowVisible(f), false, `${f} shown for gif`);
     assert.equal(await page.locator(".images-api-stream-row").isVisible(), false);
     assert.equal(await page.locator("#images-api-svg-tip").isVisible(), false);
     assert.equal(await page.locator("#node-input-frameCount").getAttribute("max"), String(flare.gif.frameCountMax));
@@ -258,7 +383,8 @@ describe("model field: registry default, grouped menu, format rows, retired mode
 
     await fmt.selectOption("svg");
     for (const f of ["svgModel", "svgEffort"]) assert.equal(await rowVisible(f), true, `${f} hidden for svg`);
-    for (const f of ["frameCount", "frameDuration", "outputCompression", "partialImages"]) assert.equal(await rowVisible(f), false, `${f} shown for svg`);
+    for (const f of ["frameCount", "frameDuration", "outputCompression", "partialImages"])
+      assert.equal(await rowVisible(f), false, `${f} shown for svg`);
     assert.equal(norm(await page.locator("#images-api-svg-tip").innerText()), shared().tip.svg);
     assert.deepEqual(await options("svgEffort"), flare.svg.efforts);
     await page.locator("#node-input-svgModel").fill("gpt-5.6-terra");
@@ -271,16 +397,31 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     await ed.shot("generate-dialog-svg");
 
     await fmt.selectOption("png");
-    for (const f of ["frameCount", "frameDuration", "svgModel", "svgEffort"]) assert.equal(await rowVisible(f), false, `${f} shown for png`);
+    for (const f of ["frameCount", "frameDuration", "svgModel", "svgEffort"])
+      assert.equal(await rowVisible(f), false, `${f} shown for png`);
     for (const f of ["outputCompression", "partialImages"]) assert.equal(await rowVisible(f), true, `${f} hidden for png`);
 
     await fmt.selectOption("gif");
     await ed.closeTray(true);
     const saved = await page.evaluate((id) => {
       const n = RED.nodes.node(id);
-      return { outputFormat: n.outputFormat, frameCount: String(n.frameCount), frameDuration: String(n.frameDuration), svgModel: n.svgModel, svgEffort: n.svgEffort, valid: n.valid };
+      return {
+        outputFormat: n.outputFormat,
+        frameCount: String(n.frameCount),
+        frameDuration: String(n.frameDuration),
+        svgModel: n.svgModel,
+        svgEffort: n.svgEffort,
+        valid: n.valid,
+      };
     }, GEN);
-    assert.deepEqual(saved, { outputFormat: "gif", frameCount: "8", frameDuration: "120", svgModel: "gpt-5.6-terra", svgEffort: "low", valid: true });
+    assert.deepEqual(saved, {
+      outputFormat: "gif",
+      frameCount: "8",
+      frameDuration: "120",
+      svgModel: "gpt-5.6-terra",
+      svgEffort: "low",
+      valid: true,
+    });
   });
 
   it("the frame and SVG settings reach the API; GIF and SVG thumbnails are <image> elements only", async () => {
@@ -292,7 +433,10 @@ describe("model field: registry default, grouped menu, format rows, retired mode
       RED.nodes.dirty(true);
     }, GEN);
     await ed.deploy();
-    for (const [format, mime] of [["gif", "image/gif"], ["svg", "image/svg+xml"]] as const) {
+    for (const [format, mime] of [
+      ["gif", "image/gif"],
+      ["svg", "image/svg+xml"],
+    ] as const) {
       if (format === "svg") {
         await page.evaluate((id) => {
           const n = RED.nodes.node(id);
@@ -304,10 +448,18 @@ describe("model field: registry default, grouped menu, format rows, retired mode
       }
       const before = server.requests.length;
       await ed.clickInject(INJECT);
-      await page.waitForFunction(([id, m]) => {
-        const img = document.querySelector(`g.images-api-previews image.images-api-preview[data-node="${id}"]`);
-        return !!img && (img.getAttribute("href") ?? "").startsWith(`data:${m};base64,`);
-      }, [GEN, mime] as const, { timeout: 20_000 }).catch(() => { throw new Error(`no ${mime} thumbnail under the node`); });
+      await page
+        .waitForFunction(
+          ([id, m]) => {
+            const img = document.querySelector(`g.images-api-previews image.images-api-preview[data-node="${id}"]`);
+            return !!img && (img.getAttribute("href") ?? "").startsWith(`data:${m};base64,`);
+          },
+          [GEN, mime] as const,
+          { timeout: 20_000 },
+        )
+        .catch(() => {
+          throw new Error(`no ${mime} thumbnail under the node`);
+        });
       const req = server.requests.slice(before).find((r) => r.path === "/v1/images/generations");
       assert.ok(req, "no generation request");
       assert.equal(req.json?.output_format, format);
@@ -322,7 +474,11 @@ describe("model field: registry default, grouped menu, format rows, retired mode
       // the image is only an <image> href: no SVG markup of the answer in the page
       const shape = await page.evaluate((id) => {
         const g = document.querySelector("#red-ui-workspace-chart g.images-api-previews")!;
-        return { images: g.querySelectorAll(`image.images-api-preview[data-node="${id}"]`).length, nestedSvg: g.querySelectorAll("svg").length, foreign: g.querySelectorAll("foreignObject").length };
+        return {
+          images: g.querySelectorAll(`image.images-api-preview[data-node="${id}"]`).length,
+          nestedSvg: g.querySelectorAll("svg").length,
+          foreign: g.querySelectorAll("foreignObject").length,
+        };
       }, GEN);
       assert.deepEqual(shape, { images: 1, nestedSvg: 0, foreign: 0 });
       await page.mouse.move(5, 5);
@@ -351,7 +507,10 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     assert.ok(disputed, "no model in the registry has complexity unverified");
     await setModel(disputed);
     const params = reg.models[disputed].unverified.filter((p: string) => p !== "markup").join(", ");
-    assert.equal(norm(await page.locator("#images-api-unverified").innerText()), fill(shared().tip.unverified, { model: disputed, params }));
+    assert.equal(
+      norm(await page.locator("#images-api-unverified").innerText()),
+      fill(shared().tip.unverified, { model: disputed, params }),
+    );
     await ed.shot("generate-dialog-unverified");
     await ed.closeTray(false);
   });
@@ -374,15 +533,24 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     assert.equal(await tip.isVisible(), true, "no retired tip in the dialog");
     assert.equal(await tip.getAttribute("data-state"), "retired");
     const life = reg.life["gpt-image-1"];
-    assert.equal(norm(await tip.innerText()), fill(en.tip.retiredModel, { model: "gpt-image-1", date: life.shutdown!, replacement: life.replacement! }));
+    assert.equal(
+      norm(await tip.innerText()),
+      fill(en.tip.retiredModel, { model: "gpt-image-1", date: life.shutdown!, replacement: life.replacement! }),
+    );
     await ed.shot("dialog-retired-tip");
     // a model that is retiring or retired, by the runtime's clock
     await setModel("gpt-image-1.5");
     const l15 = reg.life["gpt-image-1.5"];
     assert.notEqual(l15.state, "active");
     assert.equal(await tip.getAttribute("data-state"), l15.state);
-    assert.equal(norm(await tip.innerText()), fill(l15.state === "retired" ? en.tip.retiredModel : en.tip.retiringModel,
-      { model: "gpt-image-1.5", date: l15.shutdown!, replacement: l15.replacement! }));
+    assert.equal(
+      norm(await tip.innerText()),
+      fill(l15.state === "retired" ? en.tip.retiredModel : en.tip.retiringModel, {
+        model: "gpt-image-1.5",
+        date: l15.shutdown!,
+        replacement: l15.replacement!,
+      }),
+    );
     await setModel(DEFAULT);
     assert.equal(await tip.isVisible(), false, "the retired tip stays for a current model");
     await ed.closeTray(true);
@@ -398,7 +566,13 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     const { page, ed } = e2e();
     const enEdit = localeJson("en-US", EDIT)[EDIT];
     // a flow saved before markup existed stays valid
-    assert.deepEqual(await page.evaluate((id) => { const n = RED.nodes.node(id); return [n.markup, n.valid]; }, EDIT_OLD), [undefined, true]);
+    assert.deepEqual(
+      await page.evaluate((id) => {
+        const n = RED.nodes.node(id);
+        return [n.markup, n.valid];
+      }, EDIT_OLD),
+      [undefined, true],
+    );
     await ed.openNode(EDIT_OLD);
     const markup = await page.evaluate(() => ({
       value: $("#node-input-markup").typedInput("value"),
@@ -411,12 +585,21 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     assert.equal(norm(await page.locator("#images-api-markup-tip").innerText()), enEdit.tip.markup);
     await ed.shot("edit-dialog-markup");
     await ed.closeTray(true);
-    const saved = await page.evaluate((id) => { const n = RED.nodes.node(id); return [n.markup, n.markupType, n.valid]; }, EDIT_OLD);
+    const saved = await page.evaluate((id) => {
+      const n = RED.nodes.node(id);
+      return [n.markup, n.markupType, n.valid];
+    }, EDIT_OLD);
     assert.deepEqual(saved, ["markup", "msg", true]);
 
     // a new edit node has it from its defaults
     const id = await ed.dragFromPalette(EDIT, 700, 500);
     await ed.clickEmptyCanvas();
-    assert.deepEqual(await page.evaluate((i) => { const n = RED.nodes.node(i); return [n.markup, n.markupType]; }, id), ["markup", "msg"]);
+    assert.deepEqual(
+      await page.evaluate((i) => {
+        const n = RED.nodes.node(i);
+        return [n.markup, n.markupType];
+      }, id),
+      ["markup", "msg"],
+    );
   });
 });

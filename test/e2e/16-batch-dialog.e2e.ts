@@ -14,7 +14,10 @@ const CONFIG = "images-api-config";
 /** the rows that belong to batch delivery (the tip is one of them) */
 const BATCH_FIELDS = ["batchSize", "batchWait", "batchStore", "batchOnRemove"];
 
-const norm = (s: string | null | undefined) => String(s ?? "").replace(/\s+/g, " ").trim();
+const norm = (s: string | null | undefined) =>
+  String(s ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
 const en = () => localeJson("en-US", CONFIG)[CONFIG];
 
 /** Ids shared by the steps of this file. */
@@ -32,7 +35,12 @@ async function rowVisible(field: string): Promise<boolean> {
 /** every batch row (and the batch tip) shown, or every one hidden; anything else fails */
 async function batchRows(): Promise<"shown" | "hidden"> {
   const { page } = e2e();
-  const rows = await page.evaluate(() => $(".images-api-batch-row").map((_i, e) => $(e).is(":visible")).get() as boolean[]);
+  const rows = await page.evaluate(
+    () =>
+      $(".images-api-batch-row")
+        .map((_i, e) => $(e).is(":visible"))
+        .get() as boolean[],
+  );
   // four settings rows and the tip
   assert.equal(rows.length, 5, `expected 5 batch rows, found ${rows.length}`);
   const fields = await Promise.all(BATCH_FIELDS.map(rowVisible));
@@ -58,7 +66,13 @@ async function dialogValues(): Promise<Record<string, unknown>> {
 async function nodeBatch(id: string): Promise<Record<string, unknown>> {
   return e2e().page.evaluate((id) => {
     const n = RED.nodes.node(id);
-    return { delivery: n.delivery, batchSize: n.batchSize, batchWait: n.batchWait, batchStore: n.batchStore, batchOnRemove: n.batchOnRemove };
+    return {
+      delivery: n.delivery,
+      batchSize: n.batchSize,
+      batchWait: n.batchWait,
+      batchStore: n.batchStore,
+      batchOnRemove: n.batchOnRemove,
+    };
   }, id);
 }
 async function validity(id: string): Promise<{ valid: boolean; errors: string[] }> {
@@ -68,7 +82,10 @@ async function validity(id: string): Promise<{ valid: boolean; errors: string[] 
   }, id);
 }
 async function errorMarkerShown(id: string): Promise<boolean> {
-  return e2e().ed.nodeG(id).locator("g.red-ui-flow-node-error").evaluate((e) => !e.classList.contains("hide") && getComputedStyle(e).display !== "none");
+  return e2e()
+    .ed.nodeG(id)
+    .locator("g.red-ui-flow-node-error")
+    .evaluate((e) => !e.classList.contains("hide") && getComputedStyle(e).display !== "none");
 }
 /** type into a number field as a user does (input events), then leave it (change) */
 async function type(field: string, value: string): Promise<void> {
@@ -123,7 +140,10 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
     await ed.shot("config-dialog-batch-poll");
 
     // RED.validators.number(true): blank is allowed, anything else must be a number
-    for (const [input, field] of [[poll, "batchPoll"], [pollMax, "batchPollMax"]] as const) {
+    for (const [input, field] of [
+      [poll, "batchPoll"],
+      [pollMax, "batchPollMax"],
+    ] as const) {
       await input.fill("soon");
       await input.dispatchEvent("change");
       assert.equal(await input.evaluate((e) => e.classList.contains("input-error")), true, `${field} "soon" is not marked`);
@@ -149,7 +169,10 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
     }, need("config"));
     // text inputs: Node-RED saves their strings
     assert.deepEqual(saved, { type: CONFIG, batchPoll: "45", batchPollMax: "600", valid: true });
-    const exported = await page.evaluate((id) => RED.nodes.createCompleteNodeSet({ credentials: false }).find((n: any) => n.id === id), need("config"));
+    const exported = await page.evaluate(
+      (id) => RED.nodes.createCompleteNodeSet({ credentials: false }).find((n: any) => n.id === id),
+      need("config"),
+    );
     assert.equal(exported?.batchPoll, "45");
     assert.equal(exported?.batchPollMax, "600");
 
@@ -164,7 +187,10 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
     await ed.closeTray(false);
   });
 
-  for (const [nodeType, y] of [[GENERATE, 120], [EDIT, 260]] as const) {
+  for (const [nodeType, y] of [
+    [GENERATE, 120],
+    [EDIT, 260],
+  ] as const) {
     describe(`${nodeType} dialog`, function () {
       it("a new node delivers now with the batch rows hidden; batch shows them with 100 and 60, now hides them again", async () => {
         const { page, ed } = e2e();
@@ -181,15 +207,28 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         const delivery = page.locator("#node-input-delivery");
         await delivery.waitFor({ state: "visible" });
         assert.equal(await delivery.inputValue(), "now");
-        const choices = await page.evaluate(() => $("#node-input-delivery option").map((_i, o) => [[(o as HTMLOptionElement).value, $(o).text()]]).get());
-        assert.deepEqual(choices, [["now", text.delivery.now], ["batch", text.delivery.batch]]);
+        const choices = await page.evaluate(() =>
+          $("#node-input-delivery option")
+            .map((_i, o) => [[(o as HTMLOptionElement).value, $(o).text()]])
+            .get(),
+        );
+        assert.deepEqual(choices, [
+          ["now", text.delivery.now],
+          ["batch", text.delivery.batch],
+        ]);
         assert.equal(norm(await page.locator('label[for="node-input-delivery"]').innerText()), text.label.delivery);
         assert.equal(await batchRows(), "hidden", "batch rows shown while Delivery is now");
         await shotDelivery(`${nodeType}-delivery-now`);
 
         await setDelivery("batch");
         assert.equal(await batchRows(), "shown", "batch rows hidden after choosing batch");
-        assert.deepEqual(await dialogValues(), { delivery: "batch", batchSize: "100", batchWait: "60", batchStore: "", batchOnRemove: "cancel" });
+        assert.deepEqual(await dialogValues(), {
+          delivery: "batch",
+          batchSize: "100",
+          batchWait: "60",
+          batchStore: "",
+          batchOnRemove: "cancel",
+        });
         for (const f of BATCH_FIELDS) {
           assert.equal(norm(await page.locator(`label[for="node-input-${f}"]`).innerText()), text.label[f], `label of ${f}`);
         }
@@ -221,10 +260,20 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         assert.deepEqual(await validity(id), { valid: true, errors: [] });
         assert.equal(await errorMarkerShown(id), false);
 
-        const pick = (n: any) => n && { delivery: n.delivery, batchSize: n.batchSize, batchWait: n.batchWait, batchStore: n.batchStore, batchOnRemove: n.batchOnRemove };
+        const pick = (n: any) =>
+          n && {
+            delivery: n.delivery,
+            batchSize: n.batchSize,
+            batchWait: n.batchWait,
+            batchStore: n.batchStore,
+            batchOnRemove: n.batchOnRemove,
+          };
         const all = await page.evaluate((id) => RED.nodes.createCompleteNodeSet({ credentials: false }).find((n: any) => n.id === id), id);
         assert.deepEqual(pick(all), expected, "the complete node set");
-        const selected = await page.evaluate((id) => RED.nodes.createExportableNodeSet([RED.nodes.node(id)]).find((n: any) => n.id === id), id);
+        const selected = await page.evaluate(
+          (id) => RED.nodes.createExportableNodeSet([RED.nodes.node(id)]).find((n: any) => n.id === id),
+          id,
+        );
         assert.deepEqual(pick(selected), expected, "the export of the node");
 
         await ed.openNode(id);
@@ -277,7 +326,13 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         await ed.closeTray(true);
         assert.deepEqual(await validity(id), { valid: true, errors: [] });
         assert.equal(await errorMarkerShown(id), false, "the invalid marker stays");
-        assert.deepEqual(await nodeBatch(id), { delivery: "batch", batchSize: "7", batchWait: "15", batchStore: "file", batchOnRemove: "keep" });
+        assert.deepEqual(await nodeBatch(id), {
+          delivery: "batch",
+          batchSize: "7",
+          batchWait: "15",
+          batchStore: "file",
+          batchOnRemove: "keep",
+        });
       });
     });
   }

@@ -25,7 +25,11 @@ async function openConfigDialog(): Promise<void> {
 }
 
 /** The result's left edge (width, colour as [r, g, b]) and the icon before its text, as the browser draws them. */
-interface Look { edgeWidth: number; edge: number[]; icon: string }
+interface Look {
+  edgeWidth: number;
+  edge: number[];
+  icon: string;
+}
 
 /** Click Test connection; the admin endpoint's JSON answer and the result element's text, state and look. */
 async function testConnection(): Promise<{ answer: any; raw: string; text: string; ok: boolean; failed: boolean; look: Look }> {
@@ -60,12 +64,41 @@ describe("config dialog: Test connection", function () {
   before(async () => {
     const { ed, server, apiKey } = e2e();
     await ed.resetFlows();
-    await ed.importNodes([
-      { id: CFG, type: "images-api-config", name: "local test server", baseUrl: server.baseUrl, apiType: "openai", apiVersion: "",
-        organization: "", project: "", timeout: 600, retries: 2, concurrency: 4, queueLimit: 1000, arrayStyle: "brackets" },
-      { id: GEN, type: "images-api-generate", name: "", server: CFG, prompt: "payload", promptType: "msg", model: "gpt-image-2.6-flare",
-        size: "", quality: "", imageCount: 1, x: 400, y: 160, wires: [[]] },
-    ], { applyNodeDefaults: true });
+    await ed.importNodes(
+      [
+        {
+          id: CFG,
+          type: "images-api-config",
+          name: "local test server",
+          baseUrl: server.baseUrl,
+          apiType: "openai",
+          apiVersion: "",
+          organization: "",
+          project: "",
+          timeout: 600,
+          retries: 2,
+          concurrency: 4,
+          queueLimit: 1000,
+          arrayStyle: "brackets",
+        },
+        {
+          id: GEN,
+          type: "images-api-generate",
+          name: "",
+          server: CFG,
+          prompt: "payload",
+          promptType: "msg",
+          model: "gpt-image-2.6-flare",
+          size: "",
+          quality: "",
+          imageCount: 1,
+          x: 400,
+          y: 160,
+          wires: [[]],
+        },
+      ],
+      { applyNodeDefaults: true },
+    );
     await ed.setApiKey(CFG, apiKey);
     await ed.deploy();
   });

@@ -20,7 +20,11 @@ const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const DEMO_BATCH_POLL = 0.5;
 const DEMO_BLOCKED_PROMPTS = /famous cartoon/i;
 
-const slug = (file: string) => file.replace(/\.json$/, "").replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+const slug = (file: string) =>
+  file
+    .replace(/\.json$/, "")
+    .replace(/[^a-z0-9]+/gi, "-")
+    .toLowerCase();
 
 /**
  * Base URL → the test server, key set like the config dialog does (the examples carry no credentials), batch
@@ -28,20 +32,23 @@ const slug = (file: string) => file.replace(/\.json$/, "").replace(/[^a-z0-9]+/g
  */
 async function pointConfigsAtServer(): Promise<string[]> {
   const { page, server, apiKey } = e2e();
-  return page.evaluate(([type, baseUrl, key, poll]) => {
-    const ids: string[] = [];
-    RED.nodes.eachConfig((c: any) => {
-      if (c.type !== type) return;
-      c.baseUrl = baseUrl;
-      c.batchPoll = poll;
-      c.batchPollMax = poll;
-      c.credentials = { apiKey: key, has_apiKey: true };
-      c.changed = true;
-      ids.push(c.id);
-    });
-    RED.nodes.dirty(true);
-    return ids;
-  }, [CONFIG, server.baseUrl, apiKey, DEMO_BATCH_POLL] as const);
+  return page.evaluate(
+    ([type, baseUrl, key, poll]) => {
+      const ids: string[] = [];
+      RED.nodes.eachConfig((c: any) => {
+        if (c.type !== type) return;
+        c.baseUrl = baseUrl;
+        c.batchPoll = poll;
+        c.batchPollMax = poll;
+        c.credentials = { apiKey: key, has_apiKey: true };
+        c.changed = true;
+        ids.push(c.id);
+      });
+      RED.nodes.dirty(true);
+      return ids;
+    },
+    [CONFIG, server.baseUrl, apiKey, DEMO_BATCH_POLL] as const,
+  );
 }
 
 /** Records every text the node's status label shows from now on (window.__statusTexts[id]). */
@@ -64,17 +71,23 @@ async function recordedStatus(id: string): Promise<string[]> {
 }
 
 async function statusText(id: string): Promise<string> {
-  return (await e2e().ed.nodeG(id).locator(".red-ui-flow-node-status-label").textContent() ?? "").trim();
+  return ((await e2e().ed.nodeG(id).locator(".red-ui-flow-node-status-label").textContent()) ?? "").trim();
 }
 
 async function waitStatus(id: string, re: RegExp, timeout = 20_000): Promise<string> {
   const { page } = e2e();
-  await page.waitForFunction(([id, src]) => {
-    const el = document.querySelector(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] .red-ui-flow-node-status-label`);
-    return !!el && new RegExp(src).test((el.textContent || "").trim());
-  }, [id, re.source] as const, { timeout }).catch(async () => {
-    throw new Error(`status of ${id} never matched ${re}: "${await statusText(id)}"`);
-  });
+  await page
+    .waitForFunction(
+      ([id, src]) => {
+        const el = document.querySelector(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] .red-ui-flow-node-status-label`);
+        return !!el && new RegExp(src).test((el.textContent || "").trim());
+      },
+      [id, re.source] as const,
+      { timeout },
+    )
+    .catch(async () => {
+      throw new Error(`status of ${id} never matched ${re}: "${await statusText(id)}"`);
+    });
   return statusText(id);
 }
 
@@ -97,9 +110,11 @@ async function openExamplesDialog(): Promise<string[]> {
     return i >= 0 && labels.length > i + 1;
   }, MODULE);
   await page.waitForTimeout(300); // tree expand animation
-  return page.evaluate(() => [...document.querySelectorAll("#red-ui-clipboard-dialog-import-tab-examples .red-ui-treeList-label")]
-    .filter((l) => (l.querySelector("i") as HTMLElement | null)?.className.includes("fa-file"))
-    .map((l) => (l.textContent || "").trim()));
+  return page.evaluate(() =>
+    [...document.querySelectorAll("#red-ui-clipboard-dialog-import-tab-examples .red-ui-treeList-label")]
+      .filter((l) => (l.querySelector("i") as HTMLElement | null)?.className.includes("fa-file"))
+      .map((l) => (l.textContent || "").trim()),
+  );
 }
 
 describe("examples: each imports, deploys and produces an image", function () {
@@ -135,7 +150,6 @@ describe("examples: each imports, deploys and produces an image", function () {
         server.batch.pace = { ...DEFAULT_PACE };
       }
       try {
-
         if (file === all[0][0]) {
           // the real menu: Import ▸ Examples ▸ node-red-contrib-images-api ▸ <name> ▸ Import
           await openExamplesDialog();
@@ -151,7 +165,10 @@ describe("examples: each imports, deploys and produces an image", function () {
           await ed.importNodes(patched);
         }
         await ed.clickEmptyCanvas();
-        const present = await page.evaluate((ids) => ids.filter((id) => !RED.nodes.node(id)), flow.map((n) => n.id as string));
+        const present = await page.evaluate(
+          (ids) => ids.filter((id) => !RED.nodes.node(id)),
+          flow.map((n) => n.id as string),
+        );
         assert.deepEqual(present, [], "nodes missing after the import (ids changed?)");
         const configs = await pointConfigsAtServer();
         assert.ok(configs.length >= 1, "the example has no images-api-config node");
@@ -175,7 +192,10 @@ describe("examples: each imports, deploys and produces an image", function () {
             assert.match(res.headers.get("content-type") ?? "", /^image\/png/);
             assert.ok(body.subarray(0, 8).equals(PNG_MAGIC), "the endpoint did not serve PNG bytes");
           }
-          const prompts = server.requests.slice(before).filter((r) => r.path === "/v1/images/generations").map((r) => r.json?.prompt);
+          const prompts = server.requests
+            .slice(before)
+            .filter((r) => r.path === "/v1/images/generations")
+            .map((r) => r.json?.prompt);
           assert.deepEqual(prompts, ["e2e camera snapshot", "A cosy cabin in a snowy forest at dusk"]);
         }
 
@@ -189,10 +209,17 @@ describe("examples: each imports, deploys and produces an image", function () {
           const done = `batch done: ${prompts.length - 1} images, 1 failed`;
           assert.equal(await waitStatus(batchNode.id, /^batch done:/, 30_000), done);
           const shown = await recordedStatus(batchNode.id);
-          const order = [/^batch: validating$/, new RegExp(`^batch: in progress \\d+/${prompts.length}$`), /^batch done:/]
-            .map((re) => shown.findIndex((t) => re.test(t)));
-          assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), `status texts: ${shown.join(" → ")}`);
-          assert.ok(shown.every((t) => /^batch(:| done:)/.test(t)), `status texts: ${shown.join(" → ")}`);
+          const order = [/^batch: validating$/, new RegExp(`^batch: in progress \\d+/${prompts.length}$`), /^batch done:/].map((re) =>
+            shown.findIndex((t) => re.test(t)),
+          );
+          assert.ok(
+            order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])),
+            `status texts: ${shown.join(" → ")}`,
+          );
+          assert.ok(
+            shown.every((t) => /^batch(:| done:)/.test(t)),
+            `status texts: ${shown.join(" → ")}`,
+          );
           assert.ok(!shown.slice(order[0]).some((t) => /queued/.test(t)), `status texts: ${shown.join(" → ")}`);
           // the debug sidebar: one "saved" message per image (msg.filename, kept from the input message) and the failure
           const texts = await ed.waitDebug(prompts.length);
@@ -209,19 +236,37 @@ describe("examples: each imports, deploys and produces an image", function () {
           const failed = texts.filter((t) => /failed prompt/.test(t));
           assert.equal(failed.length, 1, texts.join(" | "));
           assert.match(failed[0], /moderation_blocked/);
-          const report = fs.readFileSync(path.join(userDir, "node-red-images", "batch", "failures.csv"), "utf8").trim().split("\n");
+          const report = fs
+            .readFileSync(path.join(userDir, "node-red-images", "batch", "failures.csv"), "utf8")
+            .trim()
+            .split("\n");
           assert.equal(report.length, 1, report.join("\n"));
-          assert.match(report[0], new RegExp(`^"[^"]+","moderation_blocked","${refused[0].replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}","[^"]*safety system[^"]*","batch_[0-9a-f]+"$`));
+          assert.match(
+            report[0],
+            new RegExp(
+              `^"[^"]+","moderation_blocked","${refused[0].replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}","[^"]*safety system[^"]*","batch_[0-9a-f]+"$`,
+            ),
+          );
           const reportNode = flow.find((n) => n.type === "function" && n.name === "failure report")!;
           assert.equal(await waitStatus(reportNode.id, /failed/), "1 failed, last: moderation_blocked");
           // the test server: the list went as one batch (one input file of all the prompts) and no direct image request
           const reqs = server.requests.slice(before);
-          assert.equal(reqs.filter((r) => /\/images\/(generations|edits)$/.test(r.path)).length, 0, "a direct image request in batch delivery");
+          assert.equal(
+            reqs.filter((r) => /\/images\/(generations|edits)$/.test(r.path)).length,
+            0,
+            "a direct image request in batch delivery",
+          );
           assert.equal(reqs.filter((r) => r.method === "POST" && r.path === "/v1/batches").length, 1);
           const upload = server.batch.uploads.find((u) => u.purpose === "batch" && u.lines?.length === prompts.length);
           assert.ok(upload, `no batch input file of ${prompts.length} lines`);
-          assert.deepEqual(upload.lines!.map((l: any) => l.body.prompt), prompts);
-          assert.ok(reqs.some((r) => r.method === "GET" && /^\/v1\/files\/[^/]+\/content$/.test(r.path)), "the results were not downloaded");
+          assert.deepEqual(
+            upload.lines!.map((l: any) => l.body.prompt),
+            prompts,
+          );
+          assert.ok(
+            reqs.some((r) => r.method === "GET" && /^\/v1\/files\/[^/]+\/content$/.test(r.path)),
+            "the results were not downloaded",
+          );
         } else if (byType("join").length) {
           // a list of prompts: the join's debug shows how many images came back
           const set = debugs.find((d) => d.name === "set of images")!;
@@ -242,7 +287,10 @@ describe("examples: each imports, deploys and produces an image", function () {
           const comment = flow.find((n) => n.type === "comment");
           if (/PNG Buffer/.test(String(comment?.name))) {
             const texts = await ed.waitDebug(1);
-            assert.ok(texts.some((t) => /msg\.payload : buffer\[\d+\]/.test(t) && /\b137, 80, 78, 71\b/.test(t)), `no PNG Buffer in the debug sidebar: ${texts.join(" | ")}`);
+            assert.ok(
+              texts.some((t) => /msg\.payload : buffer\[\d+\]/.test(t) && /\b137, 80, 78, 71\b/.test(t)),
+              `no PNG Buffer in the debug sidebar: ${texts.join(" | ")}`,
+            );
           }
         }
         if (!httpIn) {
@@ -254,32 +302,47 @@ describe("examples: each imports, deploys and produces an image", function () {
         for (const n of imageNodes.filter((n) => n.preview === true)) {
           await waitThumbnail(n.id);
           const covered = await page.evaluate((id) => {
-            const thumb = document.querySelector(`g.images-api-previews image.images-api-preview[data-node="${id}"]`)!.getBoundingClientRect();
+            const thumb = document
+              .querySelector(`g.images-api-previews image.images-api-preview[data-node="${id}"]`)!
+              .getBoundingClientRect();
             return [...document.querySelectorAll("#red-ui-workspace-chart g.red-ui-flow-node-group")]
               .filter((g) => g.id !== id)
               .filter((g) => {
                 const r = g.querySelector("rect.red-ui-flow-node")!.getBoundingClientRect();
                 return r.left < thumb.right && r.right > thumb.left && r.top < thumb.bottom && r.bottom > thumb.top;
               })
-              .map((g) => { const n = RED.nodes.node(g.id); return `${n.type}${n.name ? ` "${n.name}"` : ""}`; });
+              .map((g) => {
+                const n = RED.nodes.node(g.id);
+                return `${n.type}${n.name ? ` "${n.name}"` : ""}`;
+              });
           }, n.id);
           if (covered.length) overlaps.push(`${name}: the thumbnail of ${n.type} ${n.id} covers ${covered.join(", ")}`);
         }
 
         // the test server's log: every request answered with the key, the edit example sends image + mask
         const reqs = server.requests.slice(before);
-        if (!batchNode) assert.ok(reqs.some((r) => /\/images\/(generations|edits)$/.test(r.path)), "the test server got no image request");
+        if (!batchNode)
+          assert.ok(
+            reqs.some((r) => /\/images\/(generations|edits)$/.test(r.path)),
+            "the test server got no image request",
+          );
         for (const r of reqs) assert.equal(r.headers.authorization, `Bearer ${e2e().apiKey}`);
         if (byType("images-api-edit").length) {
           const edit = reqs.find((r) => r.path === "/v1/images/edits");
           assert.ok(edit, "no POST /v1/images/edits");
           const parts = (edit.form ?? []).map((p: any) => p.name);
           assert.ok(parts.includes("mask"), `edit request parts: ${parts.join(", ")}`);
-          assert.ok(parts.some((p: string) => /^image(\[\])?$/.test(p)), `edit request parts: ${parts.join(", ")}`);
+          assert.ok(
+            parts.some((p: string) => /^image(\[\])?$/.test(p)),
+            `edit request parts: ${parts.join(", ")}`,
+          );
         }
         // Delivery: batch warns at deploy that this Node-RED keeps context in memory (as a default install does; the example says so)
-        const memoryStore = (l: string) => batchNode !== undefined && l.includes(`[${batchNode.type}:${batchNode.id}] Batch delivery keeps its pending batches`);
-        const errors = nodeRedLog.slice(logMark).filter((l) => /\[(error|warn)\]/.test(l) && !/Flows file|credentials/i.test(l) && !memoryStore(l));
+        const memoryStore = (l: string) =>
+          batchNode !== undefined && l.includes(`[${batchNode.type}:${batchNode.id}] Batch delivery keeps its pending batches`);
+        const errors = nodeRedLog
+          .slice(logMark)
+          .filter((l) => /\[(error|warn)\]/.test(l) && !/Flows file|credentials/i.test(l) && !memoryStore(l));
         assert.deepEqual(errors, [], "Node-RED logged errors/warnings");
         await page.mouse.move(5, 5);
         await ed.shot(`example-${slug(file)}`);

@@ -13,11 +13,20 @@ const GENERATE = "images-api-generate";
 const EDIT = "images-api-edit";
 const CONFIG = "images-api-config";
 
-const norm = (s: string | null | undefined) => String(s ?? "").replace(/\s+/g, " ").trim();
+const norm = (s: string | null | undefined) =>
+  String(s ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
 
 function decode(html: string): string {
-  return html.replace(/<[^>]+>/g, "").replace(/&nbsp;/g, " ").replace(/&lt;/g, "<").replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+  return html
+    .replace(/<[^>]+>/g, "")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 /** The plain text of the first paragraph of a node's help in locales/<lang>/<type>.html. */
@@ -90,11 +99,27 @@ describe("editor languages: labels and help follow the editor language", functio
     const { ed } = e2e();
     await ed.resetFlows();
     // deployed, so the node survives the reloads that switch the language
-    await ed.importNodes([
-      { id: "e2ei18ncfg000001", type: CONFIG, name: "local test server", baseUrl: e2e().server.baseUrl, apiType: "openai" },
-      { id: GEN, type: GENERATE, name: "", server: "e2ei18ncfg000001", prompt: "payload", promptType: "msg", model: "gpt-image-2.6-flare",
-        size: "1024x1024", quality: "", imageCount: 1, x: 400, y: 160, wires: [[]] },
-    ], { applyNodeDefaults: true });
+    await ed.importNodes(
+      [
+        { id: "e2ei18ncfg000001", type: CONFIG, name: "local test server", baseUrl: e2e().server.baseUrl, apiType: "openai" },
+        {
+          id: GEN,
+          type: GENERATE,
+          name: "",
+          server: "e2ei18ncfg000001",
+          prompt: "payload",
+          promptType: "msg",
+          model: "gpt-image-2.6-flare",
+          size: "1024x1024",
+          quality: "",
+          imageCount: 1,
+          x: 400,
+          y: 160,
+          wires: [[]],
+        },
+      ],
+      { applyNodeDefaults: true },
+    );
     await ed.deploy();
   });
   afterEach(async () => {
@@ -111,13 +136,22 @@ describe("editor languages: labels and help follow the editor language", functio
 
   it("every language's palette labels fit on one line of the palette (as Node-RED lays them out)", async () => {
     const { page } = e2e();
-    const langs = fs.readdirSync(path.join(repoRoot, "locales")).filter((d) => fs.statSync(path.join(repoRoot, "locales", d)).isDirectory());
+    const langs = fs
+      .readdirSync(path.join(repoRoot, "locales"))
+      .filter((d) => fs.statSync(path.join(repoRoot, "locales", d)).isDirectory());
     assert.ok(langs.length >= 10, `languages: ${langs.join(", ")}`);
-    const labels = langs.flatMap((lang) => [GENERATE, EDIT].map((type) => [lang, type, localeJson(lang, type)[type].paletteLabel as string] as const));
+    const labels = langs.flatMap((lang) =>
+      [GENERATE, EDIT].map((type) => [lang, type, localeJson(lang, type)[type].paletteLabel as string] as const),
+    );
     // Node-RED's palette breaks a label into lines where its width reaches 82 px (palette.js setLabel)
-    const widths = await page.evaluate((labels) => labels.map(([, , text]) => RED.view.calculateTextWidth(text, "red-ui-palette-label") as number), labels);
-    const wrapping = labels.map(([lang, type, text], i) => [`${lang} ${type} "${text}" (${Math.round(widths[i])} px)`, widths[i]] as const)
-      .filter(([, width]) => width >= 82).map(([what]) => what);
+    const widths = await page.evaluate(
+      (labels) => labels.map(([, , text]) => RED.view.calculateTextWidth(text, "red-ui-palette-label") as number),
+      labels,
+    );
+    const wrapping = labels
+      .map(([lang, type, text], i) => [`${lang} ${type} "${text}" (${Math.round(widths[i])} px)`, widths[i]] as const)
+      .filter(([, width]) => width >= 82)
+      .map(([what]) => what);
     assert.deepEqual(wrapping, []);
     // and in the palette shown (en-US): one line each
     for (const type of [GENERATE, EDIT]) {
@@ -132,8 +166,7 @@ describe("editor languages: labels and help follow the editor language", functio
       const want = expected(lang);
       const en = expected("en-US");
       const translated = Object.keys(want).filter((k) => want[k] !== en[k]);
-      assert.ok(translated.length >= 3,
-        `locales/${lang} repeats the English texts: only ${translated.join(", ") || "none"} differ`);
+      assert.ok(translated.length >= 3, `locales/${lang} repeats the English texts: only ${translated.join(", ") || "none"} differ`);
       await setLanguage(lang);
       const got = await shown(lang);
       assert.deepEqual(got, want);

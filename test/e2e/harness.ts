@@ -17,7 +17,6 @@ import type { NodeRedProcess } from "../../scripts/node-red-process.mjs" with { 
 
 /* The editor's RED global, as seen inside page.evaluate/waitForFunction callbacks ($ comes from @types/jquery). */
 declare global {
-   
   var RED: any;
 }
 
@@ -25,11 +24,16 @@ export const repoRoot = path.resolve(__dirname, "..", "..");
 export const SHOTS_DIR = path.join(repoRoot, "test-results", "screenshots");
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 export const VIEWPORT = { width: 1400, height: 900 };
-
 
 // ---------------------------------------------------------------------------------------------------------------
 // shared state
@@ -62,7 +66,10 @@ export function e2e(): E2E {
 export async function startAll(): Promise<E2E> {
   const timings: Record<string, number> = {};
   let t = Date.now();
-  const lap = (name: string) => { timings[name] = Date.now() - t; t = Date.now(); };
+  const lap = (name: string) => {
+    timings[name] = Date.now() - t;
+    t = Date.now();
+  };
 
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM`);
@@ -94,7 +101,12 @@ export async function startAll(): Promise<E2E> {
   const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
   const { spawnNodeRed, startOnFreePort, stopNodeRed } = await import("../../scripts/node-red-process.mjs");
   fs.writeFileSync(path.join(userDir, "flows.json"), "[]\n");
-  const settings = nodeRedSettings({ userDir, credentialSecret: "e2e-test-only", repoRoot, writtenBy: "test/e2e/harness.ts for one browser test run" });
+  const settings = nodeRedSettings({
+    userDir,
+    credentialSecret: "e2e-test-only",
+    repoRoot,
+    writtenBy: "test/e2e/harness.ts for one browser test run",
+  });
   fs.writeFileSync(path.join(userDir, "settings.js"), settings);
   const tries: NodeRedProcess[] = []; // more than one when a port was taken before Node-RED bound it
   cleanup.push(async () => {
@@ -107,7 +119,12 @@ export async function startAll(): Promise<E2E> {
     return tries[tries.length - 1];
   });
   lap("node_red_start_ms");
-  const mods = await (await fetch(new URL("nodes", nrUrl), { headers: { Accept: "application/json" } })).json() as Array<{ module: string; type: string; enabled: boolean; err?: string }>;
+  const mods = (await (await fetch(new URL("nodes", nrUrl), { headers: { Accept: "application/json" } })).json()) as Array<{
+    module: string;
+    type: string;
+    enabled: boolean;
+    err?: string;
+  }>;
   const ours = mods.filter((m) => m.module === "node-red-contrib-images-api");
   if (ours.length !== 3 || ours.some((m) => m.err || !m.enabled)) {
     throw new Error(`the package did not load into Node-RED: ${JSON.stringify(ours)}\n${nr.log.slice(-30).join("\n")}`);
@@ -133,7 +150,9 @@ export async function startAll(): Promise<E2E> {
   page.setDefaultTimeout(15_000);
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
   page.on("pageerror", (e) => pageErrors.push(`${e.message}\n${(e.stack ?? "").split("\n").slice(1, 4).join("\n")}`));
 
   state = {
@@ -174,7 +193,10 @@ export async function stopAll(): Promise<void> {
 
 export class Editor {
   private shotCount = 0;
-  constructor(readonly page: Page, readonly nrUrl: string) {}
+  constructor(
+    readonly page: Page,
+    readonly nrUrl: string,
+  ) {}
 
   /** Full-page screenshot into test-results/screenshots/NN-name.png; returns the path. */
   async shot(name: string, target?: Locator): Promise<string> {
@@ -187,16 +209,29 @@ export class Editor {
   /** Remove the transient toasts ("Successfully deployed") so they do not cover a screenshot. */
   async dismissNotifications(): Promise<void> {
     // close() as Node-RED's own timer would (removing the elements makes that timer throw later)
-    await this.page.evaluate(() => $(".red-ui-notification").each((_i, e) => { (e as any).close?.(); }));
-    await this.page.waitForFunction(() => $(".red-ui-notification:visible").length === 0, undefined, { timeout: 5000 }).catch(() => undefined);
+    await this.page.evaluate(() =>
+      $(".red-ui-notification").each((_i, e) => {
+        (e as any).close?.();
+      }),
+    );
+    await this.page
+      .waitForFunction(() => $(".red-ui-notification:visible").length === 0, undefined, { timeout: 5000 })
+      .catch(() => undefined);
   }
 
   /** Load (or reload) the editor and wait until the palette, a workspace and the model registry are there. */
   async load(): Promise<void> {
     await this.page.goto(this.nrUrl);
     await this.page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ state: "visible", timeout: 30_000 });
-    await this.page.waitForFunction(() => window.RED && RED.nodes && RED.workspaces && RED.workspaces.active() &&
-      (window as any).ImagesApiEditor && $("#red-ui-full-shade").is(":hidden"));
+    await this.page.waitForFunction(
+      () =>
+        window.RED &&
+        RED.nodes &&
+        RED.workspaces &&
+        RED.workspaces.active() &&
+        (window as any).ImagesApiEditor &&
+        $("#red-ui-full-shade").is(":hidden"),
+    );
     await this.page.waitForFunction(() => new Promise((resolve) => (window as any).ImagesApiEditor.load(() => resolve(true))));
   }
 
@@ -270,7 +305,10 @@ export class Editor {
     await this.page.mouse.down();
     await this.page.mouse.move(tx, ty, { steps: 10 });
     await this.page.mouse.up();
-    const linked = await this.page.evaluate(([s, t]) => RED.nodes.filterLinks({ source: { id: s }, target: { id: t } }).length === 1, [srcId, dstId]);
+    const linked = await this.page.evaluate(
+      ([s, t]) => RED.nodes.filterLinks({ source: { id: s }, target: { id: t } }).length === 1,
+      [srcId, dstId],
+    );
     if (!linked) throw new Error(`wiring ${srcId} -> ${dstId} made no link`);
   }
 
@@ -302,7 +340,8 @@ export class Editor {
         await this.page.waitForFunction(() => $(".red-ui-tray").length > 0, undefined, { timeout: 4000 });
         break;
       } catch (err) {
-        if (attempt === 3) throw new Error(`double-clicking node ${id} opened no edit tray (3 tries): ${(err as Error).message}`, { cause: err });
+        if (attempt === 3)
+          throw new Error(`double-clicking node ${id} opened no edit tray (3 tries): ${(err as Error).message}`, { cause: err });
         console.log(`  [e2e] double-clicking node ${id} opened no edit tray; again`);
       }
     }
@@ -334,8 +373,9 @@ export class Editor {
     if (!(await this.page.evaluate(() => RED.nodes.dirty()))) throw new Error("deploy: nothing to deploy (the editor is not dirty)");
     const rev = (await this.deployedFlows()).rev;
     await this.page.locator("#red-ui-header-button-deploy").click();
-    await this.page.waitForFunction(() => !RED.nodes.dirty() &&
-      $(".red-ui-deploy-button-spinner").is(":hidden") && $("#red-ui-full-shade").is(":hidden"));
+    await this.page.waitForFunction(
+      () => !RED.nodes.dirty() && $(".red-ui-deploy-button-spinner").is(":hidden") && $("#red-ui-full-shade").is(":hidden"),
+    );
     if ((await this.deployedFlows()).rev === rev) throw new Error("deploy: the runtime's flows did not change");
   }
 
@@ -361,7 +401,9 @@ export class Editor {
   /** Wait for at least n debug messages; their texts (name line + payload). */
   async waitDebug(n: number, timeout = 15_000): Promise<string[]> {
     await this.showDebug();
-    await this.page.waitForFunction((n) => document.querySelectorAll(".red-ui-debug-content-list .red-ui-debug-msg").length >= n, n, { timeout });
+    await this.page.waitForFunction((n) => document.querySelectorAll(".red-ui-debug-content-list .red-ui-debug-msg").length >= n, n, {
+      timeout,
+    });
     return this.debugMessages().allInnerTexts();
   }
 
@@ -371,22 +413,28 @@ export class Editor {
    * fixtures; the examples are imported as they are).
    */
   async importNodes(nodes: unknown[], { generateIds = false, applyNodeDefaults = false } = {}): Promise<void> {
-    await this.page.evaluate(([nodes, generateIds, applyNodeDefaults]) => {
-      RED.view.importNodes(nodes, { generateIds, touchImport: true, notify: false, applyNodeDefaults });
-      // an import into a clean workspace does not always enable Deploy
-      RED.nodes.dirty(true);
-    }, [nodes, generateIds, applyNodeDefaults] as const);
+    await this.page.evaluate(
+      ([nodes, generateIds, applyNodeDefaults]) => {
+        RED.view.importNodes(nodes, { generateIds, touchImport: true, notify: false, applyNodeDefaults });
+        // an import into a clean workspace does not always enable Deploy
+        RED.nodes.dirty(true);
+      },
+      [nodes, generateIds, applyNodeDefaults] as const,
+    );
     await this.clickEmptyCanvas();
   }
 
   /** Sets a config node's API key as its dialog would (the key typed, the node marked changed). */
   async setApiKey(configId: string, key: string): Promise<void> {
-    await this.page.evaluate(([id, key]) => {
-      const c = RED.nodes.node(id);
-      c.credentials = { apiKey: key, has_apiKey: true };
-      c.changed = true;
-      RED.nodes.dirty(true);
-    }, [configId, key] as const);
+    await this.page.evaluate(
+      ([id, key]) => {
+        const c = RED.nodes.node(id);
+        c.credentials = { apiKey: key, has_apiKey: true };
+        c.changed = true;
+        RED.nodes.dirty(true);
+      },
+      [configId, key] as const,
+    );
   }
 
   /** A new empty tab, shown. */
@@ -440,7 +488,9 @@ export function localeText(lang: string, file: string): string {
 /** The examples shipped with the package: [file name, flow]. */
 export function examples(): Array<[string, any[]]> {
   const dir = path.join(repoRoot, "examples");
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort()
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
     .map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"))] as [string, any[]]);
 }
-

@@ -13,13 +13,18 @@ export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(180_000);
     const s = await startAll();
-    console.log(`  [e2e] Node-RED ${s.nodeRedVersion} on Node ${s.nodeVersion} at ${s.nrUrl}; Images API test server ${s.server.baseUrl} (key required)`);
+    console.log(
+      `  [e2e] Node-RED ${s.nodeRedVersion} on Node ${s.nodeVersion} at ${s.nrUrl}; Images API test server ${s.server.baseUrl} (key required)`,
+    );
   },
   async afterEach(this: Mocha.Context) {
     const t = this.currentTest;
     if (t && t.state === "failed") {
       try {
-        const name = t.fullTitle().replace(/[^a-z0-9]+/gi, "-").slice(0, 80);
+        const name = t
+          .fullTitle()
+          .replace(/[^a-z0-9]+/gi, "-")
+          .slice(0, 80);
         await e2e().page.screenshot({ path: path.join(SHOTS_DIR, `99-FAILED-${name}.png`) });
       } catch {
         /* no page */
@@ -36,7 +41,9 @@ export const mochaHooks = {
       if (s.consoleErrors.length) console.log(`  [e2e] browser console errors: ${JSON.stringify(s.consoleErrors)}`);
       const errors = s.nodeRedLog.filter((l) => /\[error\]/.test(l));
       if (errors.length) console.log(`  [e2e] Node-RED error lines:\n    ${errors.join("\n    ")}`);
-      console.log(`  [e2e] screenshots: ${fs.readdirSync(SHOTS_DIR).filter((f) => f.endsWith(".png")).length} in ${path.relative(process.cwd(), SHOTS_DIR)}`);
+      console.log(
+        `  [e2e] screenshots: ${fs.readdirSync(SHOTS_DIR).filter((f) => f.endsWith(".png")).length} in ${path.relative(process.cwd(), SHOTS_DIR)}`,
+      );
     } catch {
       /* never started */
     }

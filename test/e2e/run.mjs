@@ -21,14 +21,17 @@ const REPORTER = join(repoRoot, "test", "support", "count-reporter.cjs");
 
 function failLoudly(message) {
   console.log(`\n!! browser e2e: ${message}`);
-  if (process.env.TEST_COUNTS_FILE) writeFileSync(process.env.TEST_COUNTS_FILE, JSON.stringify({ passed: 0, failed: 1, pending: 0 }) + "\n");
+  if (process.env.TEST_COUNTS_FILE)
+    writeFileSync(process.env.TEST_COUNTS_FILE, JSON.stringify({ passed: 0, failed: 1, pending: 0 }) + "\n");
   console.log("0 passed, 1 failed");
   process.exit(1);
 }
 
 if (!existsSync(CHROMIUM)) {
-  failLoudly(`Chromium not found at ${CHROMIUM}. Install it: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium ` +
-    "(or set CHROMIUM to a Chromium binary). Never `npx playwright install`: playwright-core drives the system Chromium.");
+  failLoudly(
+    `Chromium not found at ${CHROMIUM}. Install it: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium ` +
+      "(or set CHROMIUM to a Chromium binary). Never `npx playwright install`: playwright-core drives the system Chromium.",
+  );
 }
 
 let node, nodeRedDir;

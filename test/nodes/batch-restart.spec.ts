@@ -19,7 +19,13 @@ describe("batch delivery survives a restart of Node-RED (file context store)", f
   let server: ImagesApiServer;
   let userDir = "";
   let nr: NodeRedProcess | undefined;
-  const results = () => (existsSync(join(userDir, "results.jsonl")) ? readFileSync(join(userDir, "results.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
+  const results = () =>
+    existsSync(join(userDir, "results.jsonl"))
+      ? readFileSync(join(userDir, "results.jsonl"), "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : [];
 
   async function start(): Promise<string> {
     const { spawnNodeRed, startOnFreePort } = await import("../../scripts/node-red-process.mjs");
@@ -39,16 +45,65 @@ describe("batch delivery survives a restart of Node-RED (file context store)", f
     server = await ImagesApiServer.start({ apiKey: null });
     userDir = mkdtempSync(join(tmpdir(), "images-api-batch-restart-"));
     const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
-    writeFileSync(join(userDir, "settings.js"), nodeRedSettings({ userDir, credentialSecret: "batch-restart", repoRoot, writtenBy: "test/nodes/batch-restart.spec.ts", fileContext: true }));
+    writeFileSync(
+      join(userDir, "settings.js"),
+      nodeRedSettings({
+        userDir,
+        credentialSecret: "batch-restart",
+        repoRoot,
+        writtenBy: "test/nodes/batch-restart.spec.ts",
+        fileContext: true,
+      }),
+    );
     const flows = [
       { id: "tab0batch", type: "tab", label: "batch" },
-      { id: "cfg0batch", type: "images-api-config", name: "local", baseUrl: server.baseUrl, retries: 0, batchPoll: 0.05, batchPollMax: 0.2 },
+      {
+        id: "cfg0batch",
+        type: "images-api-config",
+        name: "local",
+        baseUrl: server.baseUrl,
+        retries: 0,
+        batchPoll: 0.05,
+        batchPollMax: 0.2,
+      },
       { id: "in0batch", type: "http in", z: "tab0batch", url: "/go", method: "post", upload: false, wires: [["gen0batch"]] },
-      { id: "gen0batch", type: "images-api-generate", z: "tab0batch", server: "cfg0batch", prompt: "payload.prompt", promptType: "msg", model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 3, batchWait: 60, output: "buffer", property: "payload", wires: [["line0batch"]] },
+      {
+        id: "gen0batch",
+        type: "images-api-generate",
+        z: "tab0batch",
+        server: "cfg0batch",
+        prompt: "payload.prompt",
+        promptType: "msg",
+        model: "gpt-image-2.6-flare",
+        delivery: "batch",
+        batchSize: 3,
+        batchWait: 60,
+        output: "buffer",
+        property: "payload",
+        wires: [["line0batch"]],
+      },
       { id: "cmp0batch", type: "complete", z: "tab0batch", scope: ["gen0batch"], uncaught: false, wires: [["ok0batch"]] },
       { id: "ok0batch", type: "http response", z: "tab0batch", statusCode: "202", headers: {}, wires: [] },
-      { id: "line0batch", type: "function", z: "tab0batch", func: "msg.payload = JSON.stringify({ topic: msg.topic, customId: msg.batch.customId, bytes: msg.images[0].bytes, model: msg.images[0].model }); return msg;", outputs: 1, wires: [["file0batch"]] },
-      { id: "file0batch", type: "file", z: "tab0batch", filename: join(userDir, "results.jsonl"), filenameType: "str", appendNewline: true, createDir: false, overwriteFile: "false", encoding: "utf8", wires: [] },
+      {
+        id: "line0batch",
+        type: "function",
+        z: "tab0batch",
+        func: "msg.payload = JSON.stringify({ topic: msg.topic, customId: msg.batch.customId, bytes: msg.images[0].bytes, model: msg.images[0].model }); return msg;",
+        outputs: 1,
+        wires: [["file0batch"]],
+      },
+      {
+        id: "file0batch",
+        type: "file",
+        z: "tab0batch",
+        filename: join(userDir, "results.jsonl"),
+        filenameType: "str",
+        appendNewline: true,
+        createDir: false,
+        overwriteFile: "false",
+        encoding: "utf8",
+        wires: [],
+      },
     ];
     writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows));
   });
@@ -69,12 +124,19 @@ describe("batch delivery survives a restart of Node-RED (file context store)", f
     const url = await start();
     const answers = await Promise.all(
       ["tab0batch", "t2", "t3"].map((topic) =>
-        fetch(`${url}go`, { signal: AbortSignal.timeout(15_000), method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: `a picture for ${topic}` }) }).then(
-          async (res) => [res.status, await res.text()] as const,
-        ),
+        fetch(`${url}go`, {
+          signal: AbortSignal.timeout(15_000),
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ prompt: `a picture for ${topic}` }),
+        }).then(async (res) => [res.status, await res.text()] as const),
       ),
     );
-    assert.deepEqual(answers.map((a) => a[0]), [202, 202, 202], JSON.stringify(answers));
+    assert.deepEqual(
+      answers.map((a) => a[0]),
+      [202, 202, 202],
+      JSON.stringify(answers),
+    );
     const batch = server.batch.last();
     assert.ok(batch, "no batch was created");
     await until(() => (server.batch.polls(batch.id) ?? 0) >= 1, 10_000, "a first poll");

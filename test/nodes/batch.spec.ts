@@ -40,7 +40,9 @@ interface Seen {
 /** The flow of the image node in batch mode, with a complete node (done) and the usual out/caught helpers. */
 function batchFlow(server: ImagesApiServer, node: Record<string, unknown>, type = "images-api-generate"): FlowOptions {
   const base =
-    type === "images-api-edit" ? { image: "payload", imageType: "msg", mask: "mask", maskType: "msg", prompt: "prompt", promptType: "msg" } : {};
+    type === "images-api-edit"
+      ? { image: "payload", imageType: "msg", mask: "mask", maskType: "msg", prompt: "prompt", promptType: "msg" }
+      : {};
   return {
     baseUrl: server.baseUrl,
     type,
@@ -125,7 +127,10 @@ describe("batch delivery", function () {
     assert.equal(upload.purpose, "batch");
     const lines = upload.lines ?? [];
     assert.equal(lines.length, 3);
-    assert.deepEqual(lines.map((l: any) => l.body.prompt), ["a red fox", "a blue bird", "a green frog"]);
+    assert.deepEqual(
+      lines.map((l: any) => l.body.prompt),
+      ["a red fox", "a blue bird", "a green frog"],
+    );
     assert.ok(lines.every((l: any) => l.method === "POST" && l.url === "/v1/images/generations" && l.body.model === "gpt-image-2.6-flare"));
     await until(() => seen.out.length === 3, 8000);
     const batchId = server.batch.last()?.id;
@@ -158,7 +163,11 @@ describe("batch delivery", function () {
     send({ payload: "one" });
     send({ payload: "two" });
     send({ batch: "submit" });
-    await until(() => seen.completed.length === 3, 3000, `3 done (got ${seen.completed.length}, caught ${JSON.stringify(seen.caught.map((m) => m.error))})`);
+    await until(
+      () => seen.completed.length === 3,
+      3000,
+      `3 done (got ${seen.completed.length}, caught ${JSON.stringify(seen.caught.map((m) => m.error))})`,
+    );
     assert.equal(server.batch.uploads.length, 1);
     assert.equal(server.batch.uploads[0].lines?.length, 2);
     await until(() => seen.out.length === 2, 8000);
@@ -172,7 +181,11 @@ describe("batch delivery", function () {
     const promptOf = new Map(lines.map((l: any) => [l.custom_id, l.body.prompt]));
     assert.equal(new Set(seen.out.map((m) => m.topic)).size, 120);
     for (const m of seen.out) assert.equal(promptOf.get(m.batch.customId), `prompt ${m.topic.slice(1)}`);
-    assert.notDeepEqual(seen.out.map((m) => m.topic), lines.map((_l: any, i: number) => `t${i}`), "the server answered in input order");
+    assert.notDeepEqual(
+      seen.out.map((m) => m.topic),
+      lines.map((_l: any, i: number) => `t${i}`),
+      "the server answered in input order",
+    );
   });
 
   it("a request that failed inside the batch reaches Catch with its code and its saved message", async () => {
@@ -204,7 +217,10 @@ describe("batch delivery", function () {
     send({ payload: "one", topic: "1" });
     send({ payload: "two", topic: "2" });
     await until(() => seen.caught.length === 2, 3000);
-    assert.deepEqual(seen.caught.map((m) => m.error.code), ["batch_unsupported", "batch_unsupported"]);
+    assert.deepEqual(
+      seen.caught.map((m) => m.error.code),
+      ["batch_unsupported", "batch_unsupported"],
+    );
     assert.deepEqual(seen.caught.map((m) => m.topic).sort(), ["1", "2"]);
     assert.match(seen.caught[0].error.message, /Files API/);
   });
@@ -215,7 +231,10 @@ describe("batch delivery", function () {
     for (let i = 0; i < 6; i++) send({ payload: `p${i}` });
     await until(() => seen.out.length + seen.caught.length === 6, 10_000);
     assert.ok(seen.caught.length > 0, "nothing expired");
-    assert.ok(seen.caught.every((m) => m.error.code === "batch_expired"), seen.caught.map((m) => m.error.code).join());
+    assert.ok(
+      seen.caught.every((m) => m.error.code === "batch_expired"),
+      seen.caught.map((m) => m.error.code).join(),
+    );
     assert.equal(server.batch.last()?.status, "expired");
   });
 
@@ -229,7 +248,10 @@ describe("batch delivery", function () {
     server.batch.setStatus(id, "cancelled");
     await until(() => seen.out.length + seen.caught.length === 4, 8000);
     assert.ok(seen.caught.length > 0);
-    assert.ok(seen.caught.every((m) => m.error.code === "batch_cancelled"), seen.caught.map((m) => m.error.code).join());
+    assert.ok(
+      seen.caught.every((m) => m.error.code === "batch_cancelled"),
+      seen.caught.map((m) => m.error.code).join(),
+    );
     assert.equal(new Set([...seen.out, ...seen.caught].map((m) => m.topic)).size, 4);
   });
 
@@ -244,7 +266,10 @@ describe("batch delivery", function () {
   it("with memory-only context the node warns at deploy that a restart loses pending batches", async () => {
     await loadBatch(server, {});
     const log = helper.log() as unknown as { args: Array<[{ level: number; id?: string; msg?: unknown }]> };
-    const warnings = log.args.map((a) => a[0]).filter((e) => e.level === 30 && e.id === "img").map((e) => String(e.msg));
+    const warnings = log.args
+      .map((a) => a[0])
+      .filter((e) => e.level === 30 && e.id === "img")
+      .map((e) => String(e.msg));
     assert.deepEqual(warnings, ["node-red-contrib-images-api/images-api-config:images-api-config.shared.warn.batchMemoryStore"]);
   });
 
@@ -275,7 +300,11 @@ describe("batch delivery", function () {
     assert.match(info[0], /2 of 2 pending batches cancelled/);
     for (const id of batchIds) assert.ok(info[0].includes(id), `the line names ${id}: ${info[0]}`);
     assert.match(info[0], /1 queued requests not sent/);
-    assert.deepEqual(logged(30).filter((t) => !/batchMemoryStore/.test(t)), [], "no warnings");
+    assert.deepEqual(
+      logged(30).filter((t) => !/batchMemoryStore/.test(t)),
+      [],
+      "no warnings",
+    );
     assert.ok(ms < 5000, `removed in ${ms} ms`);
     await pause(200); // nothing is sent after close
     assert.equal(server.batch.uploads.length, 2);
@@ -314,8 +343,15 @@ describe("batch delivery", function () {
       assert.match(line, /Batches page/);
     }
     done.stop();
-    assert.deepEqual(done.ends.map((e) => e.topic).sort(), ["one", "queued", "two"], "each message done once, the queued one when its batch was created");
-    assert.ok(done.ends.every((e) => !e.code), JSON.stringify(done.ends));
+    assert.deepEqual(
+      done.ends.map((e) => e.topic).sort(),
+      ["one", "queued", "two"],
+      "each message done once, the queued one when its batch was created",
+    );
+    assert.ok(
+      done.ends.every((e) => !e.code),
+      JSON.stringify(done.ends),
+    );
   });
 
   it("removing the node while the server is down: warnings, nothing thrown, the close ends in time", async () => {
@@ -333,7 +369,10 @@ describe("batch delivery", function () {
       const line = warnings.find((w) => w.includes(`batch ${id} could not be cancelled`));
       assert.ok(line, warnings.join(" | "));
       assert.ok(line.includes(down.batch.uploads[0].id), `the line names the input file: ${line}`);
-      assert.deepEqual(logged(20).filter((t) => /Close timed out/i.test(t)), []);
+      assert.deepEqual(
+        logged(20).filter((t) => /Close timed out/i.test(t)),
+        [],
+      );
     } finally {
       await down.close();
     }
@@ -353,7 +392,10 @@ describe("batch delivery", function () {
     const late = logged(30).filter((w) => /no time left/.test(w));
     assert.equal(late.length, 1, logged(30).join(" | "));
     assert.ok(late[0].includes(`batch ${id}`) && late[0].includes(server.batch.uploads[0].id), late[0]);
-    assert.deepEqual(logged(20).filter((t) => /Close timed out/i.test(t)), []);
+    assert.deepEqual(
+      logged(20).filter((t) => /Close timed out/i.test(t)),
+      [],
+    );
   });
 
   it("a redeploy while a batch is pending (no context store configured): the new node polls it and delivers the results", async () => {
@@ -471,7 +513,9 @@ describe("batch delivery", function () {
     send({ payload: bigPng(5), prompt: "as a watercolour" });
     await until(() => seen.completed.length === 1, 3000);
     // the node now waits for two requests: the next one is uploaded and queued
-    await helper.setFlows(imageFlow(batchFlow(server, { batchSize: 2 }, "images-api-edit")) as never, "full", { cfg: { apiKey: API_KEY } } as never);
+    await helper.setFlows(imageFlow(batchFlow(server, { batchSize: 2 }, "images-api-edit")) as never, "full", {
+      cfg: { apiKey: API_KEY },
+    } as never);
     send({ payload: bigPng(5), prompt: "as a mosaic" });
     await until(() => server.batch.uploads.filter((u) => u.purpose === "vision").length === 2, 3000);
     await pause(100);

@@ -53,7 +53,13 @@ describe("edit image node", function () {
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.deepEqual(pngSize(out[0].payload), { width: 1024, height: 1024 });
       assert.equal(out[0].topic, "t");
-      assert.deepEqual(out[0].images[0], { mimeType: "image/png", width: 1024, height: 1024, bytes: out[0].payload.length, model: "gpt-image-1" });
+      assert.deepEqual(out[0].images[0], {
+        mimeType: "image/png",
+        width: 1024,
+        height: 1024,
+        bytes: out[0].payload.length,
+        model: "gpt-image-1",
+      });
       const req = server.requests[0];
       assert.equal(req.path, "/v1/images/edits");
       assert.match(String(req.headers["content-type"]), /^multipart\/form-data; boundary=/);
@@ -77,7 +83,10 @@ describe("edit image node", function () {
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       const req = server.requests[0];
       assert.equal(text(req.form, "n"), "1");
-      assert.deepEqual(fields(req.form).map((f) => f[0]), ["model", "prompt", "size", "n", "image"]);
+      assert.deepEqual(
+        fields(req.form).map((f) => f[0]),
+        ["model", "prompt", "size", "n", "image"],
+      );
       assertValidRequest(req);
     });
 
@@ -159,7 +168,10 @@ describe("edit image node", function () {
       });
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       const files = server.requests[0].form!.filter((p) => p.filename);
-      assert.deepEqual(files.map((p) => p.contentType), ["image/png", "image/jpeg", "image/webp"]);
+      assert.deepEqual(
+        files.map((p) => p.contentType),
+        ["image/png", "image/jpeg", "image/webp"],
+      );
       assert.ok(files[0].data.equals(PHOTO_PNG) && files[1].data.equals(PHOTO_JPG));
     });
 
@@ -217,31 +229,151 @@ describe("edit image node", function () {
       return b;
     };
     const cases: Array<[string, Record<string, unknown>, Msg, string, RegExp]> = [
-      ["a GIF", {}, { payload: fixture("photo-256.gif"), prompt: "x" }, "invalid_image", /image is image\/gif; gpt-image-1 takes image\/png, image\/jpeg or image\/webp/],
-      ["a GIF for a gateway model", { model: "flux-kontext-pro" }, { payload: fixture("photo-256.gif"), prompt: "x" }, "invalid_image", /image is image\/gif; the edits endpoint takes image\/png, image\/jpeg or image\/webp/],
-      ["text", {}, { payload: fixture("not-an-image.txt"), prompt: "x" }, "invalid_image", /image is not a PNG, JPEG or WebP image: found text/],
-      ["a truncated PNG", {}, { payload: fixture("truncated.png"), prompt: "x" }, "invalid_image", /image cannot be used: the PNG is truncated/],
-      ["a HEIC photo", {}, { payload: Buffer.from("000000186674797068656963000000006d696631", "hex"), prompt: "x" }, "invalid_image", /found a HEIC\/HEIF image/],
+      [
+        "a GIF",
+        {},
+        { payload: fixture("photo-256.gif"), prompt: "x" },
+        "invalid_image",
+        /image is image\/gif; gpt-image-1 takes image\/png, image\/jpeg or image\/webp/,
+      ],
+      [
+        "a GIF for a gateway model",
+        { model: "flux-kontext-pro" },
+        { payload: fixture("photo-256.gif"), prompt: "x" },
+        "invalid_image",
+        /image is image\/gif; the edits endpoint takes image\/png, image\/jpeg or image\/webp/,
+      ],
+      [
+        "text",
+        {},
+        { payload: fixture("not-an-image.txt"), prompt: "x" },
+        "invalid_image",
+        /image is not a PNG, JPEG or WebP image: found text/,
+      ],
+      [
+        "a truncated PNG",
+        {},
+        { payload: fixture("truncated.png"), prompt: "x" },
+        "invalid_image",
+        /image cannot be used: the PNG is truncated/,
+      ],
+      [
+        "a HEIC photo",
+        {},
+        { payload: Buffer.from("000000186674797068656963000000006d696631", "hex"), prompt: "x" },
+        "invalid_image",
+        /found a HEIC\/HEIF image/,
+      ],
       ["an empty Buffer", {}, { payload: Buffer.alloc(0), prompt: "x" }, "invalid_image", /image is empty \(0 bytes\)/],
       ["no image", {}, { prompt: "x" }, "invalid_image", /no image to edit/],
       ["a number", {}, { payload: 5, prompt: "x" }, "invalid_image", /image must be a Buffer, a base64 string or a data: URL, got 5/],
       ["a URL string", {}, { payload: "https://example.com/a.png", prompt: "x" }, "invalid_image", /image is a URL; download it first/],
-      ["the second of three is text", {}, { payload: [PHOTO_PNG, fixture("not-an-image.txt"), PHOTO_JPG], prompt: "x" }, "invalid_image", /image 2 of 3 is not a PNG, JPEG or WebP image/],
-      ["17 images", {}, { payload: Array(17).fill(PHOTO_PNG), prompt: "x" }, "invalid_params", /17 images given; gpt-image-1 takes at most 16/],
-      ["a 60 MB image", {}, { payload: big(60), prompt: "x" }, "image_too_large", /image is 60\.0 MB; gpt-image-1 takes files under 50\.0 MB/],
-      ["dall-e-2 and a non-square PNG", { model: "dall-e-2" }, { payload: fixture("wide-384x256.png"), prompt: "x" }, "invalid_image", /image is 384x256; dall-e-2 takes only square images/],
-      ["dall-e-2 and a JPEG", { model: "dall-e-2" }, { payload: PHOTO_JPG, prompt: "x" }, "invalid_image", /image is image\/jpeg; dall-e-2 takes image\/png/],
-      ["dall-e-2 and 5 MB", { model: "dall-e-2" }, { payload: big(5), prompt: "x" }, "image_too_large", /image is 5\.0 MB; dall-e-2 takes files under 4\.0 MB/],
-      ["dall-e-2 and two images", { model: "dall-e-2" }, { payload: [PHOTO_PNG, PHOTO_PNG], prompt: "x" }, "invalid_params", /2 images given; dall-e-2 takes at most 1/],
-      ["dall-e-2 prompt over 1000", { model: "dall-e-2" }, { payload: PHOTO_PNG, prompt: "p".repeat(1001) }, "invalid_params", /dall-e-2 takes at most 1000/],
-      ["dall-e-3 cannot edit", { model: "dall-e-3" }, { payload: PHOTO_PNG, prompt: "x" }, "invalid_params", /dall-e-3 cannot edit images; use gpt-image-2\.6-flare, gpt-image-2\.6-sunburst, gpt-image-2\.5-flare, gpt-image-2\.5-sunburst or gpt-image-2$/],
-      ["a mask of the wrong size", {}, { payload: PHOTO_PNG, mask: fixture("mask-128-wrong-size.png"), prompt: "x" }, "mask_mismatch", /mask is 128x128 but the first image is 256x256/],
-      ["a mask without alpha", {}, { payload: PHOTO_PNG, mask: fixture("mask-256-no-alpha.png"), prompt: "x" }, "mask_mismatch", /mask has no alpha channel/],
-      ["a JPEG mask", {}, { payload: PHOTO_PNG, mask: PHOTO_JPG, prompt: "x" }, "mask_mismatch", /mask must be a PNG with an alpha channel, got image\/jpeg/],
-      ["a text mask", {}, { payload: PHOTO_PNG, mask: "not base64!", prompt: "x" }, "invalid_image", /mask is a string that is neither base64 nor a data: URL/],
-      ["input_fidelity on gpt-image-1-mini", { model: "gpt-image-1-mini" }, { payload: PHOTO_PNG, prompt: "x", params: { input_fidelity: "high" } }, "invalid_params", /input_fidelity "high" is not supported by gpt-image-1-mini; use low/],
+      [
+        "the second of three is text",
+        {},
+        { payload: [PHOTO_PNG, fixture("not-an-image.txt"), PHOTO_JPG], prompt: "x" },
+        "invalid_image",
+        /image 2 of 3 is not a PNG, JPEG or WebP image/,
+      ],
+      [
+        "17 images",
+        {},
+        { payload: Array(17).fill(PHOTO_PNG), prompt: "x" },
+        "invalid_params",
+        /17 images given; gpt-image-1 takes at most 16/,
+      ],
+      [
+        "a 60 MB image",
+        {},
+        { payload: big(60), prompt: "x" },
+        "image_too_large",
+        /image is 60\.0 MB; gpt-image-1 takes files under 50\.0 MB/,
+      ],
+      [
+        "dall-e-2 and a non-square PNG",
+        { model: "dall-e-2" },
+        { payload: fixture("wide-384x256.png"), prompt: "x" },
+        "invalid_image",
+        /image is 384x256; dall-e-2 takes only square images/,
+      ],
+      [
+        "dall-e-2 and a JPEG",
+        { model: "dall-e-2" },
+        { payload: PHOTO_JPG, prompt: "x" },
+        "invalid_image",
+        /image is image\/jpeg; dall-e-2 takes image\/png/,
+      ],
+      [
+        "dall-e-2 and 5 MB",
+        { model: "dall-e-2" },
+        { payload: big(5), prompt: "x" },
+        "image_too_large",
+        /image is 5\.0 MB; dall-e-2 takes files under 4\.0 MB/,
+      ],
+      [
+        "dall-e-2 and two images",
+        { model: "dall-e-2" },
+        { payload: [PHOTO_PNG, PHOTO_PNG], prompt: "x" },
+        "invalid_params",
+        /2 images given; dall-e-2 takes at most 1/,
+      ],
+      [
+        "dall-e-2 prompt over 1000",
+        { model: "dall-e-2" },
+        { payload: PHOTO_PNG, prompt: "p".repeat(1001) },
+        "invalid_params",
+        /dall-e-2 takes at most 1000/,
+      ],
+      [
+        "dall-e-3 cannot edit",
+        { model: "dall-e-3" },
+        { payload: PHOTO_PNG, prompt: "x" },
+        "invalid_params",
+        /dall-e-3 cannot edit images; use gpt-image-2\.6-flare, gpt-image-2\.6-sunburst, gpt-image-2\.5-flare, gpt-image-2\.5-sunburst or gpt-image-2$/,
+      ],
+      [
+        "a mask of the wrong size",
+        {},
+        { payload: PHOTO_PNG, mask: fixture("mask-128-wrong-size.png"), prompt: "x" },
+        "mask_mismatch",
+        /mask is 128x128 but the first image is 256x256/,
+      ],
+      [
+        "a mask without alpha",
+        {},
+        { payload: PHOTO_PNG, mask: fixture("mask-256-no-alpha.png"), prompt: "x" },
+        "mask_mismatch",
+        /mask has no alpha channel/,
+      ],
+      [
+        "a JPEG mask",
+        {},
+        { payload: PHOTO_PNG, mask: PHOTO_JPG, prompt: "x" },
+        "mask_mismatch",
+        /mask must be a PNG with an alpha channel, got image\/jpeg/,
+      ],
+      [
+        "a text mask",
+        {},
+        { payload: PHOTO_PNG, mask: "not base64!", prompt: "x" },
+        "invalid_image",
+        /mask is a string that is neither base64 nor a data: URL/,
+      ],
+      [
+        "input_fidelity on gpt-image-1-mini",
+        { model: "gpt-image-1-mini" },
+        { payload: PHOTO_PNG, prompt: "x", params: { input_fidelity: "high" } },
+        "invalid_params",
+        /input_fidelity "high" is not supported by gpt-image-1-mini; use low/,
+      ],
       ["a missing prompt", {}, { payload: PHOTO_PNG }, "invalid_params", /prompt is missing: set msg.prompt/],
-      ["exactly 50 MB", {}, { payload: big(50), prompt: "x" }, "image_too_large", /image is 50\.0 MB; gpt-image-1 takes files under 50\.0 MB/],
+      [
+        "exactly 50 MB",
+        {},
+        { payload: big(50), prompt: "x" },
+        "image_too_large",
+        /image is 50\.0 MB; gpt-image-1 takes files under 50\.0 MB/,
+      ],
     ];
     for (const [title, node, msg, code, message] of cases) {
       it(`${title} → ${code}`, async () => {
@@ -357,7 +489,16 @@ describe("edit image node", function () {
           promptType: "str",
           wires: [["write"]],
         },
-        { id: "write", type: "file", z: "f1", filename: target, filenameType: "str", appendNewline: false, overwriteFile: "true", wires: [["out"]] },
+        {
+          id: "write",
+          type: "file",
+          z: "f1",
+          filename: target,
+          filenameType: "str",
+          appendNewline: false,
+          overwriteFile: "true",
+          wires: [["out"]],
+        },
         { id: "out", type: "helper", z: "f1" },
         { id: "catcher", type: "catch", z: "f1", scope: null, wires: [["caught"]] },
         { id: "caught", type: "helper", z: "f1" },

@@ -34,7 +34,10 @@ describe("editor endpoints and thumbnails", function () {
       assert.deepEqual(ids, Object.keys(MODELS));
       const firstLegacy = ids.findIndex((id) => MODELS[id].shutdown);
       assert.ok(firstLegacy > 0, "no current or no legacy models");
-      assert.ok(ids.slice(firstLegacy).every((id) => MODELS[id].shutdown), "a current model after the legacy ones");
+      assert.ok(
+        ids.slice(firstLegacy).every((id) => MODELS[id].shutdown),
+        "a current model after the legacy ones",
+      );
       assert.equal(ids[0], "gpt-image-2.6-flare");
     });
 
@@ -176,13 +179,28 @@ describe("editor endpoints and thumbnails", function () {
       assert.equal(res.body.code, "not_found");
       assert.equal(res.body.statusCode, 404);
       assert.equal(api.server.requests[0].path, "/models");
-      assert.ok(res.body.message.includes(`GET ${api.server.origin}/models found no model list: check the base URL: OpenAI's is https://api.openai.com/v1`), res.body.message);
+      assert.ok(
+        res.body.message.includes(
+          `GET ${api.server.origin}/models found no model list: check the base URL: OpenAI's is https://api.openai.com/v1`,
+        ),
+        res.body.message,
+      );
       assert.match(res.body.message, /image requests may still work/);
       assert.doesNotMatch(res.body.message, /model or Azure deployment name/);
       // Azure: the resource endpoint and api-version are what to check
-      const azure = await post({ baseUrl: `${api.server.origin}/nothing-here`, apiType: "azure", apiVersion: "2025-04-01-preview", apiKey: API_KEY });
+      const azure = await post({
+        baseUrl: `${api.server.origin}/nothing-here`,
+        apiType: "azure",
+        apiVersion: "2025-04-01-preview",
+        apiKey: API_KEY,
+      });
       assert.equal(azure.body.code, "not_found");
-      assert.ok(azure.body.message.includes(`GET ${api.server.origin}/nothing-here/openai/models?api-version=2025-04-01-preview found no model list: check the resource endpoint`), azure.body.message);
+      assert.ok(
+        azure.body.message.includes(
+          `GET ${api.server.origin}/nothing-here/openai/models?api-version=2025-04-01-preview found no model list: check the resource endpoint`,
+        ),
+        azure.body.message,
+      );
     });
 
     it("nothing listening → network_error; no URL → a clear message", async () => {
@@ -215,18 +233,27 @@ describe("editor endpoints and thumbnails", function () {
         const done = collect(2);
         helper.getNode("img").receive({ payload: "preview me" });
         const { out } = await done;
-        assert.deepEqual(out.map((m) => Boolean(m.partial)), [true, false]);
-        assert.deepEqual(seen.items.map((i) => [i.data.id, i.data.partial]), [
-          ["img", true],
-          ["img", false],
-        ]);
+        assert.deepEqual(
+          out.map((m) => Boolean(m.partial)),
+          [true, false],
+        );
+        assert.deepEqual(
+          seen.items.map((i) => [i.data.id, i.data.partial]),
+          [
+            ["img", true],
+            ["img", false],
+          ],
+        );
         assert.match(seen.items[1].data.src, /^data:image\/png;base64,iVBORw0KGgo/);
       } finally {
         seen.stop();
       }
     });
 
-    for (const [format, mime] of [["gif", "image/gif"], ["svg", "image/svg+xml"]] as const) {
+    for (const [format, mime] of [
+      ["gif", "image/gif"],
+      ["svg", "image/svg+xml"],
+    ] as const) {
       it(`${format} output: the thumbnail is a data:${mime} URL (the editor shows it only as an <image>)`, async () => {
         await loadFlow({ baseUrl: api.server.baseUrl, node: { preview: true, model: "gpt-image-2.6-flare", outputFormat: format } });
         const seen = published();
@@ -237,8 +264,15 @@ describe("editor endpoints and thumbnails", function () {
           assert.equal(seen.items.length, 1);
           assert.equal(seen.items[0].data.id, "img");
           assert.equal(seen.items[0].data.partial, false);
-          assert.ok(String(seen.items[0].data.src).startsWith(`data:${mime};base64,`), `src: ${String(seen.items[0].data.src).slice(0, 40)}`);
-          assert.match(seen.items[0].data.src, /^data:image\/(png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/]*={0,2}$/, "the editor would not draw it");
+          assert.ok(
+            String(seen.items[0].data.src).startsWith(`data:${mime};base64,`),
+            `src: ${String(seen.items[0].data.src).slice(0, 40)}`,
+          );
+          assert.match(
+            seen.items[0].data.src,
+            /^data:image\/(png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/]*={0,2}$/,
+            "the editor would not draw it",
+          );
         } finally {
           seen.stop();
         }
@@ -250,11 +284,17 @@ describe("editor endpoints and thumbnails", function () {
       const seen = published();
       try {
         await run({ payload: "first" });
-        api.server.script({ status: 400, error: { message: "Your request was rejected by the safety system.", code: "moderation_blocked" } });
+        api.server.script({
+          status: 400,
+          error: { message: "Your request was rejected by the safety system.", code: "moderation_blocked" },
+        });
         const failed = await run({ payload: "second" });
         assert.equal(failed.caught.length, 1);
         await run({ payload: "third" });
-        assert.deepEqual(seen.items.map((i) => (i.data.stale ? "stale" : i.data.src ? "image" : "other")), ["image", "stale", "image"]);
+        assert.deepEqual(
+          seen.items.map((i) => (i.data.stale ? "stale" : i.data.src ? "image" : "other")),
+          ["image", "stale", "image"],
+        );
         assert.deepEqual(seen.items[1].data, { id: "img", stale: true });
       } finally {
         seen.stop();

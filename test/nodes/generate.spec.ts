@@ -102,7 +102,13 @@ describe("generate image node", function () {
       const { out, caught } = await run({ payload: "A wide panorama of a harbour" });
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.deepEqual(pngSize(out[0].payload), { width: 2048, height: 1152 });
-      assert.deepEqual(out[0].images[0], { mimeType: "image/png", width: 2048, height: 1152, bytes: out[0].payload.length, model: "gpt-image-2" });
+      assert.deepEqual(out[0].images[0], {
+        mimeType: "image/png",
+        width: 2048,
+        height: 1152,
+        bytes: out[0].payload.length,
+        model: "gpt-image-2",
+      });
       assertValidRequest(server.requests[0]);
     });
 
@@ -196,40 +202,184 @@ describe("generate image node", function () {
       ["missing prompt", {}, {}, /prompt is missing/, "prompt"],
       ["empty prompt", {}, { payload: "   " }, /prompt is empty/, "prompt"],
       ["prompt of the wrong type", {}, { payload: 12 }, /prompt must be a text .* got 12/, "prompt"],
-      ["prompt object without prompt", {}, { payload: { size: "1024x1024" } }, /the prompt object has no "prompt" text \(keys: size\)/, "prompt"],
-      ["prompt over dall-e-2's limit", { model: "dall-e-2" }, { payload: "x".repeat(1001) }, /prompt is 1001 characters long; dall-e-2 takes at most 1000/, "prompt"],
+      [
+        "prompt object without prompt",
+        {},
+        { payload: { size: "1024x1024" } },
+        /the prompt object has no "prompt" text \(keys: size\)/,
+        "prompt",
+      ],
+      [
+        "prompt over dall-e-2's limit",
+        { model: "dall-e-2" },
+        { payload: "x".repeat(1001) },
+        /prompt is 1001 characters long; dall-e-2 takes at most 1000/,
+        "prompt",
+      ],
       ["prompt over dall-e-3's limit", { model: "dall-e-3" }, { payload: "x".repeat(4001) }, /dall-e-3 takes at most 4000/, "prompt"],
       ["prompt over gpt-image-1's limit", {}, { payload: "x".repeat(32001) }, /gpt-image-1 takes at most 32000/, "prompt"],
-      ["size for dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { size: "512x512" } }, /size "512x512" is not supported by dall-e-3; use 1024x1024, 1792x1024 or 1024x1792/, "size"],
-      ["size for gpt-image-1", {}, { payload: "a", params: { size: "2048x1152" } }, /size "2048x1152" is not supported by gpt-image-1; use 1024x1024, 1536x1024, 1024x1536 or auto/, "size"],
-      ["gpt-image-2 ratio", { model: "gpt-image-2" }, { payload: "a", params: { size: "3840x1024" } }, /aspect ratio must be between 1:3 and 3:1/, "size"],
-      ["gpt-image-2 too large", { model: "gpt-image-2" }, { payload: "a", params: { size: "3840x2176" } }, /at most 8294400 are allowed/, "size"],
-      ["quality for dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { quality: "high" } }, /quality "high" is not supported by dall-e-3; use standard or hd/, "quality"],
-      ["quality for gpt-image-1", {}, { payload: "a", params: { quality: "hd" } }, /quality "hd" is not supported by gpt-image-1; use low, medium, high or auto/, "quality"],
-      ["n for dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { n: 2 } }, /n 2 is not supported by dall-e-3: it makes one image per request/, "n"],
+      [
+        "size for dall-e-3",
+        { model: "dall-e-3" },
+        { payload: "a", params: { size: "512x512" } },
+        /size "512x512" is not supported by dall-e-3; use 1024x1024, 1792x1024 or 1024x1792/,
+        "size",
+      ],
+      [
+        "size for gpt-image-1",
+        {},
+        { payload: "a", params: { size: "2048x1152" } },
+        /size "2048x1152" is not supported by gpt-image-1; use 1024x1024, 1536x1024, 1024x1536 or auto/,
+        "size",
+      ],
+      [
+        "gpt-image-2 ratio",
+        { model: "gpt-image-2" },
+        { payload: "a", params: { size: "3840x1024" } },
+        /aspect ratio must be between 1:3 and 3:1/,
+        "size",
+      ],
+      [
+        "gpt-image-2 too large",
+        { model: "gpt-image-2" },
+        { payload: "a", params: { size: "3840x2176" } },
+        /at most 8294400 are allowed/,
+        "size",
+      ],
+      [
+        "quality for dall-e-3",
+        { model: "dall-e-3" },
+        { payload: "a", params: { quality: "high" } },
+        /quality "high" is not supported by dall-e-3; use standard or hd/,
+        "quality",
+      ],
+      [
+        "quality for gpt-image-1",
+        {},
+        { payload: "a", params: { quality: "hd" } },
+        /quality "hd" is not supported by gpt-image-1; use low, medium, high or auto/,
+        "quality",
+      ],
+      [
+        "n for dall-e-3",
+        { model: "dall-e-3" },
+        { payload: "a", params: { n: 2 } },
+        /n 2 is not supported by dall-e-3: it makes one image per request/,
+        "n",
+      ],
       ["n of 11", {}, { payload: "a", params: { n: 11 } }, /n must be a whole number from 1 to 10, got 11/, "n"],
       ["n of 0", {}, { payload: "a", params: { n: 0 } }, /n must be a whole number from 1 to 10, got 0/, "n"],
       ["n as text", {}, { payload: "a", params: { n: "2" } }, /n must be a whole number from 1 to 10, got "2"/, "n"],
       ["n NaN", {}, { payload: "a", params: { n: Number.NaN } }, /n must be a whole number from 1 to 10, got NaN/, "n"],
-      ["style on gpt-image-1", {}, { payload: "a", params: { style: "vivid" } }, /style is not supported by gpt-image-1; only dall-e-3 took it \(legacy models\)/, "style"],
-      ["style value for dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { style: "anime" } }, /style "anime" is not supported by dall-e-3; use vivid or natural/, "style"],
-      ["background on dall-e-3", { model: "dall-e-3" }, { payload: "a", params: { background: "transparent" } }, /background is not supported by dall-e-3; only gpt-image-2\.6-flare/, "background"],
-      ["background value", {}, { payload: "a", params: { background: "clear" } }, /background "clear" is not supported by gpt-image-1; use transparent, opaque or auto/, "background"],
-      ["transparent + jpeg", {}, { payload: "a", params: { background: "transparent", output_format: "jpeg" } }, /background "transparent" needs output_format png or webp, not "jpeg"/, "background"],
-      ["compression 101", {}, { payload: "a", params: { output_compression: 101 } }, /output_compression must be a whole number from 0 to 100, got 101/, "output_compression"],
-      ["compression negative", {}, { payload: "a", params: { output_compression: -1 } }, /output_compression must be a whole number from 0 to 100, got -1/, "output_compression"],
-      ["compression for gateway models too", { model: "my-gateway-model" }, { payload: "a", params: { output_compression: 150 } }, /output_compression must be a whole number from 0 to 100/, "output_compression"],
-      ["moderation value", {}, { payload: "a", params: { moderation: "none" } }, /moderation "none" is not supported by gpt-image-1; use low or auto/, "moderation"],
-      ["output_format value", {}, { payload: "a", params: { output_format: "gif" } }, /output_format "gif" is not supported by gpt-image-1; use png, jpeg or webp/, "output_format"],
+      [
+        "style on gpt-image-1",
+        {},
+        { payload: "a", params: { style: "vivid" } },
+        /style is not supported by gpt-image-1; only dall-e-3 took it \(legacy models\)/,
+        "style",
+      ],
+      [
+        "style value for dall-e-3",
+        { model: "dall-e-3" },
+        { payload: "a", params: { style: "anime" } },
+        /style "anime" is not supported by dall-e-3; use vivid or natural/,
+        "style",
+      ],
+      [
+        "background on dall-e-3",
+        { model: "dall-e-3" },
+        { payload: "a", params: { background: "transparent" } },
+        /background is not supported by dall-e-3; only gpt-image-2\.6-flare/,
+        "background",
+      ],
+      [
+        "background value",
+        {},
+        { payload: "a", params: { background: "clear" } },
+        /background "clear" is not supported by gpt-image-1; use transparent, opaque or auto/,
+        "background",
+      ],
+      [
+        "transparent + jpeg",
+        {},
+        { payload: "a", params: { background: "transparent", output_format: "jpeg" } },
+        /background "transparent" needs output_format png or webp, not "jpeg"/,
+        "background",
+      ],
+      [
+        "compression 101",
+        {},
+        { payload: "a", params: { output_compression: 101 } },
+        /output_compression must be a whole number from 0 to 100, got 101/,
+        "output_compression",
+      ],
+      [
+        "compression negative",
+        {},
+        { payload: "a", params: { output_compression: -1 } },
+        /output_compression must be a whole number from 0 to 100, got -1/,
+        "output_compression",
+      ],
+      [
+        "compression for gateway models too",
+        { model: "my-gateway-model" },
+        { payload: "a", params: { output_compression: 150 } },
+        /output_compression must be a whole number from 0 to 100/,
+        "output_compression",
+      ],
+      [
+        "moderation value",
+        {},
+        { payload: "a", params: { moderation: "none" } },
+        /moderation "none" is not supported by gpt-image-1; use low or auto/,
+        "moderation",
+      ],
+      [
+        "output_format value",
+        {},
+        { payload: "a", params: { output_format: "gif" } },
+        /output_format "gif" is not supported by gpt-image-1; use png, jpeg or webp/,
+        "output_format",
+      ],
       ["user of the wrong type", {}, { payload: "a", params: { user: 7 } }, /user must be a string, got 7/, "user"],
-      ["msg.params not an object", {}, { payload: "a", params: "size=1024" }, /msg.params must be an object of request parameters, got "size=1024"/, "params"],
-      ["msg.params with __proto__", {}, { payload: "a", params: JSON.parse('{"__proto__": {"n": 5}}') }, /msg.params must not have a key named "__proto__"/, "__proto__"],
+      [
+        "msg.params not an object",
+        {},
+        { payload: "a", params: "size=1024" },
+        /msg.params must be an object of request parameters, got "size=1024"/,
+        "params",
+      ],
+      [
+        "msg.params with __proto__",
+        {},
+        { payload: "a", params: JSON.parse('{"__proto__": {"n": 5}}') },
+        /msg.params must not have a key named "__proto__"/,
+        "__proto__",
+      ],
       ["model name too long", {}, { payload: "a", params: { model: "m".repeat(10000) } }, /model name is 10000 characters long/, "model"],
       ["model of the wrong type", {}, { payload: "a", params: { model: 3 } }, /model must be a model name, got 3/, "model"],
       ["url output for GPT image", { output: "url" }, { payload: "a" }, /output "url" is not available for gpt-image-1/, "output"],
-      ["url output with partial images", { output: "url", model: "gw-image" }, { payload: "a", params: { partial_images: 1 } }, /streamed images come as image data, not URLs/, "output"],
-      ["a JSONata prompt that does not parse", { prompt: '"a" & (', promptType: "jsonata" }, { payload: "a" }, /the prompt property \(jsonata\) could not be read/, "prompt"],
-      ["input_fidelity on generate", { model: "gpt-image-1-mini" }, { payload: "a", params: { input_fidelity: "high" } }, /input_fidelity is a parameter of image edits, not of generations/, "input_fidelity"],
+      [
+        "url output with partial images",
+        { output: "url", model: "gw-image" },
+        { payload: "a", params: { partial_images: 1 } },
+        /streamed images come as image data, not URLs/,
+        "output",
+      ],
+      [
+        "a JSONata prompt that does not parse",
+        { prompt: '"a" & (', promptType: "jsonata" },
+        { payload: "a" },
+        /the prompt property \(jsonata\) could not be read/,
+        "prompt",
+      ],
+      [
+        "input_fidelity on generate",
+        { model: "gpt-image-1-mini" },
+        { payload: "a", params: { input_fidelity: "high" } },
+        /input_fidelity is a parameter of image edits, not of generations/,
+        "input_fidelity",
+      ],
     ];
     for (const [title, node, msg, message, parameter] of cases) {
       it(`${title} → invalid_params naming ${parameter}`, async () => {
@@ -300,14 +450,18 @@ describe("generate image node", function () {
       ];
       for (const func of cases) {
         server.reset();
-        await loadFlow(
-          { baseUrl: server.baseUrl, extra: [{ id: "fn", type: "function", z: "f1", func, outputs: 1, wires: [["img"]] }] },
-          [...NODES, functionNode],
-        );
+        await loadFlow({ baseUrl: server.baseUrl, extra: [{ id: "fn", type: "function", z: "f1", func, outputs: 1, wires: [["img"]] }] }, [
+          ...NODES,
+          functionNode,
+        ]);
         const results = collect(1);
         helper.getNode("fn").receive({ payload: "x" });
         const { out, caught } = await results;
-        assert.deepEqual(caught.map((c) => c.error?.message), [], func);
+        assert.deepEqual(
+          caught.map((c) => c.error?.message),
+          [],
+          func,
+        );
         assert.equal(out.length, 1, func);
         assert.equal(server.requests.length, 1, func);
         assert.equal(server.requests[0].json.size, "1024x1536", func);
@@ -381,7 +535,10 @@ describe("generate image node", function () {
     });
 
     it("403 → auth_failed", async () => {
-      server.script({ status: 403, error: { message: "Your organization must be verified to use the model", type: "invalid_request_error" } });
+      server.script({
+        status: 403,
+        error: { message: "Your organization must be verified to use the model", type: "invalid_request_error" },
+      });
       await loadFlow({ baseUrl: server.baseUrl });
       const { caught } = await run({ payload: "a" });
       assert.equal(caught[0].error.code, "auth_failed");
@@ -410,7 +567,11 @@ describe("generate image node", function () {
     });
 
     it("429 insufficient_quota → quota_exceeded without retrying", async () => {
-      server.setDefault({ status: 429, headers: fast, error: { message: "You exceeded your current quota", type: "insufficient_quota", code: "insufficient_quota" } });
+      server.setDefault({
+        status: 429,
+        headers: fast,
+        error: { message: "You exceeded your current quota", type: "insufficient_quota", code: "insufficient_quota" },
+      });
       await loadFlow({ baseUrl: server.baseUrl });
       const { caught } = await run({ payload: "a" });
       assert.equal(caught[0].error.code, "quota_exceeded");
@@ -420,7 +581,11 @@ describe("generate image node", function () {
     it("content policy refusal → moderation_blocked, not retried", async () => {
       server.setDefault({
         status: 400,
-        error: { message: "Your request was rejected as a result of our safety system.", type: "image_generation_user_error", code: "moderation_blocked" },
+        error: {
+          message: "Your request was rejected as a result of our safety system.",
+          type: "image_generation_user_error",
+          code: "moderation_blocked",
+        },
       });
       await loadFlow({ baseUrl: server.baseUrl });
       const { caught } = await run({ payload: "something" });
@@ -430,7 +595,9 @@ describe("generate image node", function () {
     });
 
     it("Azure-style refusal with HTTP 200 and an error body → moderation_blocked", async () => {
-      server.setDefault({ json: { created: 1, error: { code: "contentFilter", message: "Your task failed as a result of our safety system." } } });
+      server.setDefault({
+        json: { created: 1, error: { code: "contentFilter", message: "Your task failed as a result of our safety system." } },
+      });
       await loadFlow({ baseUrl: server.baseUrl });
       const { caught } = await run({ payload: "something" });
       assert.equal(caught[0].error.code, "moderation_blocked");
@@ -457,7 +624,10 @@ describe("generate image node", function () {
     });
 
     it("400 from the API → invalid_params with the API's param, not retried", async () => {
-      server.setDefault({ status: 400, error: { message: "Invalid size", type: "invalid_request_error", param: "size", code: "invalid_value" } });
+      server.setDefault({
+        status: 400,
+        error: { message: "Invalid size", type: "invalid_request_error", param: "size", code: "invalid_value" },
+      });
       await loadFlow({ baseUrl: server.baseUrl, node: { model: "some-gateway-model" } });
       const { caught } = await run({ payload: "a" });
       assert.equal(caught[0].error.code, "invalid_params");
@@ -503,7 +673,12 @@ describe("generate image node", function () {
     });
 
     it("an HTML page from a proxy → api_error naming it", async () => {
-      server.setDefault({ status: 502, contentType: "text/html", body: "<html><head><title>502 Bad Gateway</title></head></html>", headers: fast });
+      server.setDefault({
+        status: 502,
+        contentType: "text/html",
+        body: "<html><head><title>502 Bad Gateway</title></head></html>",
+        headers: fast,
+      });
       await loadFlow({ baseUrl: server.baseUrl, config: { retries: 0 } });
       const { caught } = await run({ payload: "a" });
       assert.equal(caught[0].error.code, "api_error");
@@ -597,7 +772,16 @@ describe("generate image node", function () {
         baseUrl: server.baseUrl,
         config: { concurrency: 2 },
         extra: [
-          { id: "img2", type: "images-api-generate", z: "f1", server: "cfg", prompt: "payload", promptType: "msg", model: "gpt-image-1", wires: [["out"]] },
+          {
+            id: "img2",
+            type: "images-api-generate",
+            z: "f1",
+            server: "cfg",
+            prompt: "payload",
+            promptType: "msg",
+            model: "gpt-image-1",
+            wires: [["out"]],
+          },
         ],
       });
       const results = collect(6, 10000);
@@ -610,7 +794,11 @@ describe("generate image node", function () {
       // the server in either order, but no later message overtakes an earlier wave
       const prompts = server.requests.map((r) => r.json.prompt as string);
       const waves = [0, 2, 4].map((i) => prompts.slice(i, i + 2).sort());
-      assert.deepEqual(waves, [["p0", "p1"], ["p2", "p3"], ["p4", "p5"]]);
+      assert.deepEqual(waves, [
+        ["p0", "p1"],
+        ["p2", "p3"],
+        ["p4", "p5"],
+      ]);
     });
 
     it("status: queued, then generating with seconds, then done with count and time", async () => {
@@ -632,7 +820,9 @@ describe("generate image node", function () {
       server.script({ status: 429, headers: { "retry-after-ms": "2800" } });
       await loadFlow({ baseUrl: server.baseUrl });
       const statuses: Array<Record<string, unknown> & { at: number }> = [];
-      helper.getNode("img").on("call:status", (call: { args: [Record<string, unknown>] }) => statuses.push({ ...call.args[0], at: Date.now() }));
+      helper
+        .getNode("img")
+        .on("call:status", (call: { args: [Record<string, unknown>] }) => statuses.push({ ...call.args[0], at: Date.now() }));
       const { out } = await run({ payload: "a fox" }, 10000);
       assert.equal(out.length, 1);
       assert.equal(server.requests.length, 2);
@@ -645,20 +835,38 @@ describe("generate image node", function () {
       assert.ok(lastYellow <= server.requests[1].at, "a retry status after the retry went out");
       const blueMeanwhile = statuses.filter((s) => s.fill === "blue" && s.at > firstYellow && s.at < lastYellow);
       assert.deepEqual(blueMeanwhile, [], "back to 'generating' while still waiting to retry");
-      assert.deepEqual(statuses[statuses.length - 1], { fill: "green", shape: "dot", text: SHARED + "status.done", at: statuses[statuses.length - 1].at });
+      assert.deepEqual(statuses[statuses.length - 1], {
+        fill: "green",
+        shape: "dot",
+        text: SHARED + "status.done",
+        at: statuses[statuses.length - 1].at,
+      });
     });
 
     it("a message held back by another message's 429 shows the retry status too, and goes after the server's time", async () => {
       server.script({ status: 429, headers: { "retry-after-ms": "1500" } });
       await loadFlow({
         baseUrl: server.baseUrl,
-        extra: [{ id: "img2", type: "images-api-generate", z: "f1", server: "cfg", prompt: "payload", promptType: "msg", model: "gpt-image-1", wires: [["out"]] }],
+        extra: [
+          {
+            id: "img2",
+            type: "images-api-generate",
+            z: "f1",
+            server: "cfg",
+            prompt: "payload",
+            promptType: "msg",
+            model: "gpt-image-1",
+            wires: [["out"]],
+          },
+        ],
       });
       const statuses: Array<Record<string, unknown>> = [];
       helper.getNode("img2").on("call:status", (call: { args: [Record<string, unknown>] }) => statuses.push(call.args[0]));
-      const firstGot429 = new Promise<void>((resolve) => helper.getNode("img").on("call:status", (call: { args: [Record<string, unknown>] }) => {
-        if (call.args[0].text === SHARED + "status.retryIn") resolve();
-      }));
+      const firstGot429 = new Promise<void>((resolve) =>
+        helper.getNode("img").on("call:status", (call: { args: [Record<string, unknown>] }) => {
+          if (call.args[0].text === SHARED + "status.retryIn") resolve();
+        }),
+      );
       const results = collect(2, 10000);
       helper.getNode("img").receive({ payload: "first" });
       await firstGot429;

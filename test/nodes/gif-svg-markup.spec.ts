@@ -60,19 +60,53 @@ describe("today's outputs and inputs through the nodes", function () {
 
   describe("generate: GIF and SVG", () => {
     it("GIF: frames and duration from the dialog go out; msg.images says image/gif, its size and frames", async () => {
-      await loadFlow({ baseUrl: server.baseUrl, node: { model: "gpt-image-2.6-flare", outputFormat: "gif", frameCount: 6, frameDuration: 120, size: "1024x1024", outputCompression: 80 } });
+      await loadFlow({
+        baseUrl: server.baseUrl,
+        node: {
+          model: "gpt-image-2.6-flare",
+          outputFormat: "gif",
+          frameCount: 6,
+          frameDuration: 120,
+          size: "1024x1024",
+          outputCompression: 80,
+        },
+      });
       const { out, caught } = await run({ payload: "a bouncing ball" });
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       const gif: Buffer = out[0].payload;
       assert.equal(gif.toString("latin1", 0, 6), "GIF89a");
       assert.equal(gifFrames(gif), 6);
-      assert.deepEqual(out[0].images[0], { mimeType: "image/gif", width: 1024, height: 1024, frames: 6, bytes: gif.length, model: "gpt-image-2.6-flare" });
+      assert.deepEqual(out[0].images[0], {
+        mimeType: "image/gif",
+        width: 1024,
+        height: 1024,
+        frames: 6,
+        bytes: gif.length,
+        model: "gpt-image-2.6-flare",
+      });
       // the node's compression does not fit GIF output: left out, not sent
-      assert.deepEqual(server.requests[0].json, { model: "gpt-image-2.6-flare", size: "1024x1024", output_format: "gif", frame_count: 6, frame_duration_ms: 120, prompt: "a bouncing ball" });
+      assert.deepEqual(server.requests[0].json, {
+        model: "gpt-image-2.6-flare",
+        size: "1024x1024",
+        output_format: "gif",
+        frame_count: 6,
+        frame_duration_ms: 120,
+        prompt: "a bouncing ball",
+      });
     });
 
     it("SVG: the svg object from the dialog, the size from the document, msg.svgUsage, a data URL of image/svg+xml", async () => {
-      await loadFlow({ baseUrl: server.baseUrl, node: { model: "gpt-image-2.6-sunburst", outputFormat: "svg", svgModel: "gpt-5.6-terra", svgEffort: "low", complexity: "medium", output: "dataUrl" } });
+      await loadFlow({
+        baseUrl: server.baseUrl,
+        node: {
+          model: "gpt-image-2.6-sunburst",
+          outputFormat: "svg",
+          svgModel: "gpt-5.6-terra",
+          svgEffort: "low",
+          complexity: "medium",
+          output: "dataUrl",
+        },
+      });
       const { out, caught } = await run({ payload: "a fox logo", params: { size: "1536x1024" } });
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.match(out[0].payload, /^data:image\/svg\+xml;base64,/);
@@ -108,8 +142,14 @@ describe("today's outputs and inputs through the nodes", function () {
       }
       // a gateway that answers with links instead of base64: the GIF and the SVG are downloaded
       server.setDefault({ answer: "url" });
-      for (const [format, mime] of [["gif", "image/gif"], ["svg", "image/svg+xml"]]) {
-        await loadFlow({ baseUrl: server.baseUrl, node: { model: "gpt-image-2.6-flare", outputFormat: format, frameCount: format === "gif" ? 4 : "" } });
+      for (const [format, mime] of [
+        ["gif", "image/gif"],
+        ["svg", "image/svg+xml"],
+      ]) {
+        await loadFlow({
+          baseUrl: server.baseUrl,
+          node: { model: "gpt-image-2.6-flare", outputFormat: format, frameCount: format === "gif" ? 4 : "" },
+        });
         const got = await run({ payload: "x" });
         assert.equal(got.caught.length, 0, got.caught[0]?.error?.message);
         assert.equal(got.out[0].images[0].mimeType, mime);
@@ -130,7 +170,10 @@ describe("today's outputs and inputs through the nodes", function () {
     });
 
     it("safety_identifier from the dialog is sent; a saved user still goes too", async () => {
-      await loadFlow({ baseUrl: server.baseUrl, node: { model: "gpt-image-2.6-flare", safetyIdentifier: "sha256:abc", user: "legacy-user" } });
+      await loadFlow({
+        baseUrl: server.baseUrl,
+        node: { model: "gpt-image-2.6-flare", safetyIdentifier: "sha256:abc", user: "legacy-user" },
+      });
       const { caught } = await run({ payload: "x" });
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.equal(server.requests[0].json.safety_identifier, "sha256:abc");
@@ -151,7 +194,11 @@ describe("today's outputs and inputs through the nodes", function () {
 
     it("msg.markup goes as a markup part with a filename and image/png, byte for byte", async () => {
       await load({ model: "gpt-image-2.6-sunburst" });
-      const { out, caught } = await run({ payload: ORIGINAL, markup: MARKUP_1024, prompt: "turn the circled mug into a glass of orange juice" });
+      const { out, caught } = await run({
+        payload: ORIGINAL,
+        markup: MARKUP_1024,
+        prompt: "turn the circled mug into a glass of orange juice",
+      });
       assert.equal(caught.length, 0, caught[0]?.error?.message);
       assert.equal(out[0].images[0].mimeType, "image/png");
       const form = server.requests[0].form;
@@ -184,23 +231,130 @@ describe("today's outputs and inputs through the nodes", function () {
 
   describe("refused before any request is sent (parameter, value and what is allowed)", () => {
     const cases: Array<[string, string, Record<string, unknown>, Record<string, unknown>, string, string, RegExp]> = [
-      ["markup with a mask", "images-api-edit", { model: "gpt-image-2.6-flare" }, { payload: ORIGINAL, mask: MARKUP_1024, markup: MARKUP_1024, prompt: "x" }, "invalid_params", "markup", /markup and mask cannot be sent together/],
-      ["markup of another size", "images-api-edit", { model: "gpt-image-2.6-flare" }, { payload: ORIGINAL, markup: LOGO_RGBA_256, prompt: "x" }, "invalid_image", "markup", /markup is 256x256 but the first image is 1024x1024/],
-      ["markup without transparent pixels (RGBA, all opaque)", "images-api-edit", { model: "gpt-image-2.6-flare" }, { payload: PHOTO_PNG, markup: OPAQUE_RGBA_256, prompt: "x" }, "invalid_image", "markup", /markup has no transparent pixels/],
-      ["markup without an alpha channel", "images-api-edit", { model: "gpt-image-2.6-flare" }, { payload: PHOTO_PNG, markup: PHOTO_PNG, prompt: "x" }, "invalid_image", "markup", /markup has no transparent pixels/],
-      ["markup that is a JPEG", "images-api-edit", { model: "gpt-image-2.6-flare" }, { payload: PHOTO_PNG, markup: PHOTO_JPG, prompt: "x" }, "invalid_image", "markup", /markup must be a PNG with transparent pixels.*image\/jpeg/],
-      ["markup on gpt-image-2", "images-api-edit", { model: "gpt-image-2" }, { payload: ORIGINAL, markup: MARKUP_1024, prompt: "x" }, "invalid_params", "markup", /markup is not supported by gpt-image-2; only gpt-image-2\.6-flare, gpt-image-2\.6-sunburst, gpt-image-2\.5-flare or gpt-image-2\.5-sunburst take it/],
-      ["GIF edit with a mask", "images-api-edit", { model: "gpt-image-2.6-flare", outputFormat: "gif" }, { payload: ORIGINAL, mask: MARKUP_1024, prompt: "x" }, "invalid_params", "mask", /a mask cannot be used with output_format "gif"/],
-      ["xhigh on gpt-image-2", "images-api-generate", { model: "gpt-image-2" }, { payload: "x", params: { quality: "xhigh" } }, "invalid_params", "quality", /quality "xhigh" is not supported by gpt-image-2; use low, medium, high or auto/],
-      ["gif on gpt-image-2.5-sunburst", "images-api-generate", { model: "gpt-image-2.5-sunburst" }, { payload: "x", params: { output_format: "gif" } }, "invalid_params", "output_format", /output_format "gif" is not supported by gpt-image-2\.5-sunburst; use png, jpeg or webp/],
-      ["SVG with n 2", "images-api-generate", {}, { payload: "x", params: { output_format: "svg", n: 2 } }, "invalid_params", "n", /n must be 1/],
-      ["frame_count 17", "images-api-generate", { outputFormat: "gif" }, { payload: "x", params: { frame_count: 17 } }, "invalid_params", "frame_count", /frame_count must be a whole number from 2 to 16, got 17/],
-      ["frame_count without GIF output", "images-api-generate", {}, { payload: "x", params: { frame_count: 4 } }, "invalid_params", "frame_count", /frame_count needs output_format "gif"/],
-      ["style on a GPT image model", "images-api-generate", {}, { payload: "x", params: { style: "natural" } }, "invalid_params", "style", /style is not supported by gpt-image-2\.6-flare/],
+      [
+        "markup with a mask",
+        "images-api-edit",
+        { model: "gpt-image-2.6-flare" },
+        { payload: ORIGINAL, mask: MARKUP_1024, markup: MARKUP_1024, prompt: "x" },
+        "invalid_params",
+        "markup",
+        /markup and mask cannot be sent together/,
+      ],
+      [
+        "markup of another size",
+        "images-api-edit",
+        { model: "gpt-image-2.6-flare" },
+        { payload: ORIGINAL, markup: LOGO_RGBA_256, prompt: "x" },
+        "invalid_image",
+        "markup",
+        /markup is 256x256 but the first image is 1024x1024/,
+      ],
+      [
+        "markup without transparent pixels (RGBA, all opaque)",
+        "images-api-edit",
+        { model: "gpt-image-2.6-flare" },
+        { payload: PHOTO_PNG, markup: OPAQUE_RGBA_256, prompt: "x" },
+        "invalid_image",
+        "markup",
+        /markup has no transparent pixels/,
+      ],
+      [
+        "markup without an alpha channel",
+        "images-api-edit",
+        { model: "gpt-image-2.6-flare" },
+        { payload: PHOTO_PNG, markup: PHOTO_PNG, prompt: "x" },
+        "invalid_image",
+        "markup",
+        /markup has no transparent pixels/,
+      ],
+      [
+        "markup that is a JPEG",
+        "images-api-edit",
+        { model: "gpt-image-2.6-flare" },
+        { payload: PHOTO_PNG, markup: PHOTO_JPG, prompt: "x" },
+        "invalid_image",
+        "markup",
+        /markup must be a PNG with transparent pixels.*image\/jpeg/,
+      ],
+      [
+        "markup on gpt-image-2",
+        "images-api-edit",
+        { model: "gpt-image-2" },
+        { payload: ORIGINAL, markup: MARKUP_1024, prompt: "x" },
+        "invalid_params",
+        "markup",
+        /markup is not supported by gpt-image-2; only gpt-image-2\.6-flare, gpt-image-2\.6-sunburst, gpt-image-2\.5-flare or gpt-image-2\.5-sunburst take it/,
+      ],
+      [
+        "GIF edit with a mask",
+        "images-api-edit",
+        { model: "gpt-image-2.6-flare", outputFormat: "gif" },
+        { payload: ORIGINAL, mask: MARKUP_1024, prompt: "x" },
+        "invalid_params",
+        "mask",
+        /a mask cannot be used with output_format "gif"/,
+      ],
+      [
+        "xhigh on gpt-image-2",
+        "images-api-generate",
+        { model: "gpt-image-2" },
+        { payload: "x", params: { quality: "xhigh" } },
+        "invalid_params",
+        "quality",
+        /quality "xhigh" is not supported by gpt-image-2; use low, medium, high or auto/,
+      ],
+      [
+        "gif on gpt-image-2.5-sunburst",
+        "images-api-generate",
+        { model: "gpt-image-2.5-sunburst" },
+        { payload: "x", params: { output_format: "gif" } },
+        "invalid_params",
+        "output_format",
+        /output_format "gif" is not supported by gpt-image-2\.5-sunburst; use png, jpeg or webp/,
+      ],
+      [
+        "SVG with n 2",
+        "images-api-generate",
+        {},
+        { payload: "x", params: { output_format: "svg", n: 2 } },
+        "invalid_params",
+        "n",
+        /n must be 1/,
+      ],
+      [
+        "frame_count 17",
+        "images-api-generate",
+        { outputFormat: "gif" },
+        { payload: "x", params: { frame_count: 17 } },
+        "invalid_params",
+        "frame_count",
+        /frame_count must be a whole number from 2 to 16, got 17/,
+      ],
+      [
+        "frame_count without GIF output",
+        "images-api-generate",
+        {},
+        { payload: "x", params: { frame_count: 4 } },
+        "invalid_params",
+        "frame_count",
+        /frame_count needs output_format "gif"/,
+      ],
+      [
+        "style on a GPT image model",
+        "images-api-generate",
+        {},
+        { payload: "x", params: { style: "natural" } },
+        "invalid_params",
+        "style",
+        /style is not supported by gpt-image-2\.6-flare/,
+      ],
     ];
     for (const [name, type, node, msg, code, parameter, message] of cases) {
       it(name, async () => {
-        const base = type === "images-api-edit" ? { image: "payload", imageType: "msg", mask: "mask", maskType: "msg", prompt: "prompt", promptType: "msg" } : {};
+        const base =
+          type === "images-api-edit"
+            ? { image: "payload", imageType: "msg", mask: "mask", maskType: "msg", prompt: "prompt", promptType: "msg" }
+            : {};
         await loadFlow({ baseUrl: server.baseUrl, type, node: { model: "gpt-image-2.6-flare", ...base, ...node } }, EDIT_NODES);
         const { out, caught } = await run(msg);
         assert.equal(out.length, 0);

@@ -21,13 +21,23 @@ interface LogEntry {
 /** What the runtime logged as warnings for one node. */
 function warningsOf(id: string): string[] {
   const log = helper.log() as unknown as { args: Array<[LogEntry]> };
-  return log.args.map((a) => a[0]).filter((e) => e.level === 30 && e.id === id).map((e) => String(e.msg));
+  return log.args
+    .map((a) => a[0])
+    .filter((e) => e.level === 30 && e.id === id)
+    .map((e) => String(e.msg));
 }
 
 /** Every status the node set since the flow was loaded (its constructor's included). */
 function statusesOf(id: string): Array<Record<string, unknown>> {
-  const spy = (helper as unknown as { _NodePrototype: { status: { getCalls(): Array<{ thisValue: { id: string }; args: [Record<string, unknown>] }> } } })._NodePrototype.status;
-  return spy.getCalls().filter((c) => c.thisValue.id === id).map((c) => c.args[0]);
+  const spy = (
+    helper as unknown as {
+      _NodePrototype: { status: { getCalls(): Array<{ thisValue: { id: string }; args: [Record<string, unknown>] }> } };
+    }
+  )._NodePrototype.status;
+  return spy
+    .getCalls()
+    .filter((c) => c.thisValue.id === id)
+    .map((c) => c.args[0]);
 }
 
 /** A proxy that lets nothing through: it records each CONNECT (host:port) and answers 403. */
@@ -154,7 +164,11 @@ describe("retired and retiring models in a running flow", function () {
 
     it('"use its replacement": asks again with the replacement, one warning per node, msg.images names both models', async () => {
       server.retired = "refuse";
-      await loadFlow({ baseUrl: server.baseUrl, node: { model: "dall-e-3", quality: "hd", style: "vivid" }, config: { retries: 0, onRetired: "replace" } });
+      await loadFlow({
+        baseUrl: server.baseUrl,
+        node: { model: "dall-e-3", quality: "hd", style: "vivid" },
+        config: { retries: 0, onRetired: "replace" },
+      });
       const before = warningsOf("img").length;
       for (let i = 0; i < 2; i++) {
         const { out, caught } = await run({ payload: `a lighthouse ${i}` });
@@ -164,11 +178,16 @@ describe("retired and retiring models in a running flow", function () {
         assert.equal(out[0].images[0].mimeType, "image/png");
       }
       // each message: the refused dall-e-3 request, then the replacement without its DALL·E settings
-      assert.deepEqual(server.requests.map((r) => r.json.model), ["dall-e-3", "gpt-image-2.5-sunburst", "dall-e-3", "gpt-image-2.5-sunburst"]);
+      assert.deepEqual(
+        server.requests.map((r) => r.json.model),
+        ["dall-e-3", "gpt-image-2.5-sunburst", "dall-e-3", "gpt-image-2.5-sunburst"],
+      );
       assert.equal(server.requests[1].json.quality, undefined);
       assert.equal(server.requests[1].json.style, undefined);
       assert.equal(server.requests[1].json.response_format, undefined);
-      const replacing = warningsOf("img").slice(before).filter((w) => w.includes("warn.replacing"));
+      const replacing = warningsOf("img")
+        .slice(before)
+        .filter((w) => w.includes("warn.replacing"));
       assert.equal(replacing.length, 1, warningsOf("img").join("\n"));
     });
   });
@@ -203,7 +222,10 @@ describe("retired and retiring models in a running flow", function () {
       assert.equal(out.length, 0);
       assert.equal(caught[0].error.code, "model_retired");
       assert.equal(caught[0].error.cause.parameter, "model");
-      assert.match(caught[0].error.message, /^ImagesApiError: use gpt-image-2\.5-flare: gpt-image-1 was shut down by OpenAI on 2026-10-23 /);
+      assert.match(
+        caught[0].error.message,
+        /^ImagesApiError: use gpt-image-2\.5-flare: gpt-image-1 was shut down by OpenAI on 2026-10-23 /,
+      );
       assert.deepEqual(proxy.seen, []);
     });
 
@@ -227,7 +249,11 @@ describe("retired and retiring models in a running flow", function () {
     });
 
     it('"use its replacement" sends the replacement instead of refusing', async () => {
-      await loadFlow({ baseUrl: "https://api.openai.com/v1", node: { model: "gpt-image-1-mini" }, config: { retries: 0, onRetired: "replace" } });
+      await loadFlow({
+        baseUrl: "https://api.openai.com/v1",
+        node: { model: "gpt-image-1-mini" },
+        config: { retries: 0, onRetired: "replace" },
+      });
       assert.deepEqual(statusesOf("img").at(-1), { fill: "yellow", shape: "ring", text: SHARED + "status.retiredReplaced" });
       const { caught } = await run({ payload: "x" });
       assert.equal(caught[0].error.code, "network_error");

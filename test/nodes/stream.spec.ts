@@ -21,7 +21,11 @@ const JPEG = readFileSync(join(__dirname, "..", "fixtures", "photo-256.jpg"));
 export function bigPng(size: number): Buffer {
   const head = PHOTO.subarray(0, PHOTO.length - 12);
   const filler = Buffer.alloc(size - PHOTO.length - 12 - 8, "abcdefghij");
-  return Buffer.concat([head, pngChunk("tEXt", Buffer.concat([Buffer.from("Comment\0", "latin1"), filler])), PHOTO.subarray(PHOTO.length - 12)]);
+  return Buffer.concat([
+    head,
+    pngChunk("tEXt", Buffer.concat([Buffer.from("Comment\0", "latin1"), filler])),
+    PHOTO.subarray(PHOTO.length - 12),
+  ]);
 }
 
 /** what was logged as a warning (level 30) */
@@ -46,7 +50,9 @@ describe("streaming partial images", function () {
       {
         baseUrl: server.baseUrl,
         type,
-        node: edit ? { image: "payload", imageType: "msg", prompt: "prompt", promptType: "msg", mask: "mask", maskType: "msg", ...node } : node,
+        node: edit
+          ? { image: "payload", imageType: "msg", prompt: "prompt", promptType: "msg", mask: "mask", maskType: "msg", ...node }
+          : node,
       },
       edit ? [...NODES, editNode] : NODES,
     );
@@ -119,7 +125,10 @@ describe("streaming partial images", function () {
     server.setDefault({ stream: { chunkSize: 1 } });
     const { out, caught } = await stream({ payload: "chunks", params: { partial_images: 2, output_format: "jpeg" } });
     assert.equal(caught.length, 0, caught[0]?.error?.message);
-    assert.deepEqual(out.map((m) => Boolean(m.partial)), [true, true, false]);
+    assert.deepEqual(
+      out.map((m) => Boolean(m.partial)),
+      [true, true, false],
+    );
     for (const m of out) assert.ok(Buffer.compare(m.payload as Buffer, JPEG) === 0, "the image differs from the JPEG the server sent");
   });
 
@@ -153,7 +162,10 @@ describe("streaming partial images", function () {
   it("edit image streams image_edit events the same way", async () => {
     const { out, caught } = await stream({ payload: PHOTO, prompt: "hats" }, { partialImages: 1 }, "images-api-edit");
     assert.equal(caught.length, 0, caught[0]?.error?.message);
-    assert.deepEqual(out.map((m) => Boolean(m.partial)), [true, false]);
+    assert.deepEqual(
+      out.map((m) => Boolean(m.partial)),
+      [true, false],
+    );
     const form = server.requests[0].form!;
     assert.equal(form.find((p) => p.name === "stream")?.value, "true");
     assert.equal(form.find((p) => p.name === "partial_images")?.value, "1");
@@ -183,7 +195,10 @@ describe("streaming partial images", function () {
       server.setDefault({
         sse: {
           events: [
-            { event: "error", data: JSON.stringify({ error: { message: "Your request was rejected by the safety system", code: "moderation_blocked" } }) },
+            {
+              event: "error",
+              data: JSON.stringify({ error: { message: "Your request was rejected by the safety system", code: "moderation_blocked" } }),
+            },
           ],
         },
       });
@@ -224,7 +239,9 @@ describe("streaming partial images", function () {
       assert.equal(server.requests.length, 2);
       assert.equal(server.requests[0].json.stream, true);
       assert.deepEqual(server.requests[1].json, { model: "gpt-image-1", prompt: "retry plain" });
-      const warned = helper.log().args.some((a: Array<{ level?: number; msg?: unknown }>) => a[0].level === 30 && /refused streaming/.test(String(a[0].msg)));
+      const warned = helper
+        .log()
+        .args.some((a: Array<{ level?: number; msg?: unknown }>) => a[0].level === 30 && /refused streaming/.test(String(a[0].msg)));
       assert.ok(warned, "a warning was logged");
     });
 
@@ -242,10 +259,19 @@ describe("streaming partial images", function () {
       this.timeout(30000);
       // the small JPEG in every event: 20,000 events are 115 MB of stream
       server.setDefault({ stream: { extraPartials: 19_998 } });
-      const { result, stallMs } = await measureStall(() => stream({ payload: "flood", params: { partial_images: 2, output_format: "jpeg" } }));
+      const { result, stallMs } = await measureStall(() =>
+        stream({ payload: "flood", params: { partial_images: 2, output_format: "jpeg" } }),
+      );
       const { out, caught } = result;
       assert.equal(caught.length, 0, caught[0]?.error?.message);
-      assert.deepEqual(out.map((m) => [m.partial, m.partialIndex]), [[true, 0], [true, 1], [undefined, undefined]]);
+      assert.deepEqual(
+        out.map((m) => [m.partial, m.partialIndex]),
+        [
+          [true, 0],
+          [true, 1],
+          [undefined, undefined],
+        ],
+      );
       assert.ok(out[2].payload.equals(JPEG), "the finished image is the server's");
       const warned = warnings().filter((w) => /more partial images than partial_images = 2 asked for; the extra ones are dropped/.test(w));
       assert.equal(warned.length, 1, warnings().join("\n"));
@@ -264,7 +290,11 @@ describe("streaming partial images", function () {
       const heldMB = (process.memoryUsage().arrayBuffers - before) / 1024 / 1024;
       const sentMB = server.streamedBytes / 1024 / 1024;
       console.log(`      60 completed events: ${heldMB.toFixed(1)} MB held after, ${sentMB.toFixed(1)} MB of 84 MB sent`);
-      assert.deepEqual(out.map((m) => m.partial), [true], "the partial was sent, no final message");
+      assert.deepEqual(
+        out.map((m) => m.partial),
+        [true],
+        "the partial was sent, no final message",
+      );
       assert.equal(caught.length, 1);
       assert.equal(caught[0].error.code, "api_error");
       assert.match(caught[0].error.message, /the image stream sent more finished images than n = 1 asked for/);
@@ -279,7 +309,12 @@ describe("streaming partial images", function () {
     it("a stream larger than the client's maxResponseBytes (each event under the per-image cap): api_error naming the cap", async function () {
       this.timeout(30000);
       server.setDefault({ stream: { image: bigPng(1024 * 1024), extraPartials: 30 } });
-      const { caught } = await stream({ payload: "long", params: { partial_images: 2 } }, {}, undefined, caps({ maxResponseBytes: 8 * 1024 * 1024 }));
+      const { caught } = await stream(
+        { payload: "long", params: { partial_images: 2 } },
+        {},
+        undefined,
+        caps({ maxResponseBytes: 8 * 1024 * 1024 }),
+      );
       assert.equal(caught.length, 1);
       assert.equal(caught[0].error.code, "api_error");
       assert.match(caught[0].error.message, /the image stream is larger than 8\.0 MB, the most this client reads for one answer/);
@@ -290,13 +325,21 @@ describe("streaming partial images", function () {
       this.timeout(30000);
       // a 24 MB image: 32 MB of base64 in one event
       server.setDefault({ stream: { image: bigPng(24 * 1024 * 1024) } });
-      const { out, caught } = await stream({ payload: "huge", params: { partial_images: 1 } }, {}, undefined, caps({ maxImageBytes: 4 * 1024 * 1024 }));
+      const { out, caught } = await stream(
+        { payload: "huge", params: { partial_images: 1 } },
+        {},
+        undefined,
+        caps({ maxImageBytes: 4 * 1024 * 1024 }),
+      );
       const sentMB = server.streamedBytes / 1024 / 1024;
       console.log(`      an event over the cap: ${sentMB.toFixed(1)} MB of 64 MB sent`);
       assert.equal(out.length, 0);
       assert.equal(caught.length, 1);
       assert.equal(caught[0].error.code, "api_error");
-      assert.match(caught[0].error.message, /a streamed event is larger than 5\.4 MB \(an image over 4\.0 MB, the largest image this client takes, as base64\)/);
+      assert.match(
+        caught[0].error.message,
+        /a streamed event is larger than 5\.4 MB \(an image over 4\.0 MB, the largest image this client takes, as base64\)/,
+      );
       assert.equal(server.requests.length, 1, "not retried");
       assert.ok(sentMB < 16, `${sentMB} MB were sent before the client hung up`);
     });

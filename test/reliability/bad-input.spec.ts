@@ -223,7 +223,12 @@ function goodFor(op: Op, node: Record<string, unknown> = {}): GoodCase {
   const model = String(node.model ?? "gpt-image-1");
   const dalle = model.startsWith("dall-e");
   if (op === "generate") {
-    return { title: "good", op, msg: () => ({ payload: "a good one" }), json: { model, prompt: "a good one", ...(dalle ? { response_format: "b64_json" } : {}) } };
+    return {
+      title: "good",
+      op,
+      msg: () => ({ payload: "a good one" }),
+      json: { model, prompt: "a good one", ...(dalle ? { response_format: "b64_json" } : {}) },
+    };
   }
   return {
     title: "good",

@@ -47,7 +47,8 @@ const FAST: Gap = [15, 600];
 /** the SDK's backoff: 0.5 s then 1 s, minus up to 25 % jitter (plus the round trip) */
 const BACKOFF_1: Gap = [350, 1000];
 const BACKOFF_2: Gap = [700, 1600];
-const HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+const HTML_502 =
+  "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
 
 const CASES: FaultCase[] = [
   // ---------------------------------------------------------------- 429 and Retry-After
@@ -104,7 +105,11 @@ const CASES: FaultCase[] = [
   {
     title: "429 insufficient_quota → quota_exceeded, never retried",
     setup: (s) =>
-      s.setDefault({ status: 429, headers: fastRetry, error: { message: "You exceeded your current quota", type: "insufficient_quota", code: "insufficient_quota" } }),
+      s.setDefault({
+        status: 429,
+        headers: fastRetry,
+        error: { message: "You exceeded your current quota", type: "insufficient_quota", code: "insufficient_quota" },
+      }),
     code: "quota_exceeded",
     attempts: 1,
     statusCode: 429,
@@ -154,7 +159,12 @@ const CASES: FaultCase[] = [
   },
   {
     title: "x-should-retry: true on a 400 → retried, then invalid_params",
-    setup: (s) => s.setDefault({ status: 400, headers: { "x-should-retry": "true", ...fastRetry }, error: { message: "Try again", param: "size", code: "invalid_value" } }),
+    setup: (s) =>
+      s.setDefault({
+        status: 400,
+        headers: { "x-should-retry": "true", ...fastRetry },
+        error: { message: "Try again", param: "size", code: "invalid_value" },
+      }),
     code: "invalid_params",
     attempts: 3,
     gaps: [FAST, FAST],
@@ -256,7 +266,8 @@ const CASES: FaultCase[] = [
   },
   {
     title: "a 200 HTML page (captive portal) → api_error naming the content type",
-    setup: (s) => s.setDefault({ contentType: "text/html; charset=utf-8", body: "<html><head><title>Hotel Wi-Fi login</title></head></html>" }),
+    setup: (s) =>
+      s.setDefault({ contentType: "text/html; charset=utf-8", body: "<html><head><title>Hotel Wi-Fi login</title></head></html>" }),
     code: "api_error",
     attempts: 1,
     statusCode: 200,
@@ -272,7 +283,8 @@ const CASES: FaultCase[] = [
   },
   {
     title: "wrong content type on a good answer: JSON labelled text/plain → the bytes win, the image arrives",
-    setup: (s) => s.script({ contentType: "text/plain", body: JSON.stringify({ created: 1, data: [{ b64_json: PHOTO_PNG.toString("base64") }] }) }),
+    setup: (s) =>
+      s.script({ contentType: "text/plain", body: JSON.stringify({ created: 1, data: [{ b64_json: PHOTO_PNG.toString("base64") }] }) }),
     code: "ok",
     attempts: 1,
   },
@@ -296,7 +308,10 @@ const CASES: FaultCase[] = [
     title: "200 with a content-policy refusal in the body → moderation_blocked, not retried",
     setup: (s) =>
       s.setDefault({
-        json: { created: 1, error: { code: "content_policy_violation", message: "Your request was rejected as a result of our safety system." } },
+        json: {
+          created: 1,
+          error: { code: "content_policy_violation", message: "Your request was rejected as a result of our safety system." },
+        },
       }),
     code: "moderation_blocked",
     attempts: 1,
@@ -310,7 +325,11 @@ const CASES: FaultCase[] = [
       s.setDefault({
         status: 400,
         headers: fastRetry,
-        error: { message: "Your request was rejected as a result of our safety system.", type: "invalid_request_error", code: "content_policy_violation" },
+        error: {
+          message: "Your request was rejected as a result of our safety system.",
+          type: "invalid_request_error",
+          code: "content_policy_violation",
+        },
       }),
     code: "moderation_blocked",
     attempts: 1,
@@ -401,7 +420,14 @@ const CASES: FaultCase[] = [
   {
     title: "edit: 400 moderation_blocked → one upload, moderation_blocked",
     setup: (s) =>
-      s.setDefault({ status: 400, error: { message: "Your request was rejected as a result of our safety system.", type: "image_generation_user_error", code: "moderation_blocked" } }),
+      s.setDefault({
+        status: 400,
+        error: {
+          message: "Your request was rejected as a result of our safety system.",
+          type: "image_generation_user_error",
+          code: "moderation_blocked",
+        },
+      }),
     edit: true,
     code: "moderation_blocked",
     attempts: 1,
@@ -429,7 +455,9 @@ describe("reliability: the fault matrix through the nodes", function () {
           : { baseUrl, config: c.config },
         edit ? EDIT_NODES : undefined,
       );
-      const msg: Msg = edit ? { payload: PHOTO_PNG, mask: MASK_256, prompt: "a fault case", topic: "t" } : { payload: "a fault case", topic: "t" };
+      const msg: Msg = edit
+        ? { payload: PHOTO_PNG, mask: MASK_256, prompt: "a fault case", topic: "t" }
+        : { payload: "a fault case", topic: "t" };
       const started = Date.now();
       const { out, caught } = await one(msg, { timeoutMs: c.timeoutMs ?? 15_000, settleMs: 120 });
       const elapsed = Date.now() - started;

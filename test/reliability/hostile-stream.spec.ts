@@ -39,7 +39,9 @@ describe("hostile answers: bounded stalls, memory and clear errors", function ()
     for (let i = 0; i < 2; i++) {
       api.server.reset();
       api.server.setDefault({ stream: { image } });
-      const { result, stallMs, rssMB, arrayBuffersMB } = await measureStall(() => run({ payload: "huge", params: { stream: true } }, 30000));
+      const { result, stallMs, rssMB, arrayBuffersMB } = await measureStall(() =>
+        run({ payload: "huge", params: { stream: true } }, 30000),
+      );
       console.log(`      40 MB event: rss +${rssMB.toFixed(0)} MB, array buffers +${arrayBuffersMB.toFixed(0)} MB`);
       const { out, caught } = result;
       assert.equal(caught.length, 0, caught[0]?.error?.message);
@@ -72,7 +74,10 @@ describe("hostile answers: bounded stalls, memory and clear errors", function ()
         const { out, caught } = result;
         assert.equal(out.length, 0);
         assert.equal(caught[0]?.error?.code, "api_error");
-        assert.match(caught[0].error.message, /the answer holds more than 2\.0 MB besides its images; more than an Images API answer ever has/);
+        assert.match(
+          caught[0].error.message,
+          /the answer holds more than 2\.0 MB besides its images; more than an Images API answer ever has/,
+        );
         assert.equal(api.server.requests.length, 1, "not retried");
         stalls.push(stallMs);
       }
@@ -94,7 +99,9 @@ describe("hostile answers: bounded stalls, memory and clear errors", function ()
 
     it("an image over the client's maxImageBytes: api_error naming the cap", async () => {
       const image = bigPng(2 * MB);
-      api.server.setDefault({ json: { created: 1, data: [{ b64_json: PHOTO.toString("base64") }, { b64_json: image.toString("base64") }] } });
+      api.server.setDefault({
+        json: { created: 1, data: [{ b64_json: PHOTO.toString("base64") }, { b64_json: image.toString("base64") }] },
+      });
       await loadFlow({ baseUrl: api.server.baseUrl });
       caps({ maxImageBytes: 1 * MB });
       const { out, caught } = await run({ payload: "big", params: { n: 2 } } as Msg);

@@ -35,7 +35,11 @@ describe("admin routes: the saved key goes only to its own saved server", functi
     attacker.reset();
     const flow = imageFlow({ baseUrl: api.baseUrl });
     flow.push({ id: "foreign", type: "foreign-secret", z: "f1" });
-    await helper.load([...NODES, foreignNode] as never, flow as never, { cfg: { apiKey: API_KEY }, foreign: { apiKey: FOREIGN_KEY } } as never);
+    await helper.load(
+      [...NODES, foreignNode] as never,
+      flow as never,
+      { cfg: { apiKey: API_KEY }, foreign: { apiKey: FOREIGN_KEY } } as never,
+    );
   });
   afterEach(async () => {
     await helper.unload();
@@ -51,7 +55,13 @@ describe("admin routes: the saved key goes only to its own saved server", functi
     assert.equal(res.body.keyWithheld, true);
     assert.equal(api.requests.length, 0);
     // Azure style: no api-key header either
-    await post("/images-api/test-connection", { id: "cfg", baseUrl: attacker.origin, apiType: "azure", apiVersion: "2025-04-01-preview", apiKey: "__PWRD__" });
+    await post("/images-api/test-connection", {
+      id: "cfg",
+      baseUrl: attacker.origin,
+      apiType: "azure",
+      apiVersion: "2025-04-01-preview",
+      apiKey: "__PWRD__",
+    });
     assert.deepEqual(authOf(attacker), [null, null]);
     assert.ok(!JSON.stringify(attacker.requests.map((r) => r.headers)).includes(API_KEY));
   });

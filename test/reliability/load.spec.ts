@@ -162,7 +162,14 @@ describe("reliability: load", function () {
     assert.match(e.message, /too many requests waiting \(50\); the queue limit of this Images API config is 50/);
     assert.equal(e.cause.retryable, true);
     assert.equal(server.maxInFlight, 4);
-    figures.queueLimit = { messages: 200, queueLimit: 50, concurrency: 4, ok: o.out.length, queueFull: full.length, requests: server.requests.length };
+    figures.queueLimit = {
+      messages: 200,
+      queueLimit: 50,
+      concurrency: 4,
+      ok: o.out.length,
+      queueFull: full.length,
+      requests: server.requests.length,
+    };
   });
 
   it("soak: 5,000 requests with 256x256 images: RSS and heap bounded, no leaked timers, handles or listeners", async function () {
@@ -199,7 +206,9 @@ describe("reliability: load", function () {
         if (o.total % 500 === 0) {
           if (process.env.SOAK_TRACE && o.total % 2000 === 0) {
             const m = process.memoryUsage();
-            console.log(`      ${o.total}: rss ${mb(m.rss)} heap ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`);
+            console.log(
+              `      ${o.total}: rss ${mb(m.rss)} heap ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`,
+            );
           }
           drainSpies();
           requests += server.requests.length;
@@ -211,7 +220,10 @@ describe("reliability: load", function () {
     };
     const resources = () => {
       const info = process.getActiveResourcesInfo();
-      return { timers: info.filter((r) => r === "Timeout").length, handles: (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length };
+      return {
+        timers: info.filter((r) => r === "Timeout").length,
+        handles: (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length,
+      };
     };
     const listeners = () => ({
       node: node.eventNames().reduce((a: number, e: string) => a + node.listenerCount(e), 0),
@@ -265,18 +277,26 @@ describe("reliability: load", function () {
         tickersLeft,
         gc: hadGc,
       };
-      console.log(`      soak: ${JSON.stringify(figures.soak)} listeners ${JSON.stringify([before.node, after.node, before.process, after.process])}`);
+      console.log(
+        `      soak: ${JSON.stringify(figures.soak)} listeners ${JSON.stringify([before.node, after.node, before.process, after.process])}`,
+      );
       assert.equal(failures, 0, "every soak message got its image");
       assert.equal(o.total, WARMUP + TOTAL);
       assert.equal(requests, WARMUP + TOTAL, "one request per message");
-      assert.ok(intervals.some((i) => i.fromJob), "the status ticker ran");
+      assert.ok(
+        intervals.some((i) => i.fromJob),
+        "the status ticker ran",
+      );
       assert.equal(tickersLeft, 0, "the status ticker stopped");
       assert.ok(after.timers <= before.timers, `timers: ${before.timers} → ${after.timers}`);
       assert.ok(after.handles <= before.handles + 2, `handles: ${before.handles} → ${after.handles}`);
       assert.equal(after.node, before.node, "listeners on the node");
       assert.equal(after.process, before.process, "listeners on process");
       assert.ok(after.heap - before.heap < heapBoundMB * 1024 * 1024, `heap grew ${mb(after.heap - before.heap)} MB`);
-      assert.ok(after.buffers - before.buffers < buffersBoundMB * 1024 * 1024, `Buffer memory grew ${mb(after.buffers - before.buffers)} MB`);
+      assert.ok(
+        after.buffers - before.buffers < buffersBoundMB * 1024 * 1024,
+        `Buffer memory grew ${mb(after.buffers - before.buffers)} MB`,
+      );
       assert.ok(after.rss - before.rss < rssBoundMB * 1024 * 1024, `RSS grew ${mb(after.rss - before.rss)} MB`);
     } finally {
       globalThis.setInterval = realSetInterval;

@@ -52,7 +52,9 @@ export function renderSection(f: Figures, seconds: number, skipped = 0, date = n
     ],
     [
       q ? `queue limit ${q.queueLimit}, ${count(q.messages)} messages at once` : "queue limit",
-      q ? `${count(q.ok)} images (${q.concurrency} running + ${q.queueLimit} waiting), ${count(q.queueFull)} refused with \`queue_full\`, ${count(q.requests)} requests` : missing,
+      q
+        ? `${count(q.ok)} images (${q.concurrency} running + ${q.queueLimit} waiting), ${count(q.queueFull)} refused with \`queue_full\`, ${count(q.requests)} requests`
+        : missing,
     ],
     [
       r ? `redeploy with ${r.inFlight} requests in flight` : "redeploy with requests in flight",
@@ -68,7 +70,9 @@ export function renderSection(f: Figures, seconds: number, skipped = 0, date = n
     ],
     [
       "peak requests at once seen by the server",
-      f.peakConcurrency ? `${f.peakConcurrency}${r ? ` (the redeploy test runs ${r.inFlight} at once on purpose)` : ""}${b ? `; in the burst ${b.maxInFlight}, the config's limit` : ""}` : missing,
+      f.peakConcurrency
+        ? `${f.peakConcurrency}${r ? ` (the redeploy test runs ${r.inFlight} at once on purpose)` : ""}${b ? `; in the burst ${b.maxInFlight}, the config's limit` : ""}`
+        : missing,
     ],
     [
       "API key searched in messages, errors, status texts, log lines, the flow and admin answers",
@@ -162,7 +166,9 @@ export function registerReport(getFigures: () => Figures): void {
       return;
     }
     if (gaps.length || failed) {
-      console.log(`docs/reliability.md not updated: ${failed ? `${failed} reliability test(s) failed` : ""}${gaps.length ? ` missing: ${gaps.join(", ")}` : ""}`);
+      console.log(
+        `docs/reliability.md not updated: ${failed ? `${failed} reliability test(s) failed` : ""}${gaps.length ? ` missing: ${gaps.join(", ")}` : ""}`,
+      );
       return;
     }
     const doc = existsSync(DOC) ? readFileSync(DOC, "utf8") : "# Reliability\n";

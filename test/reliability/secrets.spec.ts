@@ -60,7 +60,10 @@ describe("reliability: secrets and trust", function () {
       for (const register of [configNode, generateNode, editNode] as unknown as Array<(red: unknown) => void>) register(RED);
       assert.ok(routes.length >= 1, "the config node serves the model registry to the editor");
       for (const r of routes) {
-        assert.ok(!r.method.startsWith("NODE") && r.method !== "USE", `${r.method} ${r.path}: no public (httpNode) route, no catch-all middleware`);
+        assert.ok(
+          !r.method.startsWith("NODE") && r.method !== "USE",
+          `${r.method} ${r.path}: no public (httpNode) route, no catch-all middleware`,
+        );
         const guard = r.handlers[0] as { permission?: string };
         const want = r.method === "GET" ? "images-api-config.read" : "images-api-config.write";
         assert.equal(guard?.permission, want, `${r.method} ${r.path} must start with RED.auth.needsPermission("${want}")`);
@@ -108,7 +111,11 @@ describe("reliability: secrets and trust", function () {
 
     it("an HTML error page with the key in its title: redacted", async () => {
       const server = api.server;
-      server.setDefault({ status: 403, contentType: "text/html", body: `<html><head><title>Forbidden for ${API_KEY}</title></head></html>` });
+      server.setDefault({
+        status: 403,
+        contentType: "text/html",
+        body: `<html><head><title>Forbidden for ${API_KEY}</title></head></html>`,
+      });
       await load({ baseUrl: server.baseUrl });
       const { caught } = await one({ payload: "a" });
       assert.match(caught!.error.message, /Forbidden for \*\*\*/);
@@ -118,7 +125,10 @@ describe("reliability: secrets and trust", function () {
     // a gateway that echoes the key in the error's param, code or type: every field is redacted
     it("an error that echoes the key in param, code and type: redacted in msg.error.cause", async () => {
       const server = api.server;
-      server.setDefault({ status: 400, error: { message: "bad", param: `Authorization: Bearer ${API_KEY}`, code: API_KEY, type: `key ${API_KEY}` } });
+      server.setDefault({
+        status: 400,
+        error: { message: "bad", param: `Authorization: Bearer ${API_KEY}`, code: API_KEY, type: `key ${API_KEY}` },
+      });
       await load({ baseUrl: server.baseUrl });
       const { caught } = await one({ payload: "a" });
       assert.equal(caught!.error.code, "invalid_params");
@@ -128,7 +138,9 @@ describe("reliability: secrets and trust", function () {
     // a gateway that echoes the request (key included) into a successful answer: texts copied into msg are redacted
     it("a successful answer that echoes the key in revised_prompt: redacted in msg.images", async () => {
       const server = api.server;
-      server.setDefault({ json: { created: 1, data: [{ b64_json: PHOTO_PNG.toString("base64"), revised_prompt: `echo: Bearer ${API_KEY}` }] } });
+      server.setDefault({
+        json: { created: 1, data: [{ b64_json: PHOTO_PNG.toString("base64"), revised_prompt: `echo: Bearer ${API_KEY}` }] },
+      });
       await load({ baseUrl: server.baseUrl, node: { model: "gpt-image-1-all" } });
       const { out } = await one({ payload: "a" });
       assert.ok(out);
@@ -187,7 +199,11 @@ describe("reliability: secrets and trust", function () {
     it("the edit node: msg.params.baseUrl and msg.url are ignored too", async () => {
       const server = api.server;
       await load(
-        { baseUrl: server.baseUrl, type: "images-api-edit", node: { image: "payload", imageType: "msg", prompt: "prompt", promptType: "msg", model: "gpt-image-1-all" } },
+        {
+          baseUrl: server.baseUrl,
+          type: "images-api-edit",
+          node: { image: "payload", imageType: "msg", prompt: "prompt", promptType: "msg", model: "gpt-image-1-all" },
+        },
         EDIT_NODES,
       );
       await one({ payload: PHOTO_PNG, prompt: "a", params: { baseUrl: evil.baseUrl }, url: evil.baseUrl, baseUrl: evil.baseUrl });
@@ -325,7 +341,10 @@ describe("reliability: secrets and trust", function () {
             const { out, caught } = await one({ payload: "a" });
             assert.equal(out, undefined);
             assert.equal(caught?.error.code, "download_failed");
-            assert.match(caught!.error.message, /refusing to download the image from .+: .* is a loopback, private or link-local address, and the base URL is not/);
+            assert.match(
+              caught!.error.message,
+              /refusing to download the image from .+: .* is a loopback, private or link-local address, and the base URL is not/,
+            );
           });
           assert.equal(foreign.requests.length, 0, "the internal server was asked");
           assert.equal(api.server.requests.length, 1, "the API was asked once (through the proxy)");
@@ -342,7 +361,11 @@ describe("reliability: secrets and trust", function () {
           assert.equal(caught?.error.code, "download_failed");
           assert.match(caught!.error.message, /refusing to download the image from 127\.0\.0\.1:\d+/);
         });
-        assert.deepEqual(foreign.requests.map((r) => r.path), ["/redirect"], "only the public hop was fetched");
+        assert.deepEqual(
+          foreign.requests.map((r) => r.path),
+          ["/redirect"],
+          "only the public hop was fetched",
+        );
       });
 
       it("a public image host works, without the key", async () => {

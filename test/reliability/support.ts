@@ -47,7 +47,14 @@ export interface Figures {
     rssAfterMB: number;
   };
   queueLimit?: { messages: number; queueLimit: number; concurrency: number; ok: number; queueFull: number; requests: number };
-  redeploy?: { inFlight: number; closeMs: number; sentAfterClose: number; outcomes: Record<string, number>; socketsLeft: number; unhandled: number };
+  redeploy?: {
+    inFlight: number;
+    closeMs: number;
+    sentAfterClose: number;
+    outcomes: Record<string, number>;
+    socketsLeft: number;
+    unhandled: number;
+  };
   soak?: {
     requests: number;
     seconds: number;
@@ -253,7 +260,10 @@ export async function load(o: FlowOptions, nodes: unknown[] = NODES, imageNodes:
  * Sends `msg` into the image node and returns its one outcome; then waits `settleMs` more and
  * asserts that nothing else arrived (exactly one outcome per message).
  */
-export async function one(msg: Msg, opts: { timeoutMs?: number; settleMs?: number; node?: string } = {}): Promise<{ out?: Msg; caught?: Msg }> {
+export async function one(
+  msg: Msg,
+  opts: { timeoutMs?: number; settleMs?: number; node?: string } = {},
+): Promise<{ out?: Msg; caught?: Msg }> {
   const o = outcomes();
   const before = o.total;
   const outBefore = o.outCount;

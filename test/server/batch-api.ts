@@ -68,7 +68,13 @@ export interface BatchPace {
   expireAfterPolls: number | null;
 }
 
-export const DEFAULT_PACE: Readonly<BatchPace> = Object.freeze({ validatingPolls: 1, inProgressPolls: 2, finalizingPolls: 1, cancellingPolls: 0, expireAfterPolls: null });
+export const DEFAULT_PACE: Readonly<BatchPace> = Object.freeze({
+  validatingPolls: 1,
+  inProgressPolls: 2,
+  finalizingPolls: 1,
+  cancellingPolls: 0,
+  expireAfterPolls: null,
+});
 
 export const FILE_PURPOSES = ["assistants", "batch", "fine-tune", "vision", "user_data", "evals"] as const;
 export const BATCH_ENDPOINTS = ["/v1/images/generations", "/v1/images/edits"] as const;
@@ -76,8 +82,14 @@ const IMAGE_FILE_PURPOSES = ["vision", "user_data"];
 const TERMINAL: ReadonlySet<BatchStatus> = new Set(["completed", "failed", "expired", "cancelled"]);
 const DAY_SECONDS = 24 * 60 * 60;
 
-export const EXPIRED_ERROR = Object.freeze({ code: "batch_expired", message: "This request could not be executed before the completion window expired." });
-export const CANCELLED_ERROR = Object.freeze({ code: "batch_cancelled", message: "This request was not executed because the batch was cancelled." });
+export const EXPIRED_ERROR = Object.freeze({
+  code: "batch_expired",
+  message: "This request could not be executed before the completion window expired.",
+});
+export const CANCELLED_ERROR = Object.freeze({
+  code: "batch_cancelled",
+  message: "This request was not executed because the batch was cancelled.",
+});
 
 /** A file held by the Files API: an upload, or a batch's output/error file. */
 export interface StoredBatchFile {
@@ -159,16 +171,33 @@ const now = () => Math.floor(Date.now() / 1000);
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-function errorJson(message: string, param: string | null = null, code: string | null = null, type: string | null = "invalid_request_error") {
+function errorJson(
+  message: string,
+  param: string | null = null,
+  code: string | null = null,
+  type: string | null = "invalid_request_error",
+) {
   return { error: { message, type, param, code } };
 }
 function jsonReply(status: number, value: unknown, headers?: Record<string, string>): BatchReply {
   return { status, contentType: "application/json", body: Buffer.from(JSON.stringify(value)), headers };
 }
-function fail(status: number, message: string, param: string | null = null, code: string | null = null, type: string | null = "invalid_request_error"): BatchReply {
+function fail(
+  status: number,
+  message: string,
+  param: string | null = null,
+  code: string | null = null,
+  type: string | null = "invalid_request_error",
+): BatchReply {
   return jsonReply(status, errorJson(message, param, code, type));
 }
-const oneOf = (values: readonly string[]) => (values.length < 3 ? values.map((v) => `'${v}'`).join(" and ") : `${values.slice(0, -1).map((v) => `'${v}'`).join(", ")}, and '${values[values.length - 1]}'`);
+const oneOf = (values: readonly string[]) =>
+  values.length < 3
+    ? values.map((v) => `'${v}'`).join(" and ")
+    : `${values
+        .slice(0, -1)
+        .map((v) => `'${v}'`)
+        .join(", ")}, and '${values[values.length - 1]}'`;
 
 /** mulberry32: a small deterministic PRNG */
 function prng(seed: number): () => number {
@@ -184,7 +213,10 @@ function prng(seed: number): () => number {
 
 /** Splits JSONL into lines (blank lines at the end, e.g. after the final "\n", left out; "\r\n" accepted). */
 function splitLines(data: Buffer): string[] {
-  const lines = data.toString("utf8").split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  const lines = data
+    .toString("utf8")
+    .split("\n")
+    .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   while (lines.length && lines[lines.length - 1].trim() === "") lines.pop();
   return lines;
 }
@@ -414,7 +446,13 @@ export class BatchApi {
     this.cleanupRequests.push(what);
     if (this.stallCleanupMs <= 0) return run();
     const body = Buffer.from(JSON.stringify({ stalled: what }));
-    return { status: 200, contentType: "application/json", body, chunks: [body.subarray(0, 1), body.subarray(1)], gapMs: this.stallCleanupMs };
+    return {
+      status: 200,
+      contentType: "application/json",
+      body,
+      chunks: [body.subarray(0, 1), body.subarray(1)],
+      gapMs: this.stallCleanupMs,
+    };
   }
 
   // ------------------------------------------------------------- Files API
@@ -435,7 +473,8 @@ export class BatchApi {
     if (!req.form) return fail(400, "Could not parse multipart form.");
     const purposePart = req.form.find((p) => p.name === "purpose" && p.filename === undefined);
     const filePart = req.form.find((p) => p.name === "file" && p.filename !== undefined);
-    if (!purposePart || purposePart.data.length === 0) return fail(400, "Missing required parameter: 'purpose'.", "purpose", "missing_required_parameter");
+    if (!purposePart || purposePart.data.length === 0)
+      return fail(400, "Missing required parameter: 'purpose'.", "purpose", "missing_required_parameter");
     const purpose = purposePart.data.toString("utf8");
     if (!(FILE_PURPOSES as readonly string[]).includes(purpose)) {
       return fail(400, `Invalid value: '${purpose}'. Supported values are: ${oneOf(FILE_PURPOSES)}.`, "purpose", "invalid_value");
@@ -481,14 +520,20 @@ export class BatchApi {
     const size = Math.max(1, this.contentChunkBytes);
     const chunks: Buffer[] = [];
     if (jsonl && this.contentChunkLines) {
-      for (let i = 0; i < f.data.length; ) {
+      for (let i = 0; i < f.data.length;) {
         const end = f.data.indexOf(0x0a, i);
         const next = end === -1 ? f.data.length : end + 1;
         chunks.push(f.data.subarray(i, next));
         i = next;
       }
     } else for (let i = 0; i < f.data.length; i += size) chunks.push(f.data.subarray(i, i + size));
-    return { status: 200, contentType: jsonl ? "application/jsonl" : "application/octet-stream", body: f.data, chunks, gapMs: this.contentGapMs };
+    return {
+      status: 200,
+      contentType: jsonl ? "application/jsonl" : "application/octet-stream",
+      body: f.data,
+      chunks,
+      gapMs: this.contentGapMs,
+    };
   }
 
   private storeOutput(b: BatchRecord, kind: "output" | "error", results: BatchResult[]): string | null {
@@ -555,10 +600,14 @@ export class BatchApi {
     if (this.refuseCreate !== undefined) return fail(400, this.refuseCreate);
     const body = req.json;
     if (!isPlainObject(body)) {
-      return fail(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)");
+      return fail(
+        400,
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+      );
     }
     for (const name of ["input_file_id", "endpoint", "completion_window"]) {
-      if (body[name] === undefined || body[name] === null) return fail(400, `Missing required parameter: '${name}'.`, name, "missing_required_parameter");
+      if (body[name] === undefined || body[name] === null)
+        return fail(400, `Missing required parameter: '${name}'.`, name, "missing_required_parameter");
       if (typeof body[name] !== "string") return fail(400, `Invalid type for '${name}': expected a string.`, name, "invalid_type");
     }
     const endpoint = body.endpoint as string;
@@ -566,17 +615,35 @@ export class BatchApi {
       return fail(400, `Invalid value: '${endpoint}'. Supported values are: ${oneOf(BATCH_ENDPOINTS)}.`, "endpoint", "invalid_value");
     }
     if (body.completion_window !== "24h") {
-      return fail(400, `Invalid value: '${String(body.completion_window)}'. Supported values are: '24h'.`, "completion_window", "invalid_value");
+      return fail(
+        400,
+        `Invalid value: '${String(body.completion_window)}'. Supported values are: '24h'.`,
+        "completion_window",
+        "invalid_value",
+      );
     }
     let metadata: Record<string, string> | null = null;
     if (body.metadata !== undefined && body.metadata !== null) {
       if (!isPlainObject(body.metadata)) return fail(400, "Invalid type for 'metadata': expected an object.", "metadata", "invalid_type");
       const entries = Object.entries(body.metadata);
-      if (entries.length > 16) return fail(400, `Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got ${entries.length} instead.`, "metadata", "invalid_value");
+      if (entries.length > 16)
+        return fail(
+          400,
+          `Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got ${entries.length} instead.`,
+          "metadata",
+          "invalid_value",
+        );
       for (const [k, v] of entries) {
         if (k.length > 64) return fail(400, `Invalid 'metadata': key '${k}' is longer than 64 characters.`, "metadata", "invalid_value");
-        if (typeof v !== "string") return fail(400, `Invalid type for 'metadata.${k}': expected a string.`, `metadata.${k}`, "invalid_type");
-        if (v.length > 512) return fail(400, `Invalid 'metadata.${k}': string too long. Expected a string with maximum length 512, but got a string with length ${v.length} instead.`, `metadata.${k}`, "string_above_max_length");
+        if (typeof v !== "string")
+          return fail(400, `Invalid type for 'metadata.${k}': expected a string.`, `metadata.${k}`, "invalid_type");
+        if (v.length > 512)
+          return fail(
+            400,
+            `Invalid 'metadata.${k}': string too long. Expected a string with maximum length 512, but got a string with length ${v.length} instead.`,
+            `metadata.${k}`,
+            "string_above_max_length",
+          );
       }
       metadata = Object.fromEntries(entries) as Record<string, string>;
     }
@@ -584,7 +651,12 @@ export class BatchApi {
     const file = this.files.get(fileId);
     if (!file) return fail(400, `Invalid 'input_file_id': no such File object: ${fileId}.`, "input_file_id", "invalid_value");
     if (file.purpose !== "batch") {
-      return fail(400, `Invalid 'input_file_id': the file ${fileId} has purpose '${file.purpose}'; a batch input file must have purpose 'batch'.`, "input_file_id", "invalid_value");
+      return fail(
+        400,
+        `Invalid 'input_file_id': the file ${fileId} has purpose '${file.purpose}'; a batch input file must have purpose 'batch'.`,
+        "input_file_id",
+        "invalid_value",
+      );
     }
 
     const { requests, lineErrors } = this.validate(file, endpoint);
@@ -623,23 +695,39 @@ export class BatchApi {
     const texts = splitLines(file.data);
     const requests: BatchRequestLine[] = [];
     const lineErrors: BatchLineError[] = [];
-    const err = (line: number | null, code: string, message: string, param: string | null = null) => lineErrors.push({ code, message, param, line });
+    const err = (line: number | null, code: string, message: string, param: string | null = null) =>
+      lineErrors.push({ code, message, param, line });
     if (texts.length === 0) err(null, "empty_file", "The batch input file is empty.");
-    if (texts.length > this.maxRequests) err(null, "too_many_tasks", `The batch input file has ${texts.length} requests; a batch takes at most ${this.maxRequests}.`);
+    if (texts.length > this.maxRequests)
+      err(null, "too_many_tasks", `The batch input file has ${texts.length} requests; a batch takes at most ${this.maxRequests}.`);
     const seen = new Set<string>();
     texts.forEach((text, i) => {
       const line = i + 1;
       const value = text.trim() === "" ? undefined : parseLine(text);
       if (!isPlainObject(value)) return err(line, "invalid_json_line", "This line is not parseable as valid JSON.");
       const { custom_id, method, url, body } = value;
-      if (custom_id === undefined || custom_id === null) return err(line, "missing_required_parameter", "Missing required parameter: 'custom_id'.", "custom_id");
-      if (typeof custom_id !== "string" || custom_id === "") return err(line, "invalid_custom_id", "The custom_id for this request must be a non-empty string.", "custom_id");
+      if (custom_id === undefined || custom_id === null)
+        return err(line, "missing_required_parameter", "Missing required parameter: 'custom_id'.", "custom_id");
+      if (typeof custom_id !== "string" || custom_id === "")
+        return err(line, "invalid_custom_id", "The custom_id for this request must be a non-empty string.", "custom_id");
       if (seen.has(custom_id)) {
-        return err(line, "duplicate_custom_id", "The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.", "custom_id");
+        return err(
+          line,
+          "duplicate_custom_id",
+          "The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.",
+          "custom_id",
+        );
       }
       seen.add(custom_id);
-      if (method !== "POST") return err(line, "invalid_method", `The method for this request must be 'POST', got ${JSON.stringify(method ?? null)}.`, "method");
-      if (url !== endpoint) return err(line, "invalid_url", `The url for this request (${JSON.stringify(url ?? null)}) does not match the batch endpoint ('${endpoint}').`, "url");
+      if (method !== "POST")
+        return err(line, "invalid_method", `The method for this request must be 'POST', got ${JSON.stringify(method ?? null)}.`, "method");
+      if (url !== endpoint)
+        return err(
+          line,
+          "invalid_url",
+          `The url for this request (${JSON.stringify(url ?? null)}) does not match the batch endpoint ('${endpoint}').`,
+          "url",
+        );
       if (!isPlainObject(body)) return err(line, "missing_required_parameter", "Missing required parameter: 'body' (an object).", "body");
       requests.push({ line, custom_id, body });
     });
@@ -656,7 +744,13 @@ export class BatchApi {
     }
     const page = all.slice(start, start + limit);
     const data = page.map((b) => this.toJSON(b));
-    return jsonReply(200, { object: "list", data, first_id: page[0]?.id ?? null, last_id: page[page.length - 1]?.id ?? null, has_more: start + limit < all.length });
+    return jsonReply(200, {
+      object: "list",
+      data,
+      first_id: page[0]?.id ?? null,
+      last_id: page[page.length - 1]?.id ?? null,
+      has_more: start + limit < all.length,
+    });
   }
 
   private pollBatch(id: string): BatchReply {
@@ -669,7 +763,12 @@ export class BatchApi {
       const ms = Math.max(0, Math.round(this.throttleRetryAfterMs));
       return jsonReply(
         429,
-        errorJson(`Rate limit reached for batch requests per minute (RPM). Please try again in ${ms}ms.`, null, "rate_limit_exceeded", "requests"),
+        errorJson(
+          `Rate limit reached for batch requests per minute (RPM). Please try again in ${ms}ms.`,
+          null,
+          "rate_limit_exceeded",
+          "requests",
+        ),
         { "retry-after-ms": String(ms), "retry-after": String(Math.ceil(ms / 1000)) },
       );
     }
@@ -699,7 +798,12 @@ export class BatchApi {
     const before = b.polls++;
     if (TERMINAL.has(b.status)) return;
     const pace = this.pace;
-    if (pace.expireAfterPolls !== null && pace.expireAfterPolls !== undefined && before >= pace.expireAfterPolls && b.status !== "cancelling") {
+    if (
+      pace.expireAfterPolls !== null &&
+      pace.expireAfterPolls !== undefined &&
+      before >= pace.expireAfterPolls &&
+      b.status !== "cancelling"
+    ) {
       this.enter(b, "expired");
       return;
     }
@@ -764,8 +868,16 @@ export class BatchApi {
         b.results.push({ id: `batch_req_${hex(16)}`, custom_id: r.custom_id, response: null, error: { ...unexecuted } });
       }
     }
-    b.output_file_id = this.storeOutput(b, "output", b.results.filter((r) => r.response?.status_code === 200));
-    b.error_file_id = this.storeOutput(b, "error", b.results.filter((r) => r.response?.status_code !== 200));
+    b.output_file_id = this.storeOutput(
+      b,
+      "output",
+      b.results.filter((r) => r.response?.status_code === 200),
+    );
+    b.error_file_id = this.storeOutput(
+      b,
+      "error",
+      b.results.filter((r) => r.response?.status_code !== 200),
+    );
   }
 
   /** Executes the request lines up to `count` (in input order). */
@@ -774,7 +886,12 @@ export class BatchApi {
     while (b.results.length < Math.min(count, b.requests.length)) {
       const r = b.requests[b.results.length];
       const { status, body } = this.answerLine(op, r.body);
-      b.results.push({ id: `batch_req_${hex(16)}`, custom_id: r.custom_id, response: { status_code: status, request_id: `req_${hex(16)}`, body }, error: null });
+      b.results.push({
+        id: `batch_req_${hex(16)}`,
+        custom_id: r.custom_id,
+        response: { status_code: status, request_id: `req_${hex(16)}`, body },
+        error: null,
+      });
     }
   }
 
@@ -789,7 +906,8 @@ export class BatchApi {
       resolved = r.body;
     }
     const reply = this.answer(op, resolved);
-    if (reply.chunks) return { status: 500, body: errorJson("The test server answered a batch line with a stream.", null, null, "server_error") };
+    if (reply.chunks)
+      return { status: 500, body: errorJson("The test server answered a batch line with a stream.", null, null, "server_error") };
     let parsed: unknown;
     try {
       parsed = JSON.parse(reply.body.toString("utf8"));
@@ -808,7 +926,11 @@ export class BatchApi {
       const file = typeof id === "string" ? this.files.get(id) : undefined;
       if (!file) throw errorJson(`Invalid '${param}.file_id': no such File object: ${String(id)}.`, `${param}.file_id`, "invalid_value");
       if (!IMAGE_FILE_PURPOSES.includes(file.purpose)) {
-        throw errorJson(`Invalid '${param}.file_id': the file ${file.id} has purpose '${file.purpose}'; an image file must have purpose 'vision' or 'user_data'.`, `${param}.file_id`, "invalid_value");
+        throw errorJson(
+          `Invalid '${param}.file_id': the file ${file.id} has purpose '${file.purpose}'; an image file must have purpose 'vision' or 'user_data'.`,
+          `${param}.file_id`,
+          "invalid_value",
+        );
       }
       const { file_id: _ignored, ...rest } = ref;
       return { ...rest, image_url: `data:${sniffMime(file.data, file.contentType)};base64,${file.data.toString("base64")}` };

@@ -35,7 +35,10 @@ async function main(): Promise<void> {
   server.onlyListedModels = true;
   console.log(`Images API test server listening on ${server.baseUrl}`);
   const stop = () => {
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

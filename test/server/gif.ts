@@ -161,10 +161,15 @@ export function encodeGif(width: number, height: number, opts: GifOptions = {}):
   const duration = opts.frameDurationMs ?? 200;
   const seed = opts.seed ?? 0;
   const transparent = opts.transparent === true;
-  for (const [label, v] of [["width", width], ["height", height]] as const) {
-    if (!Number.isInteger(v) || v < 1 || v > MAX_GIF_SIDE) throw new RangeError(`encodeGif: ${label} must be an integer in 1..${MAX_GIF_SIDE}, got ${v}`);
+  for (const [label, v] of [
+    ["width", width],
+    ["height", height],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > MAX_GIF_SIDE)
+      throw new RangeError(`encodeGif: ${label} must be an integer in 1..${MAX_GIF_SIDE}, got ${v}`);
   }
-  if (!Number.isInteger(frames) || frames < 1 || frames > 1000) throw new RangeError(`encodeGif: frames must be an integer in 1..1000, got ${frames}`);
+  if (!Number.isInteger(frames) || frames < 1 || frames > 1000)
+    throw new RangeError(`encodeGif: frames must be an integer in 1..1000, got ${frames}`);
   if (!Number.isFinite(duration) || duration < 0) throw new RangeError(`encodeGif: frameDurationMs must be a number ≥ 0, got ${duration}`);
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`encodeGif: seed must be an integer ≥ 0, got ${seed}`);
 

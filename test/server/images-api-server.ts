@@ -152,7 +152,17 @@ export const MODEL_LIST: readonly string[] = Object.freeze([
   "whisper-1",
 ]);
 /** The list of release 0.1.0's test server (with retired ids), for tests that want it: `server.models = [...LEGACY_MODEL_LIST]`. */
-export const LEGACY_MODEL_LIST: readonly string[] = Object.freeze(["gpt-4o-mini", "dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1.5", "gpt-image-2", "text-embedding-3-small", "flux-kontext-pro", "whisper-1"]);
+export const LEGACY_MODEL_LIST: readonly string[] = Object.freeze([
+  "gpt-4o-mini",
+  "dall-e-2",
+  "dall-e-3",
+  "gpt-image-1",
+  "gpt-image-1.5",
+  "gpt-image-2",
+  "text-embedding-3-small",
+  "flux-kontext-pro",
+  "whisper-1",
+]);
 /** Shutdown dates (UTC, from 00:00) of retired OpenAI image models; from then on `retired: "refuse"` answers 404. */
 export const RETIRED_MODELS: Readonly<Record<string, string>> = Object.freeze({
   "dall-e-2": "2026-05-12",
@@ -178,7 +188,13 @@ const MIN_CUSTOM_PIXELS = 655_360;
 const MAX_FRAME_MS = 655_350;
 const MAX_FILES = 500;
 const IMAGE_MIME = ["image/png", "image/jpeg", "image/webp"];
-const MIME_BY_FORMAT: Record<string, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp", gif: "image/gif", svg: "image/svg+xml" };
+const MIME_BY_FORMAT: Record<string, string> = {
+  png: "image/png",
+  jpeg: "image/jpeg",
+  webp: "image/webp",
+  gif: "image/gif",
+  svg: "image/svg+xml",
+};
 const RASTER_FORMATS = ["png", "jpeg", "webp"];
 const COMPLEXITIES = ["low", "medium", "high"];
 const SVG_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
@@ -221,15 +237,23 @@ function jsonReply(status: number, value: unknown): Reply {
   return { status, contentType: "application/json", body: Buffer.from(JSON.stringify(value)) };
 }
 
-function errorReply(status: number, message: string, param: string | null = null, code: string | null = null, type: string | null = "invalid_request_error"): Reply {
+function errorReply(
+  status: number,
+  message: string,
+  param: string | null = null,
+  code: string | null = null,
+  type: string | null = "invalid_request_error",
+): Reply {
   return { status, contentType: "application/json", body: Buffer.from(errorBody({ message, type, param, code })) };
 }
 
 /** Default error for a step that only gives a status ≥ 400. */
 function statusErrorReply(status: number): Reply {
   if (status === 401) return errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key");
-  if (status === 429) return errorReply(429, "Rate limit reached for images per minute. Please try again later.", null, "rate_limit_exceeded", "requests");
-  if (status >= 500) return errorReply(status, "The server had an error while processing your request. Sorry about that!", null, null, "server_error");
+  if (status === 429)
+    return errorReply(429, "Rate limit reached for images per minute. Please try again later.", null, "rate_limit_exceeded", "requests");
+  if (status >= 500)
+    return errorReply(status, "The server had an error while processing your request. Sorry about that!", null, null, "server_error");
   return errorReply(status, `Simulated error ${status}`);
 }
 
@@ -244,8 +268,15 @@ const present = (v: unknown) => v !== undefined && v !== null;
 const given = (v: unknown) => present(v) && v !== "";
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 /** 'a', 'b', and 'c' */
-const oneOf = (values: string[]) => (values.length < 3 ? values.map((v) => `'${v}'`).join(" and ") : `${values.slice(0, -1).map((v) => `'${v}'`).join(", ")}, and '${values[values.length - 1]}'`);
-const typeName = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`);
+const oneOf = (values: string[]) =>
+  values.length < 3
+    ? values.map((v) => `'${v}'`).join(" and ")
+    : `${values
+        .slice(0, -1)
+        .map((v) => `'${v}'`)
+        .join(", ")}, and '${values[values.length - 1]}'`;
+const typeName = (v: unknown) =>
+  v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
 
 export class ImagesApiServer {
   readonly origin: string;
@@ -294,7 +325,20 @@ export class ImagesApiServer {
   blockPrompts: RegExp | null = null;
   /** OpenAI's Files and Batch APIs (/v1/files…, /v1/batches…), see batch-api.ts; each batch line gets the default answer of a direct JSON POST */
   readonly batch = new BatchApi((op, json) =>
-    this.defaultAnswer({}, { method: "POST", path: `/v1/images/${op}`, query: {}, headers: {}, raw: Buffer.alloc(0), json, params: isPlainObject(json) ? json : undefined, at: Date.now() }, { op }),
+    this.defaultAnswer(
+      {},
+      {
+        method: "POST",
+        path: `/v1/images/${op}`,
+        query: {},
+        headers: {},
+        raw: Buffer.alloc(0),
+        json,
+        params: isPlainObject(json) ? json : undefined,
+        at: Date.now(),
+      },
+      { op },
+    ),
   );
   private acceptedAt: number[] = [];
 
@@ -464,7 +508,14 @@ export class ImagesApiServer {
 
   private serveFile(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
     req.resume();
-    this.downloads.push({ method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, raw: Buffer.alloc(0), at: Date.now() });
+    this.downloads.push({
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      raw: Buffer.alloc(0),
+      at: Date.now(),
+    });
     const m = /^\/files\/([A-Za-z0-9_-]+)\.(png|jpeg|webp|gif|svg)$/.exec(url.pathname);
     const file = m ? this.files.get(m[1]) : undefined;
     if (!m || !file || file.contentType !== MIME_BY_FORMAT[m[2]]) {
@@ -485,7 +536,14 @@ export class ImagesApiServer {
     }
 
     const contentType = String(req.headers["content-type"] ?? "");
-    const record: RecordedRequest = { method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, raw, at };
+    const record: RecordedRequest = {
+      method: req.method ?? "",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      raw,
+      at,
+    };
     if (/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType)) {
       try {
         record.json = JSON.parse(raw.toString("utf8"));
@@ -516,7 +574,8 @@ export class ImagesApiServer {
       return this.reply(res, { headers: answer.headers }, answer);
     }
     if (record.method === "GET" && (record.path === "/v1/models" || record.path === "/openai/models")) {
-      if (!this.authorized(req)) return this.reply(res, {}, errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key"));
+      if (!this.authorized(req))
+        return this.reply(res, {}, errorReply(401, "Incorrect API key provided: sk-****", null, "invalid_api_key"));
       const data = this.listedModels().map((id) => ({ id, object: "model", created: 0, owned_by: "images-api-test-server" }));
       return this.reply(res, {}, jsonReply(200, { object: "list", data }));
     }
@@ -561,7 +620,11 @@ export class ImagesApiServer {
       return { status: step.status ?? 200, contentType: type, body };
     }
     if (step.json !== undefined) {
-      return { status: step.status ?? 200, contentType: step.contentType ?? "application/json", body: Buffer.from(JSON.stringify(step.json)) };
+      return {
+        status: step.status ?? 200,
+        contentType: step.contentType ?? "application/json",
+        body: Buffer.from(JSON.stringify(step.json)),
+      };
     }
     if (step.error) return { status: step.status ?? 400, contentType: "application/json", body: Buffer.from(errorBody(step.error)) };
     if (step.status !== undefined && step.status >= 400) return statusErrorReply(step.status);
@@ -627,10 +690,14 @@ export class ImagesApiServer {
     } else if (isPlainObject(record.json)) {
       params = record.json;
     } else {
-      return errorReply(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)");
+      return errorReply(
+        400,
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+      );
     }
 
-    const model = route.deployment ?? (typeof params.model === "string" && params.model ? params.model : op === "edits" ? "gpt-image-1.5" : "dall-e-2");
+    const model =
+      route.deployment ?? (typeof params.model === "string" && params.model ? params.model : op === "edits" ? "gpt-image-1.5" : "dall-e-2");
     const refusal = this.modelRefusal(model, route);
     if (refusal) return refusal;
 
@@ -643,10 +710,20 @@ export class ImagesApiServer {
         const mime = (p.contentType ?? "").split(";")[0].trim().toLowerCase();
         if (p.name === "markup") {
           if (mime !== "image/png") {
-            return errorReply(400, `Invalid file 'markup': unsupported mimetype ('${mime || "application/octet-stream"}'). Supported file formats are 'image/png'.`, "markup", "unsupported_file_mimetype");
+            return errorReply(
+              400,
+              `Invalid file 'markup': unsupported mimetype ('${mime || "application/octet-stream"}'). Supported file formats are 'image/png'.`,
+              "markup",
+              "unsupported_file_mimetype",
+            );
           }
         } else if (!IMAGE_MIME.includes(mime)) {
-          return errorReply(400, `Invalid file '${p.name.replace(/\[\d*\]$/, "")}': unsupported mimetype ('${mime || "application/octet-stream"}'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.`, "image", "unsupported_file_mimetype");
+          return errorReply(
+            400,
+            `Invalid file '${p.name.replace(/\[\d*\]$/, "")}': unsupported mimetype ('${mime || "application/octet-stream"}'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.`,
+            "image",
+            "unsupported_file_mimetype",
+          );
         }
       }
       firstImage = images[0].data;
@@ -654,7 +731,8 @@ export class ImagesApiServer {
       markup = form.find((p) => p.name === "markup");
     } else if (op === "edits") {
       const images = params.images;
-      if (!Array.isArray(images) || images.length === 0) return errorReply(400, "Missing required parameter: 'images'.", "images", "missing_required_parameter");
+      if (!Array.isArray(images) || images.length === 0)
+        return errorReply(400, "Missing required parameter: 'images'.", "images", "missing_required_parameter");
       const dataUrl = /^data:image\/png;base64,(.*)$/s.exec(String((images[0] as { image_url?: unknown })?.image_url ?? ""));
       if (dataUrl) firstImage = Buffer.from(dataUrl[1], "base64");
       hasMask = present(params.mask);
@@ -669,54 +747,102 @@ export class ImagesApiServer {
     }
     if (present(params.style) && gpt) return errorReply(400, "Unknown parameter: 'style'.", "style", "unknown_parameter");
     if (present(params.response_format) && params.response_format !== "url" && params.response_format !== "b64_json") {
-      return errorReply(400, `Invalid value: '${params.response_format}'. Supported values are: 'url' and 'b64_json'.`, "response_format", "invalid_value");
+      return errorReply(
+        400,
+        `Invalid value: '${params.response_format}'. Supported values are: 'url' and 'b64_json'.`,
+        "response_format",
+        "invalid_value",
+      );
     }
     const prompt = params.prompt;
     if (!present(prompt)) return errorReply(400, "Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
     if (typeof prompt !== "string") return errorReply(400, "Invalid type for 'prompt': expected a string.", "prompt", "invalid_type");
-    if (prompt === "") return errorReply(400, "Invalid 'prompt': empty string. Expected a string with minimum length 1, but got an empty string instead.", "prompt", "empty_string");
+    if (prompt === "")
+      return errorReply(
+        400,
+        "Invalid 'prompt': empty string. Expected a string with minimum length 1, but got an empty string instead.",
+        "prompt",
+        "empty_string",
+      );
 
     const n = given(params.n) ? Number(params.n) : 1;
-    if (!Number.isInteger(n) || n < 1 || n > 10) return errorReply(400, `Invalid 'n': expected an integer between 1 and 10, got ${JSON.stringify(params.n)}.`, "n", "invalid_value");
+    if (!Number.isInteger(n) || n < 1 || n > 10)
+      return errorReply(400, `Invalid 'n': expected an integer between 1 and 10, got ${JSON.stringify(params.n)}.`, "n", "invalid_value");
 
     const qualities = QUALITIES[family];
     if (qualities && given(params.quality) && !qualities.includes(String(params.quality))) {
-      return errorReply(400, `Invalid value: '${String(params.quality)}'. Supported values are: ${oneOf(qualities)}.`, "quality", "invalid_value");
+      return errorReply(
+        400,
+        `Invalid value: '${String(params.quality)}'. Supported values are: ${oneOf(qualities)}.`,
+        "quality",
+        "invalid_value",
+      );
     }
 
     const format = given(params.output_format) ? String(params.output_format) : "png";
     const formats = family === "2.6" ? [...RASTER_FORMATS, "gif", "svg"] : RASTER_FORMATS;
-    if (!formats.includes(format)) return errorReply(400, `Invalid value: '${format}'. Supported values are: ${oneOf(formats)}.`, "output_format", "invalid_value");
+    if (!formats.includes(format))
+      return errorReply(400, `Invalid value: '${format}'. Supported values are: ${oneOf(formats)}.`, "output_format", "invalid_value");
     const animated = format === "gif";
     const vector = format === "svg";
 
     if (given(params.complexity) && !COMPLEXITIES.includes(String(params.complexity))) {
-      return errorReply(400, `Invalid value: '${String(params.complexity)}'. Supported values are: ${oneOf(COMPLEXITIES)}.`, "complexity", "invalid_value");
+      return errorReply(
+        400,
+        `Invalid value: '${String(params.complexity)}'. Supported values are: ${oneOf(COMPLEXITIES)}.`,
+        "complexity",
+        "invalid_value",
+      );
     }
     for (const name of ["frame_count", "frame_duration_ms"] as const) {
-      if (given(params[name]) && !animated) return errorReply(400, `'${name}' is only supported when 'output_format' is 'gif'.`, name, "invalid_value");
+      if (given(params[name]) && !animated)
+        return errorReply(400, `'${name}' is only supported when 'output_format' is 'gif'.`, name, "invalid_value");
     }
     const frames = given(params.frame_count) ? Number(params.frame_count) : 9;
     if (!Number.isInteger(frames) || frames < 2 || frames > 16) {
-      return errorReply(400, `Invalid 'frame_count': expected an integer between 2 and 16, got ${JSON.stringify(params.frame_count)}.`, "frame_count", "invalid_value");
+      return errorReply(
+        400,
+        `Invalid 'frame_count': expected an integer between 2 and 16, got ${JSON.stringify(params.frame_count)}.`,
+        "frame_count",
+        "invalid_value",
+      );
     }
     const frameDurationMs = given(params.frame_duration_ms) ? Number(params.frame_duration_ms) : 200;
     if (!Number.isFinite(frameDurationMs) || frameDurationMs < 20) {
-      return errorReply(400, `Invalid 'frame_duration_ms': expected a number greater than or equal to 20, got ${JSON.stringify(params.frame_duration_ms)}.`, "frame_duration_ms", "invalid_value");
+      return errorReply(
+        400,
+        `Invalid 'frame_duration_ms': expected a number greater than or equal to 20, got ${JSON.stringify(params.frame_duration_ms)}.`,
+        "frame_duration_ms",
+        "invalid_value",
+      );
     }
     let svg: SvgParams | undefined;
     if (present(params.svg)) {
       if (!vector) return errorReply(400, "'svg' is only supported when 'output_format' is 'svg'.", "svg", "invalid_value");
       const checked = checkSvgParams(params.svg);
-      if (typeof checked === "string") return errorReply(400, checked, /'(svg[\w.]*)'/.exec(checked)?.[1] ?? "svg", checked.startsWith("Unknown") ? "unknown_parameter" : checked.startsWith("Invalid type") ? "invalid_type" : "invalid_value");
+      if (typeof checked === "string")
+        return errorReply(
+          400,
+          checked,
+          /'(svg[\w.]*)'/.exec(checked)?.[1] ?? "svg",
+          checked.startsWith("Unknown") ? "unknown_parameter" : checked.startsWith("Invalid type") ? "invalid_type" : "invalid_value",
+        );
       svg = checked;
     }
-    if (vector && this.svgModelRequired && !svg?.model) return errorReply(400, "SVG generation requires 'svg.model'.", "svg.model", "missing_required_parameter");
-    if (vector && n !== 1) return errorReply(400, `Invalid 'n': output_format 'svg' supports only n=1, got ${JSON.stringify(params.n)}.`, "n", "invalid_value");
+    if (vector && this.svgModelRequired && !svg?.model)
+      return errorReply(400, "SVG generation requires 'svg.model'.", "svg.model", "missing_required_parameter");
+    if (vector && n !== 1)
+      return errorReply(400, `Invalid 'n': output_format 'svg' supports only n=1, got ${JSON.stringify(params.n)}.`, "n", "invalid_value");
     const streaming = params.stream === true || params.stream === "true";
-    if ((animated || vector) && streaming) return errorReply(400, `Streaming is not supported when 'output_format' is '${format}'.`, "stream", "invalid_value");
+    if ((animated || vector) && streaming)
+      return errorReply(400, `Streaming is not supported when 'output_format' is '${format}'.`, "stream", "invalid_value");
     if ((animated || vector) && given(params.output_compression)) {
-      return errorReply(400, `'output_compression' is not supported when 'output_format' is '${format}'.`, "output_compression", "invalid_value");
+      return errorReply(
+        400,
+        `'output_compression' is not supported when 'output_format' is '${format}'.`,
+        "output_compression",
+        "invalid_value",
+      );
     }
     if (animated && hasMask) return errorReply(400, "'mask' is not supported when 'output_format' is 'gif'.", "mask", "invalid_value");
     if (hasMask && (markup || (op === "edits" && !form && present(params.markup)))) {
@@ -727,11 +853,21 @@ export class ImagesApiServer {
       if (!markupSize) return errorReply(400, "Invalid file 'markup': the file is not a valid PNG image.", "markup", "invalid_value");
       const imageSize = firstImage ? pngSize(firstImage) : undefined;
       if (imageSize && (imageSize.width !== markupSize.width || imageSize.height !== markupSize.height)) {
-        return errorReply(400, `Invalid file 'markup': it must have the same dimensions as the first image (${imageSize.width}x${imageSize.height}), got ${markupSize.width}x${markupSize.height}.`, "markup", "invalid_value");
+        return errorReply(
+          400,
+          `Invalid file 'markup': it must have the same dimensions as the first image (${imageSize.width}x${imageSize.height}), got ${markupSize.width}x${markupSize.height}.`,
+          "markup",
+          "invalid_value",
+        );
       }
     }
     if (present(params.safety_identifier) && typeof params.safety_identifier !== "string") {
-      return errorReply(400, `Invalid type for 'safety_identifier': expected a string, but got ${typeName(params.safety_identifier)} instead.`, "safety_identifier", "invalid_type");
+      return errorReply(
+        400,
+        `Invalid type for 'safety_identifier': expected a string, but got ${typeName(params.safety_identifier)} instead.`,
+        "safety_identifier",
+        "invalid_type",
+      );
     }
 
     // gateways take their own size spellings ("16:9", "2k"): only OpenAI models get the WxH check
@@ -746,7 +882,13 @@ export class ImagesApiServer {
     const { width, height } = size;
 
     if (this.blockPrompts?.test(prompt)) {
-      return errorReply(400, "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.", null, "moderation_blocked", "image_generation_user_error");
+      return errorReply(
+        400,
+        "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.",
+        null,
+        "moderation_blocked",
+        "image_generation_user_error",
+      );
     }
 
     const transparent = params.background === "transparent";
@@ -755,11 +897,13 @@ export class ImagesApiServer {
     const images: Buffer[] = [];
     for (let i = 0; i < n; i++) {
       if (format === "png") images.push(encodePng(width, height, { alpha: transparent, seed: i }));
-      else if (animated) images.push(encodeGif(width, height, { frames, frameDurationMs: Math.min(MAX_FRAME_MS, frameDurationMs), seed: i, transparent }));
+      else if (animated)
+        images.push(encodeGif(width, height, { frames, frameDurationMs: Math.min(MAX_FRAME_MS, frameDurationMs), seed: i, transparent }));
       else if (vector) images.push(encodeSvg(width, height, { seed: i, transparent, title: prompt }));
       else images.push(format === "jpeg" ? fixtures().jpeg : fixtures().webp);
     }
-    const imageInputs = op === "edits" ? Math.max(1, form ? form.filter((p) => isImagePartName(p.name)).length : (params.images as unknown[]).length) : 0;
+    const imageInputs =
+      op === "edits" ? Math.max(1, form ? form.filter((p) => isImagePartName(p.name)).length : (params.images as unknown[]).length) : 0;
     const usage = makeUsage(prompt, imageInputs, quality, width, height, n * (animated ? frames : 1));
     const meta = { background: transparent ? "transparent" : "opaque", output_format: format, size: `${width}x${height}`, quality };
     const safetyIdentifier = [params.safety_identifier, params.user].find((v): v is string => typeof v === "string" && v !== "");
@@ -768,14 +912,20 @@ export class ImagesApiServer {
     if (streaming) {
       const partials = given(params.partial_images) ? Number(params.partial_images) : 0;
       if (!Number.isInteger(partials) || partials < 0 || partials > 3) {
-        return errorReply(400, `Invalid 'partial_images': expected an integer between 0 and 3, got ${JSON.stringify(params.partial_images)}.`, "partial_images", "invalid_value");
+        return errorReply(
+          400,
+          `Invalid 'partial_images': expected an integer between 0 and 3, got ${JSON.stringify(params.partial_images)}.`,
+          "partial_images",
+          "invalid_value",
+        );
       }
       return defaultStream(op === "edits" ? "image_edit" : "image_generation", images, partials, meta, usage, step.stream, completedExtra);
     }
 
     const answerForm = step.answer ?? (dalle ? ((params.response_format as "url" | "b64_json" | undefined) ?? "url") : "b64_json");
     const data = images.map((bytes) => {
-      const item: Record<string, string> = answerForm === "url" ? { url: this.storeFile(bytes, format) } : { b64_json: bytes.toString("base64") };
+      const item: Record<string, string> =
+        answerForm === "url" ? { url: this.storeFile(bytes, format) } : { b64_json: bytes.toString("base64") };
       if (model.startsWith("dall-e-3")) item.revised_prompt = `Revised: ${prompt}`;
       return item;
     });
@@ -789,16 +939,33 @@ export class ImagesApiServer {
   private modelRefusal(model: string, route: Route): Reply | undefined {
     if (route.deployment !== undefined) {
       if (!this.unknownModels.has(route.deployment)) return undefined;
-      return errorReply(404, "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.", null, "DeploymentNotFound", null);
+      return errorReply(
+        404,
+        "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.",
+        null,
+        "DeploymentNotFound",
+        null,
+      );
     }
-    if (this.unknownModels.has(model)) return errorReply(404, `The model \`${model}\` does not exist or you do not have access to it.`, null, "model_not_found");
+    if (this.unknownModels.has(model))
+      return errorReply(404, `The model \`${model}\` does not exist or you do not have access to it.`, null, "model_not_found");
     if (this.retired === "refuse" && isRetired(model, this.now())) {
-      return errorReply(404, `The model \`${model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations`, null, "model_not_found");
+      return errorReply(
+        404,
+        `The model \`${model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations`,
+        null,
+        "model_not_found",
+      );
     }
     if (this.onlyListedModels) {
       const listed = this.listedModels();
       if (!listed.includes(model)) {
-        return errorReply(404, `The model \`${model}\` does not exist or you do not have access to it. This server has: ${listed.join(", ")}.`, null, "model_not_found");
+        return errorReply(
+          404,
+          `The model \`${model}\` does not exist or you do not have access to it. This server has: ${listed.join(", ")}.`,
+          null,
+          "model_not_found",
+        );
       }
     }
     return undefined;
@@ -846,7 +1013,14 @@ interface SizeRules {
 function resolveSize(size: unknown, firstImage: Buffer | undefined, rules: SizeRules = {}): { width: number; height: number } | string {
   if (!present(size) || size === "" || size === "auto") {
     const fromImage = firstImage ? pngSize(firstImage) : undefined;
-    if (fromImage && fromImage.width >= 1 && fromImage.height >= 1 && fromImage.width <= MAX_SIDE && fromImage.height <= MAX_SIDE && fromImage.width * fromImage.height <= MAX_PIXELS) {
+    if (
+      fromImage &&
+      fromImage.width >= 1 &&
+      fromImage.height >= 1 &&
+      fromImage.width <= MAX_SIDE &&
+      fromImage.height <= MAX_SIDE &&
+      fromImage.width * fromImage.height <= MAX_PIXELS
+    ) {
       return fromImage;
     }
     if (rules.frames !== undefined) {
@@ -868,7 +1042,11 @@ function resolveSize(size: unknown, firstImage: Buffer | undefined, rules: SizeR
     if (Math.max(width, height) > MAX_SIDE) return bad(`The longest edge must be at most ${MAX_SIDE} pixels.`);
     const minPixels = STANDARD_SIZES.includes(`${width}x${height}`) ? 1 : (rules.minPixels ?? 1);
     if (width * height > MAX_PIXELS || width * height < minPixels) {
-      return bad(minPixels > 1 ? `The total number of pixels must be between ${minPixels} and ${MAX_PIXELS}.` : `The total number of pixels must be at most ${MAX_PIXELS}.`);
+      return bad(
+        minPixels > 1
+          ? `The total number of pixels must be between ${minPixels} and ${MAX_PIXELS}.`
+          : `The total number of pixels must be at most ${MAX_PIXELS}.`,
+      );
     }
   } else if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
     return `Invalid value: '${String(size)}'. Sizes must be between 1x1 and 3840x2160 pixels.`;
@@ -916,7 +1094,8 @@ function checkSvgParams(value: unknown): SvgParams | string {
       for (const [rkey, effort] of Object.entries(v)) {
         if (rkey !== "effort") return `Unknown parameter: 'svg.reasoning.${rkey}'.`;
         if (!present(effort)) continue;
-        if (typeof effort !== "string" || !SVG_EFFORTS.includes(effort)) return `Invalid value: '${String(effort)}' for 'svg.reasoning.effort'. Supported values are: ${oneOf(SVG_EFFORTS)}.`;
+        if (typeof effort !== "string" || !SVG_EFFORTS.includes(effort))
+          return `Invalid value: '${String(effort)}' for 'svg.reasoning.effort'. Supported values are: ${oneOf(SVG_EFFORTS)}.`;
         out.reasoning.effort = effort;
       }
     } else {
@@ -929,14 +1108,24 @@ function checkSvgParams(value: unknown): SvgParams | string {
 /** svg_usage: the SVG author's tokens, billed separately from the reference image */
 function makeSvgUsage(prompt: string, svg: SvgParams | undefined, document: Buffer) {
   const effort = svg?.reasoning?.effort ?? "medium";
-  const reasoningTokens = ({ none: 0, minimal: 64, low: 256, medium: 1024, high: 4096, xhigh: 8192, max: 16384 } as Record<string, number>)[effort] ?? 1024;
+  const reasoningTokens =
+    ({ none: 0, minimal: 64, low: 256, medium: 1024, high: 4096, xhigh: 8192, max: 16384 } as Record<string, number>)[effort] ?? 1024;
   const inputTokens = Math.max(1, Math.ceil(prompt.length / 4)) + 1056; // the prompt and the reference image
   const outputTokens = Math.ceil(document.length / 4) + reasoningTokens;
-  return { model: svg?.model ?? DEFAULT_SVG_MODEL, input_tokens: inputTokens, output_tokens: outputTokens, reasoning_tokens: reasoningTokens, total_tokens: inputTokens + outputTokens };
+  return {
+    model: svg?.model ?? DEFAULT_SVG_MODEL,
+    input_tokens: inputTokens,
+    output_tokens: outputTokens,
+    reasoning_tokens: reasoningTokens,
+    total_tokens: inputTokens + outputTokens,
+  };
 }
 
 function sseRecord(e: { event?: string; data: string }): string {
-  const lines = e.data.split("\n").map((l) => `data: ${l}\n`).join("");
+  const lines = e.data
+    .split("\n")
+    .map((l) => `data: ${l}\n`)
+    .join("");
   return `${e.event !== undefined ? `event: ${e.event}\n` : ""}${lines}\n`;
 }
 
@@ -952,7 +1141,14 @@ function defaultStream(
 ): Reply {
   const created_at = Math.floor(Date.now() / 1000);
   if (shape.image || shape.extraPartials || shape.extraCompleted) {
-    return hostileStream(prefix, shape.image ? images.map(() => shape.image as Buffer) : images, partials, { created_at, ...meta }, usage, shape);
+    return hostileStream(
+      prefix,
+      shape.image ? images.map(() => shape.image as Buffer) : images,
+      partials,
+      { created_at, ...meta },
+      usage,
+      shape,
+    );
   }
   const events: Array<{ event: string; data: string }> = [];
   for (const img of images) {
@@ -972,11 +1168,25 @@ function defaultStream(
     chunks = [];
     for (let i = 0; i < body.length; i += shape.chunkSize) chunks.push(body.subarray(i, i + shape.chunkSize));
   }
-  return { status: 200, contentType: "text/event-stream; charset=utf-8", body, chunks, gapMs: shape.gapMs, events: kept.map((e) => e.event) };
+  return {
+    status: 200,
+    contentType: "text/event-stream; charset=utf-8",
+    body,
+    chunks,
+    gapMs: shape.gapMs,
+    events: kept.map((e) => e.event),
+  };
 }
 
 /** The default stream with a hostile server's extras, made while it is sent: events in chunks of at least 64 kB. */
-function hostileStream(prefix: string, images: Buffer[], partials: number, meta: Record<string, unknown>, usage: unknown, shape: NonNullable<Step["stream"]>): Reply {
+function hostileStream(
+  prefix: string,
+  images: Buffer[],
+  partials: number,
+  meta: Record<string, unknown>,
+  usage: unknown,
+  shape: NonNullable<Step["stream"]>,
+): Reply {
   const partial = `${prefix}.partial_image`;
   const completed = `${prefix}.completed`;
   function* event(type: string, image: Buffer, extra: Record<string, unknown>): Generator<Buffer> {
@@ -1028,7 +1238,11 @@ function write(res: http.ServerResponse, chunk: Buffer): Promise<void> {
 }
 
 function send(res: http.ServerResponse, reply: Reply): void {
-  res.writeHead(reply.status, { "content-type": reply.contentType, "content-length": String(reply.body.length), "x-request-id": requestId() });
+  res.writeHead(reply.status, {
+    "content-type": reply.contentType,
+    "content-length": String(reply.body.length),
+    "x-request-id": requestId(),
+  });
   res.end(reply.body);
 }
 

@@ -82,7 +82,10 @@ function pixels(width: number, height: number, alpha: boolean, seed: number): Bu
 export function encodePng(width: number, height: number, opts: PngOptions = {}): Buffer {
   const alpha = opts.alpha === true;
   const seed = opts.seed ?? 0;
-  for (const [label, v] of [["width", width], ["height", height]] as const) {
+  for (const [label, v] of [
+    ["width", width],
+    ["height", height],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1 || v > MAX_PNG_SIDE) {
       throw new RangeError(`encodePng: ${label} must be an integer in 1..${MAX_PNG_SIDE}, got ${v}`);
     }

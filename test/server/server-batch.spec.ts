@@ -15,9 +15,13 @@ interface Line {
 
 const GEN = "/v1/images/generations";
 const EDITS = "/v1/images/edits";
-const jsonl = (lines: Array<Line | string>) => lines.map((l) => (typeof l === "string" ? l : JSON.stringify({ method: "POST", url: GEN, ...l }))).join("\n") + "\n";
+const jsonl = (lines: Array<Line | string>) =>
+  lines.map((l) => (typeof l === "string" ? l : JSON.stringify({ method: "POST", url: GEN, ...l }))).join("\n") + "\n";
 const genLines = (n: number, extra: Record<string, unknown> = {}): Line[] =>
-  Array.from({ length: n }, (_, i) => ({ custom_id: `req-${i}`, body: { model: "gpt-image-1", prompt: `picture ${i}`, size: "64x48", ...extra } }));
+  Array.from({ length: n }, (_, i) => ({
+    custom_id: `req-${i}`,
+    body: { model: "gpt-image-1", prompt: `picture ${i}`, size: "64x48", ...extra },
+  }));
 
 describe("Images API test server: Files and Batch APIs", () => {
   let server: ImagesApiServer;
@@ -39,7 +43,8 @@ describe("Images API test server: Files and Batch APIs", () => {
     assert.equal(res.status, 200, await res.clone().text());
     return (await res.json()).id;
   };
-  const create = (input_file_id: string, endpoint = GEN, extra: Record<string, unknown> = {}) => api("POST", "/v1/batches", { input_file_id, endpoint, completion_window: "24h", ...extra });
+  const create = (input_file_id: string, endpoint = GEN, extra: Record<string, unknown> = {}) =>
+    api("POST", "/v1/batches", { input_file_id, endpoint, completion_window: "24h", ...extra });
   const createOk = async (fileId: string, endpoint = GEN, extra: Record<string, unknown> = {}) => {
     const res = await create(fileId, endpoint, extra);
     assert.equal(res.status, 200, await res.clone().text());
@@ -57,7 +62,10 @@ describe("Images API test server: Files and Batch APIs", () => {
   };
   const parse = (text: string) => {
     assert.ok(text === "" || text.endsWith("\n"), "every line ends with \\n");
-    return text.split("\n").slice(0, -1).map((l) => JSON.parse(l));
+    return text
+      .split("\n")
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
   };
 
   before(async () => {
@@ -73,10 +81,16 @@ describe("Images API test server: Files and Batch APIs", () => {
     assert.equal(upRes.status, 200);
     const file = await upRes.json();
     assert.match(file.id, /^file-[0-9a-f]+$/);
-    assert.deepEqual({ ...file, id: 0, created_at: 0 }, { id: 0, object: "file", bytes: Buffer.byteLength(jsonl(lines)), created_at: 0, filename: "input.jsonl", purpose: "batch" });
+    assert.deepEqual(
+      { ...file, id: 0, created_at: 0 },
+      { id: 0, object: "file", bytes: Buffer.byteLength(jsonl(lines)), created_at: 0, filename: "input.jsonl", purpose: "batch" },
+    );
     assert.ok(Math.abs(file.created_at - Date.now() / 1000) < 5);
     assert.equal(server.batch.uploads.length, 1);
-    assert.deepEqual(server.batch.uploads[0].lines?.map((l) => (l as Line).custom_id), lines.map((l) => l.custom_id));
+    assert.deepEqual(
+      server.batch.uploads[0].lines?.map((l) => (l as Line).custom_id),
+      lines.map((l) => l.custom_id),
+    );
     assert.deepEqual(await (await api("GET", `/v1/files/${file.id}`)).json(), file);
     assert.equal((await content(file.id)).text, jsonl(lines));
 
@@ -85,9 +99,26 @@ describe("Images API test server: Files and Batch APIs", () => {
     assert.deepEqual(
       { ...batch, id: 0, created_at: 0, expires_at: 0 },
       {
-        id: 0, object: "batch", endpoint: GEN, errors: null, input_file_id: file.id, completion_window: "24h", status: "validating",
-        output_file_id: null, error_file_id: null, created_at: 0, in_progress_at: null, expires_at: 0, finalizing_at: null, completed_at: null,
-        failed_at: null, expired_at: null, cancelling_at: null, cancelled_at: null, request_counts: { total: 6, completed: 0, failed: 0 }, metadata: { flow: "f1" },
+        id: 0,
+        object: "batch",
+        endpoint: GEN,
+        errors: null,
+        input_file_id: file.id,
+        completion_window: "24h",
+        status: "validating",
+        output_file_id: null,
+        error_file_id: null,
+        created_at: 0,
+        in_progress_at: null,
+        expires_at: 0,
+        finalizing_at: null,
+        completed_at: null,
+        failed_at: null,
+        expired_at: null,
+        cancelling_at: null,
+        cancelled_at: null,
+        request_counts: { total: 6, completed: 0, failed: 0 },
+        metadata: { flow: "f1" },
       },
     );
     assert.equal(batch.expires_at, batch.created_at + 86400);
@@ -98,7 +129,13 @@ describe("Images API test server: Files and Batch APIs", () => {
       b = await poll(batch.id);
       seen.push([b.status, b.request_counts.completed]);
     }
-    assert.deepEqual(seen, [["validating", 0], ["in_progress", 2], ["in_progress", 4], ["finalizing", 6], ["completed", 6]]);
+    assert.deepEqual(seen, [
+      ["validating", 0],
+      ["in_progress", 2],
+      ["in_progress", 4],
+      ["finalizing", 6],
+      ["completed", 6],
+    ]);
     assert.equal(server.batch.polls(batch.id), 5);
     assert.deepEqual(b.request_counts, { total: 6, completed: 6, failed: 0 });
     for (const t of ["in_progress_at", "finalizing_at", "completed_at"]) assert.equal(typeof b[t], "number", t);
@@ -116,7 +153,11 @@ describe("Images API test server: Files and Batch APIs", () => {
     const out = parse(text);
     const ids = out.map((l) => l.custom_id);
     assert.deepEqual([...ids].sort(), lines.map((l) => l.custom_id).sort(), "every custom_id exactly once");
-    assert.notDeepEqual(ids, lines.map((l) => l.custom_id), "out of order");
+    assert.notDeepEqual(
+      ids,
+      lines.map((l) => l.custom_id),
+      "out of order",
+    );
     for (const l of out) {
       assert.match(l.id, /^batch_req_[0-9a-f]+$/);
       assert.equal(l.error, null);
@@ -125,12 +166,18 @@ describe("Images API test server: Files and Batch APIs", () => {
       assert.deepEqual(pngSize(Buffer.from(l.response.body.data[0].b64_json, "base64")), { width: 64, height: 48 });
       assert.equal(l.response.body.size, "64x48");
     }
-    assert.deepEqual(server.batch.output(batch.id).output.map((l) => l.custom_id), ids);
+    assert.deepEqual(
+      server.batch.output(batch.id).output.map((l) => l.custom_id),
+      ids,
+    );
 
     const list = await (await api("GET", "/v1/batches")).json();
     assert.equal(list.object, "list");
     assert.equal(list.has_more, false);
-    assert.deepEqual(list.data.map((x: { id: string }) => x.id), [batch.id]);
+    assert.deepEqual(
+      list.data.map((x: { id: string }) => x.id),
+      [batch.id],
+    );
 
     const recorded = server.requests.map((r) => `${r.method} ${r.path}`);
     assert.equal(recorded[0], "POST /v1/files");
@@ -151,11 +198,18 @@ describe("Images API test server: Files and Batch APIs", () => {
     assert.deepEqual(await order(), first);
     server.reset();
     server.batch.outputOrder = "input";
-    assert.deepEqual(await order(), genLines(8).map((l) => l.custom_id));
+    assert.deepEqual(
+      await order(),
+      genLines(8).map((l) => l.custom_id),
+    );
   });
 
   it("answers each line as a direct request would: a bad body gives a 400 line in the error file", async () => {
-    const lines = [...genLines(2), { custom_id: "bad-size", body: { model: "gpt-image-1", prompt: "x", size: "huge" } }, { custom_id: "no-prompt", body: { model: "gpt-image-1" } }];
+    const lines = [
+      ...genLines(2),
+      { custom_id: "bad-size", body: { model: "gpt-image-1", prompt: "x", size: "huge" } },
+      { custom_id: "no-prompt", body: { model: "gpt-image-1" } },
+    ];
     const direct = await api("POST", GEN, lines[2].body);
     assert.equal(direct.status, 400);
     const directBody = await direct.json();
@@ -191,12 +245,22 @@ describe("Images API test server: Files and Batch APIs", () => {
     const got = await content(img.id);
     assert.equal(got.res.headers.get("content-type"), "application/octet-stream");
     assert.deepEqual(Buffer.from(await (await api("GET", `/v1/files/${img.id}/content`)).arrayBuffer()), png);
-    const input = await uploadOk(jsonl([
-      { custom_id: "by-file", url: EDITS, body: { model: "gpt-image-1", prompt: "edit", images: [{ file_id: img.id }] } },
-      { custom_id: "by-url", url: EDITS, body: { model: "gpt-image-1", prompt: "edit", images: [{ image_url: `data:image/png;base64,${encodePng(40, 24).toString("base64")}` }] } },
-      { custom_id: "missing", url: EDITS, body: { model: "gpt-image-1", prompt: "edit", images: [{ file_id: "file-nope" }] } },
-      { custom_id: "wrong-purpose", url: EDITS, body: { model: "gpt-image-1", prompt: "edit", images: [{ file_id: "INPUT" }] } },
-    ]));
+    const input = await uploadOk(
+      jsonl([
+        { custom_id: "by-file", url: EDITS, body: { model: "gpt-image-1", prompt: "edit", images: [{ file_id: img.id }] } },
+        {
+          custom_id: "by-url",
+          url: EDITS,
+          body: {
+            model: "gpt-image-1",
+            prompt: "edit",
+            images: [{ image_url: `data:image/png;base64,${encodePng(40, 24).toString("base64")}` }],
+          },
+        },
+        { custom_id: "missing", url: EDITS, body: { model: "gpt-image-1", prompt: "edit", images: [{ file_id: "file-nope" }] } },
+        { custom_id: "wrong-purpose", url: EDITS, body: { model: "gpt-image-1", prompt: "edit", images: [{ file_id: "INPUT" }] } },
+      ]),
+    );
     // a batch input file is no image: point the last line at the input file itself
     const stored = server.batch.files.get(input);
     assert.ok(stored);
@@ -205,7 +269,12 @@ describe("Images API test server: Files and Batch APIs", () => {
     server.batch.completeAll();
     const done = await poll(b.id);
     assert.deepEqual(done.request_counts, { total: 4, completed: 2, failed: 2 });
-    const byId = Object.fromEntries([...parse((await content(done.output_file_id)).text), ...parse((await content(done.error_file_id)).text)].map((l) => [l.custom_id, l]));
+    const byId = Object.fromEntries(
+      [...parse((await content(done.output_file_id)).text), ...parse((await content(done.error_file_id)).text)].map((l) => [
+        l.custom_id,
+        l,
+      ]),
+    );
     assert.deepEqual(pngSize(Buffer.from(byId["by-file"].response.body.data[0].b64_json, "base64")), { width: 48, height: 32 });
     assert.equal(byId["by-file"].response.body.usage.input_tokens_details.image_tokens, 194);
     assert.deepEqual(pngSize(Buffer.from(byId["by-url"].response.body.data[0].b64_json, "base64")), { width: 40, height: 24 });
@@ -264,7 +333,10 @@ describe("Images API test server: Files and Batch APIs", () => {
     assert.equal(errors.length, 2);
     for (const l of errors) {
       assert.equal(l.response, null);
-      assert.deepEqual(l.error, { code: "batch_expired", message: "This request could not be executed before the completion window expired." });
+      assert.deepEqual(l.error, {
+        code: "batch_expired",
+        message: "This request could not be executed before the completion window expired.",
+      });
     }
   });
 
@@ -291,7 +363,9 @@ describe("Images API test server: Files and Batch APIs", () => {
     server.batch.unsupported = true;
     const res = await upload(jsonl(genLines(1)));
     assert.equal(res.status, 404);
-    assert.deepEqual(await res.json(), { error: { message: "Invalid URL (POST /v1/files)", type: "invalid_request_error", param: null, code: null } });
+    assert.deepEqual(await res.json(), {
+      error: { message: "Invalid URL (POST /v1/files)", type: "invalid_request_error", param: null, code: null },
+    });
     assert.equal((await create("file-x")).status, 404);
     const get = await api("GET", "/v1/batches/batch_x", undefined, {});
     assert.equal(get.status, 404, "404 even without a key");
@@ -307,7 +381,9 @@ describe("Images API test server: Files and Batch APIs", () => {
     assert.equal((await api("GET", "/v1/files/file-x", undefined, { authorization: "Bearer wrong" })).status, 401);
     const nf = await api("GET", "/v1/files/file-nope");
     assert.equal(nf.status, 404);
-    assert.deepEqual(await nf.json(), { error: { message: "No such File object: file-nope", type: "invalid_request_error", param: "id", code: null } });
+    assert.deepEqual(await nf.json(), {
+      error: { message: "No such File object: file-nope", type: "invalid_request_error", param: "id", code: null },
+    });
     assert.equal((await api("GET", "/v1/files/file-nope/content")).status, 404);
     assert.equal((await api("GET", "/v1/batches/batch_nope")).status, 404);
     assert.equal((await api("PUT", "/v1/batches")).status, 404);
@@ -321,7 +397,15 @@ describe("Images API test server: Files and Batch APIs", () => {
     const badPurpose = await upload("x", "pictures");
     assert.equal(badPurpose.status, 400);
     assert.equal((await badPurpose.json()).error.param, "purpose");
-    const noFile = await fetch(`${server.baseUrl}/files`, { method: "POST", headers: AUTH, body: (() => { const f = new FormData(); f.append("purpose", "batch"); return f; })() });
+    const noFile = await fetch(`${server.baseUrl}/files`, {
+      method: "POST",
+      headers: AUTH,
+      body: (() => {
+        const f = new FormData();
+        f.append("purpose", "batch");
+        return f;
+      })(),
+    });
     assert.equal(noFile.status, 400);
     assert.equal((await noFile.json()).error.param, "file");
 
@@ -340,20 +424,26 @@ describe("Images API test server: Files and Batch APIs", () => {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal((await res.json()).error.param, param, JSON.stringify(body));
     }
-    const notJson = await fetch(`${server.baseUrl}/batches`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: "{" });
+    const notJson = await fetch(`${server.baseUrl}/batches`, {
+      method: "POST",
+      headers: { ...AUTH, "content-type": "application/json" },
+      body: "{",
+    });
     assert.equal(notJson.status, 400);
     assert.equal(server.batch.batches.size, 0);
   });
 
   it("fails a batch with line errors after validating: duplicate custom_id, wrong url, bad JSON, missing body", async () => {
-    const input = await uploadOk(jsonl([
-      { custom_id: "a", body: { prompt: "x" } },
-      { custom_id: "a", body: { prompt: "y" } },
-      { custom_id: "b", url: EDITS, body: { prompt: "z" } },
-      "{not json",
-      { custom_id: "c" },
-      { custom_id: "d", method: "GET", body: { prompt: "w" } },
-    ]));
+    const input = await uploadOk(
+      jsonl([
+        { custom_id: "a", body: { prompt: "x" } },
+        { custom_id: "a", body: { prompt: "y" } },
+        { custom_id: "b", url: EDITS, body: { prompt: "z" } },
+        "{not json",
+        { custom_id: "c" },
+        { custom_id: "d", method: "GET", body: { prompt: "w" } },
+      ]),
+    );
     assert.equal(server.batch.uploads[0].lines?.[3], undefined, "the unparsable line is recorded as undefined");
     const b = await createOk(input);
     assert.equal(b.status, "validating");
@@ -364,13 +454,16 @@ describe("Images API test server: Files and Batch APIs", () => {
     assert.equal(failed.status, "failed");
     assert.equal(typeof failed.failed_at, "number");
     assert.equal(failed.output_file_id, null);
-    assert.deepEqual(failed.errors.data.map((e: { code: string; line: number }) => [e.code, e.line]), [
-      ["duplicate_custom_id", 2],
-      ["invalid_url", 3],
-      ["invalid_json_line", 4],
-      ["missing_required_parameter", 5],
-      ["invalid_method", 6],
-    ]);
+    assert.deepEqual(
+      failed.errors.data.map((e: { code: string; line: number }) => [e.code, e.line]),
+      [
+        ["duplicate_custom_id", 2],
+        ["invalid_url", 3],
+        ["invalid_json_line", 4],
+        ["missing_required_parameter", 5],
+        ["invalid_method", 6],
+      ],
+    );
     assert.equal((await poll(b.id)).status, "failed", "stays failed");
 
     const empty = await createOk(await uploadOk("\n"));
@@ -386,7 +479,10 @@ describe("Images API test server: Files and Batch APIs", () => {
     server.batch.stallCleanupMs = 60_000;
     const stalled = await api("POST", `/v1/batches/${b.id}/cancel`, undefined);
     assert.equal(stalled.status, 200, "the headers come");
-    const reading = stalled.text().then(() => "read", () => "failed");
+    const reading = stalled.text().then(
+      () => "read",
+      () => "failed",
+    );
     const outcome = await Promise.race([reading, new Promise((r) => setTimeout(() => r("stalled"), 300))]);
     assert.equal(outcome, "stalled", "the body does not end");
     assert.deepEqual(server.batch.cancels, [], "nothing cancelled");

@@ -108,7 +108,10 @@ describe("Images API test server", () => {
   });
 
   it("returns the JPEG and WebP fixtures for output_format jpeg/webp", async () => {
-    const jpeg = Buffer.from((await (await gen({ model: "gpt-image-1", prompt: "p", output_format: "jpeg" })).json()).data[0].b64_json, "base64");
+    const jpeg = Buffer.from(
+      (await (await gen({ model: "gpt-image-1", prompt: "p", output_format: "jpeg" })).json()).data[0].b64_json,
+      "base64",
+    );
     assert.deepEqual([...jpeg.subarray(0, 3)], [0xff, 0xd8, 0xff]);
     assert.ok(jpeg.equals(fixture("photo-256.jpg")));
     const body = await (await gen({ model: "gpt-image-1", prompt: "p", output_format: "webp" })).json();
@@ -167,10 +170,22 @@ describe("Images API test server", () => {
   it("refuses like the real API: response_format on gpt-image, missing/empty prompt, bad size, unknown route", async () => {
     const rf = await gen({ model: "gpt-image-1", prompt: "p", response_format: "b64_json" });
     assert.equal(rf.status, 400);
-    assert.deepEqual(await rf.json(), { error: { message: "Unknown parameter: 'response_format'.", type: "invalid_request_error", param: "response_format", code: "unknown_parameter" } });
+    assert.deepEqual(await rf.json(), {
+      error: {
+        message: "Unknown parameter: 'response_format'.",
+        type: "invalid_request_error",
+        param: "response_format",
+        code: "unknown_parameter",
+      },
+    });
     const missing = await gen({ model: "gpt-image-1" });
     assert.equal(missing.status, 400);
-    assert.deepEqual((await missing.json()).error, { message: "Missing required parameter: 'prompt'.", type: "invalid_request_error", param: "prompt", code: "missing_required_parameter" });
+    assert.deepEqual((await missing.json()).error, {
+      message: "Missing required parameter: 'prompt'.",
+      type: "invalid_request_error",
+      param: "prompt",
+      code: "missing_required_parameter",
+    });
     const empty = await gen({ model: "dall-e-3", prompt: "" });
     assert.equal((await empty.json()).error.param, "prompt");
     const size = await gen({ model: "gpt-image-2", prompt: "p", size: "huge" });
@@ -180,12 +195,18 @@ describe("Images API test server", () => {
     assert.equal(badJson.status, 400);
     const notFound = await fetch(`${server.baseUrl}/images/variations-x`, { method: "POST" });
     assert.equal(notFound.status, 404);
-    assert.deepEqual(await notFound.json(), { error: { message: "Invalid URL (POST /v1/images/variations-x)", type: "invalid_request_error", param: null, code: null } });
+    assert.deepEqual(await notFound.json(), {
+      error: { message: "Invalid URL (POST /v1/images/variations-x)", type: "invalid_request_error", param: null, code: null },
+    });
     assert.equal(server.requests.length, 6);
   });
 
   it("sends a scripted error envelope with its status and headers", async () => {
-    server.script({ status: 429, headers: { "retry-after": "3", "x-should-retry": "true", "x-request-id": "req_custom" }, error: { message: "Slow down", type: "requests", code: "rate_limit_exceeded" } });
+    server.script({
+      status: 429,
+      headers: { "retry-after": "3", "x-should-retry": "true", "x-request-id": "req_custom" },
+      error: { message: "Slow down", type: "requests", code: "rate_limit_exceeded" },
+    });
     const res = await gen({ model: "gpt-image-1", prompt: "p" });
     assert.equal(res.status, 429);
     assert.equal(res.headers.get("retry-after"), "3");
@@ -232,7 +253,10 @@ describe("Images API test server", () => {
 
   it("drops the connection before headers: fetch rejects, the request is still recorded", async () => {
     server.script({ drop: "before-headers" });
-    await assert.rejects(gen({ model: "gpt-image-1", prompt: "p" }), (err: Error) => err instanceof TypeError && /fetch failed/.test(err.message));
+    await assert.rejects(
+      gen({ model: "gpt-image-1", prompt: "p" }),
+      (err: Error) => err instanceof TypeError && /fetch failed/.test(err.message),
+    );
     assert.equal(server.requests.length, 1);
     assert.equal(server.requests[0].json.prompt, "p");
     await until(() => server.inFlight === 0);
@@ -260,15 +284,29 @@ describe("Images API test server", () => {
   it("parses a hand-built multipart edit byte-exactly, in order", async () => {
     const boundary = "----test-boundary-7MA4YWxkTrZu0gW";
     const png = fixture("photo-256.png");
-    const tricky = Buffer.concat([fixture("photo-256.jpg"), Buffer.from("\r\n--not-the-boundary\r\n\r\n--"), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]);
-    const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image[]"; filename="photo.png"\r\nContent-Type: image/png\r\n\r\n`),
-      png,
-      Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="image[]"; filename="café 2.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
-      tricky,
-      Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nline one\r\nline two ✓\r\n--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-image-1\r\n--${boundary}--\r\n`),
+    const tricky = Buffer.concat([
+      fixture("photo-256.jpg"),
+      Buffer.from("\r\n--not-the-boundary\r\n\r\n--"),
+      Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
     ]);
-    const res = await fetch(`${server.baseUrl}/images/edits`, { method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, body });
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="image[]"; filename="photo.png"\r\nContent-Type: image/png\r\n\r\n`,
+      ),
+      png,
+      Buffer.from(
+        `\r\n--${boundary}\r\nContent-Disposition: form-data; name="image[]"; filename="café 2.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+      ),
+      tricky,
+      Buffer.from(
+        `\r\n--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nline one\r\nline two ✓\r\n--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-image-1\r\n--${boundary}--\r\n`,
+      ),
+    ]);
+    const res = await fetch(`${server.baseUrl}/images/edits`, {
+      method: "POST",
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
     assert.equal(res.status, 200);
     const answer = await res.json();
     // size auto on edits = the first image's size
@@ -277,12 +315,15 @@ describe("Images API test server", () => {
 
     const form = server.requests[0].form!;
     assert.ok(server.requests[0].raw.equals(body));
-    assert.deepEqual(form.map((p) => [p.name, p.filename, p.contentType]), [
-      ["image[]", "photo.png", "image/png"],
-      ["image[]", "café 2.jpg", "image/jpeg"],
-      ["prompt", undefined, undefined],
-      ["model", undefined, undefined],
-    ]);
+    assert.deepEqual(
+      form.map((p) => [p.name, p.filename, p.contentType]),
+      [
+        ["image[]", "photo.png", "image/png"],
+        ["image[]", "café 2.jpg", "image/jpeg"],
+        ["prompt", undefined, undefined],
+        ["model", undefined, undefined],
+      ],
+    );
     assert.ok(form[0].data.equals(png));
     assert.ok(form[1].data.equals(tricky));
     assert.equal(form[0].value, undefined);
@@ -300,7 +341,10 @@ describe("Images API test server", () => {
     const body = await res.json();
     assert.equal(body.data.length, 2);
     assert.equal(body.size, "384x256");
-    assert.deepEqual(server.requests[0].form!.map((p) => p.name), ["image", "prompt", "model", "n"]);
+    assert.deepEqual(
+      server.requests[0].form!.map((p) => p.name),
+      ["image", "prompt", "model", "n"],
+    );
 
     const bad = new FormData();
     bad.append("image", new Blob([fixture("photo-256.png")]), "photo.png"); // no type → application/octet-stream
@@ -315,7 +359,11 @@ describe("Images API test server", () => {
 
   it("serves the Azure classic routes (deployment = model, api-version required)", async () => {
     const url = `${server.origin}/openai/deployments/dall-e-3/images/generations?api-version=2024-02-01`;
-    const res = await fetch(url, { method: "POST", headers: { ...JSON_HEADERS, "api-key": "azure-key" }, body: JSON.stringify({ prompt: "azure" }) });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, "api-key": "azure-key" },
+      body: JSON.stringify({ prompt: "azure" }),
+    });
     assert.equal(res.status, 200);
     const body = await res.json();
     assert.equal(body.data[0].revised_prompt, "Revised: azure");
@@ -327,12 +375,19 @@ describe("Images API test server", () => {
     const fd = new FormData();
     fd.append("image[]", new Blob([fixture("photo-256.png")], { type: "image/png" }), "a.png");
     fd.append("prompt", "edit");
-    const edit = await fetch(`${server.origin}/openai/deployments/gpt-image-1/images/edits?api-version=2025-04-01-preview`, { method: "POST", body: fd });
+    const edit = await fetch(`${server.origin}/openai/deployments/gpt-image-1/images/edits?api-version=2025-04-01-preview`, {
+      method: "POST",
+      body: fd,
+    });
     const editBody = await edit.json();
     assert.ok(editBody.usage, "gpt-image deployment gets usage");
     assert.equal(decodePng(Buffer.from(editBody.data[0].b64_json, "base64")).width, 256);
 
-    const noVersion = await fetch(`${server.origin}/openai/deployments/dall-e-3/images/generations`, { method: "POST", headers: JSON_HEADERS, body: "{}" });
+    const noVersion = await fetch(`${server.origin}/openai/deployments/dall-e-3/images/generations`, {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: "{}",
+    });
     assert.equal(noVersion.status, 404);
     assert.deepEqual(Object.keys((await noVersion.json()).error), ["message", "type", "param", "code"]);
   });
@@ -340,7 +395,10 @@ describe("Images API test server", () => {
   it("counts concurrent requests in maxInFlight", async () => {
     server.setDefault({ delayMs: 150 });
     const all = await Promise.all([1, 2, 3, 4].map(() => gen({ model: "gpt-image-1", prompt: "p", size: "16x16" })));
-    assert.deepEqual(all.map((r) => r.status), [200, 200, 200, 200]);
+    assert.deepEqual(
+      all.map((r) => r.status),
+      [200, 200, 200, 200],
+    );
     await Promise.all(all.map((r) => r.arrayBuffer()));
     assert.equal(server.maxInFlight, 4);
     await until(() => server.inFlight === 0);
@@ -364,7 +422,10 @@ describe("Images API test server", () => {
 
   it("streams scripted SSE events byte-exactly in chunks", async () => {
     const events = [
-      { event: "image_generation.partial_image", data: JSON.stringify({ type: "image_generation.partial_image", b64_json: "AAAA", partial_image_index: 0 }) },
+      {
+        event: "image_generation.partial_image",
+        data: JSON.stringify({ type: "image_generation.partial_image", b64_json: "AAAA", partial_image_index: 0 }),
+      },
       { data: "no event name ✓" },
       { event: "image_generation.completed", data: JSON.stringify({ type: "image_generation.completed", b64_json: "BBBB" }) },
     ];
@@ -389,12 +450,21 @@ describe("Images API test server", () => {
   it("streams a default SSE answer for stream:true", async () => {
     const res = await gen({ model: "gpt-image-1", prompt: "p", size: "16x16", stream: true, partial_images: 2 });
     const text = await res.text();
-    const records = text.split("\n\n").filter(Boolean).map((r) => {
-      const [ev, data] = r.split("\n");
-      return { event: ev.replace(/^event: /, ""), data: JSON.parse(data.replace(/^data: /, "")) };
-    });
-    assert.deepEqual(records.map((r) => r.event), ["image_generation.partial_image", "image_generation.partial_image", "image_generation.completed"]);
-    assert.deepEqual(records.map((r) => r.data.partial_image_index), [0, 1, undefined]);
+    const records = text
+      .split("\n\n")
+      .filter(Boolean)
+      .map((r) => {
+        const [ev, data] = r.split("\n");
+        return { event: ev.replace(/^event: /, ""), data: JSON.parse(data.replace(/^data: /, "")) };
+      });
+    assert.deepEqual(
+      records.map((r) => r.event),
+      ["image_generation.partial_image", "image_generation.partial_image", "image_generation.completed"],
+    );
+    assert.deepEqual(
+      records.map((r) => r.data.partial_image_index),
+      [0, 1, undefined],
+    );
     assert.equal(records[2].data.type, "image_generation.completed");
     assert.ok(records[2].data.usage.total_tokens > 0);
     assert.equal(decodePng(Buffer.from(records[2].data.b64_json, "base64")).width, 16);
@@ -552,18 +622,39 @@ function checkSvg(buf: Buffer): { width: number; height: number; text: string } 
 
 describe("Images API test server: the API as of 2026-12", () => {
   let server: ImagesApiServer;
-  const gen = (body: unknown) => fetch(`${server.baseUrl}/images/generations`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body) });
-  const jsonEdit = (body: unknown) => fetch(`${server.baseUrl}/images/edits`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body) });
+  const gen = (body: unknown) =>
+    fetch(`${server.baseUrl}/images/generations`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body) });
+  const jsonEdit = (body: unknown) =>
+    fetch(`${server.baseUrl}/images/edits`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(body) });
   const PNG_DATA_URL = `data:image/png;base64,${fixture("photo-256.png").toString("base64")}`;
-  const formEdit = (fields: Record<string, string>, files: Array<[string, Buffer, string]> = [["image[]", fixture("photo-256.png"), "image/png"]]) => {
+  const formEdit = (
+    fields: Record<string, string>,
+    files: Array<[string, Buffer, string]> = [["image[]", fixture("photo-256.png"), "image/png"]],
+  ) => {
     const fd = new FormData();
-    for (const [name, bytes, type] of files) fd.append(name, new Blob([new Uint8Array(bytes)], { type }), `${name.replace(/\W/g, "")}.${type.split("/")[1]}`);
+    for (const [name, bytes, type] of files)
+      fd.append(name, new Blob([new Uint8Array(bytes)], { type }), `${name.replace(/\W/g, "")}.${type.split("/")[1]}`);
     for (const [k, v] of Object.entries(fields)) fd.append(k, v);
     return fetch(`${server.baseUrl}/images/edits`, { method: "POST", body: fd });
   };
   const error = async (res: Response) => ({ status: res.status, ...(await res.json()).error });
-  const refusal = (model: string) => ({ error: { message: `The model \`${model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations`, type: "invalid_request_error", param: null, code: "model_not_found" } });
-  const RETIRED = ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1.5", "gpt-image-1.5-2025-12-16", "gpt-image-1-mini", "chatgpt-image-latest"];
+  const refusal = (model: string) => ({
+    error: {
+      message: `The model \`${model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations`,
+      type: "invalid_request_error",
+      param: null,
+      code: "model_not_found",
+    },
+  });
+  const RETIRED = [
+    "dall-e-2",
+    "dall-e-3",
+    "gpt-image-1",
+    "gpt-image-1.5",
+    "gpt-image-1.5-2025-12-16",
+    "gpt-image-1-mini",
+    "chatgpt-image-latest",
+  ];
 
   before(async () => {
     server = await ImagesApiServer.start();
@@ -576,7 +667,16 @@ describe("Images API test server: the API as of 2026-12", () => {
       const body = await (await fetch(`${server.baseUrl}/models`)).json();
       const ids: string[] = body.data.map((m: { id: string }) => m.id);
       assert.deepEqual(ids, [...MODEL_LIST]);
-      for (const id of ["gpt-image-2.6-flare", "gpt-image-2.6-sunburst", "gpt-image-2.5-flare", "gpt-image-2.5-sunburst", "gpt-image-2", "flux-kontext-pro", "gpt-4o-mini", "whisper-1"]) {
+      for (const id of [
+        "gpt-image-2.6-flare",
+        "gpt-image-2.6-sunburst",
+        "gpt-image-2.5-flare",
+        "gpt-image-2.5-sunburst",
+        "gpt-image-2",
+        "flux-kontext-pro",
+        "gpt-4o-mini",
+        "whisper-1",
+      ]) {
         assert.ok(ids.includes(id), id);
       }
       for (const id of RETIRED) assert.ok(!ids.includes(id), `${id} listed`);
@@ -585,13 +685,21 @@ describe("Images API test server: the API as of 2026-12", () => {
     });
 
     it("a test sets the list (server.models); refuse mode hides retired ids; reset() restores MODEL_LIST", async () => {
-      const list = async (path = "/v1/models") => ((await (await fetch(`${server.origin}${path}`)).json()).data as Array<{ id: string }>).map((m) => m.id);
+      const list = async (path = "/v1/models") =>
+        ((await (await fetch(`${server.origin}${path}`)).json()).data as Array<{ id: string }>).map((m) => m.id);
       server.models = [...LEGACY_MODEL_LIST];
       assert.deepEqual(await list(), [...LEGACY_MODEL_LIST]);
       assert.deepEqual(await list("/openai/models?api-version=2025-04-01-preview"), [...LEGACY_MODEL_LIST]);
       server.retired = "refuse";
       server.now = () => new Date("2026-11-30T12:00:00Z");
-      assert.deepEqual(await list(), ["gpt-4o-mini", "gpt-image-1.5", "gpt-image-2", "text-embedding-3-small", "flux-kontext-pro", "whisper-1"]);
+      assert.deepEqual(await list(), [
+        "gpt-4o-mini",
+        "gpt-image-1.5",
+        "gpt-image-2",
+        "text-embedding-3-small",
+        "flux-kontext-pro",
+        "whisper-1",
+      ]);
       server.now = () => new Date("2026-12-01T00:00:00Z");
       assert.deepEqual(await list(), ["gpt-4o-mini", "gpt-image-2", "text-embedding-3-small", "flux-kontext-pro", "whisper-1"]);
       server.models = ["only-this"];
@@ -647,7 +755,10 @@ describe("Images API test server: the API as of 2026-12", () => {
       server.now = () => new Date("2026-05-12T00:00:00Z");
       assert.deepEqual(await Promise.all(["dall-e-3", "gpt-image-1", "gpt-image-1.5"].map(status)), [404, 200, 200]);
       server.now = () => new Date("2026-11-30T23:59:59Z");
-      assert.deepEqual(await Promise.all(["dall-e-2", "gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini"].map(status)), [404, 404, 200, 200]);
+      assert.deepEqual(
+        await Promise.all(["dall-e-2", "gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini"].map(status)),
+        [404, 404, 200, 200],
+      );
       assert.equal(isRetired("gpt-image-1-mini", new Date("2026-12-01T00:00:00Z")), true);
       assert.equal(isRetired("gpt-image-2", new Date("2030-01-01T00:00:00Z")), false);
       assert.equal(isRetired("toString", new Date()), false);
@@ -656,12 +767,19 @@ describe("Images API test server: the API as of 2026-12", () => {
     it("refuse mode leaves the Azure deployment route alone", async () => {
       server.retired = "refuse";
       server.now = () => new Date("2027-01-01T00:00:00Z");
-      const res = await fetch(`${server.origin}/openai/deployments/dall-e-3/images/generations?api-version=2024-02-01`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ prompt: "p" }) });
+      const res = await fetch(`${server.origin}/openai/deployments/dall-e-3/images/generations?api-version=2024-02-01`, {
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ prompt: "p" }),
+      });
       assert.equal(res.status, 200);
       const fd = new FormData();
       fd.append("image[]", new Blob([fixture("photo-256.png")], { type: "image/png" }), "a.png");
       fd.append("prompt", "edit");
-      const edit = await fetch(`${server.origin}/openai/deployments/gpt-image-1-mini/images/edits?api-version=2025-04-01-preview`, { method: "POST", body: fd });
+      const edit = await fetch(`${server.origin}/openai/deployments/gpt-image-1-mini/images/edits?api-version=2025-04-01-preview`, {
+        method: "POST",
+        body: fd,
+      });
       assert.equal(edit.status, 200);
       await edit.arrayBuffer();
       await res.arrayBuffer();
@@ -671,10 +789,20 @@ describe("Images API test server: the API as of 2026-12", () => {
       server.unknownModels.add("gpt-image-2.6-flare");
       const res = await gen({ model: "gpt-image-2.6-flare", prompt: "p" });
       assert.equal(res.status, 404);
-      assert.deepEqual(await res.json(), { error: { message: "The model `gpt-image-2.6-flare` does not exist or you do not have access to it.", type: "invalid_request_error", param: null, code: "model_not_found" } });
+      assert.deepEqual(await res.json(), {
+        error: {
+          message: "The model `gpt-image-2.6-flare` does not exist or you do not have access to it.",
+          type: "invalid_request_error",
+          param: null,
+          code: "model_not_found",
+        },
+      });
       const edit = await formEdit({ model: "gpt-image-2.6-flare", prompt: "p" });
       assert.equal((await error(edit)).code, "model_not_found");
-      const azure = await fetch(`${server.origin}/openai/deployments/gpt-image-2.6-flare/images/generations?api-version=2025-04-01-preview`, { method: "POST", headers: JSON_HEADERS, body: '{"prompt":"p"}' });
+      const azure = await fetch(
+        `${server.origin}/openai/deployments/gpt-image-2.6-flare/images/generations?api-version=2025-04-01-preview`,
+        { method: "POST", headers: JSON_HEADERS, body: '{"prompt":"p"}' },
+      );
       assert.equal(azure.status, 404);
       assert.equal((await azure.json()).error.code, "DeploymentNotFound");
       server.reset();
@@ -685,7 +813,12 @@ describe("Images API test server: the API as of 2026-12", () => {
     it("onlyListedModels (the demo): an id it does not list → 404 model_not_found naming it and the listed models, also as a batch line; off by default and after reset()", async () => {
       const typo = "gpt-image-2.6-flair";
       const notFound = (model: string, listed: readonly string[]) => ({
-        error: { message: `The model \`${model}\` does not exist or you do not have access to it. This server has: ${listed.join(", ")}.`, type: "invalid_request_error", param: null, code: "model_not_found" },
+        error: {
+          message: `The model \`${model}\` does not exist or you do not have access to it. This server has: ${listed.join(", ")}.`,
+          type: "invalid_request_error",
+          param: null,
+          code: "model_not_found",
+        },
       });
       // off: any id is drawn (tests use many gateway ids)
       const before = await gen({ model: typo, prompt: "p", size: "64x64" });
@@ -709,20 +842,41 @@ describe("Images API test server: the API as of 2026-12", () => {
       }
       // the list is the one GET /v1/models gives (server.models)
       server.models = ["gpt-image-2", "flux-kontext-pro"];
-      assert.deepEqual(await (await gen({ model: "gpt-image-2.6-flare", prompt: "p" })).json(), notFound("gpt-image-2.6-flare", server.models));
+      assert.deepEqual(
+        await (await gen({ model: "gpt-image-2.6-flare", prompt: "p" })).json(),
+        notFound("gpt-image-2.6-flare", server.models),
+      );
       // a batch line is refused as a direct request is
       const fd = new FormData();
       fd.append("purpose", "batch");
-      const lines = ["gpt-image-2", typo].map((model, i) => JSON.stringify({ custom_id: `r${i}`, method: "POST", url: "/v1/images/generations", body: { model, prompt: "p", size: "64x64" } }));
+      const lines = ["gpt-image-2", typo].map((model, i) =>
+        JSON.stringify({ custom_id: `r${i}`, method: "POST", url: "/v1/images/generations", body: { model, prompt: "p", size: "64x64" } }),
+      );
       fd.append("file", new Blob([lines.join("\n") + "\n"], { type: "application/jsonl" }), "requests.jsonl");
       const file = await (await fetch(`${server.baseUrl}/files`, { method: "POST", body: fd })).json();
-      const batch = await (await fetch(`${server.baseUrl}/batches`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ input_file_id: file.id, endpoint: "/v1/images/generations", completion_window: "24h" }) })).json();
+      const batch = await (
+        await fetch(`${server.baseUrl}/batches`, {
+          method: "POST",
+          headers: JSON_HEADERS,
+          body: JSON.stringify({ input_file_id: file.id, endpoint: "/v1/images/generations", completion_window: "24h" }),
+        })
+      ).json();
       server.batch.completeAll();
       const { output, errors } = server.batch.output(batch.id);
-      assert.deepEqual(output.map((r) => r.custom_id), ["r0"]);
-      assert.deepEqual(errors.map((r) => [r.custom_id, r.response?.status_code, (r.response?.body as any).error.code]), [["r1", 404, "model_not_found"]]);
+      assert.deepEqual(
+        output.map((r) => r.custom_id),
+        ["r0"],
+      );
+      assert.deepEqual(
+        errors.map((r) => [r.custom_id, r.response?.status_code, (r.response?.body as any).error.code]),
+        [["r1", 404, "model_not_found"]],
+      );
       // the Azure route's deployment names are the user's
-      const azure = await fetch(`${server.origin}/openai/deployments/my-deployment/images/generations?api-version=2025-04-01-preview`, { method: "POST", headers: JSON_HEADERS, body: '{"prompt":"p"}' });
+      const azure = await fetch(`${server.origin}/openai/deployments/my-deployment/images/generations?api-version=2025-04-01-preview`, {
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: '{"prompt":"p"}',
+      });
       assert.equal(azure.status, 200);
       await azure.arrayBuffer();
 
@@ -739,17 +893,27 @@ describe("Images API test server: the API as of 2026-12", () => {
       for (const model of ["gpt-image-2.6-flare", "gpt-image-2", "chatgpt-image-latest", "gpt-image-1"]) {
         const res = await gen({ model, prompt: "p", style: "vivid" });
         assert.equal(res.status, 400, model);
-        assert.deepEqual(await res.json(), { error: { message: "Unknown parameter: 'style'.", type: "invalid_request_error", param: "style", code: "unknown_parameter" } });
+        assert.deepEqual(await res.json(), {
+          error: { message: "Unknown parameter: 'style'.", type: "invalid_request_error", param: "style", code: "unknown_parameter" },
+        });
       }
       assert.equal((await error(await formEdit({ model: "gpt-image-2.5-sunburst", prompt: "p", style: "natural" }))).param, "style");
-      assert.equal((await error(await gen({ model: "gpt-image-2.6-sunburst", prompt: "p", response_format: "b64_json" }))).param, "response_format");
+      assert.equal(
+        (await error(await gen({ model: "gpt-image-2.6-sunburst", prompt: "p", response_format: "b64_json" }))).param,
+        "response_format",
+      );
       const dalle = await gen({ model: "dall-e-3", prompt: "p", style: "vivid" });
       assert.equal(dalle.status, 200);
       await dalle.arrayBuffer();
     });
 
     it("quality: xhigh and max for 2.5/2.6 only; unknown values → 400 invalid_value", async () => {
-      for (const [model, quality] of [["gpt-image-2.5-flare", "xhigh"], ["gpt-image-2.6-sunburst", "max"], ["gpt-image-2.5-sunburst-2026-09-08", "max"], ["gpt-image-2", "auto"]]) {
+      for (const [model, quality] of [
+        ["gpt-image-2.5-flare", "xhigh"],
+        ["gpt-image-2.6-sunburst", "max"],
+        ["gpt-image-2.5-sunburst-2026-09-08", "max"],
+        ["gpt-image-2", "auto"],
+      ]) {
         const body = await (await gen({ model, prompt: "p", size: "1024x1024", quality })).json();
         assert.equal(body.quality, quality === "auto" ? "medium" : quality, model);
         assert.ok(body.usage.output_tokens_details.image_tokens > 0);
@@ -813,10 +977,21 @@ describe("Images API test server: the API as of 2026-12", () => {
         assert.equal(err.param, param, `${title}: ${err.message}`);
         assert.ok(["invalid_value", "invalid_type", "unknown_parameter"].includes(err.code), `${title}: ${err.code}`);
       }
-      assert.equal((await error(await gen({ model: m, prompt: "p", safety_identifier: 42 }))).message, "Invalid type for 'safety_identifier': expected a string, but got a number instead.");
-      assert.equal((await error(await gen({ model: m, prompt: "p", output_format: "svg", svg: { modle: "x" } }))).code, "unknown_parameter");
+      assert.equal(
+        (await error(await gen({ model: m, prompt: "p", safety_identifier: 42 }))).message,
+        "Invalid type for 'safety_identifier': expected a string, but got a number instead.",
+      );
+      assert.equal(
+        (await error(await gen({ model: m, prompt: "p", output_format: "svg", svg: { modle: "x" } }))).code,
+        "unknown_parameter",
+      );
       // accepted: complexity on any value, null svg fields, nulls for the gif controls
-      for (const extra of [{ complexity: "low" }, { complexity: null }, { output_format: "svg", svg: { model: null, reasoning: { effort: null } } }, { output_format: "gif", frame_count: null, frame_duration_ms: null }]) {
+      for (const extra of [
+        { complexity: "low" },
+        { complexity: null },
+        { output_format: "svg", svg: { model: null, reasoning: { effort: null } } },
+        { output_format: "gif", frame_count: null, frame_duration_ms: null },
+      ]) {
         const res = await gen({ model: m, prompt: "p", size: "256x256", ...extra });
         assert.equal(res.status, 200, JSON.stringify(extra));
         await res.arrayBuffer();
@@ -826,7 +1001,10 @@ describe("Images API test server: the API as of 2026-12", () => {
     it("svgModelRequired: output_format svg without svg.model → 400", async () => {
       server.svgModelRequired = true;
       const err = await error(await gen({ model: "gpt-image-2.6-flare", prompt: "p", output_format: "svg" }));
-      assert.deepEqual([err.status, err.param, err.code, err.message], [400, "svg.model", "missing_required_parameter", "SVG generation requires 'svg.model'."]);
+      assert.deepEqual(
+        [err.status, err.param, err.code, err.message],
+        [400, "svg.model", "missing_required_parameter", "SVG generation requires 'svg.model'."],
+      );
       const ok = await gen({ model: "gpt-image-2.6-flare", prompt: "p", output_format: "svg", svg: { model: "gpt-6-luna" } });
       assert.equal(ok.status, 200);
       await ok.arrayBuffer();
@@ -844,14 +1022,33 @@ describe("Images API test server: the API as of 2026-12", () => {
       await ok.arrayBuffer();
       const fd = new FormData();
       fd.append("purpose", "batch");
-      const lines = ["A red mug", "a cartoon mouse"].map((prompt, i) => JSON.stringify({ custom_id: `r${i}`, method: "POST", url: "/v1/images/generations", body: { model: "gpt-image-2.6-flare", prompt, size: "64x64" } }));
+      const lines = ["A red mug", "a cartoon mouse"].map((prompt, i) =>
+        JSON.stringify({
+          custom_id: `r${i}`,
+          method: "POST",
+          url: "/v1/images/generations",
+          body: { model: "gpt-image-2.6-flare", prompt, size: "64x64" },
+        }),
+      );
       fd.append("file", new Blob([lines.join("\n") + "\n"], { type: "application/jsonl" }), "requests.jsonl");
       const file = await (await fetch(`${server.baseUrl}/files`, { method: "POST", body: fd })).json();
-      const batch = await (await fetch(`${server.baseUrl}/batches`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ input_file_id: file.id, endpoint: "/v1/images/generations", completion_window: "24h" }) })).json();
+      const batch = await (
+        await fetch(`${server.baseUrl}/batches`, {
+          method: "POST",
+          headers: JSON_HEADERS,
+          body: JSON.stringify({ input_file_id: file.id, endpoint: "/v1/images/generations", completion_window: "24h" }),
+        })
+      ).json();
       server.batch.completeAll();
       const { output, errors } = server.batch.output(batch.id);
-      assert.deepEqual(output.map((r) => r.custom_id), ["r0"]);
-      assert.deepEqual(errors.map((r) => [r.custom_id, r.response?.status_code, (r.response?.body as any).error.code]), [["r1", 400, "moderation_blocked"]]);
+      assert.deepEqual(
+        output.map((r) => r.custom_id),
+        ["r0"],
+      );
+      assert.deepEqual(
+        errors.map((r) => [r.custom_id, r.response?.status_code, (r.response?.body as any).error.code]),
+        [["r1", 400, "moderation_blocked"]],
+      );
       server.reset();
       assert.equal(server.blockPrompts, null);
       const after = await gen({ model: "gpt-image-2.6-flare", prompt: "cartoon mouse", size: "64x64" });
@@ -860,7 +1057,9 @@ describe("Images API test server: the API as of 2026-12", () => {
     });
 
     it("safety_identifier is accepted and echoed (the effective identifier: safety_identifier, else user)", async () => {
-      const a = await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "64x64", safety_identifier: "sha256:abc", user: "u1" })).json();
+      const a = await (
+        await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "64x64", safety_identifier: "sha256:abc", user: "u1" })
+      ).json();
       assert.equal(a.safety_identifier, "sha256:abc");
       assert.equal(server.requests[0].params!.safety_identifier, "sha256:abc");
       const b = await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "64x64", safety_identifier: "", user: "u1" })).json();
@@ -876,10 +1075,20 @@ describe("Images API test server: the API as of 2026-12", () => {
     });
 
     it("custom sizes for gpt-image-2/2.5/2.6: multiples of 16, ratio ≤ 3:1, edge ≤ 3840, ≤ 8,294,400 pixels", async () => {
-      for (const [model, size] of [["gpt-image-2.6-flare", "1536x864"], ["gpt-image-2.5-sunburst", "2160x3840"], ["gpt-image-2", "3840x1280"], ["gpt-image-2-2026-04-21", "2048x1152"], ["gpt-image-2.6-sunburst", "256x256"]]) {
+      for (const [model, size] of [
+        ["gpt-image-2.6-flare", "1536x864"],
+        ["gpt-image-2.5-sunburst", "2160x3840"],
+        ["gpt-image-2", "3840x1280"],
+        ["gpt-image-2-2026-04-21", "2048x1152"],
+        ["gpt-image-2.6-sunburst", "256x256"],
+      ]) {
         const body = await (await gen({ model, prompt: "p", size })).json();
         assert.equal(body.size, size, model);
-        assert.deepEqual(decodePng(Buffer.from(body.data[0].b64_json, "base64")), { width: Number(size.split("x")[0]), height: Number(size.split("x")[1]), colorType: 2 });
+        assert.deepEqual(decodePng(Buffer.from(body.data[0].b64_json, "base64")), {
+          width: Number(size.split("x")[0]),
+          height: Number(size.split("x")[1]),
+          colorType: 2,
+        });
       }
       const refused: Array<[string, RegExp]> = [
         ["1000x1000", /multiples of 16/],
@@ -911,7 +1120,9 @@ describe("Images API test server: the API as of 2026-12", () => {
       assert.equal(wide.size, "1024x640", "655,360 pixels is allowed");
       const std = await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "1024x1024" })).json();
       assert.equal(std.size, "1024x1024");
-      const gif = await error(await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "1024x1024", output_format: "gif", frame_count: 9 }));
+      const gif = await error(
+        await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "1024x1024", output_format: "gif", frame_count: 9 }),
+      );
       assert.deepEqual([gif.status, gif.param], [400, "size"]);
       assert.match(gif.message, /for 9 frames/);
       const auto = await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", output_format: "gif", frame_count: 16 })).json();
@@ -924,7 +1135,15 @@ describe("Images API test server: the API as of 2026-12", () => {
 
   describe("GIF and SVG answers", () => {
     it("answers output_format gif with a real animated GIF89a: frame_count frames of the size, delay = frame_duration_ms / 10", async () => {
-      const res = await gen({ model: "gpt-image-2.6-flare", prompt: "a bouncing ball", size: "320x240", output_format: "gif", frame_count: 5, frame_duration_ms: 124, quality: "low" });
+      const res = await gen({
+        model: "gpt-image-2.6-flare",
+        prompt: "a bouncing ball",
+        size: "320x240",
+        output_format: "gif",
+        frame_count: 5,
+        frame_duration_ms: 124,
+        quality: "low",
+      });
       assert.equal(res.status, 200);
       const body = await res.json();
       assert.deepEqual([body.output_format, body.size, body.quality, body.background], ["gif", "320x240", "low", "opaque"]);
@@ -949,15 +1168,39 @@ describe("Images API test server: the API as of 2026-12", () => {
       assert.deepEqual([gif.width, gif.height, gif.frames.length, gif.frames[0].delayCs], [1024, 1024, 9, 20]);
       assert.equal(body.size, "1024x1024");
 
-      const two = await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "64x64", n: 2, output_format: "gif", frame_count: 3, background: "transparent" })).json();
+      const two = await (
+        await gen({
+          model: "gpt-image-2.6-flare",
+          prompt: "p",
+          size: "64x64",
+          n: 2,
+          output_format: "gif",
+          frame_count: 3,
+          background: "transparent",
+        })
+      ).json();
       assert.equal(two.background, "transparent");
       const [g1, g2] = two.data.map((d: { b64_json: string }) => Buffer.from(d.b64_json, "base64"));
       assert.ok(!g1.equals(g2), "n images differ");
       const t = decodeGif(g1);
-      assert.ok(t.frames.every((f) => f.transparentIndex === 0 && f.pixels.includes(0)), "transparent index 0, and used");
+      assert.ok(
+        t.frames.every((f) => f.transparentIndex === 0 && f.pixels.includes(0)),
+        "transparent index 0, and used",
+      );
 
       server.script({ answer: "url" });
-      const url = (await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "48x32", output_format: "gif", frame_count: 2, frame_duration_ms: 655_360 })).json()).data[0].url as string;
+      const url = (
+        await (
+          await gen({
+            model: "gpt-image-2.6-flare",
+            prompt: "p",
+            size: "48x32",
+            output_format: "gif",
+            frame_count: 2,
+            frame_duration_ms: 655_360,
+          })
+        ).json()
+      ).data[0].url as string;
       assert.match(url, /\/files\/[0-9a-f]+\.gif$/);
       const dl = await fetch(url);
       assert.equal(dl.headers.get("content-type"), "image/gif");
@@ -966,15 +1209,27 @@ describe("Images API test server: the API as of 2026-12", () => {
     });
 
     it("GIF from a multipart edit: the size of the first image; a mask is refused", async () => {
-      const body = await (await formEdit({ model: "gpt-image-2.6-flare", prompt: "animate", output_format: "gif", frame_count: "4", frame_duration_ms: "80" })).json();
+      const body = await (
+        await formEdit({ model: "gpt-image-2.6-flare", prompt: "animate", output_format: "gif", frame_count: "4", frame_duration_ms: "80" })
+      ).json();
       const gif = decodeGif(Buffer.from(body.data[0].b64_json, "base64"));
       assert.deepEqual([gif.width, gif.height, gif.frames.length, gif.frames[0].delayCs], [256, 256, 4, 8]);
-      const masked = await formEdit({ model: "gpt-image-2.6-flare", prompt: "animate", output_format: "gif" }, [["image[]", fixture("photo-256.png"), "image/png"], ["mask", fixture("mask-256.png"), "image/png"]]);
+      const masked = await formEdit({ model: "gpt-image-2.6-flare", prompt: "animate", output_format: "gif" }, [
+        ["image[]", fixture("photo-256.png"), "image/png"],
+        ["mask", fixture("mask-256.png"), "image/png"],
+      ]);
       assert.deepEqual([masked.status, (await masked.json()).error.param], [400, "mask"]);
     });
 
     it("answers output_format svg with a valid SVG document of the size and svg_usage", async () => {
-      const res = await gen({ model: "gpt-image-2.6-sunburst", prompt: 'a <logo> & "quotes"', size: "1536x1024", output_format: "svg", complexity: "medium", svg: { model: "gpt-6-luna", reasoning: { effort: "low" } } });
+      const res = await gen({
+        model: "gpt-image-2.6-sunburst",
+        prompt: 'a <logo> & "quotes"',
+        size: "1536x1024",
+        output_format: "svg",
+        complexity: "medium",
+        svg: { model: "gpt-6-luna", reasoning: { effort: "low" } },
+      });
       assert.equal(res.status, 200);
       const body = await res.json();
       assert.deepEqual([body.output_format, body.size, body.background, body.quality], ["svg", "1536x1024", "opaque", "medium"]);
@@ -988,13 +1243,17 @@ describe("Images API test server: the API as of 2026-12", () => {
       assert.ok(u.reasoning_tokens > 0 && u.output_tokens > u.reasoning_tokens);
       assert.ok(body.usage.total_tokens > 0, "image usage is separate");
 
-      const plain = await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", output_format: "svg", background: "transparent" })).json();
+      const plain = await (
+        await gen({ model: "gpt-image-2.6-flare", prompt: "p", output_format: "svg", background: "transparent" })
+      ).json();
       assert.equal(plain.svg_usage.model, DEFAULT_SVG_MODEL);
       assert.equal(DEFAULT_SVG_MODEL, "gpt-5.6-terra");
       const t = checkSvg(Buffer.from(plain.data[0].b64_json, "base64"));
       assert.deepEqual([t.width, t.height], [1024, 1024]);
       assert.ok(!t.text.includes('fill="url(#bg)"'), "no background for transparent");
-      const none = await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", output_format: "svg", svg: { reasoning: { effort: "none" } } })).json();
+      const none = await (
+        await gen({ model: "gpt-image-2.6-flare", prompt: "p", output_format: "svg", svg: { reasoning: { effort: "none" } } })
+      ).json();
       assert.equal(none.svg_usage.reasoning_tokens, 0);
       const png = await (await gen({ model: "gpt-image-2.6-flare", prompt: "p", size: "64x64" })).json();
       assert.equal("svg_usage" in png, false);
@@ -1002,7 +1261,14 @@ describe("Images API test server: the API as of 2026-12", () => {
 
     it("SVG from a multipart edit: svg[model] and svg[reasoning][effort] are read back as the svg object; URL answers are image/svg+xml", async () => {
       server.script({ answer: "url" });
-      const res = await formEdit({ model: "gpt-image-2.6-sunburst", prompt: "vectorise", output_format: "svg", n: "1", "svg[model]": "gpt-6-luna", "svg[reasoning][effort]": "high" });
+      const res = await formEdit({
+        model: "gpt-image-2.6-sunburst",
+        prompt: "vectorise",
+        output_format: "svg",
+        n: "1",
+        "svg[model]": "gpt-6-luna",
+        "svg[reasoning][effort]": "high",
+      });
       assert.equal(res.status, 200);
       const body = await res.json();
       assert.deepEqual(server.requests[0].params!.svg, { model: "gpt-6-luna", reasoning: { effort: "high" } });
@@ -1011,7 +1277,9 @@ describe("Images API test server: the API as of 2026-12", () => {
       const dl = await fetch(body.data[0].url);
       assert.equal(dl.headers.get("content-type"), "image/svg+xml");
       assert.deepEqual(Object.values(checkSvg(Buffer.from(await dl.arrayBuffer()))).slice(0, 2), [256, 256]);
-      const bad = await error(await formEdit({ model: "gpt-image-2.6-sunburst", prompt: "v", output_format: "svg", "svg[reasoning][effort]": "extreme" }));
+      const bad = await error(
+        await formEdit({ model: "gpt-image-2.6-sunburst", prompt: "v", output_format: "svg", "svg[reasoning][effort]": "extreme" }),
+      );
       assert.deepEqual([bad.status, bad.param], [400, "svg.reasoning.effort"]);
     });
   });
@@ -1021,28 +1289,56 @@ describe("Images API test server: the API as of 2026-12", () => {
     const MARKUP = fixture("mask-256.png");
 
     it("accepts a PNG markup part and records it", async () => {
-      const res = await formEdit({ model: "gpt-image-2.6-flare", prompt: "replace the circled mug" }, [IMAGE, ["markup", MARKUP, "image/png"]]);
+      const res = await formEdit({ model: "gpt-image-2.6-flare", prompt: "replace the circled mug" }, [
+        IMAGE,
+        ["markup", MARKUP, "image/png"],
+      ]);
       assert.equal(res.status, 200);
       assert.equal(decodePng(Buffer.from((await res.json()).data[0].b64_json, "base64")).width, 256);
       assert.ok(server.requests[0].markup?.equals(MARKUP));
       assert.equal(server.requests[0].form!.find((p) => p.name === "markup")?.contentType, "image/png");
       // JSON edits: markup as an image reference
-      const json = await jsonEdit({ model: "gpt-image-2.5-flare", prompt: "p", images: [{ image_url: PNG_DATA_URL }], markup: { file_id: "file-markup" } });
+      const json = await jsonEdit({
+        model: "gpt-image-2.5-flare",
+        prompt: "p",
+        images: [{ image_url: PNG_DATA_URL }],
+        markup: { file_id: "file-markup" },
+      });
       assert.equal(json.status, 200);
       await json.arrayBuffer();
     });
 
     it("refuses markup with mask, a non-PNG markup and a markup of another size", async () => {
-      const both = await error(await formEdit({ model: "gpt-image-2.6-flare", prompt: "p" }, [IMAGE, ["mask", MARKUP, "image/png"], ["markup", MARKUP, "image/png"]]));
+      const both = await error(
+        await formEdit({ model: "gpt-image-2.6-flare", prompt: "p" }, [
+          IMAGE,
+          ["mask", MARKUP, "image/png"],
+          ["markup", MARKUP, "image/png"],
+        ]),
+      );
       assert.deepEqual([both.status, both.param, both.code], [400, "markup", "invalid_value"]);
-      const jsonBoth = await error(await jsonEdit({ model: "gpt-image-2.6-flare", prompt: "p", images: [{ image_url: PNG_DATA_URL }], mask: { file_id: "m" }, markup: { file_id: "k" } }));
+      const jsonBoth = await error(
+        await jsonEdit({
+          model: "gpt-image-2.6-flare",
+          prompt: "p",
+          images: [{ image_url: PNG_DATA_URL }],
+          mask: { file_id: "m" },
+          markup: { file_id: "k" },
+        }),
+      );
       assert.deepEqual([jsonBoth.status, jsonBoth.param], [400, "markup"]);
-      const jpeg = await error(await formEdit({ model: "gpt-image-2.6-flare", prompt: "p" }, [IMAGE, ["markup", fixture("photo-256.jpg"), "image/jpeg"]]));
+      const jpeg = await error(
+        await formEdit({ model: "gpt-image-2.6-flare", prompt: "p" }, [IMAGE, ["markup", fixture("photo-256.jpg"), "image/jpeg"]]),
+      );
       assert.deepEqual([jpeg.status, jpeg.param, jpeg.code], [400, "markup", "unsupported_file_mimetype"]);
-      const size = await error(await formEdit({ model: "gpt-image-2.6-flare", prompt: "p" }, [IMAGE, ["markup", fixture("mask-128-wrong-size.png"), "image/png"]]));
+      const size = await error(
+        await formEdit({ model: "gpt-image-2.6-flare", prompt: "p" }, [IMAGE, ["markup", fixture("mask-128-wrong-size.png"), "image/png"]]),
+      );
       assert.deepEqual([size.status, size.param], [400, "markup"]);
       assert.match(size.message, /same dimensions as the first image \(256x256\), got 128x128/);
-      const notPng = await error(await formEdit({ model: "gpt-image-2.6-flare", prompt: "p" }, [IMAGE, ["markup", Buffer.from("not a png"), "image/png"]]));
+      const notPng = await error(
+        await formEdit({ model: "gpt-image-2.6-flare", prompt: "p" }, [IMAGE, ["markup", Buffer.from("not a png"), "image/png"]]),
+      );
       assert.deepEqual([notPng.status, notPng.param], [400, "markup"]);
     });
   });
@@ -1056,7 +1352,9 @@ describe("Images API test server: auth and shutdown", () => {
       const body = JSON.stringify({ model: "gpt-image-1", prompt: "p", size: "16x16" });
       const none = await fetch(url, { method: "POST", headers: JSON_HEADERS, body });
       assert.equal(none.status, 401);
-      assert.deepEqual(await none.json(), { error: { message: "Incorrect API key provided: sk-****", type: "invalid_request_error", param: null, code: "invalid_api_key" } });
+      assert.deepEqual(await none.json(), {
+        error: { message: "Incorrect API key provided: sk-****", type: "invalid_request_error", param: null, code: "invalid_api_key" },
+      });
       const wrong = await fetch(url, { method: "POST", headers: { ...JSON_HEADERS, authorization: "Bearer sk-wrong-999999" }, body });
       assert.equal(wrong.status, 401);
       assert.ok(!(await wrong.text()).includes("sk-wrong-999999"));
@@ -1126,12 +1424,17 @@ describe("multipart parser", () => {
   const part = (headers: string, data: string) => `--${b}\r\n${headers}\r\n\r\n${data}\r\n`;
 
   it("parses parts, empty values, filename* and a preamble/epilogue", () => {
-    const body = Buffer.from(`preamble\r\n${part('Content-Disposition: form-data; name="a"', "")}${part(`content-disposition: form-data; name="f"; filename="x.png"; filename*=UTF-8''%C3%A9.png\r\nContent-Type: image/png`, "\r\n")}--${b}--\r\nepilogue`);
+    const body = Buffer.from(
+      `preamble\r\n${part('Content-Disposition: form-data; name="a"', "")}${part(`content-disposition: form-data; name="f"; filename="x.png"; filename*=UTF-8''%C3%A9.png\r\nContent-Type: image/png`, "\r\n")}--${b}--\r\nepilogue`,
+    );
     const parts = parseMultipart(body, b);
-    assert.deepEqual(parts.map((p) => ({ name: p.name, filename: p.filename, contentType: p.contentType, data: p.data.toString(), value: p.value })), [
-      { name: "a", filename: undefined, contentType: undefined, data: "", value: "" },
-      { name: "f", filename: "é.png", contentType: "image/png", data: "\r\n", value: undefined },
-    ]);
+    assert.deepEqual(
+      parts.map((p) => ({ name: p.name, filename: p.filename, contentType: p.contentType, data: p.data.toString(), value: p.value })),
+      [
+        { name: "a", filename: undefined, contentType: undefined, data: "", value: "" },
+        { name: "f", filename: "é.png", contentType: "image/png", data: "\r\n", value: undefined },
+      ],
+    );
   });
 
   it("reads the boundary from the content type", () => {
@@ -1186,7 +1489,10 @@ describe("GIF encoder", () => {
       const packed = lzwSubBlocks(input, 4, 16);
       const { blocks, pos } = readSubBlocks(packed, 0);
       assert.equal(pos, packed.length);
-      assert.ok(blocks.slice(0, -1).every((b) => b.length === 255), "full sub-blocks before the last");
+      assert.ok(
+        blocks.slice(0, -1).every((b) => b.length === 255),
+        "full sub-blocks before the last",
+      );
       assert.deepEqual(lzwDecode(Buffer.concat(blocks), 4, input.length), input);
     }
   });
@@ -1233,7 +1539,12 @@ describe("multipart fields", () => {
       part("__proto__[polluted]", "x"),
       { name: "image[]", filename: "a.png", data: Buffer.from("png") },
     ]);
-    assert.deepEqual(fields, { model: "gpt-image-2.6-flare", svg: { model: "gpt-5.6-terra", reasoning: { effort: "low" } }, "tags[]": "a", "__proto__[polluted]": "x" });
+    assert.deepEqual(fields, {
+      model: "gpt-image-2.6-flare",
+      svg: { model: "gpt-5.6-terra", reasoning: { effort: "low" } },
+      "tags[]": "a",
+      "__proto__[polluted]": "x",
+    });
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });

@@ -1,12 +1,7 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import {
-  assertValidRequest,
-  specPathFor,
-  validateImagesRequest,
-  type MultipartPart,
-} from "../support/spec-validator";
+import { assertValidRequest, specPathFor, validateImagesRequest, type MultipartPart } from "../support/spec-validator";
 
 const JSON_TYPE = "application/json";
 const FORM_TYPE = "multipart/form-data; boundary=----formdata-undici-0123456789";
@@ -56,9 +51,7 @@ describe("spec-validator", function () {
       const unknown = validateImagesRequest("/v1/images/nope", JSON_TYPE, { prompt: "x" });
       assert.equal(unknown.length, 1);
       assert.match(unknown[0], /no POST operation .*"\/images\/nope"/);
-      const wrongType = validateImagesRequest("/images/generations", "multipart/form-data; boundary=x", [
-        textPart("prompt", "x"),
-      ]);
+      const wrongType = validateImagesRequest("/images/generations", "multipart/form-data; boundary=x", [textPart("prompt", "x")]);
       assert.equal(wrongType.length, 1);
       assert.match(wrongType[0], /"multipart\/form-data" is not accepted .*expected application\/json/);
       const none = validateImagesRequest("/images/generations", "", { prompt: "x" });
@@ -171,10 +164,7 @@ describe("spec-validator", function () {
 
   describe("edits (multipart)", function () {
     it("accepts one image + prompt", function () {
-      const problems = validateImagesRequest("/v1/images/edits", FORM_TYPE, [
-        filePart("image"),
-        textPart("prompt", "add a hat"),
-      ]);
+      const problems = validateImagesRequest("/v1/images/edits", FORM_TYPE, [filePart("image"), textPart("prompt", "add a hat")]);
       assert.deepEqual(problems, []);
     });
 

@@ -34,7 +34,10 @@ function colour(seed: number, i: number): string {
 const num = (n: number) => String(Math.round(n * 100) / 100);
 
 export function encodeSvg(width: number, height: number, opts: SvgOptions = {}): Buffer {
-  for (const [label, v] of [["width", width], ["height", height]] as const) {
+  for (const [label, v] of [
+    ["width", width],
+    ["height", height],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`encodeSvg: ${label} must be a positive integer, got ${v}`);
   }
   const seed = opts.seed ?? 0;

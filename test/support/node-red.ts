@@ -11,6 +11,9 @@ export { helper };
 export const nodeRedVersion: string = require(require.resolve(`${target}/package.json`)).version;
 
 /** @node-red/util of the Node-RED under test (its hooks and events), not the devDependency's copy. */
-export function runtimeUtil(): { hooks: { add(name: string, fn: (event: any) => void): void; remove(name: string): void }; events: NodeJS.EventEmitter } {
+export function runtimeUtil(): {
+  hooks: { add(name: string, fn: (event: any) => void): void; remove(name: string): void };
+  events: NodeJS.EventEmitter;
+} {
   return require(require.resolve("@node-red/util", { paths: [require.resolve(`${target}/package.json`)] }));
 }

@@ -175,9 +175,7 @@ function getValidator(l: Loaded, pathKey: string, mediaType: string): ValidateFu
   const cacheKey = `${pathKey} ${mediaType}`;
   let validate = l.validators.get(cacheKey);
   if (!validate) {
-    const pointer = ["paths", pathKey, "post", "requestBody", "content", mediaType, "schema"]
-      .map(escapePointer)
-      .join("/");
+    const pointer = ["paths", pathKey, "post", "requestBody", "content", mediaType, "schema"].map(escapePointer).join("/");
     validate = l.ajv.compile({ $ref: `${SPEC_ID}#/${pointer}` });
     l.validators.set(cacheKey, validate);
   }

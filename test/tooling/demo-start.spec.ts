@@ -116,19 +116,32 @@ describe(`npm start keeps the user's work (Node-RED ${nodeRedVersion.split(".")[
     // a second start while this one runs: refused, the running demo named, nothing in its user dir touched
     const second = startDemo(env);
     assert.equal(await second.exited, 1, second.output());
-    assert.match(second.output(), new RegExp(`the demo is already running \\(PID ${first.child.pid}\\): open ${editor.replace(/[/.]/g, "\\$&")}`));
+    assert.match(
+      second.output(),
+      new RegExp(`the demo is already running \\(PID ${first.child.pid}\\): open ${editor.replace(/[/.]/g, "\\$&")}`),
+    );
     assert.doesNotMatch(second.output(), /Node-RED editor:/, "a second start printed the editor banner");
     assert.ok(readFileSync(flowsFile).equals(deployed), "a second start changed the running demo's flows.json");
     assert.ok(readFileSync(join(dir, "settings.js")).equals(settingsBefore), "a second start changed settings.js");
     assert.equal((await flowsOf(editor)).flows.filter((n) => n.label === "My doorbell flow").length, 1);
 
     // ports taken by another program: the variable, the port and a command that works; nothing created
-    for (const [name, port] of [["PORT", env.PORT], ["IMAGES_API_PORT", env.IMAGES_API_PORT]]) {
+    for (const [name, port] of [
+      ["PORT", env.PORT],
+      ["IMAGES_API_PORT", env.IMAGES_API_PORT],
+    ]) {
       const other = newDir();
-      const otherEnv = { IMAGES_API_DEMO_DIR: other, PORT: String(await freePort()), IMAGES_API_PORT: String(await freePort()), [name]: port };
+      const otherEnv = {
+        IMAGES_API_DEMO_DIR: other,
+        PORT: String(await freePort()),
+        IMAGES_API_PORT: String(await freePort()),
+        [name]: port,
+      };
       const third = startDemo(otherEnv);
       assert.equal(await third.exited, 1, third.output());
-      const said = new RegExp(`port ${port} \\(${name}, for the (Node-RED editor|Images API test server)\\) is in use by another program.*start with .*${name}=(\\d+) .*npm start`);
+      const said = new RegExp(
+        `port ${port} \\(${name}, for the (Node-RED editor|Images API test server)\\) is in use by another program.*start with .*${name}=(\\d+) .*npm start`,
+      );
       const m = said.exec(third.output());
       assert.ok(m, third.output());
       assert.notEqual(m[2], port);
@@ -142,7 +155,10 @@ describe(`npm start keeps the user's work (Node-RED ${nodeRedVersion.split(".")[
     const again = startDemo(env);
     running.push(again);
     await untilBanner(again);
-    assert.match(again.output(), /your flows are kept; the demo config node "local test server" now points at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    assert.match(
+      again.output(),
+      /your flows are kept; the demo config node "local test server" now points at http:\/\/127\.0\.0\.1:\d+\/v1/,
+    );
     const kept = await flowsOf(editor);
     assert.equal(kept.flows.filter((n) => n.label === "My doorbell flow").length, 1, "the user's tab is gone after a restart");
     assert.equal(kept.flows.filter((n) => n.type === "tab").length, EXAMPLES.length + 1);

@@ -60,7 +60,10 @@ describe("example: Serve a freshly generated image over HTTP", function () {
   });
 
   it("answers an error with 502 and the error message as plain text, not sniffed, not cached", async () => {
-    api.server.script({ status: 400, error: { message: "Invalid prompt: <b>not</b> allowed", type: "invalid_request_error", code: "invalid_value" } });
+    api.server.script({
+      status: 400,
+      error: { message: "Invalid prompt: <b>not</b> allowed", type: "invalid_request_error", code: "invalid_value" },
+    });
     await loadExample();
     const res = await get("/images/fresh.png?prompt=x");
     const text = await res.text();

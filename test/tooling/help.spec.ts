@@ -15,11 +15,20 @@ const IMAGE_NODES = ["images-api-generate", "images-api-edit"];
 const LANGUAGES = readdirSync(LOCALES).sort();
 
 const loadCompose = () => import("../../scripts/compose-help.mjs");
-const words = (html: string) => html.replace(/<[^>]+>/g, " ").split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+const words = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, " ")
+    .split(/\s+/)
+    .filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 const count = (text: string, part: string) => text.split(part).length - 1;
 
 /** GitHub's anchor for a README heading */
-const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-");
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\w\- ]/g, "")
+    .replace(/ /g, "-");
 
 describe("help: the composed help pages", () => {
   let pages: Record<string, string>;
@@ -43,7 +52,10 @@ describe("help: the composed help pages", () => {
       assert.doesNotMatch(html, /<!--\s*include/, page);
       assert.ok(!html.includes("{{") && !html.includes("}}"), `${page} has an unfilled fact`);
       const links = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
-      assert.ok(links.some((l) => l.startsWith(`${home}#`)), `${page} links to no README section`);
+      assert.ok(
+        links.some((l) => l.startsWith(`${home}#`)),
+        `${page} links to no README section`,
+      );
       for (const link of links.filter((l) => l.startsWith(home))) {
         assert.ok(anchors.has(link.slice(home.length + 1)), `${page}: ${link} names no README heading`);
       }
@@ -72,7 +84,10 @@ describe("help: the composed help pages", () => {
   it("the prose names no model or date by hand: they come from the model table", () => {
     for (const lang of LANGUAGES) {
       const dir = join(LOCALES, lang);
-      const files = [...TYPES.map((t) => `${t}.html`), ...readdirSync(join(dir, compose.SHARED_DIR)).map((f) => `${compose.SHARED_DIR}/${f}`)];
+      const files = [
+        ...TYPES.map((t) => `${t}.html`),
+        ...readdirSync(join(dir, compose.SHARED_DIR)).map((f) => `${compose.SHARED_DIR}/${f}`),
+      ];
       for (const f of files) {
         const src = readFileSync(join(dir, f), "utf8");
         assert.doesNotMatch(src, /gpt-image|dall-e|chatgpt-image|\b20\d\d-\d\d-\d\d\b/, `locales/${lang}/${f}`);
@@ -83,6 +98,9 @@ describe("help: the composed help pages", () => {
   it("a missing fragment or fact fails instead of showing the marker", () => {
     assert.throws(() => compose.composeHelp("<!-- include: nothing -->", () => undefined, {}), /no fragment _shared\/nothing\.html/);
     assert.throws(() => compose.composeHelp("{{nothing}}", () => undefined, {}), /unknown fact \{\{nothing\}\}/);
-    assert.equal(compose.composeHelp("a <!-- include: x --> {{y}}", () => "<p>{{y}}</p>\n", { y: "z" }), "a <p>z</p> z");
+    assert.equal(
+      compose.composeHelp("a <!-- include: x --> {{y}}", () => "<p>{{y}}</p>\n", { y: "z" }),
+      "a <p>z</p> z",
+    );
   });
 });

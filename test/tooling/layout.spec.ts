@@ -36,8 +36,14 @@ describe("layout: node files, catalogs and help in ten languages", () => {
       assert.equal(js, `dist/nodes/${type}.js`, type);
       assert.ok(existsSync(join(ROOT, "src", "nodes", `${type}.ts`)), `src/nodes/${type}.ts is missing`);
     }
-    const topLevel = readdirSync(join(ROOT, "src", "nodes")).filter((f) => f.endsWith(".ts")).map((f) => f.replace(/\.ts$/, ""));
-    assert.deepEqual(topLevel.sort(), [...TYPES].sort(), "src/nodes/*.ts are the node types; shared code goes to src/nodes/shared or src/lib");
+    const topLevel = readdirSync(join(ROOT, "src", "nodes"))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => f.replace(/\.ts$/, ""));
+    assert.deepEqual(
+      topLevel.sort(),
+      [...TYPES].sort(),
+      "src/nodes/*.ts are the node types; shared code goes to src/nodes/shared or src/lib",
+    );
     assert.ok(pkg.files.includes("dist"), "package.json files ships dist (nodes, nodes/shared and lib)");
   });
 

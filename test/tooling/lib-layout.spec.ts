@@ -18,7 +18,13 @@ function allowed(folder: string): Set<string> {
   const text = readFileSync(join(LIB, folder, "README.md"), "utf8");
   const line = /^Imports: (.*)$/m.exec(text)?.[1];
   assert.ok(line !== undefined, `src/lib/${folder}/README.md has no "Imports:" line`);
-  return new Set(line.replace(/\([^)]*\)/g, "").split(",").map((s) => s.trim()).filter(Boolean));
+  return new Set(
+    line
+      .replace(/\([^)]*\)/g, "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 /** the relative imports of a file, with whether they bring in types only */
@@ -41,7 +47,9 @@ function folderOf(path: string): string | undefined {
 describe("src/lib layout", () => {
   it("has folders by stage, each with a README, and only errors.ts, operation.ts and README.md at the top", () => {
     for (const folder of folders) assert.ok(existsSync(join(LIB, folder, "README.md")), `src/lib/${folder} has no README.md`);
-    const top = readdirSync(LIB).filter((f) => !folders.includes(f)).sort();
+    const top = readdirSync(LIB)
+      .filter((f) => !folders.includes(f))
+      .sort();
     assert.deepEqual(top, ["README.md", "errors.ts", "operation.ts"]);
   });
 
@@ -53,7 +61,10 @@ describe("src/lib layout", () => {
         for (const { target, typeOnly } of imports(file)) {
           const to = folderOf(target);
           if (to === undefined || to === folder || to === ".") continue;
-          assert.ok(ok.has(to), `${relative(ROOT, file)} imports ${relative(ROOT, target)}: ${folder}/ may import ${[...ok].join(", ") || "nothing"}`);
+          assert.ok(
+            ok.has(to),
+            `${relative(ROOT, file)} imports ${relative(ROOT, target)}: ${folder}/ may import ${[...ok].join(", ") || "nothing"}`,
+          );
           if (typesOnly && to === "flow") assert.ok(typeOnly, `${relative(ROOT, file)} may import flow/ for types only`);
         }
       }
@@ -65,7 +76,10 @@ describe("src/lib layout", () => {
       const text = readFileSync(file, "utf8");
       assert.doesNotMatch(text, /from "node-red"|require\("node-red"\)|@node-red\//, relative(ROOT, file));
       for (const { target } of imports(file)) {
-        assert.ok(!relative(join(ROOT, "src", "nodes"), target).match(/^[^.]/), `${relative(ROOT, file)} imports ${relative(ROOT, target)}`);
+        assert.ok(
+          !relative(join(ROOT, "src", "nodes"), target).match(/^[^.]/),
+          `${relative(ROOT, file)} imports ${relative(ROOT, target)}`,
+        );
       }
     }
   });

@@ -30,7 +30,10 @@ describe("starting a throwaway Node-RED (scripts/node-red-process.mjs)", functio
     const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
     userDir = mkdtempSync(join(tmpdir(), "images-api-nrproc-"));
     writeFileSync(join(userDir, "flows.json"), "[]\n");
-    writeFileSync(join(userDir, "settings.js"), nodeRedSettings({ userDir, credentialSecret: "node-red-process-spec", writtenBy: "test/tooling/node-red-process.spec.ts" }));
+    writeFileSync(
+      join(userDir, "settings.js"),
+      nodeRedSettings({ userDir, credentialSecret: "node-red-process-spec", writtenBy: "test/tooling/node-red-process.spec.ts" }),
+    );
   });
 
   afterEach(async () => {
@@ -49,11 +52,14 @@ describe("starting a throwaway Node-RED (scripts/node-red-process.mjs)", functio
         picked.push(port);
         return port;
       };
-      const { proc, port, url } = await startOnFreePort((p) => {
-        const proc = spawnNodeRed({ nodeRedDir, userDir, port: p });
-        started.push(proc);
-        return proc;
-      }, { pickPort });
+      const { proc, port, url } = await startOnFreePort(
+        (p) => {
+          const proc = spawnNodeRed({ nodeRedDir, userDir, port: p });
+          started.push(proc);
+          return proc;
+        },
+        { pickPort },
+      );
 
       assert.equal(started.length, 2, "one more try after the port clash");
       assert.ok(started[0].exited(), "the first Node-RED exited");

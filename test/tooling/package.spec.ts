@@ -31,10 +31,13 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as 
 const moduleName = pkg.name;
 const types = Object.keys(pkg["node-red"].nodes);
 const iconDir = join(repoRoot, "icons");
-const repoIcons = existsSync(iconDir) ? readdirSync(iconDir).filter((f) => statSync(join(iconDir, f)).isFile()).sort() : [];
+const repoIcons = existsSync(iconDir)
+  ? readdirSync(iconDir)
+      .filter((f) => statSync(join(iconDir, f)).isFile())
+      .sort()
+  : [];
 const nodeRedDir = process.env.NODE_RED_PATH || dirname(require.resolve("node-red/package.json"));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-
 
 async function exec(cmd: string, args: string[], cwd: string, timeout = 120_000): Promise<string> {
   try {
@@ -46,7 +49,6 @@ async function exec(cmd: string, args: string[], cwd: string, timeout = 120_000)
   }
 }
 
-
 describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json")).version} (Node ${process.version})`, function () {
   let tmp = "";
   let tarball = "";
@@ -57,8 +59,7 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
   const logText = () => (nodeRed?.log ?? []).join("\n");
   let base = "";
 
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(base + path, { headers, signal: AbortSignal.timeout(10_000) });
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers, signal: AbortSignal.timeout(10_000) });
   /** A full deploy through the admin API, as the editor's Deploy button does. */
   const deploy = async (flows: unknown[]) => {
     const res = await fetch(base + "/flows", {
@@ -72,7 +73,12 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
   /** POST of a JSON body to a flow's http in; deploy answers once the flows started, the retry on 404 only covers the route arriving late. */
   const postJson = async (path: string, body: unknown): Promise<Response> => {
     for (let tries = 0; ; tries++) {
-      const res = await fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
+      const res = await fetch(base + path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(20_000),
+      });
       if (res.status !== 404 || tries >= 20) return res;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -91,7 +97,10 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     const tgz = readdirSync(packDir).filter((f) => f.endsWith(".tgz"));
     assert.equal(tgz.length, 1, `npm pack made ${tgz.length} tarballs in ${packDir}`);
     tarball = join(packDir, tgz[0]);
-    tarEntries = (await exec("tar", ["-tzf", tarball], tmp)).split("\n").filter(Boolean).map((e) => e.replace(/^package\//, ""));
+    tarEntries = (await exec("tar", ["-tzf", tarball], tmp))
+      .split("\n")
+      .filter(Boolean)
+      .map((e) => e.replace(/^package\//, ""));
 
     // 2. Install it into a fresh user dir, as the palette manager would.
     const userDir = join(tmp, "user");
@@ -100,7 +109,10 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     await exec(npm, ["install", tarball, "--no-audit", "--no-fund"], userDir, 150_000);
     const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
     // not loaded from the repo (no repoRoot): only the installed tarball
-    writeFileSync(join(userDir, "settings.js"), nodeRedSettings({ userDir, credentialSecret: "package-spec-only", writtenBy: "test/tooling/package.spec.ts" }));
+    writeFileSync(
+      join(userDir, "settings.js"),
+      nodeRedSettings({ userDir, credentialSecret: "package-spec-only", writtenBy: "test/tooling/package.spec.ts" }),
+    );
 
     // 3. Start Node-RED (red.js directly, so we hold its own PID) and wait for the editor to answer.
     const { spawnNodeRed, startOnFreePort } = await import("../../scripts/node-red-process.mjs");
@@ -127,14 +139,22 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     const has = (p: string) => tarEntries.includes(p);
     const missing: string[] = [];
     for (const t of types) {
-      for (const f of [`dist/nodes/${t}.js`, `dist/nodes/${t}.html`, `dist/nodes/locales/en-US/${t}.json`, `dist/nodes/locales/en-US/${t}.html`]) {
+      for (const f of [
+        `dist/nodes/${t}.js`,
+        `dist/nodes/${t}.html`,
+        `dist/nodes/locales/en-US/${t}.json`,
+        `dist/nodes/locales/en-US/${t}.html`,
+      ]) {
         if (!has(f)) missing.push(f);
       }
     }
     for (const icon of repoIcons) if (!has(`dist/nodes/icons/${icon}`)) missing.push(`dist/nodes/icons/${icon}`);
     for (const f of ["README.md", "LICENSE", "package.json"]) if (!has(f)) missing.push(f);
     assert.deepEqual(missing, [], `missing from ${tarball}`);
-    assert.ok(tarEntries.some((e) => /^examples\/[^/]+\.json$/.test(e)), "no examples/*.json in the tarball");
+    assert.ok(
+      tarEntries.some((e) => /^examples\/[^/]+\.json$/.test(e)),
+      "no examples/*.json in the tarball",
+    );
     const unwanted = tarEntries.filter((e) => /^(src|test)\//.test(e));
     assert.deepEqual(unwanted, [], "sources or tests in the tarball");
   });
@@ -212,7 +232,18 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     const flows = [
       { id: "t1", type: "tab", label: "secrets" },
       { id: "c1", type: "images-api-config", name: "api", baseUrl: "http://127.0.0.1:9/v1", credentials: { apiKey: key } },
-      { id: "g1", type: "images-api-generate", z: "t1", server: "c1", prompt: "payload", promptType: "msg", model: "gpt-image-1", x: 100, y: 100, wires: [] },
+      {
+        id: "g1",
+        type: "images-api-generate",
+        z: "t1",
+        server: "c1",
+        prompt: "payload",
+        promptType: "msg",
+        model: "gpt-image-1",
+        x: 100,
+        y: 100,
+        wires: [],
+      },
     ];
     await deploy(flows);
     const exported = await (await get("/flows", { "node-red-api-version": "v2" })).text();
@@ -323,7 +354,10 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     const route = "/images-api-package-test";
     let server: ImagesApiServer;
 
-    type Reply = { ok?: { images: Array<{ mimeType?: string; width?: number; height?: number }>; bytes: number; head: string }; caught?: { code: string; message: string; cause?: Record<string, unknown>; source?: string } };
+    type Reply = {
+      ok?: { images: Array<{ mimeType?: string; width?: number; height?: number }>; bytes: number; head: string };
+      caught?: { code: string; message: string; cause?: Record<string, unknown>; source?: string };
+    };
     const call = async (prompt: string, params: Record<string, unknown> = {}): Promise<Reply> => {
       const res = await postJson(route, { prompt, params });
       const text = await res.text();
@@ -342,8 +376,28 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
       server = await ImagesApiServer.start({ apiKey: key });
       const flows = [
         { id: "ft", type: "tab", label: "errors" },
-        { id: "fc", type: "images-api-config", name: "local", baseUrl: server.baseUrl, retries: 0, timeout: 15, credentials: { apiKey: key } },
-        { id: "in", type: "http in", z: "ft", name: "", url: route, method: "post", upload: false, swaggerDoc: "", x: 100, y: 60, wires: [["prep"]] },
+        {
+          id: "fc",
+          type: "images-api-config",
+          name: "local",
+          baseUrl: server.baseUrl,
+          retries: 0,
+          timeout: 15,
+          credentials: { apiKey: key },
+        },
+        {
+          id: "in",
+          type: "http in",
+          z: "ft",
+          name: "",
+          url: route,
+          method: "post",
+          upload: false,
+          swaggerDoc: "",
+          x: 100,
+          y: 60,
+          wires: [["prep"]],
+        },
         {
           id: "prep",
           type: "function",
@@ -434,7 +488,10 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
           events: [
             {
               event: "error",
-              data: JSON.stringify({ type: "error", error: { code: "moderation_blocked", message: "Your request was rejected by the safety system." } }),
+              data: JSON.stringify({
+                type: "error",
+                error: { code: "moderation_blocked", message: "Your request was rejected by the safety system." },
+              }),
             },
           ],
         },
@@ -489,7 +546,18 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
         await deploy([
           { id: "kt", type: "tab", label: "key" },
           { id: "kc", type: "images-api-config", name: "own", baseUrl: own.baseUrl, credentials: { apiKey: key } },
-          { id: "kg", type: "images-api-generate", z: "kt", server: "kc", prompt: "payload", promptType: "msg", model: "gpt-image-1", x: 100, y: 100, wires: [] },
+          {
+            id: "kg",
+            type: "images-api-generate",
+            z: "kt",
+            server: "kc",
+            prompt: "payload",
+            promptType: "msg",
+            model: "gpt-image-1",
+            x: 100,
+            y: 100,
+            wires: [],
+          },
         ]);
         const admin = async (route: string, body: Record<string, unknown>) => {
           const res = await fetch(`${base}/images-api/${route}`, {
@@ -532,12 +600,58 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
       const flows: unknown[] = [{ id: "pt", type: "tab", label: "proxy" }];
       modes.forEach((mode, i) => {
         flows.push(
-          { id: `pc-${mode}`, type: "images-api-config", name: mode, baseUrl: `http://${mode}.proxy.test/v1`, retries: 2, timeout: 2, credentials: { apiKey: "sk-proxy-test-0123456789" } },
-          { id: `pin-${mode}`, type: "http in", z: "pt", url: `/proxy-test/${mode}`, method: "post", upload: false, x: 100, y: 60 + i * 80, wires: [[`pgen-${mode}`]] },
-          { id: `pgen-${mode}`, type: "images-api-generate", z: "pt", server: `pc-${mode}`, prompt: "payload", promptType: "msg", model: "gpt-image-1", output: "buffer", property: "payload", x: 300, y: 60 + i * 80, wires: [[`pout-${mode}`]] },
-          { id: `pcatch-${mode}`, type: "catch", z: "pt", scope: [`pgen-${mode}`], uncaught: false, x: 100, y: 100 + i * 80, wires: [[`perr-${mode}`]] },
           {
-            id: `perr-${mode}`, type: "function", z: "pt", outputs: 1, x: 300, y: 100 + i * 80, wires: [[`pout-${mode}`]],
+            id: `pc-${mode}`,
+            type: "images-api-config",
+            name: mode,
+            baseUrl: `http://${mode}.proxy.test/v1`,
+            retries: 2,
+            timeout: 2,
+            credentials: { apiKey: "sk-proxy-test-0123456789" },
+          },
+          {
+            id: `pin-${mode}`,
+            type: "http in",
+            z: "pt",
+            url: `/proxy-test/${mode}`,
+            method: "post",
+            upload: false,
+            x: 100,
+            y: 60 + i * 80,
+            wires: [[`pgen-${mode}`]],
+          },
+          {
+            id: `pgen-${mode}`,
+            type: "images-api-generate",
+            z: "pt",
+            server: `pc-${mode}`,
+            prompt: "payload",
+            promptType: "msg",
+            model: "gpt-image-1",
+            output: "buffer",
+            property: "payload",
+            x: 300,
+            y: 60 + i * 80,
+            wires: [[`pout-${mode}`]],
+          },
+          {
+            id: `pcatch-${mode}`,
+            type: "catch",
+            z: "pt",
+            scope: [`pgen-${mode}`],
+            uncaught: false,
+            x: 100,
+            y: 100 + i * 80,
+            wires: [[`perr-${mode}`]],
+          },
+          {
+            id: `perr-${mode}`,
+            type: "function",
+            z: "pt",
+            outputs: 1,
+            x: 300,
+            y: 100 + i * 80,
+            wires: [[`pout-${mode}`]],
             func: "msg.payload = { code: msg.error.code, message: msg.error.message, attempts: msg.error.cause && msg.error.cause.attempts }; msg.statusCode = 200; return msg;",
           },
           { id: `pout-${mode}`, type: "http response", z: "pt", statusCode: "", headers: {}, x: 500, y: 60 + i * 80, wires: [] },
@@ -572,10 +686,33 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     let server: ImagesApiServer;
     const flows = () => [
       { id: "bt", type: "tab", label: "batch" },
-      { id: "bc", type: "images-api-config", name: "local", baseUrl: server.baseUrl, retries: 0, batchPoll: 0.05, batchPollMax: 0.2, credentials: { apiKey: key } },
+      {
+        id: "bc",
+        type: "images-api-config",
+        name: "local",
+        baseUrl: server.baseUrl,
+        retries: 0,
+        batchPoll: 0.05,
+        batchPollMax: 0.2,
+        credentials: { apiKey: key },
+      },
       { id: "bin", type: "http in", z: "bt", url: "/images-api-batch-go", method: "post", upload: false, wires: [["bprep"]] },
       { id: "bprep", type: "function", z: "bt", func: "msg.n = msg.payload.n; return msg;", outputs: 1, wires: [["bgen"]] },
-      { id: "bgen", type: "images-api-generate", z: "bt", server: "bc", prompt: "payload.prompt", promptType: "msg", model: "gpt-image-2.6-flare", delivery: "batch", batchSize: 2, batchWait: 60, output: "buffer", property: "payload", wires: [["bkeep"]] },
+      {
+        id: "bgen",
+        type: "images-api-generate",
+        z: "bt",
+        server: "bc",
+        prompt: "payload.prompt",
+        promptType: "msg",
+        model: "gpt-image-2.6-flare",
+        delivery: "batch",
+        batchSize: 2,
+        batchWait: 60,
+        output: "buffer",
+        property: "payload",
+        wires: [["bkeep"]],
+      },
       { id: "bcmp", type: "complete", z: "bt", scope: ["bgen"], uncaught: false, wires: [["bok"]] },
       { id: "bok", type: "http response", z: "bt", statusCode: "202", headers: {}, wires: [] },
       {
@@ -587,10 +724,18 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
         wires: [],
       },
       { id: "bget", type: "http in", z: "bt", url: "/images-api-batch-results", method: "get", upload: false, wires: [["bread"]] },
-      { id: "bread", type: "function", z: "bt", func: "msg.payload = global.get('batchResults') || []; return msg;", outputs: 1, wires: [["bres"]] },
+      {
+        id: "bread",
+        type: "function",
+        z: "bt",
+        func: "msg.payload = global.get('batchResults') || []; return msg;",
+        outputs: 1,
+        wires: [["bres"]],
+      },
       { id: "bres", type: "http response", z: "bt", statusCode: "200", headers: {}, wires: [] },
     ];
-    const results = async () => (await (await get("/images-api-batch-results")).json()) as Array<{ customId: string; n: number; png: boolean }>;
+    const results = async () =>
+      (await (await get("/images-api-batch-results")).json()) as Array<{ customId: string; n: number; png: boolean }>;
 
     before(async () => {
       server = await ImagesApiServer.start({ apiKey: key });
@@ -621,7 +766,10 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
       got = await results();
       assert.deepEqual(got.map((r) => r.n).sort(), [1, 2], JSON.stringify(got));
       assert.equal(new Set(got.map((r) => r.customId)).size, 2);
-      assert.ok(got.every((r) => r.png), "PNG Buffers");
+      assert.ok(
+        got.every((r) => r.png),
+        "PNG Buffers",
+      );
       assert.equal(server.batch.batches.size, 1, "nothing sent twice");
     });
   });
@@ -629,7 +777,9 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
   // a suite of its own, defined last: mocha runs a suite's tests before its nested suites, so this runs after all
   describe("at the end", () => {
     it("Node-RED logged no errors", () => {
-      const errors = logText().split("\n").filter((l) => /\[error\]/i.test(l));
+      const errors = logText()
+        .split("\n")
+        .filter((l) => /\[error\]/i.test(l));
       assert.deepEqual(errors, []);
     });
   });

@@ -94,7 +94,16 @@ describe("README and docs", () => {
 
   it("the headings other pages link to are in README.md", () => {
     const anchors = anchorsOf(readFileSync(readmePath, "utf8"));
-    for (const a of ["set-up", "messages", "errors", "streaming-partial-images", "batch-delivery-half-price-within-24-hours", "models-and-limits", "retired-models", "security"]) {
+    for (const a of [
+      "set-up",
+      "messages",
+      "errors",
+      "streaming-partial-images",
+      "batch-delivery-half-price-within-24-hours",
+      "models-and-limits",
+      "retired-models",
+      "security",
+    ]) {
       assert.ok(anchors.has(a), `README.md has no heading for #${a}`);
     }
   });
@@ -121,7 +130,10 @@ describe("README and docs", () => {
       ...filesUnder(join(repoRoot, "resources"), /\.(js|html)$/),
       join(repoRoot, "package.json"),
     ];
-    const pattern = new RegExp(`${REPO_URL.replace(/[.]/g, "\\.")}(?:/(?:blob|tree)/[^/\\s"'<>)]+/([^#\\s"'<>)\\\\]+))?(?:#([\\w-]+))?`, "g");
+    const pattern = new RegExp(
+      `${REPO_URL.replace(/[.]/g, "\\.")}(?:/(?:blob|tree)/[^/\\s"'<>)]+/([^#\\s"'<>)\\\\]+))?(?:#([\\w-]+))?`,
+      "g",
+    );
     const broken: string[] = [];
     let checked = 0;
     for (const source of sources) {
@@ -138,10 +150,10 @@ describe("README and docs", () => {
   });
 
   it("the anchors are GitHub's: a heading with punctuation, a repeated heading, an <a id>", () => {
-    const md = "# Batch delivery (half price, within 24 hours)\n## Set-up\n## Set-up\n```\n# not a heading\n```\n<a id=\"here\"></a>\n";
+    const md = '# Batch delivery (half price, within 24 hours)\n## Set-up\n## Set-up\n```\n# not a heading\n```\n<a id="here"></a>\n';
     assert.deepEqual([...anchorsOf(md)], ["batch-delivery-half-price-within-24-hours", "set-up", "set-up-1", "here"]);
     assert.deepEqual(
-      linksOf("[a](docs/x.md#y) ![b](i.png \"t\") `[c](not-a-link)`\n```\n[d](in-code)\n```\n[e]: ../README.md#z").map((l) => l.target),
+      linksOf('[a](docs/x.md#y) ![b](i.png "t") `[c](not-a-link)`\n```\n[d](in-code)\n```\n[e]: ../README.md#z').map((l) => l.target),
       ["docs/x.md#y", "i.png", "../README.md#z"],
     );
   });

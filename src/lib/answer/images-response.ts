@@ -35,7 +35,11 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
     const what = answer.size === 0 ? "an empty body" : `${answer.size} bytes of ${answer.contentType || "unknown content"}`;
     // the key filter on the whole head first, then the cut: a cut key would no longer be recognised
     const start = redact(answer.reader.head).trim().slice(0, 60);
-    throw new ImagesApiError("api_error", `the Images API answered with ${what} instead of JSON${start ? ` (${JSON.stringify(start)}…)` : ""}`, details);
+    throw new ImagesApiError(
+      "api_error",
+      `the Images API answered with ${what} instead of JSON${start ? ` (${JSON.stringify(start)}…)` : ""}`,
+      details,
+    );
   }
   return imagesFromBody(json, answer.status, details, redact);
 }

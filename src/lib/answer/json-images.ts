@@ -254,7 +254,8 @@ export class JsonImagesReader {
       });
       return { json, images };
     }
-    if (this.state === "b64" || this.state === "b64escape" || this.state === "b64unicode") throw new SyntaxError("the answer ends inside an image's base64 text");
+    if (this.state === "b64" || this.state === "b64escape" || this.state === "b64unicode")
+      throw new SyntaxError("the answer ends inside an image's base64 text");
     const text = Buffer.concat(this.skeleton, this.skeletonBytes).toString("utf8");
     const json = JSON.parse(text) as unknown;
     const images = this.images;

@@ -73,12 +73,15 @@ export class ImageStream {
     }
     // the key filter on the whole text first, then the cut: a cut key would no longer be recognised
     const unusable = (what: string) =>
-      new ImagesApiError("api_error", `the image stream sent an event that is ${what} (${this.redact(data).slice(0, 60)}…)`, { retryable: false });
+      new ImagesApiError("api_error", `the image stream sent an event that is ${what} (${this.redact(data).slice(0, 60)}…)`, {
+        retryable: false,
+      });
     let payload: Record<string, unknown>;
     try {
       payload = reader.end().json as Record<string, unknown>;
     } catch (err) {
-      if (err instanceof RangeError) throw new ImagesApiError("api_error", `the image stream sent an event that is refused: ${err.message}`, { retryable: false });
+      if (err instanceof RangeError)
+        throw new ImagesApiError("api_error", `the image stream sent an event that is refused: ${err.message}`, { retryable: false });
       throw unusable("not JSON");
     }
     if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw unusable("not a JSON object");
@@ -98,11 +101,10 @@ export class ImageStream {
       );
     }
     if (this.finals.length < expected) {
-      throw new ImagesApiError(
-        "stream_incomplete",
-        `the image stream ended after ${this.finals.length} of ${expected} finished images`,
-        { ...details, retryable: true },
-      );
+      throw new ImagesApiError("stream_incomplete", `the image stream ended after ${this.finals.length} of ${expected} finished images`, {
+        ...details,
+        retryable: true,
+      });
     }
     return { images: this.finals, usage: this.usage, requestId: details.requestId, attempts: details.attempts };
   }
@@ -140,9 +142,13 @@ export class ImageStream {
   }
 
   private tooManyFinals(): ImagesApiError {
-    return new ImagesApiError("api_error", `the image stream sent more finished images than n = ${this.n} asked for; the answer is refused`, {
-      retryable: false,
-    });
+    return new ImagesApiError(
+      "api_error",
+      `the image stream sent more finished images than n = ${this.n} asked for; the answer is refused`,
+      {
+        retryable: false,
+      },
+    );
   }
 
   private completed(payload: Record<string, unknown>): void {

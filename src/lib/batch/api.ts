@@ -51,31 +51,60 @@ async function call(client: ImagesClient, req: RestRequest, what: string): Promi
 function batchOf(answer: RestAnswer, what: string): Batch {
   const b = answer.json as Batch | undefined;
   if (!b || typeof b.id !== "string" || typeof b.status !== "string") {
-    throw new ImagesApiError("api_error", `the server answered ${what} without a batch object`, { statusCode: answer.status, requestId: answer.requestId });
+    throw new ImagesApiError("api_error", `the server answered ${what} without a batch object`, {
+      statusCode: answer.status,
+      requestId: answer.requestId,
+    });
   }
   return b;
 }
 
 /** Uploads a file (purpose "batch" for an input file, "vision" for an edit's image); its id. */
-export async function uploadFile(client: ImagesClient, file: { data: Buffer; filename: string; contentType: string }, purpose: string, signal?: AbortSignal): Promise<string> {
+export async function uploadFile(
+  client: ImagesClient,
+  file: { data: Buffer; filename: string; contentType: string },
+  purpose: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const form = encodeForm({ purpose }, [{ name: "file", filename: file.filename, contentType: file.contentType, data: file.data }]);
   const answer = await call(client, { method: "POST", path: "files", body: { kind: "multipart", ...form }, signal }, "Files API");
   const id = (answer.json as { id?: unknown } | undefined)?.id;
-  if (typeof id !== "string") throw new ImagesApiError("api_error", "the server answered the file upload without a file id", { statusCode: answer.status });
+  if (typeof id !== "string")
+    throw new ImagesApiError("api_error", "the server answered the file upload without a file id", { statusCode: answer.status });
   return id;
 }
 
-export async function createBatch(client: ImagesClient, inputFileId: string, op: Operation, metadata: Record<string, string>, signal?: AbortSignal): Promise<Batch> {
+export async function createBatch(
+  client: ImagesClient,
+  inputFileId: string,
+  op: Operation,
+  metadata: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<Batch> {
   const data = { input_file_id: inputFileId, endpoint: BATCH_ENDPOINTS[op], completion_window: "24h", metadata };
-  return batchOf(await call(client, { method: "POST", path: "batches", body: { kind: "json", data }, signal }, "Batch API"), "the batch creation");
+  return batchOf(
+    await call(client, { method: "POST", path: "batches", body: { kind: "json", data }, signal }, "Batch API"),
+    "the batch creation",
+  );
 }
 
-export async function getBatch(client: ImagesClient, id: string, signal?: AbortSignal, onRetryWait?: RestRequest["onRetryWait"]): Promise<Batch> {
-  return batchOf(await call(client, { method: "GET", path: `batches/${encodeURIComponent(id)}`, signal, onRetryWait }, "Batch API"), "a batch status request");
+export async function getBatch(
+  client: ImagesClient,
+  id: string,
+  signal?: AbortSignal,
+  onRetryWait?: RestRequest["onRetryWait"],
+): Promise<Batch> {
+  return batchOf(
+    await call(client, { method: "GET", path: `batches/${encodeURIComponent(id)}`, signal, onRetryWait }, "Batch API"),
+    "a batch status request",
+  );
 }
 
 export async function cancelBatch(client: ImagesClient, id: string, signal?: AbortSignal): Promise<Batch> {
-  return batchOf(await call(client, { method: "POST", path: `batches/${encodeURIComponent(id)}/cancel`, signal }, "Batch API"), "the cancel request");
+  return batchOf(
+    await call(client, { method: "POST", path: `batches/${encodeURIComponent(id)}/cancel`, signal }, "Batch API"),
+    "the cancel request",
+  );
 }
 
 /** Deletes a file (an edit's uploaded image once its batch is over). */
@@ -94,6 +123,11 @@ export async function fileContent(client: ImagesClient, id: string, signal?: Abo
  * Reads a batch's output or error file as it streams in, handing each line to `onLine` (readBatchLines),
  * each chunk's memory freed once read.
  */
-export async function readFileLines(client: ImagesClient, id: string, onLine: (line: BatchLine) => void, signal?: AbortSignal): Promise<void> {
+export async function readFileLines(
+  client: ImagesClient,
+  id: string,
+  onLine: (line: BatchLine) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   await readBatchLines(await fileContent(client, id, signal), onLine, { chunkDone: releaseChunk });
 }

@@ -198,13 +198,23 @@ export class BatchDelivery {
         if (this.dropping) throw notSent();
         const client = this.closingClient ?? this.hooks.client();
         if (!client) throw new ImagesApiError("no_config", "the Images API config node is gone: the batch could not be sent");
-        const fileId = await uploadFile(client, { data: Buffer.concat(file.map((l) => l.line)), filename: "requests.jsonl", contentType: "application/jsonl" }, "batch");
+        const fileId = await uploadFile(
+          client,
+          { data: Buffer.concat(file.map((l) => l.line)), filename: "requests.jsonl", contentType: "application/jsonl" },
+          "batch",
+        );
         if (this.dropping) {
           this.release([fileId]);
           throw notSent();
         }
         const batch = await createBatch(client, fileId, this.o.op, this.o.metadata);
-        const pending: PendingBatch = { id: batch.id, op: this.o.op, inputFile: fileId, entries: Object.fromEntries(group.map((q) => [q.line.customId, q.entry])), status: batch.status };
+        const pending: PendingBatch = {
+          id: batch.id,
+          op: this.o.op,
+          inputFile: fileId,
+          entries: Object.fromEntries(group.map((q) => [q.line.customId, q.entry])),
+          status: batch.status,
+        };
         this.pending.push(pending);
         await this.persist();
         for (const q of group) q.done();
@@ -261,15 +271,20 @@ export class BatchDelivery {
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (!fileId) continue;
         // each line is delivered and let go before the next is read (its images belong to the message then)
-        await readFileLines(client, fileId, (line) => {
-          const entry = b.entries[line.customId];
-          if (!entry || seen.has(line.customId) || this.closed) return;
-          seen.add(line.customId);
-          const outcome = this.outcomeOf(line, batch, client);
-          if ("result" in outcome) images += outcome.result.images.length;
-          else failed++;
-          this.hooks.deliver(entry, outcome, { id: b.id, customId: line.customId });
-        }, this.aborter.signal);
+        await readFileLines(
+          client,
+          fileId,
+          (line) => {
+            const entry = b.entries[line.customId];
+            if (!entry || seen.has(line.customId) || this.closed) return;
+            seen.add(line.customId);
+            const outcome = this.outcomeOf(line, batch, client);
+            if ("result" in outcome) images += outcome.result.images.length;
+            else failed++;
+            this.hooks.deliver(entry, outcome, { id: b.id, customId: line.customId });
+          },
+          this.aborter.signal,
+        );
       }
       for (const [customId, entry] of Object.entries(b.entries)) {
         if (seen.has(customId) || this.closed) continue;
@@ -285,8 +300,19 @@ export class BatchDelivery {
   private outcomeOf(line: BatchLine, batch: Batch, client: ImagesClient): BatchOutcome {
     const details = { statusCode: line.statusCode, requestId: line.requestId, attempts: 1, retryable: false };
     if (line.error) {
-      const code: ErrorCode = line.error.code === "batch_expired" || batch.status === "expired" ? "batch_expired" : line.error.code === "batch_cancelled" || batch.status === "cancelled" ? "batch_cancelled" : "api_error";
-      return { error: new ImagesApiError(code, `the request was not run in batch ${batch.id}: ${line.error.message ?? line.error.code ?? "no reason given"}`, details) };
+      const code: ErrorCode =
+        line.error.code === "batch_expired" || batch.status === "expired"
+          ? "batch_expired"
+          : line.error.code === "batch_cancelled" || batch.status === "cancelled"
+            ? "batch_cancelled"
+            : "api_error";
+      return {
+        error: new ImagesApiError(
+          code,
+          `the request was not run in batch ${batch.id}: ${line.error.message ?? line.error.code ?? "no reason given"}`,
+          details,
+        ),
+      };
     }
     const status = line.statusCode ?? 0;
     try {
@@ -305,7 +331,9 @@ export class BatchDelivery {
     if (!files.length || !client) return Promise.resolve();
     const run = (async () => {
       for (const id of files) {
-        await deleteFile(client, id).catch((err) => this.hooks.warn(`uploaded image ${id} could not be deleted: ${(err as Error).message}`));
+        await deleteFile(client, id).catch((err) =>
+          this.hooks.warn(`uploaded image ${id} could not be deleted: ${(err as Error).message}`),
+        );
       }
     })();
     this.forgetting = this.forgetting.then(() => run);
@@ -324,7 +352,9 @@ export class BatchDelivery {
 
   private persist(): Promise<void> {
     const snapshot = this.pending.map((p) => ({ ...p }));
-    this.saving = this.saving.then(() => this.hooks.store.save(snapshot)).catch((err) => this.hooks.warn(`pending batches could not be saved: ${(err as Error).message}`));
+    this.saving = this.saving
+      .then(() => this.hooks.store.save(snapshot))
+      .catch((err) => this.hooks.warn(`pending batches could not be saved: ${(err as Error).message}`));
     return this.saving;
   }
 
@@ -393,12 +423,23 @@ export class BatchDelivery {
     }
     await this.stop(client);
     if (!(await settledWithin(Promise.all([inFlight, this.submitting]), deadline))) {
-      this.hooks.warn("a batch was still being created when the node was removed; if it was created, it keeps running: check the Batches page of your provider's dashboard");
+      this.hooks.warn(
+        "a batch was still being created when the node was removed; if it was created, it keeps running: check the Batches page of your provider's dashboard",
+      );
     }
     this.leftFiles = undefined;
     const batches = this.pending;
     this.pending = [];
-    await cleanUpRemoved({ client, batches, files: left, dropped: dropped.length, deadline, budgetMs, warn: this.hooks.warn, log: this.hooks.log });
+    await cleanUpRemoved({
+      client,
+      batches,
+      files: left,
+      dropped: dropped.length,
+      deadline,
+      budgetMs,
+      warn: this.hooks.warn,
+      log: this.hooks.log,
+    });
     await this.hooks.store.save([]).catch(() => undefined);
     await this.saving;
     await this.forgetting;
@@ -415,8 +456,10 @@ function filesOf(b: PendingBatch): string[] {
 }
 
 function unfinished(batch: Batch): ImagesApiError {
-  if (batch.status === "expired") return new ImagesApiError("batch_expired", `batch ${batch.id} expired (24 h) before this request was run`);
-  if (batch.status === "cancelled") return new ImagesApiError("batch_cancelled", `batch ${batch.id} was cancelled before this request was run`);
+  if (batch.status === "expired")
+    return new ImagesApiError("batch_expired", `batch ${batch.id} expired (24 h) before this request was run`);
+  if (batch.status === "cancelled")
+    return new ImagesApiError("batch_cancelled", `batch ${batch.id} was cancelled before this request was run`);
   const why = batch.errors?.data?.map((e) => `${e.line ? `line ${e.line}: ` : ""}${e.message ?? e.code}`).join("; ");
   return new ImagesApiError("api_error", `batch ${batch.id} ${batch.status}${why ? `: ${why}` : ""}`);
 }

@@ -47,15 +47,23 @@ export function requestLine(customId: string, op: Operation, body: Params): Batc
 
 /** How one image of a batch edit is named in its line: a data URL when small, else its uploaded file id. */
 async function imageRef(file: ImageFile, where: string, upload: UploadImage): Promise<{ image_url: string } | { file_id: string }> {
-  if (file.data.length <= BATCH_LIMITS.inlineImageBytes) return { image_url: `data:${file.info.mime};base64,${file.data.toString("base64")}` };
+  if (file.data.length <= BATCH_LIMITS.inlineImageBytes)
+    return { image_url: `data:${file.info.mime};base64,${file.data.toString("base64")}` };
   return { file_id: await upload(file, where) };
 }
 
 /** The JSON body of an edit request for a batch line: the parameters, and the images (data URLs or file ids). */
-export async function jsonEditBody(params: Params, images: ImageFile[], upload: UploadImage, mask?: ImageFile, markup?: ImageFile): Promise<Params> {
+export async function jsonEditBody(
+  params: Params,
+  images: ImageFile[],
+  upload: UploadImage,
+  mask?: ImageFile,
+  markup?: ImageFile,
+): Promise<Params> {
   const body: Params = { ...params, images: [] };
   // one at a time: uploads in order, and a failed one stops the rest
-  for (const [i, f] of images.entries()) (body.images as unknown[]).push(await imageRef(f, images.length > 1 ? `image ${i + 1}` : "image", upload));
+  for (const [i, f] of images.entries())
+    (body.images as unknown[]).push(await imageRef(f, images.length > 1 ? `image ${i + 1}` : "image", upload));
   if (mask) body.mask = await imageRef(mask, "mask", upload);
   if (markup) body.markup = await imageRef(markup, "markup", upload);
   return body;

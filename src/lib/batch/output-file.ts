@@ -53,7 +53,11 @@ export interface ReadLinesOptions {
  * consumer's for-await frame keeps it too, so the previous line's images lived through the next line.)
  * An error thrown by `onLine` stops the reading and rejects.
  */
-export async function readBatchLines(stream: AsyncIterable<Buffer>, onLine: (line: BatchLine) => void, options: ReadLinesOptions = {}): Promise<void> {
+export async function readBatchLines(
+  stream: AsyncIterable<Buffer>,
+  onLine: (line: BatchLine) => void,
+  options: ReadLinesOptions = {},
+): Promise<void> {
   const { maxLineBytes = 16 * 1024 * 1024, chunkDone } = options;
   let reader = new JsonImagesReader(maxLineBytes);
   let pending = 0;

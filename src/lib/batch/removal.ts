@@ -74,7 +74,10 @@ export async function cleanUpRemoved(c: Cleanup): Promise<void> {
           deleted++;
         } catch (err) {
           if (c.deadline.aborted) late.push(id);
-          else c.warn(`uploaded file ${id} could not be deleted (${(err as Error).message}): delete it on the Storage page of your provider's dashboard`);
+          else
+            c.warn(
+              `uploaded file ${id} could not be deleted (${(err as Error).message}): delete it on the Storage page of your provider's dashboard`,
+            );
         }
       }
     } finally {
@@ -83,7 +86,9 @@ export async function cleanUpRemoved(c: Cleanup): Promise<void> {
   }
   if (late.length) {
     const why = c.client ? `there was no time left (${c.budgetMs / 1000} s)` : "its config node is gone";
-    c.warn(`the node was removed, but ${why}: ${late.join(", ")} could not be cancelled or deleted; cancel or delete them on your provider's dashboard`);
+    c.warn(
+      `the node was removed, but ${why}: ${late.join(", ")} could not be cancelled or deleted; cancel or delete them on your provider's dashboard`,
+    );
   }
   if (open.length || c.dropped || deleted) {
     c.log(

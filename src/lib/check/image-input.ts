@@ -83,9 +83,13 @@ export function readEditImages(value: unknown, model: string, rule: ModelRule | 
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0) throw invalidImage("the image array is empty", "image");
   if (rule && !rule.edit) {
-    throw new ImagesApiError("invalid_params", `${model} cannot edit images; use ${listOr(modelsTaking((r) => r.edit !== null, now).ids)}`, {
-      parameter: "model",
-    });
+    throw new ImagesApiError(
+      "invalid_params",
+      `${model} cannot edit images; use ${listOr(modelsTaking((r) => r.edit !== null, now).ids)}`,
+      {
+        parameter: "model",
+      },
+    );
   }
   const edit = rule?.edit;
   const maxImages = edit ? edit.maxImages : GENERIC_LIMITS.editMaxImages;
@@ -140,11 +144,9 @@ export function readMask(value: unknown, first: ImageFile): ImageFile | undefine
     );
   }
   if (mask.info.width !== first.info.width || mask.info.height !== first.info.height) {
-    throw new ImagesApiError(
-      "mask_mismatch",
-      `mask is ${size(mask)} but the first image is ${size(first)}; they must be the same size`,
-      { parameter: "mask" },
-    );
+    throw new ImagesApiError("mask_mismatch", `mask is ${size(mask)} but the first image is ${size(first)}; they must be the same size`, {
+      parameter: "mask",
+    });
   }
   return mask;
 }
@@ -169,12 +171,18 @@ export async function readMarkup(
     );
   }
   if (checked.rule && !checked.rule.markup) {
-    throw new ImagesApiError("invalid_params", notTaken("markup", checked.model, (r) => r.markup, now), { parameter: "markup" });
+    throw new ImagesApiError(
+      "invalid_params",
+      notTaken("markup", checked.model, (r) => r.markup, now),
+      { parameter: "markup" },
+    );
   }
   const data = toBytes(value, "markup");
   const maxBytes = checked.rule?.edit?.maxBytes ?? GENERIC_MAX_BYTES;
   if (data.length >= maxBytes) {
-    throw new ImagesApiError("image_too_large", `markup is ${megabytes(data.length)}; it must be under ${megabytes(maxBytes)}`, { parameter: "markup" });
+    throw new ImagesApiError("image_too_large", `markup is ${megabytes(data.length)}; it must be under ${megabytes(maxBytes)}`, {
+      parameter: "markup",
+    });
   }
   const markup = readImage(data, "markup", "markup");
   if (markup.info.mime !== "image/png") {
@@ -200,8 +208,12 @@ export async function readMarkup(
 /** What the output format forbids of the edit inputs: GIF output takes no mask. */
 export function checkOverlays(checked: CheckedRequest, mask: ImageFile | undefined): void {
   if (mask && checked.params.output_format === "gif") {
-    throw new ImagesApiError("invalid_params", 'a mask cannot be used with output_format "gif": GIF edits take no mask; remove the mask or choose png, jpeg or webp', {
-      parameter: "mask",
-    });
+    throw new ImagesApiError(
+      "invalid_params",
+      'a mask cannot be used with output_format "gif": GIF edits take no mask; remove the mask or choose png, jpeg or webp',
+      {
+        parameter: "mask",
+      },
+    );
   }
 }

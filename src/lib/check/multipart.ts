@@ -82,7 +82,9 @@ export function encodeForm(fields: Params, files: FilePart[]): Multipart {
   const boundary = `----images-api-${randomBytes(12).toString("hex")}`;
   const chunks: Buffer[] = [];
   const head = (disposition: string, type?: string) =>
-    Buffer.from(`--${boundary}${CRLF}Content-Disposition: form-data; ${disposition}${CRLF}${type ? `Content-Type: ${type}${CRLF}` : ""}${CRLF}`);
+    Buffer.from(
+      `--${boundary}${CRLF}Content-Disposition: form-data; ${disposition}${CRLF}${type ? `Content-Type: ${type}${CRLF}` : ""}${CRLF}`,
+    );
 
   const keys = Object.keys(fields).sort((a, b) => rank(a) - rank(b));
   for (const key of keys) {

@@ -109,7 +109,18 @@ function fitsFormat(key: string, value: unknown, format: unknown): boolean {
 }
 
 /** Parameters whose unsuitable values are dropped (not refused) when a replacement model stands in. */
-const ADAPTABLE = new Set(["size", "quality", "style", "background", "moderation", "output_format", "input_fidelity", "complexity", "n", "response_format"]);
+const ADAPTABLE = new Set([
+  "size",
+  "quality",
+  "style",
+  "background",
+  "moderation",
+  "output_format",
+  "input_fidelity",
+  "complexity",
+  "n",
+  "response_format",
+]);
 
 /**
  * Parameters of one operation only. `unknownModels`: refused for models the registry does not know
@@ -118,7 +129,11 @@ const ADAPTABLE = new Set(["size", "quality", "style", "background", "moderation
 const ONE_OPERATION: Record<string, { op: Operation; unknownModels: boolean; refusal: (model: string) => string }> = {
   input_fidelity: { op: "edit", unknownModels: true, refusal: () => "input_fidelity is a parameter of image edits, not of generations" },
   // OpenAI's multipart edit request has no moderation field
-  moderation: { op: "generate", unknownModels: false, refusal: (model) => `moderation is a parameter of generations, not of image edits with ${model}` },
+  moderation: {
+    op: "generate",
+    unknownModels: false,
+    refusal: (model) => `moderation is a parameter of generations, not of image edits with ${model}`,
+  },
 };
 
 function wrongOperation(key: string, op: Operation, rule: ModelRule | undefined): boolean {
@@ -142,8 +157,7 @@ export function notTaken(key: string, model: string, test: (r: ModelRule) => boo
   return `${key} is not supported by ${model}; only ${listOr(ids)} ${verb} it${legacy ? " (legacy models)" : ""}`;
 }
 
-const typeError = (param: string, what: string) => (iss: { input: unknown }) =>
-  `${param} must be ${what}, got ${show(iss.input)}`;
+const typeError = (param: string, what: string) => (iss: { input: unknown }) => `${param} must be ${what}, got ${show(iss.input)}`;
 
 function intIn(param: string, min: number, max: number) {
   const what = `a whole number from ${min} to ${max}`;
@@ -224,7 +238,11 @@ function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
     input_fidelity: oneOf("input_fidelity", rule ? rule.inputFidelities : ["high", "low"], model),
     complexity: rule ? oneOf("complexity", rule.complexities, model) : text("complexity"),
     safety_identifier: text("safety_identifier"),
-    frame_count: intIn("frame_count", rule?.gif?.frameCountMin ?? GENERIC_LIMITS.frameCountMin, rule?.gif?.frameCountMax ?? GENERIC_LIMITS.frameCountMax),
+    frame_count: intIn(
+      "frame_count",
+      rule?.gif?.frameCountMin ?? GENERIC_LIMITS.frameCountMin,
+      rule?.gif?.frameCountMax ?? GENERIC_LIMITS.frameCountMax,
+    ),
     frame_duration_ms: intIn(
       "frame_duration_ms",
       rule?.gif?.frameDurationMin ?? GENERIC_LIMITS.frameDurationMin,
@@ -234,7 +252,11 @@ function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
   };
   if (rule && rule.nMax === 1) {
     shape.n = z.unknown().superRefine((n, ctx) => {
-      if (n !== 1) ctx.addIssue({ code: "custom", message: `n ${show(n)} is not supported by ${model}: it makes one image per request (n must be 1)` });
+      if (n !== 1)
+        ctx.addIssue({
+          code: "custom",
+          message: `n ${show(n)} is not supported by ${model}: it makes one image per request (n must be 1)`,
+        });
     });
   }
   const optional = Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, k === "prompt" ? s : s.optional()]));
@@ -257,7 +279,11 @@ function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
       return;
     }
     if (format === "svg" && typeof p.n === "number" && p.n !== 1) {
-      ctx.addIssue({ code: "custom", path: ["n"], message: `n ${p.n} cannot be used with output_format "svg": SVG output makes one image per request (n must be 1)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["n"],
+        message: `n ${p.n} cannot be used with output_format "svg": SVG output makes one image per request (n must be 1)`,
+      });
     }
   });
 }
@@ -405,10 +431,18 @@ export function checkRequest(input: RequestInput): CheckedRequest {
     params.stream = true;
   }
   if (params.stream === true && output === "url") {
-    throw invalidParams("output", `streamed images come as image data, not URLs; choose Buffer, base64 or data URL, or set no partial images`);
+    throw invalidParams(
+      "output",
+      `streamed images come as image data, not URLs; choose Buffer, base64 or data URL, or set no partial images`,
+    );
   }
 
-  shapeResponseFormat(params, rule, output, replaced ? `${model} (standing in for ${asked}, shut down by OpenAI on ${replaced.shutdown})` : model);
+  shapeResponseFormat(
+    params,
+    rule,
+    output,
+    replaced ? `${model} (standing in for ${asked}, shut down by OpenAI on ${replaced.shutdown})` : model,
+  );
   for (const [key, value] of Object.entries(params)) {
     // gateway extras go out as JSON (or multipart text): find what cannot before anything is sent
     try {
@@ -455,4 +489,3 @@ function shapeResponseFormat(params: Params, rule: ModelRule | undefined, output
   }
   if (params.response_format === undefined) params.response_format = output === "url" ? "url" : "b64_json";
 }
-

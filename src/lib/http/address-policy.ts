@@ -57,11 +57,7 @@ function isLocalName(hostname: string): boolean {
  * Where a host (name or address) is: a literal address is judged as it is, a name by every address it resolves to
  * (any non-public one makes it non-public). "unknown" when the name does not resolve within `timeoutMs`.
  */
-export async function classifyHost(
-  hostname: string,
-  resolve = lookupAll,
-  timeoutMs = 5000,
-): Promise<"public" | "non-public" | "unknown"> {
+export async function classifyHost(hostname: string, resolve = lookupAll, timeoutMs = 5000): Promise<"public" | "non-public" | "unknown"> {
   const host = hostname.replace(/^\[|\]$/g, "");
   const verdict = (nonPublic: boolean) => (nonPublic ? "non-public" : "public");
   if (isIP(host)) return verdict(isNonPublicAddress(host));
@@ -81,9 +77,7 @@ export async function classifyHost(
 }
 
 function lookupAll(host: string): Promise<LookupAddress[]> {
-  return new Promise((resolve, reject) =>
-    lookup(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
-  );
+  return new Promise((resolve, reject) => lookup(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
 }
 
 export const NON_PUBLIC_CODE = "ERR_IMAGES_API_NON_PUBLIC_ADDRESS";

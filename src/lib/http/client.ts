@@ -222,7 +222,16 @@ export class ImagesClient {
         const delivered = await this.readEvents(res.body, call, attempt, abort);
         if ("error" in delivered) return delivered;
         return {
-          value: { status: res.statusCode, headers: res.headers, contentType, size: 0, reader: new JsonImagesReader(), requestId, attempts: attempt, streamed: true },
+          value: {
+            status: res.statusCode,
+            headers: res.headers,
+            contentType,
+            size: 0,
+            reader: new JsonImagesReader(),
+            requestId,
+            attempts: attempt,
+            streamed: true,
+          },
         };
       }
       if (ok) {
@@ -268,28 +277,40 @@ export class ImagesClient {
     const onEvent = call.onEvent as NonNullable<ApiCall["onEvent"]>;
     const { maxImageBytes, maxResponseBytes } = this.options;
     let delivered = 0;
-    const parser = new SseParser<JsonImagesReader>((event) => {
-      delivered++;
-      try {
-        onEvent(event);
-      } catch (err) {
-        // the event's handling failed, not the connection: never a network_error
-        if (isImagesApiError(err)) throw err;
-        throw new ImagesApiError("api_error", `a streamed event could not be handled: ${err instanceof Error ? err.message : String(err)}`, {
-          attempts: attempt,
-        });
-      }
-      // an event holds one image as base64 (4/3 of its bytes) and a little JSON: the decoded image is capped inside
-    }, {
-      maxEventBytes: Math.ceil((maxImageBytes * 4) / 3) + 64 * 1024,
-      capMeaning: `an image over ${formatBytes(maxImageBytes)}, the largest image this client takes, as base64`,
-      open: call.openEvent ?? (() => new JsonImagesReader(undefined, undefined, undefined, maxImageBytes)) });
+    const parser = new SseParser<JsonImagesReader>(
+      (event) => {
+        delivered++;
+        try {
+          onEvent(event);
+        } catch (err) {
+          // the event's handling failed, not the connection: never a network_error
+          if (isImagesApiError(err)) throw err;
+          throw new ImagesApiError(
+            "api_error",
+            `a streamed event could not be handled: ${err instanceof Error ? err.message : String(err)}`,
+            {
+              attempts: attempt,
+            },
+          );
+        }
+        // an event holds one image as base64 (4/3 of its bytes) and a little JSON: the decoded image is capped inside
+      },
+      {
+        maxEventBytes: Math.ceil((maxImageBytes * 4) / 3) + 64 * 1024,
+        capMeaning: `an image over ${formatBytes(maxImageBytes)}, the largest image this client takes, as base64`,
+        open: call.openEvent ?? (() => new JsonImagesReader(undefined, undefined, undefined, maxImageBytes)),
+      },
+    );
     let size = 0;
     try {
       for await (const chunk of body) {
         size += chunk.length;
         if (size > maxResponseBytes) {
-          throw new ImagesApiError("api_error", `the image stream is larger than ${formatBytes(maxResponseBytes)}, the most this client reads for one answer; refusing to read more`, { attempts: attempt });
+          throw new ImagesApiError(
+            "api_error",
+            `the image stream is larger than ${formatBytes(maxResponseBytes)}, the most this client reads for one answer; refusing to read more`,
+            { attempts: attempt },
+          );
         }
         parser.push(chunk);
         if (!parser.holdsChunks) releaseChunk(chunk); // decoded: its bytes are no longer needed
@@ -374,10 +395,19 @@ export class ImagesClient {
       const timeout = setTimeout(() => timer.abort(), this.options.timeoutMs);
       const signal = req.signal ? AbortSignal.any([req.signal, timer.signal]) : timer.signal;
       try {
-        const res = await request(url, { method: req.method, dispatcher: this.dispatcher, headers, body: payload === undefined ? undefined : bodyOf(payload), signal });
+        const res = await request(url, {
+          method: req.method,
+          dispatcher: this.dispatcher,
+          headers,
+          body: payload === undefined ? undefined : bodyOf(payload),
+          signal,
+        });
         const requestId = headerValue(res.headers, "x-request-id");
         if (res.statusCode < 200 || res.statusCode >= 300) {
-          return { ...errorFromAnswer({ ...res, body: await readAll(res.body, ERROR_BODY_MAX) }, attempt, this.redact), headers: res.headers };
+          return {
+            ...errorFromAnswer({ ...res, body: await readAll(res.body, ERROR_BODY_MAX) }, attempt, this.redact),
+            headers: res.headers,
+          };
         }
         const answer = { status: res.statusCode, headers: res.headers, requestId };
         if (req.stream) {
@@ -401,7 +431,8 @@ export class ImagesClient {
   async close(): Promise<void> {
     this.gate.close(aborted(0));
     await this.dispatcher.destroy().catch(() => undefined);
-    if (this.downloadDispatcher && this.downloadDispatcher !== this.dispatcher) await this.downloadDispatcher.destroy().catch(() => undefined);
+    if (this.downloadDispatcher && this.downloadDispatcher !== this.dispatcher)
+      await this.downloadDispatcher.destroy().catch(() => undefined);
   }
 }
 
@@ -435,7 +466,9 @@ function modelListMissing(url: string, azure: boolean): string {
 
 /** The content headers of a body: JSON, or multipart with its boundary and length (sent as parts, so undici cannot count it). */
 function contentHeaders(body: RequestBody): Record<string, string> {
-  return body.kind === "json" ? { "content-type": "application/json" } : { "content-type": body.contentType, "content-length": String(body.length) };
+  return body.kind === "json"
+    ? { "content-type": "application/json" }
+    : { "content-type": body.contentType, "content-length": String(body.length) };
 }
 
 /**
@@ -446,8 +479,6 @@ function contentHeaders(body: RequestBody): Record<string, string> {
 function bodyOf(payload: string | Multipart): string | Readable {
   return typeof payload === "string" ? payload : Readable.from(payload.parts, { objectMode: false });
 }
-
-
 
 /**
  * The `signal` undici gets for one attempt: undici takes an EventEmitter with `aborted` and an
@@ -488,11 +519,9 @@ export function parseBaseUrl(baseUrl: string): URL {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new ImagesApiError(
-      "invalid_params",
-      `base URL ${JSON.stringify(baseUrl)} is not a URL; use e.g. https://api.openai.com/v1`,
-      { parameter: "baseUrl" },
-    );
+    throw new ImagesApiError("invalid_params", `base URL ${JSON.stringify(baseUrl)} is not a URL; use e.g. https://api.openai.com/v1`, {
+      parameter: "baseUrl",
+    });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ImagesApiError("invalid_params", `base URL must start with http:// or https://, got ${url.protocol}`, {
@@ -501,6 +530,3 @@ export function parseBaseUrl(baseUrl: string): URL {
   }
   return url;
 }
-
-
-

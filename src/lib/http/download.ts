@@ -57,7 +57,11 @@ export async function downloadImage(setup: DownloadSetup, url: string, maxBytes:
         await res.body.dump();
         throw failed(target, `answered HTTP ${res.statusCode}`, { statusCode: res.statusCode, retryable: res.statusCode >= 500 });
       }
-      const tooLarge = () => failed(target, `sent more than ${formatBytes(maxBytes)}, the most one image may have here (the config node's largest image and largest answer)`);
+      const tooLarge = () =>
+        failed(
+          target,
+          `sent more than ${formatBytes(maxBytes)}, the most one image may have here (the config node's largest image and largest answer)`,
+        );
       const declared = Number(header(res.headers, "content-length"));
       if (declared > maxBytes) {
         await res.body.dump();
@@ -67,7 +71,10 @@ export async function downloadImage(setup: DownloadSetup, url: string, maxBytes:
       if (!sniffImage(body)) {
         const type = header(res.headers, "content-type")?.split(";")[0].trim();
         // the bytes are not shown: they may be a page the flow should never see
-        throw failed(target, `answered with ${formatBytes(body.length)} of ${type || "unknown content"}, not an image (PNG, JPEG, WebP, GIF or SVG)`);
+        throw failed(
+          target,
+          `answered with ${formatBytes(body.length)} of ${type || "unknown content"}, not an image (PNG, JPEG, WebP, GIF or SVG)`,
+        );
       }
       return body;
     }
@@ -76,7 +83,11 @@ export async function downloadImage(setup: DownloadSetup, url: string, maxBytes:
     if (isImagesApiError(err)) throw err;
     if (signal?.aborted) throw new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", {});
     const e = transportError(err, timer.signal.aborted, setup.timeoutMs, {});
-    throw new ImagesApiError(e.code === "timeout" ? "timeout" : "download_failed", `downloading the image from ${target.host}: ${e.message}`, e.cause);
+    throw new ImagesApiError(
+      e.code === "timeout" ? "timeout" : "download_failed",
+      `downloading the image from ${target.host}: ${e.message}`,
+      e.cause,
+    );
   } finally {
     clearTimeout(timeout);
   }

@@ -157,7 +157,13 @@ function openTunnel(
   let targetTls: tls.TLSSocket | undefined;
 
   const socket: net.Socket = secureProxy
-    ? tls.connect({ ...tlsOptions, host: proxyHost, port: proxy.port, servername: net.isIP(proxyHost) ? undefined : proxyHost, ALPNProtocols: ["http/1.1"] })
+    ? tls.connect({
+        ...tlsOptions,
+        host: proxyHost,
+        port: proxy.port,
+        servername: net.isIP(proxyHost) ? undefined : proxyHost,
+        ALPNProtocols: ["http/1.1"],
+      })
     : net.connect({ host: proxyHost, port: proxy.port });
   socket.setNoDelay(true);
   socket.setKeepAlive(true, 60_000);
@@ -210,7 +216,10 @@ function openTunnel(
     if (!m) return fail(`answered the CONNECT with something that is not HTTP (${JSON.stringify(statusLine.slice(0, 40))})`);
     const status = Number(m[1]);
     if (status < 200 || status > 299) {
-      const text = (m[2] ?? "").replace(/[^\x20-\x7e]/g, "").trim().slice(0, 80);
+      const text = (m[2] ?? "")
+        .replace(/[^\x20-\x7e]/g, "")
+        .trim()
+        .slice(0, 80);
       const hint = status === 407 ? " (check the user and password in the proxy URL)" : "";
       return fail(`answered ${status}${text ? ` ${text}` : ""} to the CONNECT to ${authority}${hint}`);
     }

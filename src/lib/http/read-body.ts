@@ -12,7 +12,8 @@ export function readCapped(
   body: Readable,
   max: number,
   take: (chunk: Buffer) => void,
-  tooLarge: () => Error = () => new ImagesApiError("api_error", `the answer is larger than ${formatBytes(max)}; refusing to read it all into memory`),
+  tooLarge: () => Error = () =>
+    new ImagesApiError("api_error", `the answer is larger than ${formatBytes(max)}; refusing to read it all into memory`),
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     let size = 0;

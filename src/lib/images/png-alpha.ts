@@ -113,7 +113,9 @@ function planOf(buf: Buffer): Plan | false | undefined {
 
   const bitsPerPixel = CHANNELS[colorType] * depth;
   const passes: Array<[number, number]> = header.interlaced
-    ? ADAM7.map(([x0, y0, dx, dy]): [number, number] => [Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)]).filter(([w, h]) => w > 0 && h > 0)
+    ? ADAM7.map(([x0, y0, dx, dy]): [number, number] => [Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)]).filter(
+        ([w, h]) => w > 0 && h > 0,
+      )
     : [[width, height]];
   let expected = 0;
   for (const [w, h] of passes) expected += h * (1 + Math.ceil((w * bitsPerPixel) / 8));
@@ -126,7 +128,7 @@ function* idatPieces(plan: Plan, size: number): Generator<Buffer> {
   const { buf } = plan;
   let parts: Buffer[] = [];
   let bytes = 0;
-  for (let offset = plan.firstIdat; offset + 8 <= buf.length; ) {
+  for (let offset = plan.firstIdat; offset + 8 <= buf.length;) {
     const length = buf.readUInt32BE(offset);
     const type = buf.readUInt32BE(offset + 4);
     if (type === IEND) break;
@@ -329,10 +331,14 @@ function keyTest(header: Header, trns: Buffer | undefined): RowTest | undefined 
       any ||= trns[i] < 255;
     }
     if (!any) return undefined;
-    return samples(depth, (d, start, width) => {
-      for (let i = start, end = start + width; i < end; i++) if (transparent[d[i]]) return true;
-      return false;
-    }, (index) => transparent[index] === 1);
+    return samples(
+      depth,
+      (d, start, width) => {
+        for (let i = start, end = start + width; i < end; i++) if (transparent[d[i]]) return true;
+        return false;
+      },
+      (index) => transparent[index] === 1,
+    );
   }
   if (colorType === 0) {
     if (trns.length < 2) return undefined;
@@ -346,10 +352,14 @@ function keyTest(header: Header, trns: Buffer | undefined): RowTest | undefined 
         return false;
       };
     }
-    return samples(depth, (d, start, width) => {
-      for (let i = start, end = start + width; i < end; i++) if (d[i] === key) return true;
-      return false;
-    }, (value) => value === key);
+    return samples(
+      depth,
+      (d, start, width) => {
+        for (let i = start, end = start + width; i < end; i++) if (d[i] === key) return true;
+        return false;
+      },
+      (value) => value === key,
+    );
   }
   // colour type 2: a pixel whose red, green and blue equal the key
   if (trns.length < 6) return undefined;

@@ -43,7 +43,11 @@ export function sniffSvg(buf: Buffer): ImageInfo | undefined {
  * The size an SVG renders at by default: width and height where both are absolute lengths;
  * one of them with the viewBox's aspect ratio; else the viewBox's width and height. Rounded; 0 when unknown.
  */
-export function svgSize(width: string | undefined, height: string | undefined, viewBox: string | undefined): { width: number; height: number } {
+export function svgSize(
+  width: string | undefined,
+  height: string | undefined,
+  viewBox: string | undefined,
+): { width: number; height: number } {
   let w = svgLength(width);
   let h = svgLength(height);
   const box = parseViewBox(viewBox);

@@ -107,14 +107,21 @@ export function saysModelGone(err: ImagesApiError): boolean {
   if (c.statusCode !== 404 && c.statusCode !== 400 && c.statusCode !== 410) return false;
   if (c.apiCode === "model_not_found" || c.apiCode === "model_deprecated") return true;
   // the start of the message is enough, and keeps the pattern's backtracking bounded
-  return /\bmodel\b.{0,300}?\b(does not exist|deprecated|decommissioned|retired|shut ?down|no longer (available|supported|offered))/i.test(err.message.slice(0, 2000));
+  return /\bmodel\b.{0,300}?\b(does not exist|deprecated|decommissioned|retired|shut ?down|no longer (available|supported|offered))/i.test(
+    err.message.slice(0, 2000),
+  );
 }
 
 /**
  * The API said the model is gone and the table knows it as retired at `now`: the model_retired error
  * (with the answer's details); undefined for every other error. Azure's deployment names are the user's.
  */
-export function retiredAnswer(err: unknown, model: string, now: Date, azure: boolean): { error: ImagesApiError; life: ModelLife } | undefined {
+export function retiredAnswer(
+  err: unknown,
+  model: string,
+  now: Date,
+  azure: boolean,
+): { error: ImagesApiError; life: ModelLife } | undefined {
   if (azure || !isImagesApiError(err)) return undefined;
   const life = modelLife(model, now);
   if (life?.state !== "retired" || !saysModelGone(err)) return undefined;
@@ -134,7 +141,12 @@ export interface LifecycleTarget {
  * replacement, and what messages will do) and the status to show. Undefined for live and unknown models,
  * and on Azure, whose deployment names are the user's.
  */
-export function deployNotice(model: string, target: LifecycleTarget, now: Date, t: Translate): { warning: string; status: NodeStatus } | undefined {
+export function deployNotice(
+  model: string,
+  target: LifecycleTarget,
+  now: Date,
+  t: Translate,
+): { warning: string; status: NodeStatus } | undefined {
   const life = target.azure ? undefined : modelLife(model, now);
   if (!life || life.state === "active") return undefined;
   // the status leads with what to do, and is short: the warning has the rest

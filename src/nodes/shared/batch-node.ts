@@ -6,7 +6,14 @@
 import { randomBytes } from "node:crypto";
 import type { Node, NodeAPI } from "node-red";
 import { handOver, takeOver } from "../../lib/batch/handover";
-import { BatchDelivery, saveMessage, type BatchProgress, type BatchStore, type OnRemove, type PendingBatch } from "../../lib/batch/delivery";
+import {
+  BatchDelivery,
+  saveMessage,
+  type BatchProgress,
+  type BatchStore,
+  type OnRemove,
+  type PendingBatch,
+} from "../../lib/batch/delivery";
 import { uploadFile } from "../../lib/batch/api";
 import { requestLine, type UploadImage } from "../../lib/batch/lines";
 import { DEFAULT_POLL } from "../../lib/batch/poller";
@@ -66,7 +73,10 @@ export function onRemoveOf(def: BatchDef): OnRemove {
   return def.batchOnRemove === "keep" ? "keep" : "cancel";
 }
 
-export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<string, unknown>, done: (err?: Error) => void) => void; close: (removed: boolean) => Promise<void> } {
+export function attachBatchDelivery(d: BatchNodeDeps): {
+  handle: (msg: Record<string, unknown>, done: (err?: Error) => void) => void;
+  close: (removed: boolean) => Promise<void>;
+} {
   const { RED, node, def, t } = d;
   const storeName = def.batchStore?.trim() || undefined;
   const context = node.context();
@@ -90,7 +100,9 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
     save: (batches) => {
       current = batches;
       return new Promise((resolve, reject) =>
-        context.set(STORE_KEY, batches.length ? batches : undefined, storeName as string, (err?: Error | null) => (err ? reject(err) : resolve())),
+        context.set(STORE_KEY, batches.length ? batches : undefined, storeName as string, (err?: Error | null) =>
+          err ? reject(err) : resolve(),
+        ),
       );
     },
   };
@@ -144,9 +156,13 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
       if (!server?.client) throw new ImagesApiError("no_config", t("errors.noConfig"));
       const client = server.client;
       const upload: UploadImage = async (file, where) => {
-        const id = await uploadFile(client, { data: file.data, filename: file.filename, contentType: file.info.mime }, "vision").catch((err: unknown) => {
-          throw isImagesApiError(err) ? new ImagesApiError(err.code, `${where} could not be uploaded for the batch: ${err.message}`, err.cause) : err;
-        });
+        const id = await uploadFile(client, { data: file.data, filename: file.filename, contentType: file.info.mime }, "vision").catch(
+          (err: unknown) => {
+            throw isImagesApiError(err)
+              ? new ImagesApiError(err.code, `${where} could not be uploaded for the batch: ${err.message}`, err.cause)
+              : err;
+          },
+        );
         files.push(id);
         return id;
       };
@@ -155,7 +171,9 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
       delete body.stream;
       delete body.partial_images;
       const line = requestLine(`req-${randomBytes(9).toString("hex")}`, d.op, body);
-      delivery.enqueue(line, { msg: saveMessage(msg), model, replaced, ...(files.length ? { files } : {}) }, (err) => (err ? done(err) : done()));
+      delivery.enqueue(line, { msg: saveMessage(msg), model, replaced, ...(files.length ? { files } : {}) }, (err) =>
+        err ? done(err) : done(),
+      );
     } catch (err) {
       delivery.release(files);
       done(isImagesApiError(err) ? err : new ImagesApiError("api_error", err instanceof Error ? err.message : String(err)));
@@ -176,12 +194,21 @@ export function attachBatchDelivery(d: BatchNodeDeps): { handle: (msg: Record<st
 
 function statusOf(p: BatchProgress, t: Translate): NodeStatus {
   if (p.delivered) {
-    return { fill: p.delivered.failed ? "yellow" : "green", shape: "dot", text: t("status.batchDone", { images: p.delivered.images, failed: p.delivered.failed }) };
+    return {
+      fill: p.delivered.failed ? "yellow" : "green",
+      shape: "dot",
+      text: t("status.batchDone", { images: p.delivered.images, failed: p.delivered.failed }),
+    };
   }
   // in_progress, finalizing, and a finished batch whose results are still being read (not "0 queued")
   if (p.status && p.status !== "validating" && p.status !== "submitting") {
-    return { fill: "blue", shape: "dot", text: t("status.batchInProgress", { done: (p.completed ?? 0) + (p.failed ?? 0), total: p.total ?? "?" }) };
+    return {
+      fill: "blue",
+      shape: "dot",
+      text: t("status.batchInProgress", { done: (p.completed ?? 0) + (p.failed ?? 0), total: p.total ?? "?" }),
+    };
   }
-  if (p.status === "validating" || p.status === "submitting") return { fill: "blue", shape: "ring", text: t(`status.batch${p.status === "validating" ? "Validating" : "Submitting"}`) };
+  if (p.status === "validating" || p.status === "submitting")
+    return { fill: "blue", shape: "ring", text: t(`status.batch${p.status === "validating" ? "Validating" : "Submitting"}`) };
   return { fill: "yellow", shape: "ring", text: t("status.batchQueued", { count: p.queued }) };
 }

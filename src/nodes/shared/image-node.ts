@@ -146,7 +146,11 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
             const prepared = await spec.prepare(contextFor(msg as Msg).ctx);
             warnReplaced(prepared.checked);
             const { params } = prepared.checked;
-            return { body: prepared.batchBody ? await prepared.batchBody(params, upload) : { ...params }, model: prepared.checked.model, replaced: prepared.checked.replaced?.model };
+            return {
+              body: prepared.batchBody ? await prepared.batchBody(params, upload) : { ...params },
+              model: prepared.checked.model,
+              replaced: prepared.checked.replaced?.model,
+            };
           },
         })
       : undefined;

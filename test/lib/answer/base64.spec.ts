@@ -52,12 +52,15 @@ describe("Base64Decoder: base64 from bytes to bytes", () => {
   });
 
   it("skips what Node skips (line breaks, spaces, stray characters) and stops where Node stops (the first =)", () => {
-    const wrapped = randomBytes(300).toString("base64").replace(/(.{76})/g, "$1\r\n");
+    const wrapped = randomBytes(300)
+      .toString("base64")
+      .replace(/(.{76})/g, "$1\r\n");
     const samples = [wrapped, "QU JD", "QUJD\nRA", "QUJ=D", "QQ==QQ==", "QUJD=RA", "Q", "QQ", "QUI", "Q!U@J#D", "=QUJD", "QUJD===="];
     for (const text of samples) {
       const expected = Buffer.from(text, "base64");
       assert.deepEqual(decodeInPieces(text, []), expected, JSON.stringify(text));
-      for (let cut = 0; cut <= text.length; cut++) assert.deepEqual(decodeInPieces(text, [cut]), expected, `${JSON.stringify(text)} cut at ${cut}`);
+      for (let cut = 0; cut <= text.length; cut++)
+        assert.deepEqual(decodeInPieces(text, [cut]), expected, `${JSON.stringify(text)} cut at ${cut}`);
     }
   });
 

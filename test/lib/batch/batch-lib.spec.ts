@@ -25,24 +25,59 @@ describe("batch delivery, the plain parts", () => {
     req.socket.parser.socket = req.socket;
     const loop: Record<string, unknown> = { name: "loop" };
     loop.self = loop;
-    const saved = saveMessage({ _msgid: "m1", topic: "t", n: 2, ok: true, nested: { a: [1, "x", null] }, when: new Date("2026-12-01T00:00:00Z"), raw: Buffer.from("x"), req, fn: () => 1, loop, inf: Infinity });
-    assert.deepEqual(saved, { topic: "t", n: 2, ok: true, nested: { a: [1, "x", null] }, when: "2026-12-01T00:00:00.000Z", loop: { name: "loop" } });
+    const saved = saveMessage({
+      _msgid: "m1",
+      topic: "t",
+      n: 2,
+      ok: true,
+      nested: { a: [1, "x", null] },
+      when: new Date("2026-12-01T00:00:00Z"),
+      raw: Buffer.from("x"),
+      req,
+      fn: () => 1,
+      loop,
+      inf: Infinity,
+    });
+    assert.deepEqual(saved, {
+      topic: "t",
+      n: 2,
+      ok: true,
+      nested: { a: [1, "x", null] },
+      when: "2026-12-01T00:00:00.000Z",
+      loop: { name: "loop" },
+    });
   });
 
   it("requests become JSONL lines; files are cut by count and by size, in order", () => {
     const lines = Array.from({ length: 5 }, (_, i) => requestLine(`c${i}`, "generate", { model: "m", prompt: `p${i}` }));
-    assert.deepEqual(JSON.parse(lines[0].line.toString()), { custom_id: "c0", method: "POST", url: "/v1/images/generations", body: { model: "m", prompt: "p0" } });
+    assert.deepEqual(JSON.parse(lines[0].line.toString()), {
+      custom_id: "c0",
+      method: "POST",
+      url: "/v1/images/generations",
+      body: { model: "m", prompt: "p0" },
+    });
     assert.ok(lines[0].line.toString().endsWith("\n"));
-    assert.deepEqual(inputFiles(lines, { maxLines: 2, maxBytes: 1e9 }).map((f) => f.map((l) => l.customId)), [["c0", "c1"], ["c2", "c3"], ["c4"]]);
+    assert.deepEqual(
+      inputFiles(lines, { maxLines: 2, maxBytes: 1e9 }).map((f) => f.map((l) => l.customId)),
+      [["c0", "c1"], ["c2", "c3"], ["c4"]],
+    );
     const size = lines[0].line.length;
-    assert.deepEqual(inputFiles(lines, { maxLines: 100, maxBytes: size * 3 }).map((f) => f.length), [3, 2]);
+    assert.deepEqual(
+      inputFiles(lines, { maxLines: 100, maxBytes: size * 3 }).map((f) => f.length),
+      [3, 2],
+    );
   });
 
   it("an output file read in 7-byte chunks: every line, images decoded, errors kept", async () => {
     const png = Buffer.alloc(100_000, 7);
     const text =
       [
-        JSON.stringify({ id: "r1", custom_id: "a", response: { status_code: 200, request_id: "req_1", body: { data: [{ b64_json: png.toString("base64") }] } }, error: null }),
+        JSON.stringify({
+          id: "r1",
+          custom_id: "a",
+          response: { status_code: 200, request_id: "req_1", body: { data: [{ b64_json: png.toString("base64") }] } },
+          error: null,
+        }),
         "",
         JSON.stringify({ id: "r2", custom_id: "b", response: { status_code: 400, body: { error: { message: "bad" } } }, error: null }),
         JSON.stringify({ id: "r3", custom_id: "c", response: null, error: { code: "batch_expired", message: "late" } }),
@@ -52,7 +87,10 @@ describe("batch delivery, the plain parts", () => {
     for (let i = 0; i < bytes.length; i += 7) chunks.push(bytes.subarray(i, i + 7));
     const got: BatchLine[] = [];
     await readBatchLines(Readable.from(chunks), (line) => got.push(line));
-    assert.deepEqual(got.map((l) => l.customId), ["a", "b", "c"]);
+    assert.deepEqual(
+      got.map((l) => l.customId),
+      ["a", "b", "c"],
+    );
     const image = (got[0].body as { data: Array<{ b64_json: Buffer }> }).data[0].b64_json;
     assert.ok(Buffer.isBuffer(image) && image.equals(png));
     assert.equal(got[0].requestId, "req_1");
@@ -62,7 +100,12 @@ describe("batch delivery, the plain parts", () => {
 
   it("each chunk is handed back once nothing refers to it, never while a short line still holds it; freed chunks leave every image exact", async function () {
     const images = [randomBytes(200_000), randomBytes(3_000), randomBytes(150_000)];
-    const text = images.map((b, i) => JSON.stringify({ custom_id: `c${i}`, response: { status_code: 200, body: { data: [{ b64_json: b.toString("base64") }] } } })).join("\n") + "\n";
+    const text =
+      images
+        .map((b, i) =>
+          JSON.stringify({ custom_id: `c${i}`, response: { status_code: 200, body: { data: [{ b64_json: b.toString("base64") }] } } }),
+        )
+        .join("\n") + "\n";
     const bytes = Buffer.from(text);
     // chunks of their own memory, as a socket gives them; cut so that the short line (c1) spans two chunks
     const cuts = [0, 70_000, bytes.indexOf('"c1"') + 10, bytes.indexOf('"c2"') + 10, bytes.length];
@@ -80,9 +123,16 @@ describe("batch delivery, the plain parts", () => {
     assert.deepEqual(done, [0, 3]);
     await new Promise((resolve) => setImmediate(resolve));
     if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === "function") {
-      assert.deepEqual(chunks.map((c) => c.length === 0), [true, false, false, true], "the chunks handed back are freed (detached)");
+      assert.deepEqual(
+        chunks.map((c) => c.length === 0),
+        [true, false, false, true],
+        "the chunks handed back are freed (detached)",
+      );
     }
-    assert.deepEqual(got.map((l) => l.customId), ["c0", "c1", "c2"]);
+    assert.deepEqual(
+      got.map((l) => l.customId),
+      ["c0", "c1", "c2"],
+    );
     got.forEach((l, i) => assert.ok((l.body as { data: Array<{ b64_json: Buffer }> }).data[0].b64_json.equals(images[i]), `image ${i}`));
   });
 
@@ -116,7 +166,10 @@ describe("batch delivery, the plain parts", () => {
     if (!gc()) this.skip();
     // three lines of one 1 MB image each; the source waits between them, and there collects and looks
     const images = [randomBytes(1_000_000), randomBytes(1_000_000), randomBytes(1_000_000)];
-    const text = images.map((b, i) => JSON.stringify({ custom_id: `c${i}`, response: { status_code: 200, body: { data: [{ b64_json: b.toString("base64") }] } } }) + "\n");
+    const text = images.map(
+      (b, i) =>
+        JSON.stringify({ custom_id: `c${i}`, response: { status_code: 200, body: { data: [{ b64_json: b.toString("base64") }] } } }) + "\n",
+    );
     const refs: WeakRef<ArrayBuffer>[] = [];
     const aliveWhileNextRead: boolean[] = [];
     async function* source() {
@@ -161,12 +214,28 @@ describe("batch delivery, the plain parts", () => {
       const line = requestLine("req-1", "generate", { model: "gpt-image-1", prompt: "a fox" }).line;
       const input = await uploadFile(client, { data: line, filename: "requests.jsonl", contentType: "application/jsonl" }, "batch");
       const batch = await createBatch(client, input, "generate", {});
-      return { id: batch.id, op: "generate", status: batch.status, ...(keepInput ? { inputFile: input } : {}), entries: { "req-1": { msg: {}, model: "gpt-image-1", files: images } } };
+      return {
+        id: batch.id,
+        op: "generate",
+        status: batch.status,
+        ...(keepInput ? { inputFile: input } : {}),
+        entries: { "req-1": { msg: {}, model: "gpt-image-1", files: images } },
+      };
     }
     const run = async (o: Partial<Cleanup>) => {
       const warnings: string[] = [];
       const lines: string[] = [];
-      await cleanUpRemoved({ client, batches: [], files: [], dropped: 0, deadline: AbortSignal.timeout(5000), budgetMs: 5000, warn: (t) => warnings.push(t), log: (t) => lines.push(t), ...o });
+      await cleanUpRemoved({
+        client,
+        batches: [],
+        files: [],
+        dropped: 0,
+        deadline: AbortSignal.timeout(5000),
+        budgetMs: 5000,
+        warn: (t) => warnings.push(t),
+        log: (t) => lines.push(t),
+        ...o,
+      });
       return { warnings, lines };
     };
 
@@ -176,13 +245,19 @@ describe("batch delivery, the plain parts", () => {
       const old = await pendingBatch(false);
       const over = { ...(await pendingBatch()), status: "completed" as const };
       server.batch.setStatus(over.id, "completed");
-      const spare = await uploadFile(client, { data: Buffer.from("queued image"), filename: "image.png", contentType: "image/png" }, "vision");
+      const spare = await uploadFile(
+        client,
+        { data: Buffer.from("queued image"), filename: "image.png", contentType: "image/png" },
+        "vision",
+      );
       const { warnings, lines } = await run({ batches: [a, old, over], files: [spare], dropped: 2 });
       assert.deepEqual(warnings, []);
       assert.deepEqual(server.batch.cancels, [a.id, old.id], "a batch that is over is not cancelled");
       const inputs = server.batch.uploads.filter((u) => u.purpose === "batch").map((u) => u.id);
       assert.deepEqual([...server.batch.deletedFiles].sort(), [...inputs, image, spare].sort());
-      assert.deepEqual(lines, [`node removed: 2 of 2 pending batches cancelled (${a.id}, ${old.id}), 2 queued requests not sent, 5 uploaded files deleted`]);
+      assert.deepEqual(lines, [
+        `node removed: 2 of 2 pending batches cancelled (${a.id}, ${old.id}), 2 queued requests not sent, 5 uploaded files deleted`,
+      ]);
     });
 
     it("a batch that cannot be cancelled keeps its files, and the warning names them; no client: one warning naming everything", async () => {
@@ -197,14 +272,19 @@ describe("batch delivery, the plain parts", () => {
 
       const none = await run({ client: undefined, batches: [a], files: ["file-x"] });
       assert.equal(none.warnings.length, 1);
-      assert.match(none.warnings[0], new RegExp(`its config node is gone: batch ${a.id}, ${a.inputFile}, file-x could not be cancelled or deleted`));
+      assert.match(
+        none.warnings[0],
+        new RegExp(`its config node is gone: batch ${a.id}, ${a.inputFile}, file-x could not be cancelled or deleted`),
+      );
     });
 
     it("a spent budget: nothing more is asked, one warning lists what is left", async () => {
       const a = await pendingBatch();
       const { warnings } = await run({ batches: [a], files: ["file-y"], deadline: AbortSignal.abort(), budgetMs: 1 });
       assert.deepEqual(server.batch.cleanupRequests, []);
-      assert.deepEqual(warnings, [`the node was removed, but there was no time left (0.001 s): batch ${a.id}, ${a.inputFile}, file-y could not be cancelled or deleted; cancel or delete them on your provider's dashboard`]);
+      assert.deepEqual(warnings, [
+        `the node was removed, but there was no time left (0.001 s): batch ${a.id}, ${a.inputFile}, file-y could not be cancelled or deleted; cancel or delete them on your provider's dashboard`,
+      ]);
     });
   });
 });

@@ -29,11 +29,20 @@ const tools = {
   newId: () => "parts-id",
 };
 const options = (form: OutputOptions["form"], split = false): OutputOptions => ({ form, split, property: "payload" });
-const result = (images: Buffer[], extra: Partial<ImagesResult> = {}): ImagesResult => ({ images: images.map((data) => ({ data })), attempts: 1, ...extra });
+const result = (images: Buffer[], extra: Partial<ImagesResult> = {}): ImagesResult => ({
+  images: images.map((data) => ({ data })),
+  attempts: 1,
+  ...extra,
+});
 
 describe("buildMessages() with SVG and GIF results", () => {
   it("an SVG: msg.images[0] has the sniffed type and size, msg.svgUsage and msg.usage are set", () => {
-    const [msg] = buildMessages<Msg>({ payload: "a prompt" }, result([SVG], { usage: USAGE, svgUsage: SVG_USAGE, outputFormat: "svg" }), options("buffer"), tools);
+    const [msg] = buildMessages<Msg>(
+      { payload: "a prompt" },
+      result([SVG], { usage: USAGE, svgUsage: SVG_USAGE, outputFormat: "svg" }),
+      options("buffer"),
+      tools,
+    );
     assert.ok(Buffer.isBuffer(msg.payload) && msg.payload.equals(SVG));
     assert.deepEqual(msg.images, [{ mimeType: "image/svg+xml", width: 512, height: 384, bytes: SVG.length }]);
     assert.deepEqual(msg.svgUsage, SVG_USAGE);
@@ -147,7 +156,12 @@ describe("describeImage(): output_format only when the bytes are not recognised"
 
 describe("partialMessage() drops a stale msg.svgUsage", () => {
   it("like msg.usage", () => {
-    const m = partialMessage<Msg>({ svgUsage: { model: "old" }, usage: {} }, { data: PNG, partialIndex: 0, imageIndex: 0 }, options("buffer"), tools);
+    const m = partialMessage<Msg>(
+      { svgUsage: { model: "old" }, usage: {} },
+      { data: PNG, partialIndex: 0, imageIndex: 0 },
+      options("buffer"),
+      tools,
+    );
     assert.equal("svgUsage" in m, false);
     assert.equal("usage" in m, false);
     assert.equal(m.partial, true);
@@ -164,7 +178,10 @@ describe("readAnswer() carries svg_usage and output_format", () => {
   const same = (s: string) => s;
 
   it("an SVG answer → svgUsage unchanged, outputFormat svg, the SVG bytes", () => {
-    const r = readAnswer(answer({ created: 1, data: [{ b64_json: SVG.toString("base64") }], output_format: "svg", usage: USAGE, svg_usage: SVG_USAGE }), same);
+    const r = readAnswer(
+      answer({ created: 1, data: [{ b64_json: SVG.toString("base64") }], output_format: "svg", usage: USAGE, svg_usage: SVG_USAGE }),
+      same,
+    );
     assert.deepEqual(r.svgUsage, SVG_USAGE);
     assert.equal(r.outputFormat, "svg");
     assert.ok(r.images[0].data?.equals(SVG));

@@ -9,9 +9,27 @@ import { classifyHost, isNonPublicAddress, NON_PUBLIC_CODE, publicOnlyLookup, re
 describe("address policy", () => {
   it("tells non-public addresses from public ones, IPv4, IPv6 and IPv4 written as IPv6", () => {
     const nonPublic = [
-      "127.0.0.1", "127.8.9.10", "10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.20", "169.254.169.254", "100.64.0.1",
-      "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fd00::1", "fc12::3", "fe80::1", "ff02::1", "::ffff:127.0.0.1",
-      "::ffff:7f00:1", "::ffff:a00:1", "[::1]",
+      "127.0.0.1",
+      "127.8.9.10",
+      "10.0.0.1",
+      "172.16.0.1",
+      "172.31.255.255",
+      "192.168.1.20",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "224.0.0.1",
+      "255.255.255.255",
+      "::1",
+      "::",
+      "fd00::1",
+      "fc12::3",
+      "fe80::1",
+      "ff02::1",
+      "::ffff:127.0.0.1",
+      "::ffff:7f00:1",
+      "::ffff:a00:1",
+      "[::1]",
     ];
     const isPublic = ["8.8.8.8", "1.1.1.1", "172.32.0.1", "192.169.0.1", "100.128.0.1", "2606:4700::1111", "::ffff:808:808", "not-an-ip"];
     for (const a of nonPublic) assert.equal(isNonPublicAddress(a), true, a);
@@ -27,7 +45,11 @@ describe("address policy", () => {
   });
 
   it("judges a name by every address it resolves to; a name that does not resolve (in time) is unknown", async () => {
-    const table: Record<string, string[]> = { "lan.example": ["192.168.1.9"], "mixed.example": ["8.8.8.8", "10.1.1.1"], "cdn.example": ["8.8.4.4"] };
+    const table: Record<string, string[]> = {
+      "lan.example": ["192.168.1.9"],
+      "mixed.example": ["8.8.8.8", "10.1.1.1"],
+      "cdn.example": ["8.8.4.4"],
+    };
     const resolve = async (host: string) => {
       const list = table[host];
       if (!list) throw Object.assign(new Error("ENOTFOUND"), { code: "ENOTFOUND" });

@@ -79,7 +79,8 @@ export class BrokenProxy {
       if (mode === "destroy") s.destroy();
       else if (mode === "close") s.end();
       else if (mode === "reset") s.resetAndDestroy();
-      else if (mode === "407") s.end("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n");
+      else if (mode === "407")
+        s.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
     });
   }
 

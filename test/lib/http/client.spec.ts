@@ -121,7 +121,9 @@ describe("ImagesClient", function () {
       const parts = [
         Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-image-1\r\n`),
         Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nadd a hat\r\n`),
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="image-0.png"\r\nContent-Type: image/png\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="image-0.png"\r\nContent-Type: image/png\r\n\r\n`,
+        ),
         png,
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ];
@@ -140,7 +142,10 @@ describe("ImagesClient", function () {
 
     it("a wrong key → auth_failed, not retried, the key redacted from the message", async () => {
       const c = makeClient({ apiKey: "sk-wrong-key-987654321" });
-      server.script({ status: 401, error: { message: "Incorrect API key provided: sk-wrong-key-987654321", type: "invalid_request_error", code: "invalid_api_key" } });
+      server.script({
+        status: 401,
+        error: { message: "Incorrect API key provided: sk-wrong-key-987654321", type: "invalid_request_error", code: "invalid_api_key" },
+      });
       const err = await rejectsWith(generate(c), "auth_failed");
       assert.equal(server.requests.length, 1);
       assert.equal(err.cause.attempts, 1);
@@ -179,7 +184,10 @@ describe("ImagesClient", function () {
         assert.deepEqual(got, images);
         const imageBytes = images[0].length + images[1].length;
         // the images are one block of 3/4 of the answer; unfreed chunks would add up to the answer's 12 MB
-        assert.ok(grown < imageBytes + 1024 * 1024, `array buffers grew by ${grown} bytes for ${imageBytes} bytes of images in ${body.length} bytes of answer`);
+        assert.ok(
+          grown < imageBytes + 1024 * 1024,
+          `array buffers grew by ${grown} bytes for ${imageBytes} bytes of images in ${body.length} bytes of answer`,
+        );
       } finally {
         await gone.close();
       }
@@ -378,7 +386,10 @@ describe("ImagesClient", function () {
 
     it("a plain 400 is not retried → invalid_params with the API's param and code", async () => {
       const c = makeClient();
-      server.script({ status: 400, error: { message: "Invalid value: 'huge'.", type: "invalid_request_error", param: "size", code: "invalid_value" } });
+      server.script({
+        status: 400,
+        error: { message: "Invalid value: 'huge'.", type: "invalid_request_error", param: "size", code: "invalid_value" },
+      });
       const err = await rejectsWith(generate(c), "invalid_params");
       assert.equal(server.requests.length, 1);
       assert.equal(err.cause.param, "size");
@@ -389,7 +400,11 @@ describe("ImagesClient", function () {
 
     it("a gateway's HTML error page → api_error naming the page title", async () => {
       const c = makeClient({ maxRetries: 0 });
-      server.script({ status: 502, body: "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", contentType: "text/html" });
+      server.script({
+        status: 502,
+        body: "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+        contentType: "text/html",
+      });
       const err = await rejectsWith(generate(c), "api_error");
       assert.equal(err.cause.statusCode, 502);
       assert.equal(err.cause.retryable, true);
@@ -398,7 +413,11 @@ describe("ImagesClient", function () {
 
     it("a 429 for exhausted quota is not retried", async () => {
       const c = makeClient();
-      server.script({ status: 429, headers: { "retry-after-ms": "10" }, error: { message: "You exceeded your current quota", type: "insufficient_quota", code: "insufficient_quota" } });
+      server.script({
+        status: 429,
+        headers: { "retry-after-ms": "10" },
+        error: { message: "You exceeded your current quota", type: "insufficient_quota", code: "insufficient_quota" },
+      });
       const err = await rejectsWith(generate(c), "quota_exceeded");
       assert.equal(server.requests.length, 1);
       assert.equal(err.cause.retryable, false);
@@ -415,7 +434,10 @@ describe("ImagesClient", function () {
       assert.ok(server.rateLimited > 0, "the server did rate-limit (otherwise this test proves nothing)");
       // every 429 cost its request one more attempt, and each answer counts its own
       assert.equal(server.requests.length, 16 + server.rateLimited);
-      assert.equal(answers.reduce((n, a) => n + a.attempts, 0), server.requests.length);
+      assert.equal(
+        answers.reduce((n, a) => n + a.attempts, 0),
+        server.requests.length,
+      );
       // 4 windows of 300 ms: about 0.9 s
       assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
     });
@@ -495,7 +517,9 @@ describe("ImagesClient", function () {
 
     it("a 200 with an error body (Azure content filter) → moderation_blocked", async () => {
       const c = makeClient();
-      server.script({ json: { created: 1, error: { code: "contentFilter", message: "Your task failed as a result of our safety system." } } });
+      server.script({
+        json: { created: 1, error: { code: "contentFilter", message: "Your task failed as a result of our safety system." } },
+      });
       const answer = await generate(c);
       const err = throwsWith(() => readAnswer(answer, c.redact), "moderation_blocked");
       assert.match(err.message, /safety system/);
@@ -654,7 +678,11 @@ describe("ImagesClient", function () {
     it("Azure config: the same origin gets api-key, not Authorization", async () => {
       const c = makeClient({ apiType: "azure", baseUrl: server.origin });
       server.script({ answer: "url" });
-      const answer = await c.call({ op: "generate", model: "dalle2", body: { kind: "json", data: { prompt: "x", size: "256x256", response_format: "url" } } });
+      const answer = await c.call({
+        op: "generate",
+        model: "dalle2",
+        body: { kind: "json", data: { prompt: "x", size: "256x256", response_format: "url" } },
+      });
       assert.equal(server.requests[0].path, "/openai/deployments/dalle2/images/generations");
       assert.equal(server.requests[0].headers["api-key"], KEY);
       const url = readAnswer(answer, c.redact).images[0].url;
@@ -753,7 +781,8 @@ describe("ImagesClient", function () {
       assert.equal(proxy.seen.length, 1, JSON.stringify(proxy.seen.map((s) => s.target)));
       const seen = proxy.seen[0];
       assert.ok(
-        (seen.kind === "connect" && seen.target === host) || (seen.kind === "absolute" && seen.target === `${server.baseUrl}/images/generations`),
+        (seen.kind === "connect" && seen.target === host) ||
+          (seen.kind === "absolute" && seen.target === `${server.baseUrl}/images/generations`),
         `${seen.kind} ${seen.target}`,
       );
       assert.equal(server.requests.length, 1);
@@ -801,7 +830,6 @@ describe("ImagesClient", function () {
 
 let fixturePng: Buffer | undefined;
 function readFixturePng(): Buffer {
-   
   fixturePng ??= require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "..", "fixtures", "photo-256.png"));
   return fixturePng!;
 }

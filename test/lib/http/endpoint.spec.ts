@@ -87,7 +87,11 @@ describe("endpointFor()", () => {
     it("a base that already names the deployment keeps it (the model does not replace it)", () => {
       const e = endpoint({ baseUrl: `${resource}/openai/deployments/img-prod/`, apiKey: "k", apiType: "azure" }, "generate", "gpt-image-1");
       assert.equal(e.url, `${resource}/openai/deployments/img-prod/images/generations?api-version=2025-04-01-preview`);
-      const edit = endpoint({ baseUrl: `${resource}/openai/deployments/img-prod`, apiKey: "k", apiType: "azure", apiVersion: "2025-04-01-preview" }, "edit", "x");
+      const edit = endpoint(
+        { baseUrl: `${resource}/openai/deployments/img-prod`, apiKey: "k", apiType: "azure", apiVersion: "2025-04-01-preview" },
+        "edit",
+        "x",
+      );
       assert.equal(edit.url, `${resource}/openai/deployments/img-prod/images/edits?api-version=2025-04-01-preview`);
     });
 
@@ -105,16 +109,28 @@ describe("endpointFor()", () => {
 
   describe("Azure v1 API", () => {
     it(".../openai/v1 → plain OpenAI paths, no api-version, api-key header", () => {
-      const e = endpoint({ baseUrl: "https://myres.openai.azure.com/openai/v1/", apiKey: "azkey", apiType: "azure" }, "generate", "gpt-image-1");
+      const e = endpoint(
+        { baseUrl: "https://myres.openai.azure.com/openai/v1/", apiKey: "azkey", apiType: "azure" },
+        "generate",
+        "gpt-image-1",
+      );
       assert.equal(e.url, "https://myres.openai.azure.com/openai/v1/images/generations");
       assert.deepEqual(e.authHeaders, { "api-key": "azkey" });
       assert.equal(e.headers.authorization, undefined);
-      const edit = endpoint({ baseUrl: "https://myres.openai.azure.com/openai/v1", apiKey: "azkey", apiType: "azure" }, "edit", "gpt-image-1");
+      const edit = endpoint(
+        { baseUrl: "https://myres.openai.azure.com/openai/v1", apiKey: "azkey", apiType: "azure" },
+        "edit",
+        "gpt-image-1",
+      );
       assert.equal(edit.url, "https://myres.openai.azure.com/openai/v1/images/edits");
     });
 
     it("an explicit api-version is passed along (e.g. preview)", () => {
-      const e = endpoint({ baseUrl: "https://myres.openai.azure.com/openai/v1", apiKey: "k", apiType: "azure", apiVersion: "preview" }, "generate", "d");
+      const e = endpoint(
+        { baseUrl: "https://myres.openai.azure.com/openai/v1", apiKey: "k", apiType: "azure", apiVersion: "preview" },
+        "generate",
+        "d",
+      );
       assert.equal(e.url, "https://myres.openai.azure.com/openai/v1/images/generations?api-version=preview");
     });
   });

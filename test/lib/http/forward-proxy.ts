@@ -56,7 +56,13 @@ export class ForwardProxy {
     delete headers["proxy-connection"];
     delete headers["proxy-authorization"];
     const upstream = http.request(
-      { host: this.hosts[url.hostname] ?? url.hostname, port: url.port || 80, path: url.pathname + url.search, method: req.method, headers },
+      {
+        host: this.hosts[url.hostname] ?? url.hostname,
+        port: url.port || 80,
+        path: url.pathname + url.search,
+        method: req.method,
+        headers,
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

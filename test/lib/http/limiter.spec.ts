@@ -160,7 +160,10 @@ describe("Limiter", () => {
     const limiter = new Limiter(1, 0);
     const jobs = new Jobs();
     const first = limiter.run(jobs.job(1));
-    await assert.rejects(limiter.run(async () => 1), (err) => isImagesApiError(err) && err.code === "queue_full" && /limit of this Images API config is 0/.test(err.message));
+    await assert.rejects(
+      limiter.run(async () => 1),
+      (err) => isImagesApiError(err) && err.code === "queue_full" && /limit of this Images API config is 0/.test(err.message),
+    );
     jobs.finish(1);
     assert.equal(await first, "result 1");
   });
@@ -200,9 +203,12 @@ describe("Limiter", () => {
     controller.abort();
     let ran = false;
     await assert.rejects(
-      limiter.run(async () => {
-        ran = true;
-      }, { signal: controller.signal }),
+      limiter.run(
+        async () => {
+          ran = true;
+        },
+        { signal: controller.signal },
+      ),
       (err) => isImagesApiError(err) && err.code === "aborted",
     );
     assert.equal(ran, false);
@@ -290,7 +296,10 @@ describe("Limiter", () => {
     assert.equal(await second, "second");
     assert.equal(limiter.queued, 0);
     assert.equal(limiter.running, 0);
-    const third = await Promise.race([limiter.run(async () => "third"), new Promise((r) => setTimeout(() => r("third never started"), 500))]);
+    const third = await Promise.race([
+      limiter.run(async () => "third"),
+      new Promise((r) => setTimeout(() => r("third never started"), 500)),
+    ]);
     assert.equal(third, "third");
   });
 });

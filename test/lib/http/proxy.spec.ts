@@ -132,7 +132,10 @@ describe("proxy-connect", function () {
         const t0 = performance.now();
         const err = await rejection(request(`${server.origin}/v1/models`, { dispatcher }));
         assert.ok(isProxyError(err), String(err));
-        assert.match(String((err as Error).message), new RegExp(`^the proxy http://127\\.0\\.0\\.1:${proxy.port} did not answer the CONNECT to 127\\.0\\.0\\.1:\\d+ within 300 ms$`));
+        assert.match(
+          String((err as Error).message),
+          new RegExp(`^the proxy http://127\\.0\\.0\\.1:${proxy.port} did not answer the CONNECT to 127\\.0\\.0\\.1:\\d+ within 300 ms$`),
+        );
         assert.ok(performance.now() - t0 < 1000);
         assert.equal(proxy.accepted, 1);
         const mapped = transportError(err, false, 600_000, { attempts: 1 });
@@ -213,7 +216,10 @@ describe("proxy-connect", function () {
       it("through an http:// proxy: TLS to the target inside the tunnel, certificate checked for localhost", async () => {
         const bytes = await fetchThrough({ HTTPS_PROXY: forward.url });
         assert.ok(bytes.equals(PNG));
-        assert.deepEqual(forward.seen.map((s) => `${s.kind} ${s.target}`), [`connect localhost:${targetPort}`]);
+        assert.deepEqual(
+          forward.seen.map((s) => `${s.kind} ${s.target}`),
+          [`connect localhost:${targetPort}`],
+        );
       });
 
       it("through an https:// proxy: TLS to the proxy, then TLS to the target", async () => {
@@ -222,7 +228,10 @@ describe("proxy-connect", function () {
         assert.match(secure.url, /^https:/);
         const bytes = await fetchThrough({ https_proxy: secure.url.replace("127.0.0.1", "localhost") });
         assert.ok(bytes.equals(PNG));
-        assert.deepEqual(secure.seen.map((s) => `${s.kind} ${s.target}`), [`connect localhost:${targetPort}`]);
+        assert.deepEqual(
+          secure.seen.map((s) => `${s.kind} ${s.target}`),
+          [`connect localhost:${targetPort}`],
+        );
         assert.equal(forward.seen.length, 0);
       });
 
@@ -231,7 +240,10 @@ describe("proxy-connect", function () {
         try {
           const err = await rejection(request(`https://localhost:${targetPort}/`, { dispatcher }));
           assert.ok(isProxyError(err), String(err));
-          assert.match((err as Error).message, /opened a tunnel to localhost:\d+, but the TLS handshake through it failed \(DEPTH_ZERO_SELF_SIGNED_CERT/);
+          assert.match(
+            (err as Error).message,
+            /opened a tunnel to localhost:\d+, but the TLS handshake through it failed \(DEPTH_ZERO_SELF_SIGNED_CERT/,
+          );
           assert.equal(forward.seen.length, 1);
         } finally {
           await dispatcher.destroy();

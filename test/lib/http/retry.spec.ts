@@ -90,14 +90,23 @@ describe("retry policy", () => {
     const expectedMax = [500, 1000, 2000, 4000, 8000, 8000];
     for (let n = 0; n <= 5; n++) {
       it(`retry ${n}: ${expectedMax[n]} ms with random 0, 25 % less with random 1`, () => {
-        assert.equal(backoffMs(n, () => 0), expectedMax[n]);
-        assert.equal(backoffMs(n, () => 1), expectedMax[n] * 0.75);
+        assert.equal(
+          backoffMs(n, () => 0),
+          expectedMax[n],
+        );
+        assert.equal(
+          backoffMs(n, () => 1),
+          expectedMax[n] * 0.75,
+        );
         const mid = backoffMs(n, () => 0.5);
         assert.equal(mid, expectedMax[n] * 0.875);
       });
     }
     it("stays capped at 8 s for many retries", () => {
-      assert.equal(backoffMs(20, () => 0), 8000);
+      assert.equal(
+        backoffMs(20, () => 0),
+        8000,
+      );
     });
     it("with Math.random it lies within the bounds", () => {
       for (let i = 0; i < 200; i++) {

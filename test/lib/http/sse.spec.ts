@@ -120,13 +120,22 @@ describe("SSE parser", () => {
     const p = new SseParser<SseSink>((e) => events.push(e), { open: (name) => (name === "skip" ? undefined : { push: () => undefined }) });
     p.push(Buffer.from(`event: skip\ndata: ${"x".repeat(100_000)}\n\nevent: keep\ndata: y\n\n`));
     p.end();
-    assert.deepEqual(events.map((e) => [e.event, e.skipped === true, e.data !== undefined]), [["skip", true, false], ["keep", false, true]]);
+    assert.deepEqual(
+      events.map((e) => [e.event, e.skipped === true, e.data !== undefined]),
+      [
+        ["skip", true, false],
+        ["keep", false, true],
+      ],
+    );
   });
 
   it("a 40 MB data line in 64 kB chunks: no step holds the loop (the line is never joined)", () => {
     const chunk = Buffer.alloc(65536, "A");
     let bytes = 0;
-    const p = new SseParser<SseSink>(() => undefined, { maxEventBytes: 64 * 1024 * 1024, open: () => ({ push: (b) => (bytes += b.length) }) });
+    const p = new SseParser<SseSink>(() => undefined, {
+      maxEventBytes: 64 * 1024 * 1024,
+      open: () => ({ push: (b) => (bytes += b.length) }),
+    });
     p.push(Buffer.from("event: x\ndata: "));
     let longest = 0;
     for (let i = 0; i < 640; i++) {

@@ -38,7 +38,15 @@ describe("pngHasTransparentPixel()", () => {
     it("RGBA with filter types 0–4 row by row: opaque → false; alpha 0 or 254 in any row → true", async () => {
       const o = { width: 37, height: 23, colorType: 6 } as const;
       await verdict(encodePng({ ...o, samples: rgba(37, 23) }), false, "opaque");
-      for (const [x, y, a] of [[0, 0], [36, 22], [18, 11, 254], [1, 1], [0, 2], [5, 3], [36, 4]] as Array<[number, number, number?]>) {
+      for (const [x, y, a] of [
+        [0, 0],
+        [36, 22],
+        [18, 11, 254],
+        [1, 1],
+        [0, 2],
+        [5, 3],
+        [36, 4],
+      ] as Array<[number, number, number?]>) {
         await verdict(encodePng({ ...o, samples: rgba(37, 23, [[x, y, a]]) }), true, `hole at ${x},${y} (row filter ${y % 5})`);
       }
     });
@@ -48,7 +56,16 @@ describe("pngHasTransparentPixel()", () => {
       await verdict(encodePng({ ...o, samples: rgba(19, 17), idatSize: 17 }), false, "split, opaque");
       await verdict(encodePng({ ...o, samples: rgba(19, 17, [[18, 16]]), idatSize: 17 }), true, "split, hole at the end");
       await verdict(encodePng({ ...o, samples: rgba(19, 17), interlace: true }), false, "interlaced, opaque");
-      for (const [x, y] of [[0, 0], [4, 0], [0, 4], [2, 0], [0, 2], [1, 0], [0, 1], [17, 15]]) {
+      for (const [x, y] of [
+        [0, 0],
+        [4, 0],
+        [0, 4],
+        [2, 0],
+        [0, 2],
+        [1, 0],
+        [0, 1],
+        [17, 15],
+      ]) {
         await verdict(encodePng({ ...o, samples: rgba(19, 17, [[x, y]]), interlace: true }), true, `interlaced, hole at ${x},${y}`);
       }
     });
@@ -58,12 +75,28 @@ describe("pngHasTransparentPixel()", () => {
       await verdict(encodePng({ width: 9, height: 9, colorType: 4, samples: ga(false) }), false, "grey + alpha, opaque");
       await verdict(encodePng({ width: 9, height: 9, colorType: 4, samples: ga(true) }), true, "grey + alpha, one pixel at 3");
       const palette = { width: 11, height: 7, colorType: 3, plte: Buffer.alloc(9, 40), trns: Buffer.from([255, 255, 0]) } as const;
-      await verdict(encodePng({ ...palette, samples: samples(11, 7, 1, (x, y) => (x + y) % 2) }), false, "palette, transparent entry unused");
-      await verdict(encodePng({ ...palette, samples: samples(11, 7, 1, (x, y) => (x === 6 && y === 6 ? 2 : (x + y) % 2)) }), true, "palette, transparent entry used once");
+      await verdict(
+        encodePng({ ...palette, samples: samples(11, 7, 1, (x, y) => (x + y) % 2) }),
+        false,
+        "palette, transparent entry unused",
+      );
+      await verdict(
+        encodePng({ ...palette, samples: samples(11, 7, 1, (x, y) => (x === 6 && y === 6 ? 2 : (x + y) % 2)) }),
+        true,
+        "palette, transparent entry used once",
+      );
       await verdict(encodePng({ ...palette, trns: undefined, samples: samples(11, 7, 1, () => 2) }), false, "palette without tRNS");
       const grey = (key: boolean) => samples(8, 8, 1, (x, y) => (key && x === 3 && y === 7 ? 200 : (x * 9 + y) % 100));
-      await verdict(encodePng({ width: 8, height: 8, colorType: 0, samples: grey(true), trns: Buffer.from([0, 200]) }), true, "grey, key colour used");
-      await verdict(encodePng({ width: 8, height: 8, colorType: 0, samples: grey(false), trns: Buffer.from([0, 200]) }), false, "grey, key colour unused");
+      await verdict(
+        encodePng({ width: 8, height: 8, colorType: 0, samples: grey(true), trns: Buffer.from([0, 200]) }),
+        true,
+        "grey, key colour used",
+      );
+      await verdict(
+        encodePng({ width: 8, height: 8, colorType: 0, samples: grey(false), trns: Buffer.from([0, 200]) }),
+        false,
+        "grey, key colour unused",
+      );
       await verdict(encodePng({ width: 8, height: 8, colorType: 2, samples: samples(8, 8, 3, noise) }), false, "RGB, no alpha channel");
     });
 
@@ -73,7 +106,8 @@ describe("pngHasTransparentPixel()", () => {
       const o = { width: 16, height: 16, colorType: 6 } as const;
       const rows = filteredRows({ ...o, samples: rgba(16, 16), filter: () => 0 });
       // the signature and IHDR of such a PNG, then this image data
-      const withData = (data: Buffer) => Buffer.concat([pngFile(o, Buffer.alloc(0)).subarray(0, 33), pngChunk("IDAT", data), pngChunk("IEND")]);
+      const withData = (data: Buffer) =>
+        Buffer.concat([pngFile(o, Buffer.alloc(0)).subarray(0, 33), pngChunk("IDAT", data), pngChunk("IEND")]);
       await verdict(withData(deflateSync(rows)), false, "the control: these rows are fine");
       await verdict(withData(Buffer.from("not deflate at all")), undefined, "not zlib");
       await verdict(withData(deflateSync(rows).subarray(0, 300)), undefined, "cut off");

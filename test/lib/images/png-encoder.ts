@@ -68,7 +68,7 @@ export function filteredRows(o: PngOptions): Buffer {
       if (dx === 1) row = o.samples.subarray(y * o.width * bpp, (y + 1) * o.width * bpp);
       else {
         row = Buffer.alloc(w * bpp);
-        for (let i = 0; i < w; i++) o.samples.copy(row, i * bpp, ((x0 + i * dx) + y * o.width) * bpp, ((x0 + i * dx) + y * o.width + 1) * bpp);
+        for (let i = 0; i < w; i++) o.samples.copy(row, i * bpp, (x0 + i * dx + y * o.width) * bpp, (x0 + i * dx + y * o.width + 1) * bpp);
       }
       filterInto(out, j * (1 + w * bpp), filter(n++), row, above, bpp);
       above = row;

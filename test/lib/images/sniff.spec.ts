@@ -61,7 +61,6 @@ interface PngSpec {
   idatSize?: number;
 }
 
-
 /** One row of pixels packed as PNG samples (high bits first below 8 bits, big-endian at 16). */
 function packRow(spec: PngSpec, xs: number[], y: number): Buffer {
   const bits = CHANNELS[spec.colorType] * spec.depth;
@@ -122,7 +121,7 @@ function encodePng(spec: PngSpec): Buffer {
         const cost = (f: Buffer) => f.subarray(1).reduce((sum, v) => sum + (v < 128 ? v : 256 - v), 0);
         filtered = candidates.reduce((best, f) => (cost(f) < cost(best) ? f : best));
       } else {
-        filtered = filterRow(spec.filter ?? (rowIndex % 5), row, prior, step);
+        filtered = filterRow(spec.filter ?? rowIndex % 5, row, prior, step);
       }
       rows.push(filtered);
       prior = row;
@@ -491,7 +490,10 @@ describe("sniffImage() on GIFs: frames, transparency, damage", () => {
 
   it("a frame whose image data spans many sub-blocks (noisy pixels, LZW table resets) → counted once", () => {
     const pixels = new Uint8Array(300 * 200).map((_, i) => noise(i % 300, Math.floor(i / 300), 0) & 15);
-    const gif = encodeGif(300, 200, [{ pixels, width: 300, height: 200 }, { pixels, width: 300, height: 200 }]);
+    const gif = encodeGif(300, 200, [
+      { pixels, width: 300, height: 200 },
+      { pixels, width: 300, height: 200 },
+    ]);
     assert.ok(gif.length > 20_000, "many sub-blocks");
     assert.equal(sniffImage(gif)?.frames, 2);
   });
@@ -551,7 +553,15 @@ describe("sniffImage() on GIFs: frames, transparency, damage", () => {
 
   it("a GIF with no image at all (header, table, trailer) → no image data", () => {
     const gif = encodeGif(8, 8, [], { version: "87a" });
-    assert.deepEqual(sniffImage(gif), { mime: "image/gif", ext: "gif", width: 8, height: 8, hasAlpha: false, frames: 0, problem: "the GIF has no image data" });
+    assert.deepEqual(sniffImage(gif), {
+      mime: "image/gif",
+      ext: "gif",
+      width: 8,
+      height: 8,
+      hasAlpha: false,
+      frames: 0,
+      problem: "the GIF has no image data",
+    });
   });
 
   it("5 bytes of a GIF signature, or GIF88a → not recognised", () => {
@@ -611,9 +621,9 @@ describe("sniffImage() on SVGs", () => {
 
   it("a BOM, an XML declaration, comments, a processing instruction and a DOCTYPE with an internal subset before the root", () => {
     const text =
-      "\uFEFF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n" +
+      '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\r\n' +
       "<!-- Generator: some editor > 2.0 -->\n" +
-      "<?xml-stylesheet href=\"style.css\" type=\"text/css\"?>\n" +
+      '<?xml-stylesheet href="style.css" type="text/css"?>\n' +
       '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n' +
       '  <!ENTITY ns_svg "http://www.w3.org/2000/svg">\n' +
       "]>\n" +
@@ -665,13 +675,13 @@ describe("sniffImage() on SVGs", () => {
   describe("not SVG → undefined", () => {
     for (const [name, text] of [
       ["an XML document with another root", '<?xml version="1.0"?><rss version="2.0"><channel/></rss>'],
-      ["HTML", "<!DOCTYPE html>\n<html><body><svg width=\"10\" height=\"10\"></svg></body></html>"],
+      ["HTML", '<!DOCTYPE html>\n<html><body><svg width="10" height="10"></svg></body></html>'],
       ["an XHTML root with an svg inside", '<html xmlns="http://www.w3.org/1999/xhtml"><svg/></html>'],
-      ["an element whose name starts with svg", "<svgfoo width=\"1\" height=\"1\"/>"],
-      ["text that mentions <svg> later", "draw this: <svg width=\"1\" height=\"1\"></svg>"],
+      ["an element whose name starts with svg", '<svgfoo width="1" height="1"/>'],
+      ["text that mentions <svg> later", 'draw this: <svg width="1" height="1"></svg>'],
       ["JSON", '{"svg": "<svg></svg>"}'],
       ["a root after more than 4 KB of prolog", `<!--${"-".repeat(5000)}--><svg ${NS} width="1" height="1"></svg>`],
-      ["an unclosed comment", "<!-- <svg width=\"1\" height=\"1\"></svg>"],
+      ["an unclosed comment", '<!-- <svg width="1" height="1"></svg>'],
       ["an empty document", ""],
     ] as Array<[string, string]>) {
       it(name, () => assert.equal(svg(text), undefined));
@@ -687,27 +697,48 @@ describe("the edit node's inputs refuse GIF and SVG (readEditImages, readImage, 
 
   it("the models' edit formats and the generic list never include GIF or SVG", () => {
     for (const [model, rule] of Object.entries(MODELS)) {
-      for (const format of rule.edit?.formats ?? []) assert.ok(["image/png", "image/jpeg", "image/webp"].includes(format), `${model}: ${format}`);
+      for (const format of rule.edit?.formats ?? [])
+        assert.ok(["image/png", "image/jpeg", "image/webp"].includes(format), `${model}: ${format}`);
     }
   });
 
   it("an SVG to edit → invalid_image naming image/svg+xml and what the model takes", () => {
     const model = "gpt-image-2.6-sunburst";
-    refuses(() => readEditImages(SVG, model, MODELS[model]), "invalid_image", /^image is image\/svg\+xml; gpt-image-2\.6-sunburst takes image\/png, image\/jpeg or image\/webp$/);
-    refuses(() => readEditImages(SVG, "dall-e-2", MODELS["dall-e-2"]), "invalid_image", /^image is image\/svg\+xml; dall-e-2 takes image\/png$/);
+    refuses(
+      () => readEditImages(SVG, model, MODELS[model]),
+      "invalid_image",
+      /^image is image\/svg\+xml; gpt-image-2\.6-sunburst takes image\/png, image\/jpeg or image\/webp$/,
+    );
+    refuses(
+      () => readEditImages(SVG, "dall-e-2", MODELS["dall-e-2"]),
+      "invalid_image",
+      /^image is image\/svg\+xml; dall-e-2 takes image\/png$/,
+    );
   });
 
   it("an SVG for a gateway model → the edits endpoint's formats", () => {
-    refuses(() => readEditImages(`data:image/svg+xml;base64,${SVG.toString("base64")}`, "flux-kontext-pro", undefined), "invalid_image", /^image is image\/svg\+xml; the edits endpoint takes image\/png, image\/jpeg or image\/webp$/);
+    refuses(
+      () => readEditImages(`data:image/svg+xml;base64,${SVG.toString("base64")}`, "flux-kontext-pro", undefined),
+      "invalid_image",
+      /^image is image\/svg\+xml; the edits endpoint takes image\/png, image\/jpeg or image\/webp$/,
+    );
   });
 
   it("an animated GIF among several images → refused by its position", () => {
     const png = fixture("photo-256.png");
-    refuses(() => readEditImages([png, GIF], "gpt-image-2.6-sunburst", MODELS["gpt-image-2.6-sunburst"]), "invalid_image", /^image 2 of 2 is image\/gif; /);
+    refuses(
+      () => readEditImages([png, GIF], "gpt-image-2.6-sunburst", MODELS["gpt-image-2.6-sunburst"]),
+      "invalid_image",
+      /^image 2 of 2 is image\/gif; /,
+    );
   });
 
   it("a truncated GIF to edit → 'cannot be used: the GIF is truncated' (the damage is named before the format)", () => {
-    refuses(() => readEditImages(GIF.subarray(0, 200), "gpt-image-2.6-sunburst", MODELS["gpt-image-2.6-sunburst"]), "invalid_image", /^image cannot be used: the GIF is truncated/);
+    refuses(
+      () => readEditImages(GIF.subarray(0, 200), "gpt-image-2.6-sunburst", MODELS["gpt-image-2.6-sunburst"]),
+      "invalid_image",
+      /^image cannot be used: the GIF is truncated/,
+    );
   });
 
   it("readImage names the file by its format (image.svg), so nothing is sent as PNG by mistake", () => {
@@ -724,7 +755,9 @@ describe("the edit node's inputs refuse GIF and SVG (readEditImages, readImage, 
 describe("pngHasTransparentPixel()", () => {
   const OPAQUE_RGBA = (x: number, y: number) => [noise(x, y, 0), noise(x, y, 1), noise(x, y, 2), 255];
   /** the RGBA noise image with one pixel's alpha set */
-  const withHole = (hx: number, hy: number, alpha = 0) => (x: number, y: number) => [noise(x, y, 0), noise(x, y, 1), noise(x, y, 2), x === hx && y === hy ? alpha : 255];
+  const withHole =
+    (hx: number, hy: number, alpha = 0) =>
+    (x: number, y: number) => [noise(x, y, 0), noise(x, y, 1), noise(x, y, 2), x === hx && y === hy ? alpha : 255];
 
   describe("real PNGs", () => {
     for (const [name, expected] of [
@@ -753,7 +786,13 @@ describe("pngHasTransparentPixel()", () => {
       it(`filter ${filter}: fully opaque → false; one pixel with alpha 0 or 254 → true`, async () => {
         const spec = { width: 37, height: 23, colorType: 6, depth: 8, filter } as const;
         assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: OPAQUE_RGBA })), false);
-        for (const [x, y] of [[0, 0], [36, 22], [18, 11], [1, 0], [0, 1]]) {
+        for (const [x, y] of [
+          [0, 0],
+          [36, 22],
+          [18, 11],
+          [1, 0],
+          [0, 1],
+        ]) {
           assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(x, y) })), true, `hole at ${x},${y}`);
         }
         assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(20, 20, 254) })), true);
@@ -761,8 +800,14 @@ describe("pngHasTransparentPixel()", () => {
     }
 
     it("the image data split over many IDAT chunks", async () => {
-      assert.equal(await pngHasTransparentPixel(encodePng({ width: 40, height: 40, colorType: 6, depth: 8, pixel: OPAQUE_RGBA, idatSize: 17 })), false);
-      assert.equal(await pngHasTransparentPixel(encodePng({ width: 40, height: 40, colorType: 6, depth: 8, pixel: withHole(39, 39), idatSize: 17 })), true);
+      assert.equal(
+        await pngHasTransparentPixel(encodePng({ width: 40, height: 40, colorType: 6, depth: 8, pixel: OPAQUE_RGBA, idatSize: 17 })),
+        false,
+      );
+      assert.equal(
+        await pngHasTransparentPixel(encodePng({ width: 40, height: 40, colorType: 6, depth: 8, pixel: withHole(39, 39), idatSize: 17 })),
+        true,
+      );
     });
 
     it("larger images, where the start of the data is decoded first: a hole at the start, in the middle, at the end", async () => {
@@ -770,7 +815,11 @@ describe("pngHasTransparentPixel()", () => {
       const opaque = encodePng({ ...spec, pixel: OPAQUE_RGBA });
       assert.ok(opaque.length > 8 * 1024 * 4, "much more compressed data than the 8 KB decoded first");
       assert.equal(await pngHasTransparentPixel(opaque), false);
-      for (const [x, y] of [[3, 0], [150, 110], [299, 219]]) {
+      for (const [x, y] of [
+        [3, 0],
+        [150, 110],
+        [299, 219],
+      ]) {
         assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(x, y) })), true, `hole at ${x},${y}`);
       }
     });
@@ -782,7 +831,11 @@ describe("pngHasTransparentPixel()", () => {
       const rgb = (x: number, y: number) => [noise(x, y, 0) * 257, noise(x, y, 1) * 250, noise(x, y, 2)];
       assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [...rgb(x, y), 65535] })), false);
       for (const alpha of [65534, 0xfeff, 0]) {
-        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [...rgb(x, y), x === 7 && y === 12 ? alpha : 65535] })), true, `alpha ${alpha}`);
+        assert.equal(
+          await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [...rgb(x, y), x === 7 && y === 12 ? alpha : 65535] })),
+          true,
+          `alpha ${alpha}`,
+        );
       }
     });
 
@@ -790,8 +843,18 @@ describe("pngHasTransparentPixel()", () => {
       for (const depth of [8, 16] as const) {
         const max = 2 ** depth - 1;
         const spec = { width: 21, height: 9, colorType: 4, depth } as const;
-        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [(noise(x, y, 0) * max) / 255, max] })), false, `${depth} bit`);
-        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [(noise(x, y, 0) * max) / 255, x === 20 && y === 8 ? 1 : max] })), true, `${depth} bit`);
+        assert.equal(
+          await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [(noise(x, y, 0) * max) / 255, max] })),
+          false,
+          `${depth} bit`,
+        );
+        assert.equal(
+          await pngHasTransparentPixel(
+            encodePng({ ...spec, pixel: (x, y) => [(noise(x, y, 0) * max) / 255, x === 20 && y === 8 ? 1 : max] }),
+          ),
+          true,
+          `${depth} bit`,
+        );
       }
     });
 
@@ -803,13 +866,24 @@ describe("pngHasTransparentPixel()", () => {
         const spec = { width: 13, height: 7, colorType: 3, depth, plte: Buffer.alloc(colours * 3, 9), trns } as const;
         const index = (x: number, y: number) => (x * 3 + y) % (colours - 1);
         assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [index(x, y)] })), false);
-        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [x === 12 && y === 6 ? colours - 1 : index(x, y)] })), true);
+        assert.equal(
+          await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => [x === 12 && y === 6 ? colours - 1 : index(x, y)] })),
+          true,
+        );
       });
     }
 
     it("palette: the padding bits at the end of a row are not pixels", async () => {
       // 1 bit, 13 pixels a row: 3 padding bits, set to 1, and index 1 is transparent; every pixel is index 0
-      const spec = { width: 13, height: 4, colorType: 3, depth: 1, plte: Buffer.alloc(6, 9), trns: Buffer.from([255, 0]), padBits: 1 } as const;
+      const spec = {
+        width: 13,
+        height: 4,
+        colorType: 3,
+        depth: 1,
+        plte: Buffer.alloc(6, 9),
+        trns: Buffer.from([255, 0]),
+        padBits: 1,
+      } as const;
       assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: () => [0] })), false);
     });
 
@@ -839,24 +913,39 @@ describe("pngHasTransparentPixel()", () => {
         const spec = { width: 9, height: 9, colorType: 2, depth, trns } as const;
         const colour = (x: number, y: number) => [key[0], key[1], key[2] + 1 + ((x + y) % 5)]; // close to the key, never equal
         assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: colour })), false);
-        assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => (x === 4 && y === 8 ? key : colour(x, y)) })), true);
+        assert.equal(
+          await pngHasTransparentPixel(encodePng({ ...spec, pixel: (x, y) => (x === 4 && y === 8 ? key : colour(x, y)) })),
+          true,
+        );
       });
     }
 
     it("grey and RGB without tRNS → false", async () => {
       assert.equal(await pngHasTransparentPixel(encodePng({ width: 5, height: 5, colorType: 0, depth: 8, pixel: () => [0] })), false);
-      assert.equal(await pngHasTransparentPixel(encodePng({ width: 5, height: 5, colorType: 2, depth: 16, pixel: () => [0, 0, 0] })), false);
+      assert.equal(
+        await pngHasTransparentPixel(encodePng({ width: 5, height: 5, colorType: 2, depth: 16, pixel: () => [0, 0, 0] })),
+        false,
+      );
     });
   });
 
   describe("Adam7 interlaced", () => {
-    for (const [w, h] of [[1, 1], [3, 2], [9, 9], [33, 17]]) {
+    for (const [w, h] of [
+      [1, 1],
+      [3, 2],
+      [9, 9],
+      [33, 17],
+    ]) {
       it(`${w}x${h}: opaque → false; a hole in each place (so in every pass) → true`, async () => {
         const spec = { width: w, height: h, colorType: 6, depth: 8, interlace: true } as const;
         assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: OPAQUE_RGBA })), false);
         for (let y = 0; y < Math.min(h, 8); y++) {
           for (let x = 0; x < Math.min(w, 8); x++) {
-            assert.equal(await pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(w - 1 - x, h - 1 - y) })), true, `hole at ${w - 1 - x},${h - 1 - y}`);
+            assert.equal(
+              await pngHasTransparentPixel(encodePng({ ...spec, pixel: withHole(w - 1 - x, h - 1 - y) })),
+              true,
+              `hole at ${w - 1 - x},${h - 1 - y}`,
+            );
           }
         }
       });
@@ -869,7 +958,10 @@ describe("pngHasTransparentPixel()", () => {
       assert.equal(await pngHasTransparentPixel(encodePng({ ...palette, pixel: (x, y) => [x === 9 && y === 9 ? 2 : (x + y) % 2] })), true);
       const deep = { width: 10, height: 10, colorType: 6, depth: 16, interlace: true } as const;
       assert.equal(await pngHasTransparentPixel(encodePng({ ...deep, pixel: (x, y) => [x * 999, y * 999, 7, 65535] })), false);
-      assert.equal(await pngHasTransparentPixel(encodePng({ ...deep, pixel: (x, y) => [x * 999, y * 999, 7, x === 5 && y === 3 ? 65534 : 65535] })), true);
+      assert.equal(
+        await pngHasTransparentPixel(encodePng({ ...deep, pixel: (x, y) => [x * 999, y * 999, 7, x === 5 && y === 3 ? 65534 : 65535] })),
+        true,
+      );
     });
   });
 
@@ -903,15 +995,24 @@ describe("pngHasTransparentPixel()", () => {
       const withData = (data: Buffer) => Buffer.concat([good.subarray(0, 8), ihdr, pngChunk("IDAT", data), pngChunk("IEND")]);
       assert.equal(await pngHasTransparentPixel(withData(Buffer.from("not deflate at all"))), undefined);
       // opaque as far as it goes (filter 0, every sample 255), then it ends
-      assert.equal(await pngHasTransparentPixel(withData(deflateSync(Buffer.concat([Buffer.from([0]), Buffer.alloc(99, 255)])))), undefined);
+      assert.equal(
+        await pngHasTransparentPixel(withData(deflateSync(Buffer.concat([Buffer.from([0]), Buffer.alloc(99, 255)])))),
+        undefined,
+      );
     });
 
     it("no IDAT, or an impossible bit depth for the colour type", async () => {
       const chunks = pngChunks(good);
-      assert.equal(await pngHasTransparentPixel(Buffer.concat([good.subarray(0, 8), ...chunks.filter(([t]) => t !== "IDAT").map(([, b]) => b)])), undefined);
+      assert.equal(
+        await pngHasTransparentPixel(Buffer.concat([good.subarray(0, 8), ...chunks.filter(([t]) => t !== "IDAT").map(([, b]) => b)])),
+        undefined,
+      );
       const ihdr = Buffer.from(chunks.find(([type]) => type === "IHDR")![1]);
       ihdr[8 + 8] = 4; // RGBA at 4 bits
-      assert.equal(await pngHasTransparentPixel(Buffer.concat([good.subarray(0, 8), ihdr, ...chunks.slice(1).map(([, b]) => b)])), undefined);
+      assert.equal(
+        await pngHasTransparentPixel(Buffer.concat([good.subarray(0, 8), ihdr, ...chunks.slice(1).map(([, b]) => b)])),
+        undefined,
+      );
     });
   });
 });

@@ -6,7 +6,17 @@
 import assert from "node:assert/strict";
 import { isImagesApiError } from "../../../src/lib/errors";
 import { readFileSync } from "node:fs";
-import { daysUntil, deployNotice, isOpenAiHost, liveReplacement, modelLife, retiredAnswer, retiredError, retiringText, saysModelGone } from "../../../src/lib/models/lifecycle";
+import {
+  daysUntil,
+  deployNotice,
+  isOpenAiHost,
+  liveReplacement,
+  modelLife,
+  retiredAnswer,
+  retiredError,
+  retiringText,
+  saysModelGone,
+} from "../../../src/lib/models/lifecycle";
 import { DEFAULT_MODEL, MODELS, modelRule, tableId } from "../../../src/lib/models/table";
 import { deflateSync } from "node:zlib";
 import { encodeEditForm, formFields } from "../../../src/lib/check/multipart";
@@ -44,10 +54,21 @@ function refusedWith(i: RequestInput, parameter: string, ...fragments: (string |
 describe("today's model table", () => {
   it("lists the 2.6, 2.5 and 2 families with their snapshots, and keeps the legacy ids", () => {
     for (const id of [
-      "gpt-image-2.6-flare", "gpt-image-2.6-sunburst",
-      "gpt-image-2.5-flare", "gpt-image-2.5-sunburst", "gpt-image-2.5-flare-2026-09-08", "gpt-image-2.5-sunburst-2026-09-08",
-      "gpt-image-2", "gpt-image-2-2026-04-21",
-      "gpt-image-1.5", "gpt-image-1.5-2025-12-16", "gpt-image-1-mini", "chatgpt-image-latest", "gpt-image-1", "dall-e-2", "dall-e-3",
+      "gpt-image-2.6-flare",
+      "gpt-image-2.6-sunburst",
+      "gpt-image-2.5-flare",
+      "gpt-image-2.5-sunburst",
+      "gpt-image-2.5-flare-2026-09-08",
+      "gpt-image-2.5-sunburst-2026-09-08",
+      "gpt-image-2",
+      "gpt-image-2-2026-04-21",
+      "gpt-image-1.5",
+      "gpt-image-1.5-2025-12-16",
+      "gpt-image-1-mini",
+      "chatgpt-image-latest",
+      "gpt-image-1",
+      "dall-e-2",
+      "dall-e-3",
     ]) {
       assert.ok(Object.prototype.hasOwnProperty.call(MODELS, id), id);
     }
@@ -77,7 +98,13 @@ describe("today's model table", () => {
     assert.equal(tableId("gpt-image-2.6-flare-2026-11-04"), "gpt-image-2.6-flare");
     assert.equal(modelRule("gpt-image-2.6-flare-2026-11-04"), MODELS["gpt-image-2.6-flare"]);
     assert.equal(modelRule("gpt-image-2-2027-01-15"), MODELS["gpt-image-2"]);
-    for (const id of ["gpt-image-2.5-all", "gpt-image-2.6-flare-preview", "gpt-image-2.6-flare-20261104", "openai/gpt-image-2.6-flare", "gpt-image-3"]) {
+    for (const id of [
+      "gpt-image-2.5-all",
+      "gpt-image-2.6-flare-preview",
+      "gpt-image-2.6-flare-20261104",
+      "openai/gpt-image-2.6-flare",
+      "gpt-image-3",
+    ]) {
       assert.equal(modelRule(id), undefined, id);
     }
     // a snapshot gets the base's checks: xhigh passes on 2.6, gif passes too
@@ -91,7 +118,11 @@ describe("today's model table", () => {
 
 describe("lifecycle (clock from the test)", () => {
   it("retired on and after the shutdown day, retiring before it, active without one", () => {
-    assert.deepEqual(modelLife("gpt-image-1.5", day("2026-11-30")), { state: "retiring", shutdown: "2026-12-01", replacement: "gpt-image-2.6-sunburst" });
+    assert.deepEqual(modelLife("gpt-image-1.5", day("2026-11-30")), {
+      state: "retiring",
+      shutdown: "2026-12-01",
+      replacement: "gpt-image-2.6-sunburst",
+    });
     assert.equal(modelLife("gpt-image-1.5", new Date("2026-12-01T00:00:00Z"))?.state, "retired");
     assert.equal(modelLife("gpt-image-1.5", new Date("2026-11-30T23:59:59Z"))?.state, "retiring");
     assert.equal(modelLife("gpt-image-1", day("2026-10-22"))?.state, "retiring");
@@ -117,7 +148,13 @@ describe("lifecycle (clock from the test)", () => {
     assert.equal(isOpenAiHost(" https://API.openai.com/v1/ "), true);
     assert.equal(isOpenAiHost("https://eu.api.openai.com/v1"), true);
     assert.equal(isOpenAiHost("https://api.openai.com/v1", "azure"), false);
-    for (const url of ["https://my.openai.azure.com", "https://api.apertis.ai/v1", "http://127.0.0.1:4010/v1", "https://api.openai.com.evil.example/v1", "not a url"]) {
+    for (const url of [
+      "https://my.openai.azure.com",
+      "https://api.apertis.ai/v1",
+      "http://127.0.0.1:4010/v1",
+      "https://api.openai.com.evil.example/v1",
+      "not a url",
+    ]) {
       assert.equal(isOpenAiHost(url), false, url);
     }
   });
@@ -141,7 +178,10 @@ describe("retired models before sending", () => {
   });
 
   it("the same model the day before its shutdown, on a gateway, or without lifecycle input is sent", () => {
-    assert.equal(checkRequest(input({ node: { model: "gpt-image-1.5" }, lifecycle: lc({ now: day("2026-11-30") }) })).model, "gpt-image-1.5");
+    assert.equal(
+      checkRequest(input({ node: { model: "gpt-image-1.5" }, lifecycle: lc({ now: day("2026-11-30") }) })).model,
+      "gpt-image-1.5",
+    );
     assert.equal(checkRequest(input({ node: { model: "gpt-image-1" }, lifecycle: lc({ preflight: false }) })).model, "gpt-image-1");
     assert.equal(checkRequest(input({ node: { model: "gpt-image-1" } })).model, "gpt-image-1");
   });
@@ -162,11 +202,20 @@ describe("retired models before sending", () => {
     assert.equal(checked.params.size, "1792x1024", "a size the replacement takes is kept");
     assert.equal(checked.replaced?.model, "dall-e-3");
     assert.equal(checked.replaced?.shutdown, "2026-05-12");
-    assert.ok(checked.replaced?.dropped.some((d) => d.startsWith("quality")), String(checked.replaced?.dropped));
+    assert.ok(
+      checked.replaced?.dropped.some((d) => d.startsWith("quality")),
+      String(checked.replaced?.dropped),
+    );
   });
 
   it("forceReplace (the server said the model is gone) replaces on any host", () => {
-    const checked = checkRequest(input({ op: "edit", node: { model: "gpt-image-1.5", input_fidelity: "high" }, lifecycle: lc({ preflight: false, policy: "replace", forceReplace: true }) }));
+    const checked = checkRequest(
+      input({
+        op: "edit",
+        node: { model: "gpt-image-1.5", input_fidelity: "high" },
+        lifecycle: lc({ preflight: false, policy: "replace", forceReplace: true }),
+      }),
+    );
     assert.equal(checked.model, "gpt-image-2.6-sunburst");
     assert.equal(checked.params.input_fidelity, undefined, "2.x never gets input_fidelity");
   });
@@ -188,7 +237,12 @@ describe("retired models answered by the API", () => {
     httpError(status, { message, code: apiCode }, { attempts: 1 }, (s) => s);
 
   it("404 model_not_found for a model the table knows as retired becomes model_retired with the API's words", () => {
-    const r = retiredAnswer(gone(404, "model_not_found", "The model `gpt-image-1` has been deprecated"), "gpt-image-1", day("2026-12-01"), false);
+    const r = retiredAnswer(
+      gone(404, "model_not_found", "The model `gpt-image-1` has been deprecated"),
+      "gpt-image-1",
+      day("2026-12-01"),
+      false,
+    );
     assert.ok(r);
     assert.equal(r.error.code, "model_retired");
     assert.equal(r.error.cause.statusCode, 404);
@@ -203,7 +257,10 @@ describe("retired models answered by the API", () => {
     assert.equal(retiredAnswer(e, "flux-x", day("2026-12-01"), false), undefined);
     assert.equal(retiredAnswer(gone(404, "model_not_found", "no"), "gpt-image-1.5", day("2026-11-30"), false), undefined);
     assert.equal(retiredAnswer(gone(404, "model_not_found", "no"), "gpt-image-1", day("2026-12-01"), true), undefined);
-    assert.equal(retiredAnswer(new ImagesApiError("rate_limited", "429", { statusCode: 429 }), "gpt-image-1", day("2026-12-01"), false), undefined);
+    assert.equal(
+      retiredAnswer(new ImagesApiError("rate_limited", "429", { statusCode: 429 }), "gpt-image-1", day("2026-12-01"), false),
+      undefined,
+    );
   });
 
   it("a huge error message is looked at only at its start", () => {
@@ -243,7 +300,10 @@ describe("what a retired or retiring model's warning, error and status lead with
     const n = noticeAt("gpt-image-1", "2026-12-01", { openAiHost: true, retiredPolicy: "replace" });
     assert.ok(n);
     assert.equal(n.status.text, "retired: using gpt-image-2.5-flare");
-    assert.equal(n.warning, `gpt-image-1 was shut down by OpenAI on 2026-10-23. ${t("warn.retiredReplaced", { replacement: "gpt-image-2.5-flare" })}`);
+    assert.equal(
+      n.warning,
+      `gpt-image-1 was shut down by OpenAI on 2026-10-23. ${t("warn.retiredReplaced", { replacement: "gpt-image-2.5-flare" })}`,
+    );
   });
 
   it("retiring: the status has the date and the replacement, the warning starts with the move", () => {
@@ -257,7 +317,10 @@ describe("what a retired or retiring model's warning, error and status lead with
     const life = { state: "retired" as const, shutdown: "2026-10-23" };
     const err = retiredError("some-model", life, {}, "gone");
     assert.equal(err.message, "choose another model: some-model was shut down by OpenAI on 2026-10-23; the API said: gone");
-    assert.equal(retiringText("some-model", { state: "retiring", shutdown: "2026-12-01" }, day("2026-11-30")), "some-model will be shut down by OpenAI on 2026-12-01 (in 1 day)");
+    assert.equal(
+      retiringText("some-model", { state: "retiring", shutdown: "2026-12-01" }, day("2026-11-30")),
+      "some-model will be shut down by OpenAI on 2026-12-01 (in 1 day)",
+    );
     assert.equal(t("status.retiredNoReplacement", { date: "2026-10-23" }), "retired 2026-10-23: choose another model");
   });
 
@@ -270,31 +333,116 @@ describe("what a retired or retiring model's warning, error and status lead with
 
 describe("today's parameters: what is refused before sending", () => {
   const cases: Array<[string, Partial<RequestInput>, string, string[]]> = [
-    ["xhigh on gpt-image-2", { msgParams: { model: "gpt-image-2", quality: "xhigh" } }, "quality", ['quality "xhigh" is not supported by gpt-image-2; use low, medium, high or auto']],
-    ["max on gpt-image-1.5", { msgParams: { model: "gpt-image-1.5", quality: "max" } }, "quality", ['quality "max" is not supported by gpt-image-1.5']],
-    ["gif on gpt-image-2.5-flare", { msgParams: { model: "gpt-image-2.5-flare", output_format: "gif" } }, "output_format", ['output_format "gif" is not supported by gpt-image-2.5-flare; use png, jpeg or webp']],
-    ["svg on gpt-image-2", { msgParams: { model: "gpt-image-2", output_format: "svg" } }, "output_format", ['output_format "svg" is not supported by gpt-image-2']],
-    ["frame_count 1", { msgParams: { output_format: "gif", frame_count: 1 } }, "frame_count", ["frame_count must be a whole number from 2 to 16, got 1"]],
+    [
+      "xhigh on gpt-image-2",
+      { msgParams: { model: "gpt-image-2", quality: "xhigh" } },
+      "quality",
+      ['quality "xhigh" is not supported by gpt-image-2; use low, medium, high or auto'],
+    ],
+    [
+      "max on gpt-image-1.5",
+      { msgParams: { model: "gpt-image-1.5", quality: "max" } },
+      "quality",
+      ['quality "max" is not supported by gpt-image-1.5'],
+    ],
+    [
+      "gif on gpt-image-2.5-flare",
+      { msgParams: { model: "gpt-image-2.5-flare", output_format: "gif" } },
+      "output_format",
+      ['output_format "gif" is not supported by gpt-image-2.5-flare; use png, jpeg or webp'],
+    ],
+    [
+      "svg on gpt-image-2",
+      { msgParams: { model: "gpt-image-2", output_format: "svg" } },
+      "output_format",
+      ['output_format "svg" is not supported by gpt-image-2'],
+    ],
+    [
+      "frame_count 1",
+      { msgParams: { output_format: "gif", frame_count: 1 } },
+      "frame_count",
+      ["frame_count must be a whole number from 2 to 16, got 1"],
+    ],
     ["frame_count 17", { msgParams: { output_format: "gif", frame_count: 17 } }, "frame_count", ["got 17"]],
     ["frame_count 2.5", { msgParams: { output_format: "gif", frame_count: 2.5 } }, "frame_count", ["got 2.5"]],
-    ["frame_count without GIF output", { msgParams: { frame_count: 4 } }, "frame_count", ['frame_count needs output_format "gif"', "the default format"]],
+    [
+      "frame_count without GIF output",
+      { msgParams: { frame_count: 4 } },
+      "frame_count",
+      ['frame_count needs output_format "gif"', "the default format"],
+    ],
     ["frame_count with png", { msgParams: { frame_count: 4, output_format: "png" } }, "frame_count", ['the request asks for "png"']],
-    ["frame_duration_ms 10", { msgParams: { output_format: "gif", frame_duration_ms: 10 } }, "frame_duration_ms", ["frame_duration_ms must be a whole number from 20 to 655350, got 10"]],
-    ["GIF with partial images", { msgParams: { output_format: "gif", partial_images: 2 } }, "partial_images", ['partial_images 2 cannot be used with output_format "gif"', "cannot be streamed"]],
-    ["GIF with compression", { msgParams: { output_format: "gif", output_compression: 80 } }, "output_compression", ["GIF and SVG output take no compression"]],
+    [
+      "frame_duration_ms 10",
+      { msgParams: { output_format: "gif", frame_duration_ms: 10 } },
+      "frame_duration_ms",
+      ["frame_duration_ms must be a whole number from 20 to 655350, got 10"],
+    ],
+    [
+      "GIF with partial images",
+      { msgParams: { output_format: "gif", partial_images: 2 } },
+      "partial_images",
+      ['partial_images 2 cannot be used with output_format "gif"', "cannot be streamed"],
+    ],
+    [
+      "GIF with compression",
+      { msgParams: { output_format: "gif", output_compression: 80 } },
+      "output_compression",
+      ["GIF and SVG output take no compression"],
+    ],
     ["SVG with n 2", { msgParams: { output_format: "svg", n: 2 } }, "n", ['n 2 cannot be used with output_format "svg"', "n must be 1"]],
     ["SVG streaming", { msgParams: { output_format: "svg", stream: true } }, "stream", ["cannot be streamed"]],
     ["svg object without SVG output", { msgParams: { svg: { model: "gpt-5.6-terra" } } }, "svg", ['svg needs output_format "svg"']],
-    ["svg effort extreme", { msgParams: { output_format: "svg", svg: { reasoning: { effort: "extreme" } } } }, "svg", ['svg.reasoning.effort "extreme" is not supported by gpt-image-2.6-flare; use none, minimal, low']],
+    [
+      "svg effort extreme",
+      { msgParams: { output_format: "svg", svg: { reasoning: { effort: "extreme" } } } },
+      "svg",
+      ['svg.reasoning.effort "extreme" is not supported by gpt-image-2.6-flare; use none, minimal, low'],
+    ],
     ["svg as a string", { msgParams: { output_format: "svg", svg: "gpt-5.6-terra" } }, "svg", ["svg must be an object like"]],
-    ["complexity extreme", { msgParams: { complexity: "extreme" } }, "complexity", ['complexity "extreme" is not supported by gpt-image-2.6-flare; use low, medium or high']],
-    ["complexity on gpt-image-2", { msgParams: { model: "gpt-image-2", complexity: "low" } }, "complexity", ["complexity is not supported by gpt-image-2; only gpt-image-2.6-flare"]],
-    ["640x640 on gpt-image-2.6-sunburst", { msgParams: { model: "gpt-image-2.6-sunburst", size: "640x640" } }, "size", ["it has 409600 pixels; at least 655360 are needed"]],
+    [
+      "complexity extreme",
+      { msgParams: { complexity: "extreme" } },
+      "complexity",
+      ['complexity "extreme" is not supported by gpt-image-2.6-flare; use low, medium or high'],
+    ],
+    [
+      "complexity on gpt-image-2",
+      { msgParams: { model: "gpt-image-2", complexity: "low" } },
+      "complexity",
+      ["complexity is not supported by gpt-image-2; only gpt-image-2.6-flare"],
+    ],
+    [
+      "640x640 on gpt-image-2.6-sunburst",
+      { msgParams: { model: "gpt-image-2.6-sunburst", size: "640x640" } },
+      "size",
+      ["it has 409600 pixels; at least 655360 are needed"],
+    ],
     ["1000x1000 on gpt-image-2.5-flare", { msgParams: { model: "gpt-image-2.5-flare", size: "1000x1000" } }, "size", ["multiples of 16"]],
-    ["style on gpt-image-2.6-flare", { msgParams: { style: "vivid" } }, "style", ["style is not supported by gpt-image-2.6-flare; only dall-e-3 took it"]],
-    ["safety_identifier on dall-e-2", { msgParams: { model: "dall-e-2", safety_identifier: "u1" } }, "safety_identifier", ["safety_identifier is not supported by dall-e-2"]],
-    ["safety_identifier as a number", { msgParams: { safety_identifier: 42 } }, "safety_identifier", ["safety_identifier must be a string, got 42"]],
-    ["input_fidelity on gpt-image-2 edits", { op: "edit", msgParams: { model: "gpt-image-2", input_fidelity: "high" } }, "input_fidelity", ["input_fidelity is not supported by gpt-image-2"]],
+    [
+      "style on gpt-image-2.6-flare",
+      { msgParams: { style: "vivid" } },
+      "style",
+      ["style is not supported by gpt-image-2.6-flare; only dall-e-3 took it"],
+    ],
+    [
+      "safety_identifier on dall-e-2",
+      { msgParams: { model: "dall-e-2", safety_identifier: "u1" } },
+      "safety_identifier",
+      ["safety_identifier is not supported by dall-e-2"],
+    ],
+    [
+      "safety_identifier as a number",
+      { msgParams: { safety_identifier: 42 } },
+      "safety_identifier",
+      ["safety_identifier must be a string, got 42"],
+    ],
+    [
+      "input_fidelity on gpt-image-2 edits",
+      { op: "edit", msgParams: { model: "gpt-image-2", input_fidelity: "high" } },
+      "input_fidelity",
+      ["input_fidelity is not supported by gpt-image-2"],
+    ],
   ];
   for (const [name, over, parameter, fragments] of cases) {
     it(name, () => refusedWith(input(over), parameter, ...fragments));
@@ -304,9 +452,29 @@ describe("today's parameters: what is refused before sending", () => {
 describe("today's parameters: what is sent", () => {
   it("2.6: xhigh/max, complexity, GIF frames, safety_identifier with user", () => {
     const p = checkRequest(
-      input({ msgParams: { quality: "max", complexity: "low", output_format: "gif", frame_count: 6, frame_duration_ms: 120, safety_identifier: "sha256:ab", user: "old" } }),
+      input({
+        msgParams: {
+          quality: "max",
+          complexity: "low",
+          output_format: "gif",
+          frame_count: 6,
+          frame_duration_ms: 120,
+          safety_identifier: "sha256:ab",
+          user: "old",
+        },
+      }),
     ).params;
-    assert.deepEqual(p, { prompt: PROMPT, model: "gpt-image-2.6-flare", quality: "max", complexity: "low", output_format: "gif", frame_count: 6, frame_duration_ms: 120, safety_identifier: "sha256:ab", user: "old" });
+    assert.deepEqual(p, {
+      prompt: PROMPT,
+      model: "gpt-image-2.6-flare",
+      quality: "max",
+      complexity: "low",
+      output_format: "gif",
+      frame_count: 6,
+      frame_duration_ms: 120,
+      safety_identifier: "sha256:ab",
+      user: "old",
+    });
   });
 
   it("2.5: complexity is sent (uncertain: the API decides), xhigh accepted", () => {
@@ -322,7 +490,14 @@ describe("today's parameters: what is sent", () => {
   });
 
   it("node settings bound to another format are left out for a message that asks for it", () => {
-    const node = { model: "gpt-image-2.6-flare", output_format: "gif", frame_count: 8, output_compression: 70, partial_images: 2, svg: { model: "gpt-5.6-terra" } };
+    const node = {
+      model: "gpt-image-2.6-flare",
+      output_format: "gif",
+      frame_count: 8,
+      output_compression: 70,
+      partial_images: 2,
+      svg: { model: "gpt-5.6-terra" },
+    };
     // the node's own GIF: its compression and partials do not fit and are left out, its svg too
     const gif = checkRequest(input({ node })).params;
     assert.equal(gif.frame_count, 8);
@@ -368,7 +543,12 @@ describe("markup PNGs that would take too much to decode", () => {
     ihdr.writeUInt32BE(h, 4);
     ihdr[8] = 8;
     ihdr[9] = 6; // RGBA
-    return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", Buffer.alloc(0))]);
+    return Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk("IHDR", ihdr),
+      chunk("IDAT", idat),
+      chunk("IEND", Buffer.alloc(0)),
+    ]);
   };
 
   it("a 30000x30000 RGBA PNG (a decompression bomb) is not decoded: undefined, and the API decides", async () => {
@@ -386,8 +566,15 @@ describe("markup PNGs that would take too much to decode", () => {
 
 describe("multipart fields of nested parameters (as the official SDK encodes them)", () => {
   it("in an edit form, svg goes as bracketed fields; a gateway's object extra stays JSON text", () => {
-    const image = { data: Buffer.from("x"), info: { mime: "image/png", ext: "png", width: 1, height: 1, hasAlpha: false } as never, filename: "image.png" };
-    const parts = encodeEditForm({ images: [image], fields: { model: "m", prompt: "p", svg: { model: "gpt-5.6-terra" }, extra: { a: 1 } } }).parts;
+    const image = {
+      data: Buffer.from("x"),
+      info: { mime: "image/png", ext: "png", width: 1, height: 1, hasAlpha: false } as never,
+      filename: "image.png",
+    };
+    const parts = encodeEditForm({
+      images: [image],
+      fields: { model: "m", prompt: "p", svg: { model: "gpt-5.6-terra" }, extra: { a: 1 } },
+    }).parts;
     const body = Buffer.concat(parts).toString("latin1");
     assert.match(body, /name="svg\[model\]"\r\n\r\ngpt-5\.6-terra\r\n/);
     assert.match(body, /name="extra"\r\n\r\n\{"a":1\}\r\n/);
@@ -399,7 +586,10 @@ describe("multipart fields of nested parameters (as the official SDK encodes the
       ["svg[model]", "gpt-5.6-terra"],
       ["svg[reasoning][effort]", "low"],
     ]);
-    assert.deepEqual(formFields("tags", ["a", "b"]), [["tags[]", "a"], ["tags[]", "b"]]);
+    assert.deepEqual(formFields("tags", ["a", "b"]), [
+      ["tags[]", "a"],
+      ["tags[]", "b"],
+    ]);
     assert.deepEqual(formFields("svg", { model: null }), []);
     assert.deepEqual(formFields("n", 2), [["n", "2"]]);
   });
