@@ -187,7 +187,7 @@ describe("reliability: load", function () {
     const realSetInterval = globalThis.setInterval;
     globalThis.setInterval = ((fn: (...a: unknown[]) => void, ms?: number, ...rest: unknown[]) => {
       const handle = realSetInterval(fn, ms, ...rest);
-      intervals.push({ handle, fromJob: /[\\/]lib[\\/]job\./.test(new Error().stack ?? "") });
+      intervals.push({ handle, fromJob: /[\\/]lib[\\/]flow[\\/]job-tracker\./.test(new Error().stack ?? "") });
       return handle;
     }) as typeof setInterval;
 

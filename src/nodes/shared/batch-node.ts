@@ -1,7 +1,7 @@
 /**
  * The Node-RED glue of batch delivery ("Delivery: batch" on an image node): its context store as the
  * store of pending batches, input messages checked as usual and queued, results sent as new messages,
- * per-request failures to Catch, and the status. The batch logic itself is src/lib/batch-delivery.ts.
+ * per-request failures to Catch, and the status. The batch logic itself is src/lib/batch/delivery.ts.
  */
 import { randomBytes } from "node:crypto";
 import type { Node, NodeAPI } from "node-red";
