@@ -193,13 +193,11 @@ describe("the demo's flows in the editor (npm start)", function () {
       .catch(() => {
         throw new Error("the thumbnail was not marked stale after the error");
       });
-    const stale = await ed
-      .preview(gen)
-      .evaluate((e) => ({
-        opacity: Number(e.getAttribute("opacity")),
-        filter: getComputedStyle(e).filter,
-        title: e.querySelector("title")?.textContent,
-      }));
+    const stale = await ed.preview(gen).evaluate((e) => ({
+      opacity: Number(e.getAttribute("opacity")),
+      filter: getComputedStyle(e).filter,
+      title: e.querySelector("title")?.textContent,
+    }));
     assert.ok(stale.opacity < 0.5, `opacity ${stale.opacity}`);
     assert.match(stale.filter, /grayscale/);
     assert.match(String(stale.title), /before the error/);
