@@ -4,6 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import { ImagesClient, CLIENT_DEFAULTS } from "../lib/http/client";
+import { DEFAULT_BASE_URL } from "../lib/http/endpoint";
 import { ImagesApiError } from "../lib/errors";
 import { DEFAULT_POLL } from "../lib/batch/poller";
 import { isOpenAiHost, modelLife } from "../lib/models/lifecycle";
@@ -35,8 +36,6 @@ interface ConfigDef extends NodeDef {
 interface Credentials {
   apiKey?: string;
 }
-
-const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
 /** Two base URLs that send to the same place (case of scheme and host, default port, trailing slashes aside). */
 function sameUrl(a: string, b: string): boolean {
