@@ -249,44 +249,94 @@
     );
   }
 
-  function intIn(value, min, max) {
-    if (!/^\s*\d+\s*$/.test(String(value))) {
-      return false;
+  // ---- the checks. A verdict is true (the value may be right), a string (it is wrong: the runtime's own words
+  // for the mistake, built from the registry's numbers) or false (it is wrong in a way the runtime words
+  // differently or not at all). Node-RED shows a validator's string as the field's tooltip.
+
+  /** A value as the runtime quotes it in a message (src/lib/errors.ts show). */
+  function show(value) {
+    var s = typeof value === "string" ? JSON.stringify(value) : String(value);
+    return s.length > 80 ? s.slice(0, 60) + '\u2026" (' + String(value).length + " characters)" : s;
+  }
+
+  /** A number setting as the runtime reads it (src/lib/flow/node-settings.ts): a number, or the text itself. */
+  function asNumber(value) {
+    var n = typeof value === "number" ? value : Number(String(value).trim());
+    return isNaN(n) ? value : n;
+  }
+
+  /** true for a whole number from min to max; else the runtime's words (src/lib/check/params.ts intIn). */
+  function inRange(param, value, min, max) {
+    var n = asNumber(value);
+    if (typeof n === "number" && Number.isInteger(n) && n >= min && n <= max) {
+      return true;
     }
-    var n = Number(value);
-    return n >= min && n <= max;
+    return param + " must be a whole number from " + min + " to " + max + ", got " + show(n);
+  }
+
+  /** The API parameter of each number field, the one the runtime's messages name. */
+  var PARAMS = {
+    imageCount: "n",
+    outputCompression: "output_compression",
+    partialImages: "partial_images",
+    frameCount: "frame_count",
+    frameDuration: "frame_duration_ms",
+  };
+
+  /** The range check of a number field: the model's own limits, or registry.limits for other models. */
+  function range(field, value, r, model) {
+    var l = registry.limits;
+    var gif = (r && r.gif) || l;
+    if (field === "imageCount") {
+      if (r && r.nMax === 1) {
+        var n = asNumber(value);
+        return n === 1 || "n " + show(n) + " is not supported by " + model + ": it makes one image per request (n must be 1)";
+      }
+      return inRange("n", value, l.nMin, r ? r.nMax : l.nMax);
+    }
+    if (field === "outputCompression") {
+      return inRange(PARAMS[field], value, l.compressionMin, l.compressionMax);
+    }
+    if (field === "partialImages") {
+      return inRange(PARAMS[field], value, l.partialImagesMin, l.partialImagesMax);
+    }
+    if (field === "frameCount") {
+      return inRange(PARAMS[field], value, gif.frameCountMin, gif.frameCountMax);
+    }
+    return inRange(PARAMS[field], value, gif.frameDurationMin, gif.frameDurationMax);
   }
 
   /**
-   * false when the value is known to be wrong for the model; true otherwise (or before the registry arrived).
+   * The verdict on a value for the model (see above); true before the registry arrived.
    * `others` (optional): the node's (or dialog's) other settings, for rules between fields (SVG takes n = 1).
    */
-  function valid(field, model, value, others) {
-    var r = rule(model);
-    if (!r || value === undefined || value === null || value === "") {
+  function verdict(field, model, value, others) {
+    if (!registry || value === undefined || value === null || value === "") {
       return true;
+    }
+    var r = rule(model);
+    if (!r) {
+      return PARAMS[field] ? range(field, value, null, model) : true;
     }
     if (field === "size") {
       return r.sizes.indexOf(value) >= 0 || (r.customSize ? customSizeOk(value, r.customSize) : false);
     }
     if (field === "imageCount") {
-      var n = Number(value);
-      if (!(Number.isInteger(n) && n >= 1 && n <= r.nMax)) {
-        return false;
+      var n = range(field, value, r, model);
+      if (n !== true) {
+        return n;
       }
-      return !(others && others.outputFormat === "svg" && n !== 1);
+      // SVG output makes one image per request (the runtime leaves a node's other n out)
+      return !(others && others.outputFormat === "svg" && asNumber(value) !== 1);
     }
     if (field === "outputCompression") {
-      return r.compression && /^\d+$/.test(String(value)) && +value <= 100;
+      return r.compression ? range(field, value, r, model) : false;
     }
     if (field === "partialImages") {
-      return /^[0-3]$/.test(String(value)) && (r.streaming || +value === 0);
+      return r.streaming ? range(field, value, r, model) : asNumber(value) === 0;
     }
-    if (field === "frameCount") {
-      return !r.gif || intIn(value, r.gif.frameCountMin, r.gif.frameCountMax);
-    }
-    if (field === "frameDuration") {
-      return !r.gif || intIn(value, r.gif.frameDurationMin, r.gif.frameDurationMax);
+    if (field === "frameCount" || field === "frameDuration") {
+      return !r.gif || range(field, value, r, model);
     }
     if (CHOICES[field]) {
       var allowed = CHOICES[field](r);
@@ -298,25 +348,19 @@
     return true;
   }
 
-  /** Generic checks of the number fields for models the registry does not know (registry.limits). */
-  function validGeneric(field, value) {
-    if (!registry || value === undefined || value === null || value === "") {
-      return true;
-    }
-    var l = registry.limits;
-    if (field === "frameCount") {
-      return intIn(value, l.frameCountMin, l.frameCountMax);
-    }
-    if (field === "frameDuration") {
-      return intIn(value, l.frameDurationMin, l.frameDurationMax);
-    }
-    return true;
+  /** false when the value is known to be wrong for the model; true otherwise (or before the registry arrived). */
+  function valid(field, model, value, others) {
+    return verdict(field, model, value, others) === true;
   }
 
-  /** The batch settings' checks (no registry needed): the node's validators and the dialog's marks. */
+  /** The batch settings' checks: the node's validators and the dialog's marks. */
   var BATCH_CHECKS = {
+    // the size limit comes with the registry (the runtime's BATCH_LIMITS)
     batchSize: function (v) {
-      return v === "" || v === undefined || (/^\d+$/.test(String(v)) && +v >= 1 && +v <= 50000);
+      if (v === "" || v === undefined || v === null || !registry || !registry.batch) {
+        return true;
+      }
+      return inRange("batch size", v, 1, registry.batch.maxLines);
     },
     batchWait: function (v) {
       return v === "" || v === undefined || (/^\d+(\.\d+)?$/.test(String(v)) && +v > 0);
@@ -325,10 +369,10 @@
 
   /** `defaults` entries shared by both node types, with validators bound to the registry. */
   function defaults(op) {
+    // two arguments: Node-RED (3 and later) then takes a returned string as the reason the value is wrong
     function check(field) {
-      return function (v) {
-        var model = effectiveModel(this.model, op);
-        return rule(model) ? valid(field, model, v, this) : validGeneric(field, v);
+      return function (v, _opt) {
+        return verdict(field, effectiveModel(this.model, op), v, this);
       };
     }
     // New nodes get the registry's default model. Node-RED copies `value` when it creates a node,
@@ -370,7 +414,12 @@
       preview: { value: true },
       // delivery "batch": the Batch API (within 24 h, half price); see the help
       delivery: { value: "now" },
-      batchSize: { value: 100, validate: BATCH_CHECKS.batchSize },
+      batchSize: {
+        value: 100,
+        validate: function (v, _opt) {
+          return BATCH_CHECKS.batchSize(v);
+        },
+      },
       batchWait: { value: 60, validate: BATCH_CHECKS.batchWait },
       batchStore: { value: "" },
       // replaces batchCancelOnRemove: an old flow's true or false both become 'cancel'
@@ -585,9 +634,9 @@
       if (CHOICES[field]) {
         $input = $('<select style="width: 70%">');
       } else if (field === "imageCount") {
-        $input = $('<input type="number" min="1" max="10" style="width: 80px">');
+        $input = $('<input type="number" min="1" style="width: 80px">');
       } else if (field === "partialImages") {
-        $input = $('<input type="number" min="0" max="3" style="width: 200px">');
+        $input = $('<input type="number" min="0" style="width: 200px">');
       } else if (field === "frameCount" || field === "frameDuration") {
         $input = $('<input type="number" style="width: 70%">');
       } else {
@@ -625,7 +674,7 @@
         .appendTo($delivery);
     });
     row("delivery", $delivery).appendTo($box);
-    row("batchSize", $('<input type="number" min="1" max="50000" style="width: 100px">')).addClass("images-api-batch-row").appendTo($box);
+    row("batchSize", $('<input type="number" min="1" style="width: 100px">')).addClass("images-api-batch-row").appendTo($box);
     row("batchWait", $('<input type="number" min="1" style="width: 100px">')).addClass("images-api-batch-row").appendTo($box);
     row("batchStore", $('<input type="text" style="width: 70%">').attr("placeholder", _("placeholder.batchStore")))
       .addClass("images-api-batch-row")
@@ -706,10 +755,20 @@
       var limits = r && r.gif ? r.gif : registry.limits;
       $("#node-input-frameCount").attr({ min: limits.frameCountMin, max: limits.frameCountMax });
       $("#node-input-frameDuration").attr({ min: limits.frameDurationMin, max: limits.frameDurationMax, step: 10 });
+      $("#node-input-partialImages").attr({ min: registry.limits.partialImagesMin, max: registry.limits.partialImagesMax });
+      $("#node-input-outputCompression").attr({ min: registry.limits.compressionMin, max: registry.limits.compressionMax });
+      if (registry.batch) {
+        $("#node-input-batchSize").attr("max", registry.batch.maxLines);
+      }
       showRow("outputCompression", (!r || r.compression) && raster);
       showRow("partialImages", (!r || r.streaming) && raster);
       $(".images-api-stream-row").toggle((!r || r.streaming) && raster);
       showRow("safetyIdentifier", !r || r.safetyIdentifier);
+      // the edit dialog's Markup row (its own template): for models that take markup, and unknown ones
+      if (op === "edit") {
+        showRow("markup", !r || r.markup);
+        $("#images-api-markup-tip").toggle(!r || r.markup);
+      }
       $("#node-input-imageCount").attr("max", r ? (fmt === "svg" ? 1 : r.nMax) : registry.limits.nMax);
       var $sizes = $("#images-api-size-list").empty();
       (r ? r.sizes : allSizes()).forEach(function (s) {
@@ -905,26 +964,32 @@
     lastServer = $("#node-input-server").val();
     // mark a value the chosen model does not take while the dialog is open (Node-RED's own live
     // check does not see these rows: they are built after it ran, and it reads the saved model)
+    // and say why where the runtime's words for it are known (the field's tooltip)
+    function showVerdict($input, v) {
+      $input.toggleClass("input-error", v !== true);
+      if (typeof v === "string") {
+        $input.attr("title", v);
+      } else {
+        $input.removeAttr("title");
+      }
+    }
     function mark() {
       Object.keys(BATCH_CHECKS).forEach(function (field) {
         var $input = $("#node-input-" + field);
-        $input.toggleClass("input-error", !BATCH_CHECKS[field]($input.val()));
+        showVerdict($input, BATCH_CHECKS[field]($input.val()));
       });
       if (!registry) {
         return;
       }
       var model = dialogModel();
-      var known = !!rule(model);
       var others = { outputFormat: format() };
       ["size", "imageCount", "outputCompression", "partialImages", "frameCount", "frameDuration"]
         .concat(Object.keys(CHOICES))
         .forEach(function (field) {
           var $input = $("#node-input-" + field);
-          if (!$input.length) {
-            return;
+          if ($input.length) {
+            showVerdict($input, verdict(field, model, $input.val(), others));
           }
-          var ok = known ? valid(field, model, $input.val(), others) : validGeneric(field, $input.val());
-          $input.toggleClass("input-error", !ok);
         });
     }
     $model.on("change input", function () {
@@ -1103,6 +1168,7 @@
     tableId: tableId,
     defaultModel: defaultModel,
     valid: valid,
+    verdict: verdict,
     defaults: defaults,
     onadd: onadd,
     prepare: prepare,

@@ -4,10 +4,12 @@
  */
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import { ImagesClient, CLIENT_DEFAULTS } from "../lib/http/client";
+import { DEFAULT_BASE_URL } from "../lib/http/endpoint";
 import { ImagesApiError } from "../lib/errors";
 import { DEFAULT_POLL } from "../lib/batch/poller";
 import { isOpenAiHost, modelLife } from "../lib/models/lifecycle";
 import { GENERIC_LIMITS, MODELS, DEFAULT_MODEL } from "../lib/models/table";
+import { BATCH_LIMITS } from "../lib/batch/lines";
 import type { ConfigNode } from "../lib/flow/config-node";
 
 interface ConfigDef extends NodeDef {
@@ -34,8 +36,6 @@ interface ConfigDef extends NodeDef {
 interface Credentials {
   apiKey?: string;
 }
-
-const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
 /** Two base URLs that send to the same place (case of scheme and host, default port, trailing slashes aside). */
 function sameUrl(a: string, b: string): boolean {
@@ -111,12 +111,13 @@ export = function register(RED: NodeAPI): void {
     } as never,
   );
 
-  // The model registry for the editor: the dialogs read their choices from here.
+  // The model registry for the editor: the dialogs read their choices and limits from here.
   RED.httpAdmin.get("/images-api/models", RED.auth.needsPermission("images-api-config.read"), (_req, res) => {
     // each model's state on OpenAI today (active, retiring, retired), by the runtime's clock
     const now = new Date();
     const life = Object.fromEntries(Object.keys(MODELS).map((id) => [id, modelLife(id, now)]));
-    res.json({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL, life });
+    // batch: the most requests a batch node collects into one batch (one input file)
+    res.json({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL, life, batch: { maxLines: BATCH_LIMITS.maxLines } });
   });
 
   /** The deployed images-api-config node of that id: no other node type's settings or credentials are ever read. */

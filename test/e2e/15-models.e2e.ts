@@ -37,6 +37,7 @@ interface Registry {
   limits: Record<string, number>;
   defaults: { generate: string; edit: string };
   life: Record<string, { state: string; shutdown?: string; replacement?: string }>;
+  batch: { maxLines: number };
 }
 let reg: Registry;
 const shared = () => localeJson("en-US", "images-api-config")["images-api-config"].shared;
@@ -584,6 +585,16 @@ describe("model field: registry default, grouped menu, format rows, retired mode
     assert.deepEqual(markup, { value: "markup", type: "msg", types: "msg", afterMask: true, label: enEdit.label.markup });
     assert.equal(norm(await page.locator("#images-api-markup-tip").innerText()), enEdit.tip.markup);
     await ed.shot("edit-dialog-markup");
+    // only for models that take markup (the registry's `markup`), and for models it does not know
+    const markupShown = () =>
+      page.evaluate(() => [$("#node-input-markup").closest(".form-row").is(":visible"), $("#images-api-markup-tip").is(":visible")]);
+    assert.equal(reg.models["gpt-image-2"].markup, false);
+    await setModel("gpt-image-2");
+    assert.deepEqual(await markupShown(), [false, false], "Markup shown for gpt-image-2");
+    await setModel(GATEWAY_MODEL);
+    assert.deepEqual(await markupShown(), [true, true], "Markup hidden for a model the registry does not know");
+    await setModel(DEFAULT);
+    assert.deepEqual(await markupShown(), [true, true], `Markup hidden for ${DEFAULT}`);
     await ed.closeTray(true);
     const saved = await page.evaluate((id) => {
       const n = RED.nodes.node(id);

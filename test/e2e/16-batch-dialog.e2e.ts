@@ -293,6 +293,10 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         for (const bad of ["0", "50001", "60000", "2.5", "-3"]) {
           await type("batchSize", bad);
           assert.equal(await hasError("batchSize"), true, `batch size ${bad} is not marked`);
+          assert.equal(
+            await page.locator("#node-input-batchSize").getAttribute("title"),
+            `batch size must be a whole number from 1 to 50000, got ${bad}`,
+          );
         }
         for (const good of ["1", "50000", ""]) {
           await type("batchSize", good);
@@ -311,7 +315,11 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
         await type("batchWait", "0");
         await shotDelivery(`${nodeType}-batch-invalid`);
         await ed.closeTray(true);
-        assert.deepEqual(await validity(id), { valid: false, errors: ["batchSize", "batchWait"] });
+        // the size's validator says why (the runtime's limit, from the registry); the wait's only that it is wrong
+        assert.deepEqual(await validity(id), {
+          valid: false,
+          errors: ["batch size must be a whole number from 1 to 50000, got 60000", "batchWait"],
+        });
         assert.equal(await errorMarkerShown(id), true, "no invalid marker on the node");
 
         // reopened: both still marked; corrected: the node is valid again

@@ -7,6 +7,7 @@ import { API_KEY, collect, helper, loadFlow, run, withImagesApi } from "../suppo
 import { modelLife } from "../../src/lib/models/lifecycle";
 import { DEFAULT_MODEL, GENERIC_LIMITS, isImageModel, MODELS } from "../../src/lib/models/table";
 import { MODEL_LIST } from "../server/images-api-server";
+import { BATCH_LIMITS } from "../../src/lib/batch/lines";
 import { runtimeUtil } from "../support/node-red";
 
 /** the runtime's event bus, where RED.comms.publish ends up */
@@ -21,12 +22,14 @@ describe("editor endpoints and thumbnails", function () {
       return (await helper.request().get("/images-api/models").expect(200)).body;
     }
 
-    it("serves the one model registry: models, limits, defaults and each model's life", async () => {
+    it("serves the one model registry: models, limits, defaults, each model's life and the batch limit", async () => {
       const body = await registry();
-      assert.deepEqual(Object.keys(body).sort(), ["defaults", "life", "limits", "models"]);
+      assert.deepEqual(Object.keys(body).sort(), ["batch", "defaults", "life", "limits", "models"]);
       assert.deepEqual(body.models, JSON.parse(JSON.stringify(MODELS)));
       assert.deepEqual(body.limits, { ...GENERIC_LIMITS });
       assert.equal(body.limits.nMax, 10);
+      assert.deepEqual(body.batch, { maxLines: BATCH_LIMITS.maxLines });
+      assert.equal(body.batch.maxLines, 50_000);
     });
 
     it("keeps the table's order: current models first (the editor's menu lists them so), then legacy", async () => {

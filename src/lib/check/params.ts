@@ -187,7 +187,7 @@ function sizeSchema(rule: ModelRule, model: string) {
       if (!problem) return;
       ctx.addIssue({
         code: "custom",
-        message: `size ${show(size)} is not supported by ${model}: ${problem} (e.g. 2048x1152); or use ${listOr(rule.sizes)}`,
+        message: `size ${show(size)} is not supported by ${model}: ${problem}; or use ${listOr(rule.sizes)}`,
       });
       return;
     }

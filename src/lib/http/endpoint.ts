@@ -22,6 +22,8 @@ export interface Endpoint {
   headers: Record<string, string>;
 }
 
+/** The base URL of a config node without one (the config dialog offers the same: test/tooling/config-defaults.spec.ts). */
+export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 export const AZURE_DEFAULT_API_VERSION = "2025-04-01-preview";
 const PATHS: Record<Operation, string> = { generate: "images/generations", edit: "images/edits" };
 const PACKAGE_VERSION: string = (() => {

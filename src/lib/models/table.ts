@@ -244,24 +244,45 @@ export const DEFAULT_MODEL: Record<Operation, string> = {
   edit: TODAY_26,
 };
 
-/** Why a WxH size breaks a custom-size rule, or null when it is fine. */
+/** Why a WxH size breaks a custom-size rule, with one size that keeps it as an example; null when it is fine. */
 export function customSizeProblem(size: string, rule: CustomSizeRule): string | null {
+  const typical = `(e.g. ${sizeExample(rule, Math.sqrt(rule.minPixels * rule.maxPixels), "atLeast")})`;
   const m = /^(\d{1,5})x(\d{1,5})$/.exec(size);
-  if (!m) return "it is not WIDTHxHEIGHT";
+  if (!m) return `it is not WIDTHxHEIGHT ${typical}`;
   const w = Number(m[1]);
   const h = Number(m[2]);
-  if (w <= 0 || h <= 0) return "width and height must be positive";
+  if (w <= 0 || h <= 0) return `width and height must be positive ${typical}`;
   if (w % rule.multipleOf || h % rule.multipleOf) {
-    return `width and height must be multiples of ${rule.multipleOf}`;
+    return `width and height must be multiples of ${rule.multipleOf} ${typical}`;
   }
   if (Math.max(w, h) / Math.min(w, h) > rule.maxRatio) {
-    return `the aspect ratio must be between 1:${rule.maxRatio} and ${rule.maxRatio}:1`;
+    return `the aspect ratio must be between 1:${rule.maxRatio} and ${rule.maxRatio}:1 ${typical}`;
   }
-  if (Math.max(w, h) > rule.maxEdge) return `the longest side must be at most ${rule.maxEdge}`;
+  if (Math.max(w, h) > rule.maxEdge) return `the longest side must be at most ${rule.maxEdge} ${typical}`;
   const pixels = w * h;
-  if (pixels < rule.minPixels) return `it has ${pixels} pixels; at least ${rule.minPixels} are needed (e.g. 1024x640)`;
-  if (pixels > rule.maxPixels) return `it has ${pixels} pixels; at most ${rule.maxPixels} are allowed (3840x2160)`;
+  if (pixels < rule.minPixels) {
+    return `it has ${pixels} pixels; at least ${rule.minPixels} are needed (e.g. ${sizeExample(rule, rule.minPixels, "atLeast")})`;
+  }
+  if (pixels > rule.maxPixels) {
+    return `it has ${pixels} pixels; at most ${rule.maxPixels} are allowed (e.g. ${sizeExample(rule, rule.maxPixels, "atMost")})`;
+  }
   return null;
+}
+
+/**
+ * A 16:9 size (1:1 where the rule allows no 16:9) that keeps the rule, for a message: the smallest with at least
+ * `pixels` pixels, or the largest with at most that many.
+ */
+function sizeExample(rule: CustomSizeRule, pixels: number, bound: "atLeast" | "atMost"): string {
+  const [wide, high] = 16 / 9 <= rule.maxRatio ? [16, 9] : [1, 1];
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+  // sides wide·k × high·k, k a multiple of `step` so that both sides are multiples of multipleOf
+  const forWide = rule.multipleOf / gcd(rule.multipleOf, wide);
+  const forHigh = rule.multipleOf / gcd(rule.multipleOf, high);
+  const step = (forWide * forHigh) / gcd(forWide, forHigh);
+  const j = Math.sqrt(pixels / (wide * high * step * step));
+  const k = step * (bound === "atLeast" ? Math.ceil(j) : Math.min(Math.floor(j), Math.floor(rule.maxEdge / (wide * step))));
+  return `${wide * k}x${high * k}`;
 }
 
 const IMAGE_MODEL_NAME = /image|dall-?e|flux|kontext|seedream|stable-?diffusion|sdxl|imagen|recraft|ideogram|midjourney|playground/i;

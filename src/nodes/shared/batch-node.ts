@@ -15,7 +15,7 @@ import {
   type PendingBatch,
 } from "../../lib/batch/delivery";
 import { uploadFile } from "../../lib/batch/api";
-import { requestLine, type UploadImage } from "../../lib/batch/lines";
+import { BATCH_LIMITS, requestLine, type UploadImage } from "../../lib/batch/lines";
 import { DEFAULT_POLL } from "../../lib/batch/poller";
 import { ImagesApiError, isImagesApiError } from "../../lib/errors";
 import type { NodeStatus, Translate } from "../../lib/flow/job-tracker";
@@ -114,7 +114,7 @@ export function attachBatchDelivery(d: BatchNodeDeps): {
   const delivery = new BatchDelivery(
     {
       op: d.op,
-      size: Math.min(50_000, Math.floor(positive(def.batchSize, 100))),
+      size: Math.min(BATCH_LIMITS.maxLines, Math.floor(positive(def.batchSize, 100))),
       waitMs: positive(def.batchWait, 60) * 1000,
       poll: schedule,
       metadata: { source: "node-red-contrib-images-api", node: node.id },

@@ -329,7 +329,7 @@ const refused: Refused[] = [
     name: "gpt-image-2 3840x2176 (too many pixels)",
     input: { node: { model: "gpt-image-2" }, msgParams: { size: "3840x2176" } },
     parameter: "size",
-    message: ["it has 8355840 pixels; at most 8294400 are allowed (3840x2160)"],
+    message: ["it has 8355840 pixels; at most 8294400 are allowed (e.g. 3840x2160); or use 1024x1024"],
   },
   {
     name: "gpt-image-2 3856x1296 (edge above 3840)",
@@ -702,6 +702,27 @@ describe("checkRequest()", () => {
       assert.equal(size("3840x2160")().params.size, "3840x2160");
       assert.throws(size("3840x2176"), /at most 8294400 are allowed/);
       assert.throws(size("2176x3840"), /at most 8294400 are allowed/);
+    });
+    it("each refusal gives one example size, one the model takes", () => {
+      const cases: Array<[string, string]> = [
+        ["big", "2048x1152"],
+        ["0x1024", "2048x1152"],
+        ["1000x1000", "2048x1152"],
+        ["3088x1024", "2048x1152"],
+        ["3856x1296", "2048x1152"],
+        ["512x512", "1280x720"],
+        ["3840x2176", "3840x2160"],
+      ];
+      for (const [bad, example] of cases) {
+        const { message } = refusal(input({ node: { model: "gpt-image-2" }, msgParams: { size: bad } }));
+        assert.deepEqual(message.match(/\(e\.g\. [^)]*\)/g), [`(e.g. ${example})`], message);
+        assert.equal(size(example)().params.size, example);
+      }
+      assert.equal(
+        refusal(input({ node: { model: "gpt-image-2" }, msgParams: { size: "512x512" } })).message,
+        'size "512x512" is not supported by gpt-image-2: it has 262144 pixels; at least 655360 are needed (e.g. 1280x720); ' +
+          "or use 1024x1024, 1536x1024, 1024x1536 or auto",
+      );
     });
     it("the size rule is not used for gpt-image-1 models", () => {
       for (const model of ["gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "chatgpt-image-latest"]) {

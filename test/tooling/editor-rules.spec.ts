@@ -1,0 +1,123 @@
+/**
+ * The editor's checks of the number fields say what the runtime says: resources/images-api-editor.js is loaded
+ * in a vm context (with just enough of RED and jQuery for it to load and read the registry), and its validators'
+ * verdicts are compared with checkRequest's for the same node settings: both accept, or both refuse in the same
+ * words. Where the editor cannot know the runtime's words (custom sizes, model-specific rules) it answers false.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import vm from "node:vm";
+import { checkRequest } from "../../src/lib/check/params";
+import { nodeSettings, type ImageNodeDef } from "../../src/lib/flow/node-settings";
+import { BATCH_LIMITS } from "../../src/lib/batch/lines";
+import { DEFAULT_MODEL, GENERIC_LIMITS, MODELS, type Operation } from "../../src/lib/models/table";
+
+const SCRIPT = path.join(__dirname, "../../resources/images-api-editor.js");
+
+/** what GET /images-api/models answers (test/nodes/editor-api.spec.ts holds the endpoint to these constants) */
+const REGISTRY = JSON.parse(
+  JSON.stringify({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL, life: {}, batch: { maxLines: BATCH_LIMITS.maxLines } }),
+);
+
+type Validate = (this: Record<string, unknown>, v: unknown, opt: object) => unknown;
+
+/** Loads the editor script as the browser does; its `defaults(op)`, the registry already read. */
+function loadEditor(): { defaults: (op: Operation) => Record<string, { validate?: Validate }> } {
+  const request = {
+    done(cb: (data: unknown) => void) {
+      cb(REGISTRY);
+      return request;
+    },
+    always(cb: () => void) {
+      cb();
+      return request;
+    },
+  };
+  const sandbox: Record<string, unknown> = {
+    RED: { _: (key: string) => key, comms: { subscribe: () => undefined }, events: { on: () => undefined } },
+    $: { getJSON: () => request },
+  };
+  sandbox.window = sandbox;
+  vm.runInNewContext(readFileSync(SCRIPT, "utf8"), sandbox, { filename: SCRIPT });
+  return sandbox.ImagesApiEditor as ReturnType<typeof loadEditor>;
+}
+
+/** The runtime's verdict on the node settings: true, or its message. */
+function runtime(op: Operation, def: ImageNodeDef): true | string {
+  try {
+    checkRequest({ op, node: nodeSettings(def), msgParams: undefined, prompt: "a lighthouse", output: "buffer" });
+    return true;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const UNKNOWN = "my-gateway-image-xl";
+const NUMBERS = ["1", "0", "-1", "2", "3", "4", "10", "11", "16", "17", "100", "101", "2.5", "1e1", " 3 ", "abc", "1.0", 1, 7, 250];
+
+/** field, the node's other settings, values */
+const CASES: Array<{ field: keyof ImageNodeDef; node: ImageNodeDef; values: unknown[] }> = [
+  ...["gpt-image-2", "gpt-image-2.6-flare", "gpt-image-1", "dall-e-2", "dall-e-3", UNKNOWN, ""].map((model) => ({
+    field: "imageCount" as const,
+    node: { model },
+    values: NUMBERS,
+  })),
+  ...["gpt-image-2", "gpt-image-1-mini", UNKNOWN, ""].flatMap((model) => [
+    { field: "outputCompression" as const, node: { model }, values: NUMBERS },
+    { field: "partialImages" as const, node: { model }, values: NUMBERS },
+  ]),
+  ...["gpt-image-2.6-flare", UNKNOWN].flatMap((model) => [
+    { field: "frameCount" as const, node: { model, outputFormat: "gif" }, values: NUMBERS },
+    { field: "frameDuration" as const, node: { model, outputFormat: "gif" }, values: ["19", "20", "120", "655350", "655351", "12.5", "x"] },
+  ]),
+];
+
+describe("the editor's checks of number fields and the runtime's", () => {
+  const editor = loadEditor();
+
+  for (const op of ["generate", "edit"] as const) {
+    describe(op, () => {
+      const defaults = editor.defaults(op);
+      for (const c of CASES) {
+        it(`${c.field} for ${c.node.model || "the default model"}${c.node.outputFormat ? ` (${c.node.outputFormat})` : ""}`, () => {
+          const validate = defaults[c.field].validate!;
+          // Node-RED takes a returned string as the reason only from a validator of two arguments
+          assert.equal(validate.length, 2);
+          let refused = 0;
+          for (const value of c.values) {
+            const node = { ...c.node, [c.field]: value };
+            const said = runtime(op, node);
+            assert.equal(validate.call(node, value, {}), said, `${c.field} ${JSON.stringify(value)}`);
+            if (said !== true) refused++;
+          }
+          assert.ok(refused > 0 && refused < c.values.length, "the values are both accepted and refused");
+        });
+      }
+
+      it("the batch size: 1 to the runtime's BATCH_LIMITS.maxLines, in the same words", () => {
+        const validate = defaults.batchSize.validate!;
+        assert.equal(validate.length, 2);
+        for (const ok of ["", "1", "100", String(BATCH_LIMITS.maxLines), 7]) assert.equal(validate.call({}, ok, {}), true, String(ok));
+        const max = BATCH_LIMITS.maxLines;
+        assert.equal(validate.call({}, String(max + 1), {}), `batch size must be a whole number from 1 to ${max}, got ${max + 1}`);
+        assert.equal(validate.call({}, "0", {}), `batch size must be a whole number from 1 to ${max}, got 0`);
+        assert.equal(validate.call({}, "2.5", {}), `batch size must be a whole number from 1 to ${max}, got 2.5`);
+        assert.equal(validate.call({}, "soon", {}), `batch size must be a whole number from 1 to ${max}, got "soon"`);
+      });
+    });
+  }
+
+  it("where the runtime's words depend on more than the registry's numbers, the editor says only false", () => {
+    const d = editor.defaults("generate");
+    // a custom size the model does not take
+    assert.notEqual(runtime("generate", { model: "gpt-image-2", size: "1000x1000" }), true);
+    assert.equal(d.size.validate!.call({ model: "gpt-image-2" }, "1000x1000", {}), false);
+    assert.equal(d.size.validate!.call({ model: "gpt-image-2" }, "2048x1152", {}), true);
+    // n 2 with SVG output (the runtime leaves a node's n out then), compression for a model without it
+    assert.equal(d.imageCount.validate!.call({ model: "gpt-image-2.6-flare", outputFormat: "svg" }, "2", {}), false);
+    assert.equal(d.outputCompression.validate!.call({ model: "dall-e-2" }, "50", {}), false);
+    assert.equal(d.partialImages.validate!.call({ model: "dall-e-3" }, "2", {}), false);
+    assert.equal(d.partialImages.validate!.call({ model: "dall-e-3" }, "0", {}), true);
+  });
+});
