@@ -106,36 +106,37 @@
     return m || defaultModel(op);
   }
 
-  // select rows: the values a model offers (null: the row is not for this model)
-  var CHOICES = {
-    quality: function (r) {
-      return r.qualities;
-    },
-    complexity: function (r) {
-      return r.complexities && r.complexities.length ? r.complexities : null;
-    },
-    style: function (r) {
-      return r.styles.length ? r.styles : null;
-    },
-    background: function (r) {
-      return r.backgrounds.length ? r.backgrounds : null;
-    },
-    moderation: function (r) {
-      return r.moderations.length ? r.moderations : null;
-    },
-    outputFormat: function (r) {
-      return r.outputFormats.length ? r.outputFormats : null;
-    },
-    inputFidelity: function (r) {
-      return r.inputFidelities && r.inputFidelities.length ? r.inputFidelities : null;
-    },
-    svgEffort: function (r) {
+  // the select rows (the dialog's structure); the values a model offers in each come from the rule field that the
+  // runtime's parameter table (registry.parameters) names for it: null when the model does not take it
+  var SELECT_ROWS = ["quality", "complexity", "style", "background", "moderation", "outputFormat", "inputFidelity", "svgEffort"];
+
+  /** The runtime's record of the parameter a dialog row sets: by its property, or the parameter it is part of. */
+  function parameterOf(field) {
+    var found = null;
+    ((registry && registry.parameters) || []).forEach(function (p) {
+      if (p.prop === field || (p.parts && p.parts.indexOf(field) >= 0)) {
+        found = p;
+      }
+    });
+    return found;
+  }
+
+  /** The values a model offers for a select row, or null when it does not take the parameter. */
+  function choices(field, r) {
+    if (field === "svgEffort") {
       return r.svg ? r.svg.efforts : null;
-    },
-  };
-  // rows that belong to one output format: shown only when it is chosen; the runtime leaves their
-  // node settings out for models without that format, so such values are not wrong, only unused
-  var FORMAT_ROWS = { frameCount: "gif", frameDuration: "gif", svgModel: "svg", svgEffort: "svg" };
+    }
+    var p = parameterOf(field);
+    var values = p && p.takenBy ? r[p.takenBy] : null;
+    return values && values.length ? values : null;
+  }
+
+  /** The one output format a row belongs to (GIF's frames, SVG's authoring), or null. The runtime leaves such node
+   * settings out for models without that format, so their values are not wrong, only unused. */
+  function formatOf(field) {
+    var p = parameterOf(field);
+    return (p && p.format && p.format.only) || null;
+  }
   // which rows each node type has
   var ROWS = {
     generate: [
@@ -223,7 +224,7 @@
   function allChoices(field) {
     var seen = {};
     Object.keys(registry.models).forEach(function (m) {
-      (CHOICES[field](registry.models[m]) || []).forEach(function (x) {
+      (choices(field, registry.models[m]) || []).forEach(function (x) {
         seen[x] = true;
       });
     });
@@ -338,10 +339,10 @@
     if (field === "frameCount" || field === "frameDuration") {
       return !r.gif || range(field, value, r, model);
     }
-    if (CHOICES[field]) {
-      var allowed = CHOICES[field](r);
+    if (SELECT_ROWS.indexOf(field) >= 0) {
+      var allowed = choices(field, r);
       if (!allowed) {
-        return !!FORMAT_ROWS[field];
+        return !!formatOf(field);
       }
       return allowed.indexOf(value) >= 0;
     }
@@ -631,7 +632,7 @@
         row(field, $input).append($('<datalist id="images-api-size-list">')).appendTo($box);
         return;
       }
-      if (CHOICES[field]) {
+      if (SELECT_ROWS.indexOf(field) >= 0) {
         $input = $('<select style="width: 70%">');
       } else if (field === "imageCount") {
         $input = $('<input type="number" min="1" style="width: 80px">');
@@ -704,7 +705,7 @@
     showBatch();
     $("#node-input-streamFallback").prop("checked", node.streamFallback !== false && node.streamFallback !== "false");
     // until the registry arrives the selects hold just the saved value, so Done never loses it
-    Object.keys(CHOICES).forEach(function (field) {
+    SELECT_ROWS.forEach(function (field) {
       var $select = $("#node-input-" + field);
       if ($select.length) {
         fillSelect($select, [], node[field], false);
@@ -732,16 +733,16 @@
       var model = dialogModel();
       var r = rule(model);
       $("#images-api-unknown-model").toggle(!r && typed !== "");
-      Object.keys(CHOICES).forEach(function (field) {
+      SELECT_ROWS.forEach(function (field) {
         var $select = $("#node-input-" + field);
         if (!$select.length) {
           return;
         }
-        var values = r ? CHOICES[field](r) : allChoices(field);
+        var values = r ? choices(field, r) : allChoices(field);
         var keep = $select.data("touched") ? $select.val() : node[field];
         fillSelect($select, values || [], keep, true);
         // a row the model does not take stays visible while it holds a value, so it can be reset
-        showRow(field, values || (keep && !FORMAT_ROWS[field]));
+        showRow(field, values || (keep && !formatOf(field)));
       });
       var fmt = format();
       var gif = fmt === "gif" && (!r || !!r.gif);
@@ -984,7 +985,7 @@
       var model = dialogModel();
       var others = { outputFormat: format() };
       ["size", "imageCount", "outputCompression", "partialImages", "frameCount", "frameDuration"]
-        .concat(Object.keys(CHOICES))
+        .concat(SELECT_ROWS)
         .forEach(function (field) {
           var $input = $("#node-input-" + field);
           if ($input.length) {

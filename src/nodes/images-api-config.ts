@@ -9,6 +9,7 @@ import { ImagesApiError } from "../lib/errors";
 import { DEFAULT_POLL } from "../lib/batch/poller";
 import { isOpenAiHost, modelLife } from "../lib/models/lifecycle";
 import { GENERIC_LIMITS, MODELS, DEFAULT_MODEL } from "../lib/models/table";
+import { PARAMETERS } from "../lib/models/parameters";
 import { BATCH_LIMITS } from "../lib/batch/lines";
 import type { ConfigNode } from "../lib/flow/config-node";
 
@@ -117,7 +118,15 @@ export = function register(RED: NodeAPI): void {
     const now = new Date();
     const life = Object.fromEntries(Object.keys(MODELS).map((id) => [id, modelLife(id, now)]));
     // batch: the most requests a batch node collects into one batch (one input file)
-    res.json({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL, life, batch: { maxLines: BATCH_LIMITS.maxLines } });
+    // parameters: the one parameter table (which rule field says whether a model takes each, its format, its dialog property)
+    res.json({
+      models: MODELS,
+      limits: GENERIC_LIMITS,
+      defaults: DEFAULT_MODEL,
+      life,
+      batch: { maxLines: BATCH_LIMITS.maxLines },
+      parameters: PARAMETERS,
+    });
   });
 
   /** The deployed images-api-config node of that id: no other node type's settings or credentials are ever read. */

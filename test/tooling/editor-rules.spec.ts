@@ -12,12 +12,20 @@ import { checkRequest } from "../../src/lib/check/params";
 import { nodeSettings, type ImageNodeDef } from "../../src/lib/flow/node-settings";
 import { BATCH_LIMITS } from "../../src/lib/batch/lines";
 import { DEFAULT_MODEL, GENERIC_LIMITS, MODELS, type Operation } from "../../src/lib/models/table";
+import { PARAMETERS, takes } from "../../src/lib/models/parameters";
 
 const SCRIPT = path.join(__dirname, "../../resources/images-api-editor.js");
 
 /** what GET /images-api/models answers (test/nodes/editor-api.spec.ts holds the endpoint to these constants) */
 const REGISTRY = JSON.parse(
-  JSON.stringify({ models: MODELS, limits: GENERIC_LIMITS, defaults: DEFAULT_MODEL, life: {}, batch: { maxLines: BATCH_LIMITS.maxLines } }),
+  JSON.stringify({
+    models: MODELS,
+    limits: GENERIC_LIMITS,
+    defaults: DEFAULT_MODEL,
+    life: {},
+    batch: { maxLines: BATCH_LIMITS.maxLines },
+    parameters: PARAMETERS,
+  }),
 );
 
 type Validate = (this: Record<string, unknown>, v: unknown, opt: object) => unknown;
@@ -120,4 +128,36 @@ describe("the editor's checks of number fields and the runtime's", () => {
     assert.equal(d.partialImages.validate!.call({ model: "dall-e-3" }, "2", {}), false);
     assert.equal(d.partialImages.validate!.call({ model: "dall-e-3" }, "0", {}), true);
   });
+});
+
+describe("the editor's select rows and the runtime's parameter table", () => {
+  const editor = loadEditor();
+  /** the select rows of each dialog, and the API parameter each sets */
+  const SELECTS: Record<Operation, string[]> = {
+    generate: ["quality", "complexity", "style", "background", "moderation", "outputFormat"],
+    edit: ["quality", "complexity", "background", "inputFidelity", "outputFormat"],
+  };
+  const models = Object.keys(MODELS).filter((m) => !/-\d{4}-\d{2}-\d{2}$/.test(m));
+
+  for (const op of ["generate", "edit"] as const) {
+    it(`${op}: for every model that takes a parameter, the editor accepts exactly the values the runtime accepts`, () => {
+      const defaults = editor.defaults(op);
+      let compared = 0;
+      for (const field of SELECTS[op]) {
+        const p = PARAMETERS.find((x) => x.prop === field)!;
+        assert.ok(p?.takenBy, `${field}: no rule field in the parameter table`);
+        const values = [...new Set(models.flatMap((m) => MODELS[m][p.takenBy!] as unknown as string[])), "bogus"];
+        for (const model of models.filter((m) => takes(MODELS[m], p) && (!p.operation || p.operation.op === op))) {
+          if (op === "edit" && !MODELS[model].edit) continue;
+          for (const value of values) {
+            const node = { model, [field]: value };
+            const runtimeSays = runtime(op, node) === true;
+            assert.equal(defaults[field].validate!.call(node, value, {}) === true, runtimeSays, `${model} ${field} ${value}`);
+            compared++;
+          }
+        }
+      }
+      assert.ok(compared > 100, `${compared} comparisons`);
+    });
+  }
 });

@@ -8,6 +8,7 @@ import { invalidParams, listOr, show } from "../errors";
 import { BoundedCache } from "../util/bounded-cache";
 import { modelLife, retiredError, type RetiredPolicy } from "../models/lifecycle";
 import { customSizeProblem, DEFAULT_MODEL, GENERIC_LIMITS, MODELS, modelRule, type ModelRule, type Operation } from "../models/table";
+import { PARAMETERS, takes } from "../models/parameters";
 
 export type Params = Record<string, unknown>;
 export type OutputForm = "buffer" | "base64" | "dataUrl" | "url";
@@ -69,35 +70,16 @@ function copyLayer(target: Params, layer: Params, where: string): void {
   }
 }
 
-/** Parameters only some models take, with the registry field that says whether and what. */
-const MODEL_SPECIFIC: Record<string, (r: ModelRule) => boolean> = {
-  style: (r) => r.styles.length > 0,
-  background: (r) => r.backgrounds.length > 0,
-  moderation: (r) => r.moderations.length > 0,
-  output_format: (r) => r.outputFormats.length > 0,
-  output_compression: (r) => r.compression,
-  stream: (r) => r.streaming,
-  partial_images: (r) => r.streaming,
-  input_fidelity: (r) => r.inputFidelities.length > 0,
-  complexity: (r) => r.complexities.length > 0,
-  safety_identifier: (r) => r.safetyIdentifier,
-  frame_count: (r) => r.gif !== undefined,
-  frame_duration_ms: (r) => r.gif !== undefined,
-  svg: (r) => r.svg !== undefined,
-};
+/** Parameters only some models take, and the test of a model's rule that says whether (models/parameters.ts). */
+const MODEL_SPECIFIC: Record<string, (r: ModelRule) => boolean> = Object.fromEntries(
+  PARAMETERS.filter((p) => p.takenBy).map((p) => [p.api, (r: ModelRule) => takes(r, p)]),
+);
 
 /**
  * Parameters that belong to one output format (or to all but some). A node setting that does not fit
  * the format a message asks for is left out; a message's own is refused.
  */
-const FORMAT_BOUND: Record<string, { only?: string; not?: string[]; why: string }> = {
-  frame_count: { only: "gif", why: "it sets the frames of GIF output" },
-  frame_duration_ms: { only: "gif", why: "it sets the frames of GIF output" },
-  svg: { only: "svg", why: "it chooses how SVG output is authored" },
-  output_compression: { not: ["gif", "svg"], why: "GIF and SVG output take no compression" },
-  stream: { not: ["gif", "svg"], why: "GIF and SVG output cannot be streamed" },
-  partial_images: { not: ["gif", "svg"], why: "GIF and SVG output cannot be streamed (no partial images)" },
-};
+const FORMAT_BOUND = Object.fromEntries(PARAMETERS.filter((p) => p.format).map((p) => [p.api, p.format!]));
 
 function fitsFormat(key: string, value: unknown, format: unknown): boolean {
   const bound = FORMAT_BOUND[key];
@@ -109,32 +91,13 @@ function fitsFormat(key: string, value: unknown, format: unknown): boolean {
 }
 
 /** Parameters whose unsuitable values are dropped (not refused) when a replacement model stands in. */
-const ADAPTABLE = new Set([
-  "size",
-  "quality",
-  "style",
-  "background",
-  "moderation",
-  "output_format",
-  "input_fidelity",
-  "complexity",
-  "n",
-  "response_format",
-]);
+const ADAPTABLE = new Set(PARAMETERS.filter((p) => p.adaptable).map((p) => p.api));
 
 /**
  * Parameters of one operation only. `unknownModels`: refused for models the registry does not know
  * too; otherwise those get it (a gateway may take it). As a node setting it is left out instead.
  */
-const ONE_OPERATION: Record<string, { op: Operation; unknownModels: boolean; refusal: (model: string) => string }> = {
-  input_fidelity: { op: "edit", unknownModels: true, refusal: () => "input_fidelity is a parameter of image edits, not of generations" },
-  // OpenAI's multipart edit request has no moderation field
-  moderation: {
-    op: "generate",
-    unknownModels: false,
-    refusal: (model) => `moderation is a parameter of generations, not of image edits with ${model}`,
-  },
-};
+const ONE_OPERATION = Object.fromEntries(PARAMETERS.filter((p) => p.operation).map((p) => [p.api, p.operation!]));
 
 function wrongOperation(key: string, op: Operation, rule: ModelRule | undefined): boolean {
   const only = ONE_OPERATION[key];
@@ -397,7 +360,8 @@ export function checkRequest(input: RequestInput): CheckedRequest {
   }
 
   for (const key of Object.keys(ONE_OPERATION)) {
-    if (params[key] !== undefined && wrongOperation(key, op, rule)) throw invalidParams(key, ONE_OPERATION[key].refusal(model));
+    if (params[key] !== undefined && wrongOperation(key, op, rule))
+      throw invalidParams(key, ONE_OPERATION[key].refusal.replace("{model}", model));
   }
   if (rule) {
     for (const key of Object.keys(MODEL_SPECIFIC)) {

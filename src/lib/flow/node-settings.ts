@@ -3,6 +3,7 @@
  */
 import type { OutputOptions } from "./messages";
 import type { OutputForm, Params } from "../check/params";
+import { PARAMETERS } from "../models/parameters";
 
 /** Dialog properties, as Node-RED stores them (numbers may arrive as strings, unset as ""). */
 export interface ImageNodeDef {
@@ -32,26 +33,11 @@ export interface ImageNodeDef {
   property?: string;
 }
 
-const TEXT: Array<[keyof ImageNodeDef, string]> = [
-  ["model", "model"],
-  ["size", "size"],
-  ["quality", "quality"],
-  ["style", "style"],
-  ["background", "background"],
-  ["moderation", "moderation"],
-  ["outputFormat", "output_format"],
-  ["inputFidelity", "input_fidelity"],
-  ["complexity", "complexity"],
-  ["safetyIdentifier", "safety_identifier"],
-  ["user", "user"],
-];
-const NUMBERS: Array<[keyof ImageNodeDef, string]> = [
-  ["imageCount", "n"],
-  ["outputCompression", "output_compression"],
-  ["partialImages", "partial_images"],
-  ["frameCount", "frame_count"],
-  ["frameDuration", "frame_duration_ms"],
-];
+/** The dialog properties and their API names, from the one parameter table: text ones first, then numbers. */
+const propsOf = (kind: "text" | "number") =>
+  PARAMETERS.filter((p) => p.prop && p.kind === kind).map((p): [keyof ImageNodeDef, string] => [p.prop as keyof ImageNodeDef, p.api]);
+const TEXT = propsOf("text");
+const NUMBERS = propsOf("number");
 
 export function nodeSettings(def: ImageNodeDef): Params {
   const params: Params = {};
