@@ -2,6 +2,7 @@
  * images-api-config: where and how to call an Images API. Holds the one HTTP client
  * (pool, retries, timeout, concurrency queue) that every image node using it shares.
  */
+import { numberSetting } from "../lib/util/plain";
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import { ImagesClient, CLIENT_DEFAULTS } from "../lib/http/client";
 import { DEFAULT_BASE_URL } from "../lib/http/endpoint";
@@ -51,14 +52,9 @@ function sameUrl(a: string, b: string): boolean {
   return x !== undefined && x === norm(b);
 }
 
-function numberOr(value: unknown, fallback: number, min: number): number {
-  const n = typeof value === "number" ? value : Number.parseFloat(String(value ?? ""));
-  return Number.isFinite(n) && n >= min ? n : fallback;
-}
-
 /** A size setting in MB (MiB) as bytes; empty or not a positive number: the default. */
 function megabytes(value: unknown, fallbackBytes: number): number {
-  return Math.round(numberOr(value, fallbackBytes / MB, 0.001) * MB);
+  return Math.round(numberSetting(value, fallbackBytes / MB, 0.001) * MB);
 }
 
 const MB = 1024 * 1024;
@@ -70,8 +66,8 @@ export = function register(RED: NodeAPI): void {
     this.azure = def.apiType === "azure";
     this.openAiHost = isOpenAiHost(baseUrl, def.apiType);
     this.retiredPolicy = def.onRetired === "replace" ? "replace" : "fail";
-    this.batchPollSeconds = numberOr(def.batchPoll, DEFAULT_POLL.firstMs / 1000, 0.001);
-    this.batchPollMaxSeconds = Math.max(this.batchPollSeconds, numberOr(def.batchPollMax, DEFAULT_POLL.maxMs / 1000, 0.001));
+    this.batchPollSeconds = numberSetting(def.batchPoll, DEFAULT_POLL.firstMs / 1000, 0.001);
+    this.batchPollMaxSeconds = Math.max(this.batchPollSeconds, numberSetting(def.batchPollMax, DEFAULT_POLL.maxMs / 1000, 0.001));
     try {
       this.client = new ImagesClient({
         baseUrl,
@@ -80,10 +76,10 @@ export = function register(RED: NodeAPI): void {
         apiVersion: def.apiVersion,
         organization: def.organization,
         project: def.project,
-        timeoutMs: numberOr(def.timeout, CLIENT_DEFAULTS.timeoutMs / 1000, 0.001) * 1000,
-        maxRetries: Math.floor(numberOr(def.retries, CLIENT_DEFAULTS.maxRetries, 0)),
-        concurrency: Math.floor(numberOr(def.concurrency, CLIENT_DEFAULTS.concurrency, 1)),
-        queueLimit: Math.floor(numberOr(def.queueLimit, CLIENT_DEFAULTS.queueLimit, 0)),
+        timeoutMs: numberSetting(def.timeout, CLIENT_DEFAULTS.timeoutMs / 1000, 0.001) * 1000,
+        maxRetries: Math.floor(numberSetting(def.retries, CLIENT_DEFAULTS.maxRetries, 0)),
+        concurrency: Math.floor(numberSetting(def.concurrency, CLIENT_DEFAULTS.concurrency, 1)),
+        queueLimit: Math.floor(numberSetting(def.queueLimit, CLIENT_DEFAULTS.queueLimit, 0)),
         arrayStyle: def.arrayStyle === "repeat" ? "repeat" : "brackets",
         maxImageBytes: megabytes(def.maxImageMB, CLIENT_DEFAULTS.maxImageBytes),
         maxResponseBytes: megabytes(def.maxAnswerMB, CLIENT_DEFAULTS.maxResponseBytes),

@@ -6,6 +6,7 @@
  * A removed node cancels its batches and deletes its uploads (or, chosen, leaves them running and says so).
  * Plain module: Node-RED comes in through the hooks below.
  */
+import { isPlainObject } from "../util/plain";
 import { createBatch, deleteFile, readFileLines, FINAL_STATUSES, uploadFile, type Batch, type BatchStatus } from "./api";
 import { inputFiles, type BatchLineIn } from "./lines";
 import type { BatchLine } from "./output-file";
@@ -107,9 +108,8 @@ export function saveMessage(msg: Record<string, unknown>): SavedMessage {
       seen.delete(v);
       return out;
     }
-    const proto = Object.getPrototypeOf(v);
     // plain objects of any realm (a function node's own Object.prototype too); not Buffers or class instances
-    if (proto !== null && Object.getPrototypeOf(proto) !== null) return undefined;
+    if (!isPlainObject(v)) return undefined;
     seen.add(v);
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { invalidParams, listOr, show } from "../errors";
 import { BoundedCache } from "../util/bounded-cache";
+import { isPlainObject as isPlain } from "../util/plain";
 import { modelLife, retiredError, type RetiredPolicy } from "../models/lifecycle";
 import { customSizeProblem, DEFAULT_MODEL, GENERIC_LIMITS, MODELS, modelRule, type ModelRule, type Operation } from "../models/table";
 import { PARAMETERS, takes } from "../models/parameters";
@@ -51,17 +52,7 @@ export interface CheckedRequest {
   replaced?: { model: string; shutdown?: string; dropped: string[] };
 }
 
-/**
- * An object literal (or JSON.parse result), from this realm or another: a function node's code runs
- * in a vm context of its own, whose objects have a different Object.prototype.
- */
-export function isPlainObject(v: unknown): v is Params {
-  // arrays, Buffers, Dates, Maps... of any realm say otherwise here
-  if (v === null || typeof v !== "object" || Object.prototype.toString.call(v) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(v);
-  // null, or some realm's Object.prototype (itself the end of the chain); not a class instance
-  return proto === null || Object.getPrototypeOf(proto) === null;
-}
+export const isPlainObject = (v: unknown): v is Params => isPlain(v);
 
 function copyLayer(target: Params, layer: Params, where: string): void {
   for (const key of Object.keys(layer)) {

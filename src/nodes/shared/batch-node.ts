@@ -3,6 +3,7 @@
  * store of pending batches, input messages checked as usual and queued, results sent as new messages,
  * per-request failures to Catch, and the status. The batch logic itself is src/lib/batch/delivery.ts.
  */
+import { numberSetting } from "../../lib/util/plain";
 import { randomBytes } from "node:crypto";
 import type { Node, NodeAPI } from "node-red";
 import { handOver, takeOver } from "../../lib/batch/handover";
@@ -46,11 +47,6 @@ export interface BatchNodeDeps {
   t: Translate;
   /** checks the message as the "now" delivery does; the JSON body of its batch line (uploading large edit images) */
   prepare: (msg: Record<string, unknown>, upload: UploadImage) => Promise<{ body: Params; model: string; replaced?: string }>;
-}
-
-function positive(value: unknown, fallback: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 /** Whether Node-RED keeps a context store on disk (or elsewhere) across restarts; memory is lost. */
@@ -108,14 +104,14 @@ export function attachBatchDelivery(d: BatchNodeDeps): {
   };
   const config = d.config();
   const schedule = {
-    firstMs: positive(config?.batchPollSeconds, DEFAULT_POLL.firstMs / 1000) * 1000,
-    maxMs: positive(config?.batchPollMaxSeconds, DEFAULT_POLL.maxMs / 1000) * 1000,
+    firstMs: numberSetting(config?.batchPollSeconds, DEFAULT_POLL.firstMs / 1000, Number.MIN_VALUE) * 1000,
+    maxMs: numberSetting(config?.batchPollMaxSeconds, DEFAULT_POLL.maxMs / 1000, Number.MIN_VALUE) * 1000,
   };
   const delivery = new BatchDelivery(
     {
       op: d.op,
-      size: Math.min(BATCH_LIMITS.maxLines, Math.floor(positive(def.batchSize, 100))),
-      waitMs: positive(def.batchWait, 60) * 1000,
+      size: Math.min(BATCH_LIMITS.maxLines, Math.floor(numberSetting(def.batchSize, 100, Number.MIN_VALUE))),
+      waitMs: numberSetting(def.batchWait, 60, Number.MIN_VALUE) * 1000,
       poll: schedule,
       metadata: { source: "node-red-contrib-images-api", node: node.id },
     },
