@@ -36,7 +36,7 @@ const DOC = join(ROOT, "docs", "performance.md");
 const START = "<!-- performance:start -->";
 const END = "<!-- performance:end -->";
 
-/** sizes of the run (the numbers; --quick for a smoke run) */
+/** sizes of the run (the full run; --quick for a smoke run) */
 const CFG = {
   // V8 needs about 5,000 requests before any client reaches its steady state (bench/README.md)
   cpu: { passes: 3, rounds: QUICK ? 4 : 10, perBatch: QUICK ? 50 : 200, warmup: QUICK ? 300 : 10000 },

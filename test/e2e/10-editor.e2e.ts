@@ -1,5 +1,5 @@
 /**
- * The editor story of issue 5, in order: palette → generate dialog (model-dependent rows and sizes) → prompt and a
+ * The editor as a new user meets it, in order: palette → generate dialog (model-dependent rows and sizes) → prompt and a
  * config node with a key (+ button) → the key never shown again → invalid combinations marked before deploy →
  * deploy → the key in neither GET /flows nor the export → inject → Buffer in the debug sidebar and a thumbnail
  * under the node.

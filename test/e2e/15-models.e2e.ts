@@ -22,7 +22,7 @@ const EDIT_OLD = "e2emodeditold001";
 const INJECT = "e2emodinject0001";
 /** a gateway's own model name, added to the test server's model list for this file */
 const GATEWAY_MODEL = "e2e-gateway-image-xl";
-/** the default the issue asks for (the registry must say so too) */
+/** the default of new nodes (the registry must say so too) */
 const DEFAULT = "gpt-image-2.6-flare";
 
 const norm = (s: string | null | undefined) =>

@@ -1,5 +1,5 @@
 /**
- * The demo as `npm start` shows it (issue 14): the flows scripts/demo-flows.mjs makes from examples/, deployed with
+ * The demo as `npm start` shows it: the flows scripts/demo-flows.mjs makes from examples/, deployed with
  * the demo's key. The editor opens on "Generate an image"; a node dragged from the palette takes the demo's one
  * config node; the canvas thumbnail of an image node never covers a node placed below it, follows its node when it
  * moves, and is greyed (marked as from before the error) when the node's next message fails.

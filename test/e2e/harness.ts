@@ -1,6 +1,6 @@
 /**
  * Browser e2e harness: the local Images API test server (with an API key), Node-RED 5 in a temporary user dir
- * (settings per ../shared/notes/browser-e2e.md §2, the package loaded from this repo via nodesDir), and headless
+ * (settings for a headless editor, the package loaded from this repo via nodesDir), and headless
  * Chromium (Debian's /usr/bin/chromium) driven by playwright-core, plus the editor helpers the tests share.
  *
  * Started once per mocha run by hooks.ts; every test file reads the shared state through `e2e()`.

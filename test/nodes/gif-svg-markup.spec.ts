@@ -1,7 +1,7 @@
 /**
  * Today's features through real nodes against the local test server: GIF and SVG out (read from the
  * bytes, msg.svgUsage), markup edits (a real multipart part), the dialog's new settings on the wire,
- * and every refusal of section 5 of the issue before anything is sent.
+ * and every refusal of these before anything is sent.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * The SDK retry policy (reference §8): which statuses are retried, how long the server asks us
+ * The SDK retry policy (the official SDK's client, as README.md describes it): which statuses are retried, how long the server asks us
  * to wait, the exponential backoff, and the abortable sleep.
  */
 import assert from "node:assert/strict";
