@@ -8,11 +8,9 @@ import { ImagesClient, CLIENT_DEFAULTS } from "../lib/http/client";
 import { DEFAULT_BASE_URL } from "../lib/http/endpoint";
 import { ImagesApiError } from "../lib/errors";
 import { DEFAULT_POLL } from "../lib/batch/poller";
-import { isOpenAiHost, modelLife } from "../lib/models/lifecycle";
-import { GENERIC_LIMITS, MODELS, DEFAULT_MODEL } from "../lib/models/table";
-import { PARAMETERS } from "../lib/models/parameters";
-import { BATCH_LIMITS } from "../lib/batch/lines";
+import { isOpenAiHost } from "../lib/models/lifecycle";
 import type { ConfigNode } from "../lib/flow/config-node";
+import { registerAdminRoutes, type Credentials } from "./shared/admin-routes";
 
 interface ConfigDef extends NodeDef {
   baseUrl: string;
@@ -33,23 +31,6 @@ interface ConfigDef extends NodeDef {
   /** batch delivery: seconds until a batch's status is first asked, and the longest wait between asks */
   batchPoll?: string | number;
   batchPollMax?: string | number;
-}
-
-interface Credentials {
-  apiKey?: string;
-}
-
-/** Two base URLs that send to the same place (case of scheme and host, default port, trailing slashes aside). */
-function sameUrl(a: string, b: string): boolean {
-  const norm = (u: string) => {
-    try {
-      return new URL(u.trim()).href.replace(/\/+$/, "");
-    } catch {
-      return undefined;
-    }
-  };
-  const x = norm(a);
-  return x !== undefined && x === norm(b);
 }
 
 /** A size setting in MB (MiB) as bytes; empty or not a positive number: the default. */
@@ -108,98 +89,5 @@ export = function register(RED: NodeAPI): void {
     } as never,
   );
 
-  // The model registry for the editor: the dialogs read their choices and limits from here.
-  RED.httpAdmin.get("/images-api/models", RED.auth.needsPermission("images-api-config.read"), (_req, res) => {
-    // each model's state on OpenAI today (active, retiring, retired), by the runtime's clock
-    const now = new Date();
-    const life = Object.fromEntries(Object.keys(MODELS).map((id) => [id, modelLife(id, now)]));
-    // batch: the most requests a batch node collects into one batch (one input file)
-    // parameters: the one parameter table (which rule field says whether a model takes each, its format, its dialog property)
-    res.json({
-      models: MODELS,
-      limits: GENERIC_LIMITS,
-      defaults: DEFAULT_MODEL,
-      life,
-      batch: { maxLines: BATCH_LIMITS.maxLines },
-      parameters: PARAMETERS,
-    });
-  });
-
-  /** The deployed images-api-config node of that id: no other node type's settings or credentials are ever read. */
-  function deployedConfig(id: unknown): (Node<Credentials> & ConfigNode) | undefined {
-    const node = typeof id === "string" ? (RED.nodes.getNode(id) as unknown as (Node<Credentials> & ConfigNode) | null) : null;
-    return node?.type === "images-api-config" ? node : undefined;
-  }
-
-  /**
-   * A client for the settings as they are in the config dialog, and whether a saved key was held back. A key typed
-   * in the dialog goes to the base URL typed beside it. With the key field untouched, the saved key of the deployed
-   * config node goes along only when the typed base URL is the one it was saved with; otherwise no key is sent
-   * (the saved key goes nowhere but its own server). Nothing it answers contains a key.
-   */
-  function dialogClient(body: Record<string, unknown>): { client: ImagesClient; keyWithheld: boolean } {
-    const text = (k: string) => (typeof body[k] === "string" ? (body[k] as string).trim() : undefined);
-    const typed = text("apiKey");
-    const baseUrl = text("baseUrl") || DEFAULT_BASE_URL;
-    let apiKey = typed && typed !== "__PWRD__" ? typed : undefined;
-    let keyWithheld = false;
-    if (!apiKey) {
-      const saved = deployedConfig(body.id);
-      const savedKey = saved ? (RED.nodes.getCredentials(saved.id) as Credentials | undefined)?.apiKey : undefined;
-      if (savedKey && saved?.client && sameUrl(saved.client.options.baseUrl, baseUrl)) apiKey = savedKey;
-      else keyWithheld = Boolean(savedKey);
-    }
-    const client = new ImagesClient({
-      baseUrl,
-      apiKey,
-      apiType: text("apiType") === "azure" ? "azure" : "openai",
-      apiVersion: text("apiVersion"),
-      organization: text("organization"),
-      project: text("project"),
-    });
-    return { client, keyWithheld };
-  }
-
-  async function listModels(req: { body?: unknown }, res: { json: (v: unknown) => void }): Promise<void> {
-    let client: ImagesClient | undefined;
-    // set when the dialog's base URL is not the saved one: the saved key was not sent (the dialog says so)
-    let withheld: { keyWithheld?: true } = {};
-    try {
-      const dialog = dialogClient((req.body ?? {}) as Record<string, unknown>);
-      client = dialog.client;
-      if (dialog.keyWithheld) withheld = { keyWithheld: true };
-      const { imageModels, total } = await client.listModels();
-      res.json({ ok: true, imageModels, total, ...withheld });
-    } catch (err) {
-      const e = err as ImagesApiError;
-      const message = client ? client.redact(e.message) : e.message;
-      res.json({ ok: false, code: e.code ?? "api_error", statusCode: e.cause?.statusCode, message, ...withheld });
-    } finally {
-      await client?.close();
-    }
-  }
-
-  // "Test connection" in the config dialog: the settings as they are in the dialog (on a click)
-  RED.httpAdmin.post("/images-api/test-connection", RED.auth.needsPermission("images-api-config.write"), listModels);
-  // the model field of the image nodes: the models the selected config node's server lists, asked when a dialog
-  // opens. Only a deployed config node is asked, with its own saved settings: the saved key never goes to a
-  // base URL that was typed into a dialog but not deployed.
-  RED.httpAdmin.post("/images-api/server-models", RED.auth.needsPermission("images-api-config.write"), async (req, res) => {
-    const client = deployedConfig((req.body as Record<string, unknown> | undefined)?.id)?.client;
-    if (!client) {
-      res.json({
-        ok: false,
-        code: "no_config",
-        message: "deploy the config node first: its server's models are read with its saved settings and key",
-      });
-      return;
-    }
-    try {
-      const { imageModels, total } = await client.listModels();
-      res.json({ ok: true, imageModels, total });
-    } catch (err) {
-      const e = err as ImagesApiError;
-      res.json({ ok: false, code: e.code ?? "api_error", statusCode: e.cause?.statusCode, message: client.redact(e.message) });
-    }
-  });
+  registerAdminRoutes(RED);
 };
