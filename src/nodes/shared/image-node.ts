@@ -13,9 +13,9 @@ import { DEFAULT_MODEL, type Operation } from "../../lib/models/table";
 import { buildMessages, partialMessage, type OutputOptions } from "../../lib/flow/messages";
 import type { CheckedRequest, LifecycleInput, Params } from "../../lib/check/params";
 import { requestImages } from "../../lib/operation";
-import { sniffImage } from "../../lib/images/sniff";
 import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/flow/node-settings";
 import type { ConfigNode } from "../../lib/flow/config-node";
+import { previewChannel } from "./preview";
 import { attachBatchDelivery, isBatchDelivery, type BatchDef } from "./batch-node";
 
 const SHARED_CATALOG = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
@@ -29,11 +29,6 @@ export interface ImageDef extends NodeDef, ImageNodeDef, BatchDef {
   /** show a thumbnail of the last image under the node in the editor */
   preview?: boolean | string;
 }
-
-/** the editor's thumbnail channel (resources/images-api-editor.js subscribes to it) */
-const PREVIEW_TOPIC = "images-api/preview";
-/** images larger than this are not sent to the editor (a thumbnail is not worth megabytes on the websocket) */
-const PREVIEW_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface PrepareContext<D> {
   def: D;
@@ -72,17 +67,7 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
     const tracker = new JobTracker<Msg>((s) => node.status(s), t);
     const streamFallback = def.streamFallback !== false && def.streamFallback !== "false";
     const previewOn = def.preview === true || def.preview === "true";
-    const preview = (image: Buffer | undefined, partial: boolean) => {
-      if (!previewOn || !image || image.length > PREVIEW_MAX_BYTES) return;
-      const mime = sniffImage(image)?.mime;
-      if (!mime) return;
-      RED.comms.publish(PREVIEW_TOPIC, { id: node.id, src: `data:${mime};base64,${image.toString("base64")}`, partial }, false);
-    };
-    /** A message ended in an error: the editor greys the last thumbnail (it is from before the error). */
-    const doneMarkingPreview = (done: (err?: Error) => void) => (err?: Error) => {
-      if (err && previewOn) RED.comms.publish(PREVIEW_TOPIC, { id: node.id, stale: true }, false);
-      done(err);
-    };
+    const preview = previewChannel(RED, node.id, previewOn);
     const tools = {
       setProperty: (m: Record<string, unknown>, p: string, v: unknown) => RED.util.setMessageProperty(m as never, p, v, true),
       clone: <T>(m: T) => RED.util.cloneMessage(m as never) as T,
@@ -160,7 +145,7 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
         batch.handle(msg as Msg, done);
         return;
       }
-      void tracker.handle(msg as Msg, send as never, doneMarkingPreview(done), async (hooks) => {
+      void tracker.handle(msg as Msg, send as never, preview.marking(done), async (hooks) => {
         const { server, ctx } = contextFor(msg as Msg);
         const client = server.client as ImagesClient;
         const lifecycle = ctx.lifecycle;
@@ -176,7 +161,7 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
                 ...hooks,
                 onPartial: (partial) => {
                   hooks.progress(t("status.partial", { index: partial.partialIndex + 1, count: partials }));
-                  preview(partial.data, true);
+                  preview.show(partial.data, true);
                   hooks.emit(partialMessage(msg as Msg, partial, output, tools));
                 },
                 onWarning: (text) => node.warn(text),
@@ -196,14 +181,14 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
           done = await run(await spec.prepare({ ...ctx, lifecycle: { ...lifecycle, forceReplace: true } }));
         }
         const { result, checked } = done;
-        preview(result.images[0]?.data, false);
+        preview.show(result.images[0]?.data, false);
         return buildMessages(msg as Msg, result, output, tools, { model: checked.model, replaced: checked.replaced?.model });
       });
     });
 
     node.on("close", (removed: boolean, done: () => void) => {
       tracker.close();
-      if (previewOn && removed) RED.comms.publish(PREVIEW_TOPIC, { id: node.id, clear: true }, false);
+      if (removed) preview.clear();
       if (batch) batch.close(removed).then(done, done);
       else done();
     });
