@@ -4,7 +4,19 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".cache/**", "test-results/**", "docs/**", "examples/**", "locales/**"] },
+  {
+    // resources/images-api-editor.js is built from src/editor (tsup.config.ts)
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      ".cache/**",
+      "test-results/**",
+      "docs/**",
+      "examples/**",
+      "locales/**",
+      "resources/images-api-editor.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,8 +33,8 @@ export default tseslint.config(
     },
   },
   {
-    // the editor script runs in the browser, as a classic script, next to Node-RED's own globals
-    files: ["resources/**/*.js"],
-    languageOptions: { sourceType: "script", globals: { ...globals.browser, RED: "readonly", $: "readonly", jQuery: "readonly" } },
+    // the editor code runs in the browser (bundled into one classic script), next to Node-RED's own globals
+    files: ["src/editor/**/*.ts"],
+    languageOptions: { globals: { ...globals.browser, RED: "readonly", $: "readonly", jQuery: "readonly" } },
   },
 );

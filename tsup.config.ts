@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
 import * as models from "./src/lib/models/table";
 
 // One .js per source file, not a bundle per node: src/lib must exist once at run time. With a bundle per node,
@@ -19,8 +19,9 @@ import * as models from "./src/lib/models/table";
 // import of a module that does not exist fails the build, as it did when bundled, instead of Node-RED's start.
 // The help pages are composed on the way (scripts/compose-help.mjs): the sections the image nodes share, kept once
 // per language in locales/<lang>/_shared/ (not shipped), are put in, and facts of the model table filled in.
-export default defineConfig({
-  entry: ["src/**/*.ts", "!src/**/*.d.ts"],
+// src/editor is the browser's: EDITOR below bundles it.
+const NODES: Options = {
+  entry: ["src/**/*.ts", "!src/**/*.d.ts", "!src/editor/**"],
   outDir: "dist",
   format: ["cjs"],
   platform: "node",
@@ -42,4 +43,25 @@ export default defineConfig({
     const r = spawnSync(process.execPath, ["-e", load], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`a built node does not load:\n${r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`}`);
   },
-});
+};
+
+// The editor script both image nodes' .html load (resources/ is served by Node-RED as
+// resources/node-red-contrib-images-api/…): src/editor/index.ts and what it imports of src/lib/models, one
+// classic script for the browser, readable (no minifying). A build output, not in git;
+// test/tooling/editor-rules.spec.ts builds it with this same config.
+export const EDITOR: Options = {
+  entry: { "images-api-editor": "src/editor/index.ts" },
+  outDir: "resources",
+  format: ["iife"],
+  platform: "browser",
+  target: "es2019",
+  bundle: true,
+  splitting: false,
+  minify: false,
+  clean: false,
+  dts: false,
+  sourcemap: false,
+  outExtension: () => ({ js: ".js" }),
+};
+
+export default defineConfig([NODES, EDITOR]);

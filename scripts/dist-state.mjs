@@ -1,5 +1,5 @@
-// Whether dist/ holds a build of the current sources, and a build when it does not
-// (used by `npm start`, the browser tests and the packed-package test).
+// Whether dist/ and the editor script (resources/images-api-editor.js) hold a build of the current sources, and a
+// build when they do not (used by `npm start`, the browser tests and the packed-package test).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -44,16 +44,25 @@ function filesEnding(dir, ext) {
 }
 
 /**
- * The .js files a build makes, relative to the repo ("dist/lib/errors.js", …): tsup does not bundle, so every
- * .ts under src/ becomes the .js at the same place under dist/ (src/lib exists once at run time, shared by every node).
+ * The .js files a build makes under dist/, relative to the repo ("dist/lib/errors.js", …): tsup does not bundle,
+ * so every .ts under src/ becomes the .js at the same place under dist/ (src/lib exists once at run time, shared
+ * by every node). src/editor is not among them: it is bundled into EDITOR_SCRIPT.
  */
 export function distFiles(repoRoot) {
-  return filesEnding(join(repoRoot, "src"), ".ts").map((f) => `dist/${f.replace(/\.ts$/, ".js")}`);
+  return filesEnding(join(repoRoot, "src"), ".ts")
+    .filter((f) => !f.startsWith("editor/"))
+    .map((f) => `dist/${f.replace(/\.ts$/, ".js")}`);
 }
 
+/** The editor script both image nodes' .html load, bundled from src/editor (tsup.config.ts EDITOR; not in git). */
+export const EDITOR_SCRIPT = "resources/images-api-editor.js";
+/** What the editor script is built from: src/editor and the runtime's model table it imports. */
+const EDITOR_INPUTS = ["src/editor", "src/lib/models", "tsup.config.ts"];
+
 /**
- * "fresh", "missing" (a node's .js, or the .js of any source file, is not built: e.g. dist/ of the old bundled
- * build, which had no dist/lib) or "stale" (a build input is newer than dist/, or dist/ has a .js no source makes).
+ * "fresh", "missing" (a node's .js, the .js of any source file or the editor script is not built: e.g. dist/ of the
+ * old bundled build, which had no dist/lib) or "stale" (a build input is newer than dist/ or than the editor script,
+ * or dist/ has a .js no source makes).
  */
 export function distState(repoRoot) {
   const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
@@ -61,22 +70,29 @@ export function distState(repoRoot) {
   if (entries.some((f) => !existsSync(join(repoRoot, f)))) return "missing";
   const expected = distFiles(repoRoot);
   if (expected.some((f) => !existsSync(join(repoRoot, f)))) return "missing";
+  if (!existsSync(join(repoRoot, EDITOR_SCRIPT))) return "missing";
   const wanted = new Set(expected);
   if (filesEnding(join(repoRoot, "dist"), ".js").some((f) => !wanted.has(`dist/${f}`))) return "stale";
   const inputs = Math.max(
     ...["src", "locales", "icons", "tsup.config.ts", "scripts/compose-help.mjs"].map((p) => newest(join(repoRoot, p))),
   );
-  return oldestFile(join(repoRoot, "dist")) >= inputs ? "fresh" : "stale";
+  if (oldestFile(join(repoRoot, "dist")) < inputs) return "stale";
+  const editorInputs = Math.max(...EDITOR_INPUTS.map((p) => newest(join(repoRoot, p))));
+  return newest(join(repoRoot, EDITOR_SCRIPT)) >= editorInputs ? "fresh" : "stale";
 }
 
-/** `npm run build` unless dist/ is fresh; `say` tells what happens. Throws when the build fails. */
+/** `npm run build` unless dist/ and the editor script are fresh; `say` tells what happens. Throws when the build fails. */
 export function ensureBuilt(repoRoot, say) {
   const state = distState(repoRoot);
   if (state === "fresh") {
-    say("dist/ is up to date");
+    say("dist/ and the editor script are up to date");
     return;
   }
-  say(state === "missing" ? "dist/ is missing: npm run build" : "dist/ is older than the sources: npm run build");
+  say(
+    state === "missing"
+      ? `dist/ or ${EDITOR_SCRIPT} is missing: npm run build`
+      : `dist/ or ${EDITOR_SCRIPT} is older than the sources: npm run build`,
+  );
   const r = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], {
     cwd: repoRoot,
     stdio: ["ignore", "inherit", "inherit"],

@@ -1,17 +1,20 @@
 /**
- * The editor's checks of the number fields say what the runtime says: resources/images-api-editor.js is loaded
- * in a vm context (with just enough of RED and jQuery for it to load and read the registry), and its validators'
- * verdicts are compared with checkRequest's for the same node settings: both accept, or both refuse in the same
- * words. Where the editor cannot know the runtime's words (custom sizes, model-specific rules) it answers false.
+ * The editor's checks of the number fields and sizes say what the runtime says: resources/images-api-editor.js is
+ * built from src/editor with tsup.config.ts's EDITOR config (before the tests) and loaded in a vm context (with
+ * just enough of RED and jQuery for it to load and read the registry), and its validators' verdicts are compared
+ * with checkRequest's for the same node settings: both accept, or both refuse in the same words. Where the editor
+ * cannot know the runtime's words (model-specific rules between fields) it answers false.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
+import { build } from "tsup";
+import { EDITOR } from "../../tsup.config";
 import { checkRequest } from "../../src/lib/check/params";
 import { nodeSettings, type ImageNodeDef } from "../../src/lib/flow/node-settings";
 import { BATCH_LIMITS } from "../../src/lib/batch/lines";
-import { DEFAULT_MODEL, GENERIC_LIMITS, MODELS, type Operation } from "../../src/lib/models/table";
+import { customSizeProblem, DEFAULT_MODEL, GENERIC_LIMITS, MODELS, type Operation } from "../../src/lib/models/table";
 import { PARAMETERS, takes } from "../../src/lib/models/parameters";
 
 const SCRIPT = path.join(__dirname, "../../resources/images-api-editor.js");
@@ -27,6 +30,13 @@ const REGISTRY = JSON.parse(
     parameters: PARAMETERS,
   }),
 );
+
+/** Builds resources/images-api-editor.js from the current sources, as `npm run build` does. */
+let built: Promise<void> | undefined;
+function buildEditor(): Promise<void> {
+  built ??= build({ ...EDITOR, config: false, silent: true });
+  return built;
+}
 
 type Validate = (this: Record<string, unknown>, v: unknown, opt: object) => unknown;
 
@@ -64,6 +74,25 @@ function runtime(op: Operation, def: ImageNodeDef): true | string {
 const UNKNOWN = "my-gateway-image-xl";
 const NUMBERS = ["1", "0", "-1", "2", "3", "4", "10", "11", "16", "17", "100", "101", "2.5", "1e1", " 3 ", "abc", "1.0", 1, 7, 250];
 
+const SIZES = [
+  "1024x1024",
+  "1536x1024",
+  "1792x1024",
+  "256x256",
+  "auto",
+  "2048x1152",
+  "1000x1000",
+  "1024x1000",
+  "3840x2160",
+  "3840x1024",
+  "4096x4096",
+  "16x16",
+  "0x1024",
+  "1024X1024",
+  "1024 x 1024",
+  "large",
+];
+
 /** field, the node's other settings, values */
 const CASES: Array<{ field: keyof ImageNodeDef; node: ImageNodeDef; values: unknown[] }> = [
   ...["gpt-image-2", "gpt-image-2.6-flare", "gpt-image-1", "dall-e-2", "dall-e-3", UNKNOWN, ""].map((model) => ({
@@ -75,6 +104,13 @@ const CASES: Array<{ field: keyof ImageNodeDef; node: ImageNodeDef; values: unkn
     { field: "outputCompression" as const, node: { model }, values: NUMBERS },
     { field: "partialImages" as const, node: { model }, values: NUMBERS },
   ]),
+  // listed sizes, custom sizes (the runtime's customSizeProblem decides, and words the refusal) and sizes no model takes
+  // (an unlisted dated snapshot has its base model's sizes: the runtime's tableId)
+  ...["gpt-image-2", "gpt-image-2-2027-01-01", "gpt-image-2.6-flare", "gpt-image-1", "dall-e-2", "dall-e-3", ""].map((model) => ({
+    field: "size" as const,
+    node: { model },
+    values: SIZES,
+  })),
   ...["gpt-image-2.6-flare", UNKNOWN].flatMap((model) => [
     { field: "frameCount" as const, node: { model, outputFormat: "gif" }, values: NUMBERS },
     { field: "frameDuration" as const, node: { model, outputFormat: "gif" }, values: ["19", "20", "120", "655350", "655351", "12.5", "x"] },
@@ -82,11 +118,18 @@ const CASES: Array<{ field: keyof ImageNodeDef; node: ImageNodeDef; values: unkn
 ];
 
 describe("the editor's checks of number fields and the runtime's", () => {
-  const editor = loadEditor();
+  let editor: ReturnType<typeof loadEditor>;
+  before(async () => {
+    await buildEditor();
+    editor = loadEditor();
+  });
 
   for (const op of ["generate", "edit"] as const) {
     describe(op, () => {
-      const defaults = editor.defaults(op);
+      let defaults: ReturnType<typeof editor.defaults>;
+      before(() => {
+        defaults = editor.defaults(op);
+      });
       for (const c of CASES) {
         it(`${c.field} for ${c.node.model || "the default model"}${c.node.outputFormat ? ` (${c.node.outputFormat})` : ""}`, () => {
           const validate = defaults[c.field].validate!;
@@ -116,12 +159,23 @@ describe("the editor's checks of number fields and the runtime's", () => {
     });
   }
 
+  it("a custom size is judged by the runtime's customSizeProblem, and refused in its words", () => {
+    const d = editor.defaults("generate");
+    const problem = customSizeProblem("1000x1000", MODELS["gpt-image-2"].customSize!);
+    assert.ok(problem);
+    const said = d.size.validate!.call({ model: "gpt-image-2" }, "1000x1000", {});
+    assert.equal(said, runtime("generate", { model: "gpt-image-2", size: "1000x1000" }));
+    assert.ok(String(said).includes(problem), String(said));
+    assert.equal(d.size.validate!.call({ model: "gpt-image-2" }, "2048x1152", {}), true);
+    // a model the table does not know: any size, as the runtime
+    for (const size of SIZES) {
+      assert.equal(runtime("generate", { model: UNKNOWN, size }), true, size);
+      assert.equal(d.size.validate!.call({ model: UNKNOWN }, size, {}), true, size);
+    }
+  });
+
   it("where the runtime's words depend on more than the registry's numbers, the editor says only false", () => {
     const d = editor.defaults("generate");
-    // a custom size the model does not take
-    assert.notEqual(runtime("generate", { model: "gpt-image-2", size: "1000x1000" }), true);
-    assert.equal(d.size.validate!.call({ model: "gpt-image-2" }, "1000x1000", {}), false);
-    assert.equal(d.size.validate!.call({ model: "gpt-image-2" }, "2048x1152", {}), true);
     // n 2 with SVG output (the runtime leaves a node's n out then), compression for a model without it
     assert.equal(d.imageCount.validate!.call({ model: "gpt-image-2.6-flare", outputFormat: "svg" }, "2", {}), false);
     assert.equal(d.outputCompression.validate!.call({ model: "dall-e-2" }, "50", {}), false);
@@ -131,7 +185,11 @@ describe("the editor's checks of number fields and the runtime's", () => {
 });
 
 describe("the editor's select rows and the runtime's parameter table", () => {
-  const editor = loadEditor();
+  let editor: ReturnType<typeof loadEditor>;
+  before(async () => {
+    await buildEditor();
+    editor = loadEditor();
+  });
   /** the select rows of each dialog, and the API parameter each sets */
   const SELECTS: Record<Operation, string[]> = {
     generate: ["quality", "complexity", "style", "background", "moderation", "outputFormat"],

@@ -91,4 +91,34 @@ describe("src/lib layout", () => {
       assert.ok(folders.includes(folder), `${relative(ROOT, spec)}: test/lib/${folder} mirrors no src/lib folder`);
     }
   });
+
+  it("src/editor (bundled for the browser) imports only its own files and src/lib/models, which need no Node built-ins", () => {
+    const EDITOR = join(ROOT, "src", "editor");
+    assert.match(readFileSync(join(EDITOR, "README.md"), "utf8"), /^Imports: models\b/m);
+    const models = join(LIB, "models");
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, "utf8");
+      // only relative imports: no Node built-in, no package (the bundle carries what it imports)
+      for (const m of text.matchAll(/(?:import|export)\s+(?:type\s+)?[^"';]*?from\s+"([^"]+)"|require\("([^"]+)"\)/g)) {
+        assert.ok((m[1] ?? m[2]).startsWith("."), `${relative(ROOT, file)} imports ${m[1] ?? m[2]}`);
+      }
+      for (const { target } of imports(file)) {
+        const inEditor = !relative(EDITOR, target).startsWith("..");
+        const inModels = !relative(models, target).startsWith("..");
+        assert.ok(
+          inEditor || inModels,
+          `${relative(ROOT, file)} imports ${relative(ROOT, target)}: src/editor may import src/lib/models only`,
+        );
+        visit(`${target}.ts`);
+      }
+    };
+    for (const file of readdirSync(EDITOR).filter((f) => f.endsWith(".ts"))) visit(join(EDITOR, file));
+    assert.ok(
+      [...seen].some((f) => f.endsWith(join("models", "table.ts"))),
+      "the editor imports the runtime's model table",
+    );
+  });
 });
