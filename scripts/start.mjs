@@ -2,7 +2,8 @@
 /**
  * `npm start`: try the nodes locally, no API key and no network needed.
  *
- *   1. builds dist/ when it is missing or older than src/, locales/, icons/
+ *   1. builds dist/ and the editor script (resources/images-api-editor.js) when missing or older than src/, locales/,
+ *      icons/ (scripts/dist-state.mjs)
  *   2. starts the local Images API test server (test/server/cli.ts, port 18180 or $IMAGES_API_PORT)
  *   3. prepares the Node-RED user dir .cache/demo (or $IMAGES_API_DEMO_DIR): settings.js on every start; on the
  *      first start (or with `--reset`) flows.json made from every examples/*.json, one tab each, "Generate an
