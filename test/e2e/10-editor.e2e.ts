@@ -6,6 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { e2e, localeJson, readmeAlt } from "./harness";
+import { checkRequest } from "../../src/lib/check/params";
+import { nodeSettings, type ImageNodeDef } from "../../src/lib/flow/node-settings";
+
+/** What the runtime says about these node settings of a create image node. */
+function runtimeRefusal(def: ImageNodeDef): string {
+  try {
+    checkRequest({ op: "generate", node: nodeSettings(def), msgParams: undefined, prompt: "a lighthouse", output: "buffer" });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error(`the runtime accepts ${JSON.stringify(def)}`);
+}
 
 const GENERATE = "images-api-generate";
 const EDIT = "images-api-edit";
@@ -210,7 +222,8 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
       return { valid: n.valid, errors: n.validationErrors ?? null };
     }, gen);
     assert.equal(v.valid, false, "RED.nodes.node(id).valid is not false");
-    if (v.errors) assert.deepEqual(v.errors, ["size"]);
+    // the field's reason is the runtime's own words for the same mistake
+    if (v.errors) assert.deepEqual(v.errors, [runtimeRefusal({ model: "dall-e-3", size: "512x512" })]);
     const marker = ed.nodeG(gen).locator("g.red-ui-flow-node-error");
     assert.equal(
       await marker.evaluate((e) => !e.classList.contains("hide") && getComputedStyle(e).display !== "none"),

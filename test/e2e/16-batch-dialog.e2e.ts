@@ -1,5 +1,5 @@
 /**
- * The batch "Delivery" rows of both image nodes' dialogs (resources/images-api-editor.js) and the config node's batch
+ * The batch "Delivery" rows of both image nodes' dialogs (src/editor, served as resources/images-api-editor.js) and the config node's batch
  * poll fields: a new node delivers "now" and hides the batch rows; "batch" shows them with their defaults; the
  * chosen settings land in the node and the export and come back on reopening; the sizes and waits the defaults'
  * validators refuse are marked in the dialog and on the canvas. Texts and defaults come from the en-US catalog and

@@ -1,5 +1,5 @@
 /**
- * The editor's thumbnail channel (resources/images-api-editor.js subscribes to it): the last image of a node, shown
+ * The editor's thumbnail channel (src/editor/thumbnails.ts subscribes to it): the last image of a node, shown
  * under it on the canvas, greyed after an error, cleared when the node is removed. Only when the node says so.
  */
 import type { NodeAPI } from "node-red";
