@@ -6,9 +6,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
 import type { UploadImage } from "../../lib/batch/lines";
 import type { ImagesClient, RequestBody } from "../../lib/http/client";
-import { ImagesApiError, invalidParams } from "../../lib/errors";
+import { ImagesApiError } from "../../lib/errors";
 import { JobTracker } from "../../lib/flow/job-tracker";
-import { deployNotice, retiredAnswer } from "../../lib/models/lifecycle";
+import { retiredAnswer } from "../../lib/models/lifecycle";
 import { DEFAULT_MODEL, type Operation } from "../../lib/models/table";
 import { buildMessages, partialMessage, type OutputOptions } from "../../lib/flow/messages";
 import type { CheckedRequest, LifecycleInput, Params } from "../../lib/check/params";
@@ -16,6 +16,8 @@ import { requestImages } from "../../lib/operation";
 import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/flow/node-settings";
 import type { ConfigNode } from "../../lib/flow/config-node";
 import { previewChannel } from "./preview";
+import { propertyReader } from "./typed-property";
+import { announceLifecycle, replacementWarner } from "./lifecycle-notices";
 import { attachBatchDelivery, isBatchDelivery, type BatchDef } from "./batch-node";
 
 const SHARED_CATALOG = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
@@ -75,38 +77,8 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
     };
     const config = () => RED.nodes.getNode(def.server) as unknown as ConfigNode | null;
     if (!config()) node.status({ fill: "red", shape: "ring", text: t("status.noConfig") });
-    else announceLifecycle(config() as ConfigNode);
-
-    /** Deploying a node whose model OpenAI has retired or will retire: one warning, and the status says so. */
-    function announceLifecycle(server: ConfigNode): void {
-      const model = settings.model === undefined ? DEFAULT_MODEL[spec.op] : String(settings.model);
-      const notice = deployNotice(model, server, new Date(), t);
-      if (!notice) return;
-      node.warn(notice.warning);
-      node.status(notice.status);
-    }
-
-    const warnedReplacement = new Set<string>();
-    /** The first message that sends a replacement for a retired model says so, once per node and model. */
-    function warnReplaced(checked: CheckedRequest): void {
-      const r = checked.replaced;
-      if (!r || warnedReplacement.has(r.model)) return;
-      warnedReplacement.add(r.model);
-      const dropped = r.dropped.length ? ` ${t("warn.dropped", { params: r.dropped.join(", ") })}` : "";
-      node.warn(`${t("warn.replacing", { model: r.model, date: r.shutdown, replacement: checked.model })}${dropped}`);
-    }
-
-    const evaluateFor = (msg: Msg) => (value: string | undefined, type: string | undefined, what: string, fallback: string) =>
-      new Promise<unknown>((resolve, reject) => {
-        const v = value === undefined || value === "" ? fallback : value;
-        const fail = (err: Error) => reject(invalidParams(what, `the ${what} property (${type}) could not be read: ${err.message}`));
-        try {
-          RED.util.evaluateNodeProperty(v, type || "msg", node, msg, (err, result) => (err ? fail(err) : resolve(result)));
-        } catch (err) {
-          // a JSONata syntax error is thrown, not passed to the callback
-          fail(err as Error);
-        }
-      });
+    else announceLifecycle(node, settings.model === undefined ? DEFAULT_MODEL[spec.op] : String(settings.model), config() as ConfigNode, t);
+    const warnReplaced = replacementWarner(node, t);
 
     /** What prepare() needs for one message, from the config node as it is now. */
     const contextFor = (msg: Msg) => {
@@ -114,7 +86,7 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
       if (server?.configError) throw server.configError;
       if (!server?.client) throw new ImagesApiError("no_config", t("errors.noConfig"));
       const lifecycle: LifecycleInput = { now: new Date(), preflight: server.openAiHost === true, policy: server.retiredPolicy ?? "fail" };
-      return { server, ctx: { def, msg, settings, output, client: server.client, lifecycle, evaluate: evaluateFor(msg) } };
+      return { server, ctx: { def, msg, settings, output, client: server.client, lifecycle, evaluate: propertyReader(RED, node, msg) } };
     };
 
     const batch = isBatchDelivery(def)
