@@ -8,14 +8,13 @@ import type { UploadImage } from "../../lib/batch/lines";
 import type { ImagesClient, RequestBody } from "../../lib/http/client";
 import { ImagesApiError } from "../../lib/errors";
 import { JobTracker } from "../../lib/flow/job-tracker";
-import { retiredAnswer } from "../../lib/models/lifecycle";
 import { DEFAULT_MODEL, type Operation } from "../../lib/models/table";
-import { buildMessages, partialMessage, type OutputOptions } from "../../lib/flow/messages";
+import type { OutputOptions } from "../../lib/flow/messages";
 import type { CheckedRequest, LifecycleInput, Params } from "../../lib/check/params";
-import { requestImages } from "../../lib/operation";
 import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/flow/node-settings";
 import type { ConfigNode } from "../../lib/flow/config-node";
 import { previewChannel } from "./preview";
+import { deliverNow } from "./now-delivery";
 import { propertyReader } from "./typed-property";
 import { announceLifecycle, replacementWarner } from "./lifecycle-notices";
 import { attachBatchDelivery, isBatchDelivery, type BatchDef } from "./batch-node";
@@ -112,50 +111,13 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
         })
       : undefined;
 
+    const now = { node, spec, output, tools, preview, t, streamFallback, warnReplaced, contextFor };
     node.on("input", (msg, send, done) => {
       if (batch) {
         batch.handle(msg as Msg, done);
         return;
       }
-      void tracker.handle(msg as Msg, send as never, preview.marking(done), async (hooks) => {
-        const { server, ctx } = contextFor(msg as Msg);
-        const client = server.client as ImagesClient;
-        const lifecycle = ctx.lifecycle;
-        const run = async (prepared: Prepared) => {
-          warnReplaced(prepared.checked);
-          const partials = Number(prepared.checked.params.partial_images) || 0;
-          return {
-            checked: prepared.checked,
-            result: await requestImages(
-              client,
-              { op: spec.op, checked: prepared.checked, build: prepared.build, form: output.form, streamFallback },
-              {
-                ...hooks,
-                onPartial: (partial) => {
-                  hooks.progress(t("status.partial", { index: partial.partialIndex + 1, count: partials }));
-                  preview.show(partial.data, true);
-                  hooks.emit(partialMessage(msg as Msg, partial, output, tools));
-                },
-                onWarning: (text) => node.warn(text),
-              },
-            ),
-          };
-        };
-        const first = await spec.prepare(ctx);
-        let done: Awaited<ReturnType<typeof run>>;
-        try {
-          done = await run(first);
-        } catch (err) {
-          // the server says the model is gone, and the table knows it as retired
-          const gone = retiredAnswer(err, first.checked.model, lifecycle.now, server.azure === true);
-          if (!gone) throw err;
-          if (lifecycle.policy !== "replace" || !gone.life.replacement || first.checked.replaced) throw gone.error;
-          done = await run(await spec.prepare({ ...ctx, lifecycle: { ...lifecycle, forceReplace: true } }));
-        }
-        const { result, checked } = done;
-        preview.show(result.images[0]?.data, false);
-        return buildMessages(msg as Msg, result, output, tools, { model: checked.model, replaced: checked.replaced?.model });
-      });
+      void tracker.handle(msg as Msg, send as never, preview.marking(done), (hooks) => deliverNow(now, msg as Msg, hooks));
     });
 
     node.on("close", (removed: boolean, done: () => void) => {
