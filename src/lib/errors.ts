@@ -61,6 +61,11 @@ export function isImagesApiError(err: unknown): err is ImagesApiError {
   return err instanceof Error && typeof (err as ImagesApiError).code === "string" && err.name === "ImagesApiError";
 }
 
+/** A request cancelled because its node was stopped or redeployed, after `attempts` attempts. */
+export function abortedError(attempts: number): ImagesApiError {
+  return new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", { attempts });
+}
+
 export function invalidParams(parameter: string, message: string): ImagesApiError {
   return new ImagesApiError("invalid_params", message, { parameter });
 }

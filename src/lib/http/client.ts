@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import { Readable } from "node:stream";
 import { request, type Dispatcher } from "undici";
 import { errorFromAnswer, transportError, tryJson } from "./http-errors";
-import { formatBytes, ImagesApiError, isImagesApiError } from "../errors";
+import { abortedError, formatBytes, ImagesApiError, isImagesApiError } from "../errors";
 import { Limiter, type RunHooks } from "./limiter";
 import { headerValue, retryDelayMs, retryLoop, type Attempted, type Headers } from "./retry";
 import { apiHeaders, apiUrl, authHeaders, endpointFor, modelsUrl, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
@@ -338,9 +338,14 @@ export class ImagesClient {
     apiOrigin: "",
     authHeaders: () => authHeaders(this.options),
     timeoutMs: 0,
-    route: () => (this.downloadRoute ??= this.pickDownloadRoute()),
+    route: () => {
+      if (!this.downloadRoute || Date.now() > this.downloadRouteUntil) this.downloadRoute = this.pickDownloadRoute();
+      return this.downloadRoute;
+    },
   };
   private downloadRoute: ReturnType<DownloadSetup["route"]> | undefined;
+  /** until when the route holds: for good once the base URL's host is known, a minute after a DNS failure */
+  private downloadRouteUntil = Infinity;
   private downloadDispatcher: Dispatcher | undefined;
 
   /**
@@ -349,8 +354,9 @@ export class ImagesClient {
    */
   private async pickDownloadRoute(): Promise<{ dispatcher: Dispatcher; nonPublicAllowed: boolean }> {
     const where = await classifyHost(new URL(this.options.baseUrl).hostname);
-    // a name that did not resolve (a DNS hiccup) counts as public this time, and is asked again next time
-    if (where === "unknown") this.downloadRoute = undefined;
+    // a name that did not resolve (a DNS hiccup, or no DNS behind a proxy) counts as public, and is asked again in a
+    // minute: not before every download, which would wait for DNS each time
+    this.downloadRouteUntil = where === "unknown" ? Date.now() + 60_000 : Infinity;
     if (where === "non-public") return { dispatcher: this.dispatcher, nonPublicAllowed: true };
     this.downloadDispatcher ??= createDispatcher({ ...this.pool, lookup: publicOnlyLookup as never });
     return { dispatcher: this.downloadDispatcher, nonPublicAllowed: false };
@@ -506,9 +512,7 @@ function readingFailure(err: unknown, attempts: number): ImagesApiError | undefi
   return undefined;
 }
 
-function aborted(attempts: number): ImagesApiError {
-  return new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", { attempts });
-}
+const aborted = abortedError;
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== "")) as Partial<T>;

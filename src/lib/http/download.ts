@@ -9,7 +9,8 @@ import type { Dispatcher } from "undici";
 import { request } from "undici";
 import { NON_PUBLIC_CODE, refuseLiteral } from "./address-policy";
 import { transportError } from "./http-errors";
-import { formatBytes, ImagesApiError, isImagesApiError } from "../errors";
+import { abortedError, formatBytes, ImagesApiError, isImagesApiError } from "../errors";
+import { headerValue } from "./retry";
 import { readAll } from "./read-body";
 import { sniffImage } from "../images/sniff";
 
@@ -47,7 +48,7 @@ export async function downloadImage(setup: DownloadSetup, url: string, maxBytes:
         if ((err as { code?: string }).code === NON_PUBLIC_CODE) throw notPublic(target, err as Error);
         throw err;
       }
-      const location = header(res.headers, "location");
+      const location = headerValue(res.headers, "location");
       if (res.statusCode >= 300 && res.statusCode < 400 && location) {
         await res.body.dump();
         target = parseUrl(new URL(location, target).toString());
@@ -62,14 +63,14 @@ export async function downloadImage(setup: DownloadSetup, url: string, maxBytes:
           target,
           `sent more than ${formatBytes(maxBytes)}, the most one image may have here (the config node's largest image and largest answer)`,
         );
-      const declared = Number(header(res.headers, "content-length"));
+      const declared = Number(headerValue(res.headers, "content-length"));
       if (declared > maxBytes) {
         await res.body.dump();
         throw tooLarge();
       }
       const body = await readAll(res.body, maxBytes, tooLarge);
       if (!sniffImage(body)) {
-        const type = header(res.headers, "content-type")?.split(";")[0].trim();
+        const type = headerValue(res.headers, "content-type")?.split(";")[0].trim();
         // the bytes are not shown: they may be a page the flow should never see
         throw failed(
           target,
@@ -81,7 +82,7 @@ export async function downloadImage(setup: DownloadSetup, url: string, maxBytes:
     throw failed(target, `redirected more than ${MAX_REDIRECTS} times`);
   } catch (err) {
     if (isImagesApiError(err)) throw err;
-    if (signal?.aborted) throw new ImagesApiError("aborted", "the request was cancelled (the node was stopped or redeployed)", {});
+    if (signal?.aborted) throw abortedError(0);
     const e = transportError(err, timer.signal.aborted, setup.timeoutMs, {});
     throw new ImagesApiError(
       e.code === "timeout" ? "timeout" : "download_failed",
@@ -117,9 +118,4 @@ function notPublic(target: URL, err: Error): ImagesApiError {
       "an answer from a public server may not send Node-RED into your network",
     { retryable: false },
   );
-}
-
-function header(headers: Dispatcher.ResponseData["headers"], name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
