@@ -3,6 +3,7 @@
  * in step with the model (choices, limits, the model's life, the rows it takes) and marks values the model does
  * not take while the dialog is open.
  */
+import { FIELDS, fieldOf, SVG_MAX_N, takes } from "../lib/models/parameters";
 import type { Operation } from "../lib/models/table";
 import { modelMenu } from "./model-menu";
 import {
@@ -27,6 +28,8 @@ declare const $: any;
 
 /** Builds the model, option and output rows into #images-api-options and keeps them in step with the model. */
 export function prepare(node: any, op: Operation): void {
+  // the Prompt property of both dialogs (the edit dialog's image, mask and markup are its own)
+  $("#node-input-prompt").typedInput({ typeField: "#node-input-promptType", types: ["msg", "flow", "global", "str", "env", "jsonata"] });
   const $box = $("#images-api-options").empty();
 
   // ---- model: free text, plus a menu of the registry's models and the server's
@@ -55,18 +58,15 @@ export function prepare(node: any, op: Operation): void {
       row(field, $input).append($('<datalist id="images-api-size-list">')).appendTo($box);
       return;
     }
-    if (SELECT_ROWS.indexOf(field) >= 0) {
+    const f = fieldOf(field)!;
+    if (f.control === "select") {
       $input = $('<select style="width: 70%">');
-    } else if (field === "imageCount") {
-      $input = $('<input type="number" min="1" style="width: 80px">');
-    } else if (field === "partialImages") {
-      $input = $('<input type="number" min="0" style="width: 200px">');
-    } else if (field === "frameCount" || field === "frameDuration") {
+    } else if (f.control === "number") {
       $input = $('<input type="number" style="width: 70%">');
     } else {
       $input = $('<input type="text" style="width: 70%">');
     }
-    if (["user", "outputCompression", "partialImages", "frameCount", "frameDuration", "svgModel", "safetyIdentifier"].indexOf(field) >= 0) {
+    if (f.placeholder) {
       $input.attr("placeholder", _("placeholder." + field));
     }
     row(field, $input).appendTo($box);
@@ -153,6 +153,7 @@ export function prepare(node: any, op: Operation): void {
     const typed = $model.val().trim();
     const model = dialogModel();
     const r = rule(model);
+    const fmt = format();
     $("#images-api-unknown-model").toggle(!r && typed !== "");
     SELECT_ROWS.forEach(function (field) {
       const $select = $("#node-input-" + field);
@@ -165,33 +166,32 @@ export function prepare(node: any, op: Operation): void {
       // a row the model does not take stays visible while it holds a value, so it can be reset
       showRow(field, values || (keep && !formatOf(field)));
     });
-    const fmt = format();
-    const gif = fmt === "gif" && (!r || !!r.gif);
-    const svg = fmt === "svg" && (!r || !!r.svg);
-    const raster = fmt !== "gif" && fmt !== "svg";
-    showRow("frameCount", gif);
-    showRow("frameDuration", gif);
-    showRow("svgModel", svg);
-    showRow("svgEffort", svg);
-    $("#images-api-svg-tip").toggle(svg);
-    const limits = r && r.gif ? r.gif : registry.limits;
-    $("#node-input-frameCount").attr({ min: limits.frameCountMin, max: limits.frameCountMax });
-    $("#node-input-frameDuration").attr({ min: limits.frameDurationMin, max: limits.frameDurationMax, step: 10 });
-    $("#node-input-partialImages").attr({ min: registry.limits.partialImagesMin, max: registry.limits.partialImagesMax });
-    $("#node-input-outputCompression").attr({ min: registry.limits.compressionMin, max: registry.limits.compressionMax });
+    // rows bound to an output format, and the other rows of parameters only some models take: shown when the model
+    // (or an unknown one) takes the parameter and the chosen format fits it (the parameter table's takenBy and format)
+    const visible: Record<string, boolean> = {};
+    FIELDS.forEach(function (f) {
+      const p = f.parameter;
+      if (f.control === "model" || (f.control === "select" && !p.format) || (!p.takenBy && !p.format)) {
+        return;
+      }
+      const fits = !p.format || (p.format.only ? p.format.only === fmt : (p.format.not || []).indexOf(fmt) < 0);
+      visible[f.prop] = (!r || takes(r, p)) && fits;
+      showRow(f.prop, visible[f.prop]);
+      if (f.control === "number" && p.range) {
+        const range = p.range(r || undefined);
+        $("#node-input-" + f.prop).attr({ min: range.min, max: f.prop === "imageCount" && fmt === "svg" ? SVG_MAX_N : range.max });
+      }
+    });
+    $("#images-api-svg-tip").toggle(!!visible.svgModel);
+    $(".images-api-stream-row").toggle(!!visible.partialImages);
     if (registry.batch) {
       $("#node-input-batchSize").attr("max", registry.batch.maxLines);
     }
-    showRow("outputCompression", (!r || r.compression) && raster);
-    showRow("partialImages", (!r || r.streaming) && raster);
-    $(".images-api-stream-row").toggle((!r || r.streaming) && raster);
-    showRow("safetyIdentifier", !r || r.safetyIdentifier);
     // the edit dialog's Markup row (its own template): for models that take markup, and unknown ones
     if (op === "edit") {
       showRow("markup", !r || r.markup);
       $("#images-api-markup-tip").toggle(!r || r.markup);
     }
-    $("#node-input-imageCount").attr("max", r ? (fmt === "svg" ? 1 : r.nMax) : registry.limits.nMax);
     const $sizes = $("#images-api-size-list").empty();
     (r ? r.sizes : allSizes()).forEach(function (s) {
       $("<option>").attr("value", s).appendTo($sizes);
@@ -276,14 +276,12 @@ export function prepare(node: any, op: Operation): void {
     }
     const model = dialogModel();
     const others = { outputFormat: format() };
-    ["size", "imageCount", "outputCompression", "partialImages", "frameCount", "frameDuration"]
-      .concat(SELECT_ROWS)
-      .forEach(function (field) {
-        const $input = $("#node-input-" + field);
-        if ($input.length) {
-          showVerdict($input, verdict(field, model, $input.val(), others));
-        }
-      });
+    FIELDS.forEach(function (f) {
+      const $input = $("#node-input-" + f.prop);
+      if ($input.length && f.control !== "text" && f.control !== "model") {
+        showVerdict($input, verdict(f.prop, model, $input.val(), others));
+      }
+    });
   }
   $model.on("change input", function () {
     update();

@@ -2,6 +2,7 @@
  * What both image node types register with Node-RED besides their dialog: the `defaults` (with validators bound to
  * the registry and a default model that follows it) and `onadd` (a new node's config node and model).
  */
+import { FIELDS, inDialog } from "../lib/models/parameters";
 import type { Operation } from "../lib/models/table";
 import { defaultModel, effectiveModel, load, OPS } from "./registry";
 import { BATCH_CHECKS, verdict } from "./validators";
@@ -35,19 +36,13 @@ export function defaults(op: Operation): Record<string, any> {
   });
   const d: Record<string, any> = {
     model: model,
-    size: { value: "", validate: check("size") },
-    quality: { value: "", validate: check("quality") },
-    complexity: { value: "", validate: check("complexity") },
-    // not `n`: Node-RED reserves one-letter property names
-    imageCount: { value: 1, validate: check("imageCount") },
-    background: { value: "", validate: check("background") },
-    outputFormat: { value: "", validate: check("outputFormat") },
-    frameCount: { value: "", validate: check("frameCount") },
-    frameDuration: { value: "", validate: check("frameDuration") },
-    svgModel: { value: "" },
-    svgEffort: { value: "", validate: check("svgEffort") },
-    outputCompression: { value: "", validate: check("outputCompression") },
-    partialImages: { value: "", validate: check("partialImages") },
+    // the parameter rows of this dialog (the parameter table): a select, a number or the size is checked against the model
+    ...Object.fromEntries(
+      FIELDS.filter((f) => f.control !== "model" && inDialog(f, op)).map((f) => [
+        f.prop,
+        f.control === "text" ? { value: "" } : { value: f.initial ?? "", validate: check(f.prop) },
+      ]),
+    ),
     streamFallback: { value: true },
     safetyIdentifier: { value: "" },
     user: { value: "" },
@@ -69,12 +64,6 @@ export function defaults(op: Operation): Record<string, any> {
     split: { value: false },
     property: { value: "payload", required: true },
   };
-  if (op === "generate") {
-    d.style = { value: "", validate: check("style") };
-    d.moderation = { value: "", validate: check("moderation") };
-  } else {
-    d.inputFidelity = { value: "", validate: check("inputFidelity") };
-  }
   return d;
 }
 

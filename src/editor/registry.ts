@@ -3,7 +3,7 @@
  * src/lib/models/lifecycle.ts), and the lookups on it. The editor keeps no copy of the rules, the default model or
  * the shutdown dates: the data comes with the registry, and the id lookup is the runtime's own tableId.
  */
-import type { Parameter } from "../lib/models/parameters";
+import { FIELDS, fieldOf } from "../lib/models/parameters";
 import { tableId as runtimeTableId, type GENERIC_LIMITS, type ModelEntry, type Operation } from "../lib/models/table";
 
 declare const RED: any;
@@ -21,7 +21,6 @@ export interface Registry {
   defaults?: Record<Operation, string>;
   life?: Record<string, Life>;
   batch?: { maxLines: number };
-  parameters?: Parameter[];
 }
 
 const NS = "node-red-contrib-images-api/images-api-config:images-api-config.shared.";
@@ -120,36 +119,25 @@ export function effectiveModel(model: unknown, op: Operation): string {
   return m || defaultModel(op);
 }
 
-// the select rows (the dialog's structure); the values a model offers in each come from the rule field that the
-// runtime's parameter table (registry.parameters) names for it: null when the model does not take it
-export const SELECT_ROWS = ["quality", "complexity", "style", "background", "moderation", "outputFormat", "inputFidelity", "svgEffort"];
+// the select rows: the parameter table's fields shown as a select (src/lib/models/parameters.ts)
+export const SELECT_ROWS = FIELDS.filter((f) => f.control === "select").map((f) => f.prop);
 
-/** The runtime's record of the parameter a dialog row sets: by its property, or the parameter it is part of. */
-function parameterOf(field: string): Parameter | null {
-  let found: Parameter | null = null;
-  ((registry && registry.parameters) || []).forEach(function (p) {
-    if (p.prop === field || (p.parts && p.parts.indexOf(field) >= 0)) {
-      found = p;
-    }
-  });
-  return found;
-}
-
-/** The values a model offers for a select row, or null when it does not take the parameter. */
+/** The values a model offers for a select row (the field's own choices, or its parameter's rule field), or null when it does not take it. */
 export function choices(field: string, r: ModelEntry): string[] | null {
-  if (field === "svgEffort") {
-    return r.svg ? r.svg.efforts : null;
+  const f = fieldOf(field);
+  if (!f) {
+    return null;
   }
-  const p = parameterOf(field);
-  const values = p && p.takenBy ? (r[p.takenBy] as unknown as string[] | undefined) : null;
+  const takenBy = f.parameter.takenBy;
+  const values = f.choices ? f.choices(r) : takenBy ? (r[takenBy] as unknown as string[] | undefined) : undefined;
   return values && values.length ? values : null;
 }
 
 /** The one output format a row belongs to (GIF's frames, SVG's authoring), or null. The runtime leaves such node
  * settings out for models without that format, so their values are not wrong, only unused. */
 export function formatOf(field: string): string | null {
-  const p = parameterOf(field);
-  return (p && p.format && p.format.only) || null;
+  const f = fieldOf(field);
+  return (f && f.parameter.format && f.parameter.format.only) || null;
 }
 
 /** Every value any model offers for a select row. */

@@ -2,87 +2,28 @@
  * The dialog's building blocks: which rows each node type has, their icons, and the rows, tips and selects made
  * with jQuery (ids node-input-<field>, which Node-RED reads and writes).
  */
+import { FIELDS, inDialog } from "../lib/models/parameters";
+import type { Operation } from "../lib/models/table";
 import { _ } from "./registry";
 
 declare const $: any;
 
-// which rows each node type has
-export const ROWS: Record<"generate" | "edit", string[]> = {
-  generate: [
-    "size",
-    "quality",
-    "complexity",
-    "imageCount",
-    "style",
-    "background",
-    "moderation",
-    "outputFormat",
-    "frameCount",
-    "frameDuration",
-    "svgModel",
-    "svgEffort",
-    "outputCompression",
-    "partialImages",
-    "safetyIdentifier",
-    "user",
-  ],
-  edit: [
-    "size",
-    "quality",
-    "complexity",
-    "imageCount",
-    "background",
-    "inputFidelity",
-    "outputFormat",
-    "frameCount",
-    "frameDuration",
-    "svgModel",
-    "svgEffort",
-    "outputCompression",
-    "partialImages",
-    "safetyIdentifier",
-    "user",
-  ],
+/** The parameter rows of each dialog, in the parameter table's order (the model row is built on its own). */
+export const ROWS: Record<Operation, string[]> = {
+  generate: FIELDS.filter((f) => f.control !== "model" && inDialog(f, "generate")).map((f) => f.prop),
+  edit: FIELDS.filter((f) => f.control !== "model" && inDialog(f, "edit")).map((f) => f.prop),
 };
-export const TEXT_FIELDS = [
-  "model",
-  "size",
-  "imageCount",
-  "frameCount",
-  "frameDuration",
-  "svgModel",
-  "outputCompression",
-  "partialImages",
-  "safetyIdentifier",
-  "user",
-  "output",
-  "property",
-  "delivery",
-  "batchSize",
-  "batchWait",
-  "batchStore",
-];
+
+/** The dialog's rows that are not request parameters: where the images go, and batch delivery. */
+const OTHER_TEXT_FIELDS = ["output", "property", "delivery", "batchSize", "batchWait", "batchStore"];
+/** The rows whose value the dialog sets from the node as it is (selects are filled with the model's values). */
+export const TEXT_FIELDS = FIELDS.filter((f) => f.control !== "select")
+  .map((f) => f.prop)
+  .concat(OTHER_TEXT_FIELDS);
 const ICONS: Record<string, string> = {
-  model: "cube",
-  size: "arrows-alt",
-  quality: "star",
-  complexity: "sitemap",
-  imageCount: "clone",
-  style: "paint-brush",
-  background: "square-o",
-  moderation: "shield",
-  outputFormat: "file-image-o",
-  outputCompression: "compress",
-  inputFidelity: "crosshairs",
-  frameCount: "film",
-  frameDuration: "clock-o",
-  svgModel: "code",
-  svgEffort: "lightbulb-o",
-  safetyIdentifier: "id-badge",
-  user: "user",
+  ...Object.fromEntries(FIELDS.map((f) => [f.prop, f.icon])),
   output: "sign-out",
   property: "ellipsis-h",
-  partialImages: "film",
   delivery: "truck",
   batchSize: "list-ol",
   batchWait: "hourglass-half",

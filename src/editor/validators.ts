@@ -4,21 +4,12 @@
  * is wrong in a way the runtime words differently or not at all). Node-RED shows a validator's string as the
  * field's tooltip. test/tooling/editor-rules.spec.ts holds these verdicts to the runtime's (check/params.ts).
  */
+import { listOr, show } from "../lib/errors";
+import { fieldOf, numberProblem, svgCountProblem, takes } from "../lib/models/parameters";
 import { customSizeProblem, type ModelEntry } from "../lib/models/table";
 import { choices, formatOf, registry, rule, SELECT_ROWS } from "./registry";
 
 export type Verdict = true | false | string;
-
-/** A value as the runtime quotes it in a message (src/lib/errors.ts show). */
-function show(value: unknown): string {
-  const s = typeof value === "string" ? JSON.stringify(value) : String(value);
-  return s.length > 80 ? s.slice(0, 60) + '\u2026" (' + String(value).length + " characters)" : s;
-}
-
-/** Allowed values as the runtime joins them in a message, "a, b or c" (src/lib/errors.ts listOr). */
-function listOr(values: string[]): string {
-  return values.length <= 1 ? values.join("") : values.slice(0, -1).join(", ") + " or " + values[values.length - 1];
-}
 
 /** A number setting as the runtime reads it (src/lib/flow/node-settings.ts): a number, or the text itself. */
 function asNumber(value: unknown): unknown {
@@ -26,45 +17,18 @@ function asNumber(value: unknown): unknown {
   return isNaN(n) ? value : n;
 }
 
-/** true for a whole number from min to max; else the runtime's words (src/lib/check/params.ts intIn). */
+/** true for a whole number from min to max; else the runtime's words (the batch size's limit). */
 export function inRange(param: string, value: unknown, min: number, max: number): Verdict {
   const n = asNumber(value);
-  if (typeof n === "number" && Number.isInteger(n) && n >= min && n <= max) {
-    return true;
-  }
-  return param + " must be a whole number from " + min + " to " + max + ", got " + show(n);
+  return (
+    (typeof n === "number" && Number.isInteger(n) && n >= min && n <= max) ||
+    param + " must be a whole number from " + min + " to " + max + ", got " + show(n)
+  );
 }
 
-/** The API parameter of each number field, the one the runtime's messages name. */
-const PARAMS: Record<string, string> = {
-  imageCount: "n",
-  outputCompression: "output_compression",
-  partialImages: "partial_images",
-  frameCount: "frame_count",
-  frameDuration: "frame_duration_ms",
-};
-
-/** The range check of a number field: the model's own limits, or registry.limits for other models. */
+/** The range check of a number field: the parameter table's range and words for the model (or for unknown models). */
 function range(field: string, value: unknown, r: ModelEntry | null, model: string): Verdict {
-  const l = registry!.limits;
-  const gif = (r && r.gif) || l;
-  if (field === "imageCount") {
-    if (r && r.nMax === 1) {
-      const n = asNumber(value);
-      return n === 1 || "n " + show(n) + " is not supported by " + model + ": it makes one image per request (n must be 1)";
-    }
-    return inRange("n", value, l.nMin, r ? r.nMax : l.nMax);
-  }
-  if (field === "outputCompression") {
-    return inRange(PARAMS[field], value, l.compressionMin, l.compressionMax);
-  }
-  if (field === "partialImages") {
-    return inRange(PARAMS[field], value, l.partialImagesMin, l.partialImagesMax);
-  }
-  if (field === "frameCount") {
-    return inRange(PARAMS[field], value, gif.frameCountMin, gif.frameCountMax);
-  }
-  return inRange(PARAMS[field], value, gif.frameDurationMin, gif.frameDurationMax);
+  return numberProblem(fieldOf(field)!.parameter, asNumber(value), r || undefined, model) || true;
 }
 
 /** A size for a known model: one it lists, or a custom size its rule takes (the runtime's customSizeProblem). */
@@ -91,8 +55,9 @@ export function verdict(field: string, model: string, value: unknown, others?: {
     return true;
   }
   const r = rule(model);
+  const f = fieldOf(field);
   if (!r) {
-    return PARAMS[field] ? range(field, value, null, model) : true;
+    return f && f.control === "number" ? range(field, value, null, model) : true;
   }
   if (field === "size") {
     return sizeVerdict(value, r, model);
@@ -103,16 +68,13 @@ export function verdict(field: string, model: string, value: unknown, others?: {
       return n;
     }
     // SVG output makes one image per request (the runtime leaves a node's other n out)
-    return !(others && others.outputFormat === "svg" && asNumber(value) !== 1);
+    return (others && others.outputFormat === "svg" && svgCountProblem(asNumber(value))) || true;
   }
-  if (field === "outputCompression") {
-    return r.compression ? range(field, value, r, model) : false;
-  }
-  if (field === "partialImages") {
-    return r.streaming ? range(field, value, r, model) : asNumber(value) === 0;
-  }
-  if (field === "frameCount" || field === "frameDuration") {
-    return !r.gif || range(field, value, r, model);
+  if (f && f.control === "number") {
+    // a number the model does not take: unused when bound to a format it lacks; 0 partial images asks for nothing
+    return takes(r, f.parameter)
+      ? range(field, value, r, model)
+      : !!formatOf(field) || (field === "partialImages" && asNumber(value) === 0);
   }
   if (SELECT_ROWS.indexOf(field) >= 0) {
     const allowed = choices(field, r);

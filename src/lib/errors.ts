@@ -76,11 +76,11 @@ export function listOr(values: readonly (string | number)[]): string {
   return v.length <= 1 ? v.join("") : `${v.slice(0, -1).join(", ")} or ${v[v.length - 1]}`;
 }
 
-/** Quote a user value for an error message, shortened so huge inputs don't flood logs. */
+/** Quote a user value for an error message, shortened so huge inputs don't flood logs (the editor's browser code quotes with it too). */
 export function show(value: unknown): string {
   let s: string;
   if (typeof value === "string") s = JSON.stringify(value);
-  else if (Buffer.isBuffer(value)) s = `a Buffer of ${value.length} bytes`;
+  else if (typeof Buffer !== "undefined" && Buffer.isBuffer(value)) s = `a Buffer of ${value.length} bytes`;
   else if (Array.isArray(value)) s = `an array of ${value.length}`;
   else if (value === null) s = "null";
   else if (typeof value === "object") {

@@ -7,7 +7,6 @@ import { API_KEY, collect, helper, loadFlow, run, withImagesApi } from "../suppo
 import { modelLife } from "../../src/lib/models/lifecycle";
 import { DEFAULT_MODEL, GENERIC_LIMITS, isImageModel, MODELS } from "../../src/lib/models/table";
 import { MODEL_LIST } from "../server/images-api-server";
-import { PARAMETERS } from "../../src/lib/models/parameters";
 import { BATCH_LIMITS } from "../../src/lib/batch/lines";
 import { runtimeUtil } from "../support/node-red";
 
@@ -25,8 +24,7 @@ describe("editor endpoints and thumbnails", function () {
 
     it("serves the one model registry: models, limits, defaults, each model's life and the batch limit", async () => {
       const body = await registry();
-      assert.deepEqual(Object.keys(body).sort(), ["batch", "defaults", "life", "limits", "models", "parameters"]);
-      assert.deepEqual(body.parameters, JSON.parse(JSON.stringify(PARAMETERS)));
+      assert.deepEqual(Object.keys(body).sort(), ["batch", "defaults", "life", "limits", "models"]);
       assert.deepEqual(body.models, JSON.parse(JSON.stringify(MODELS)));
       assert.deepEqual(body.limits, { ...GENERIC_LIMITS });
       assert.equal(body.limits.nMax, 10);

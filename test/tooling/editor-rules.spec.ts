@@ -15,7 +15,7 @@ import { checkRequest } from "../../src/lib/check/params";
 import { nodeSettings, type ImageNodeDef } from "../../src/lib/flow/node-settings";
 import { BATCH_LIMITS } from "../../src/lib/batch/lines";
 import { customSizeProblem, DEFAULT_MODEL, GENERIC_LIMITS, MODELS, type Operation } from "../../src/lib/models/table";
-import { PARAMETERS, takes } from "../../src/lib/models/parameters";
+import { fieldOf, takes } from "../../src/lib/models/parameters";
 
 const SCRIPT = path.join(__dirname, "../../resources/images-api-editor.js");
 
@@ -27,7 +27,6 @@ const REGISTRY = JSON.parse(
     defaults: DEFAULT_MODEL,
     life: {},
     batch: { maxLines: BATCH_LIMITS.maxLines },
-    parameters: PARAMETERS,
   }),
 );
 
@@ -174,10 +173,29 @@ describe("the editor's checks of number fields and the runtime's", () => {
     }
   });
 
-  it("where the runtime's words depend on more than the registry's numbers, the editor says only false", () => {
+  it("n 2 with SVG output: the runtime's words for the same values in a message (a node's own n is left out)", () => {
     const d = editor.defaults("generate");
-    // n 2 with SVG output (the runtime leaves a node's n out then), compression for a model without it
-    assert.equal(d.imageCount.validate!.call({ model: "gpt-image-2.6-flare", outputFormat: "svg" }, "2", {}), false);
+    const said = d.imageCount.validate!.call({ model: "gpt-image-2.6-flare", outputFormat: "svg" }, "2", {});
+    let refused = "";
+    try {
+      checkRequest({
+        op: "generate",
+        node: {},
+        msgParams: { model: "gpt-image-2.6-flare", n: 2, output_format: "svg" },
+        prompt: "a fox",
+        output: "buffer",
+      });
+    } catch (err) {
+      refused = (err as Error).message;
+    }
+    assert.ok(refused.includes("SVG output makes one image"), refused);
+    assert.equal(said, refused);
+    assert.equal(d.imageCount.validate!.call({ model: "gpt-image-2.6-flare", outputFormat: "svg" }, "1", {}), true);
+  });
+
+  it("where the runtime leaves a node's setting out (the model does not take it), the editor says only false", () => {
+    const d = editor.defaults("generate");
+    // compression for a model without it; partial images for a model that cannot stream
     assert.equal(d.outputCompression.validate!.call({ model: "dall-e-2" }, "50", {}), false);
     assert.equal(d.partialImages.validate!.call({ model: "dall-e-3" }, "2", {}), false);
     assert.equal(d.partialImages.validate!.call({ model: "dall-e-3" }, "0", {}), true);
@@ -202,7 +220,7 @@ describe("the editor's select rows and the runtime's parameter table", () => {
       const defaults = editor.defaults(op);
       let compared = 0;
       for (const field of SELECTS[op]) {
-        const p = PARAMETERS.find((x) => x.prop === field)!;
+        const p = fieldOf(field)!.parameter;
         assert.ok(p?.takenBy, `${field}: no rule field in the parameter table`);
         const values = [...new Set(models.flatMap((m) => MODELS[m][p.takenBy!] as unknown as string[])), "bogus"];
         for (const model of models.filter((m) => takes(MODELS[m], p) && (!p.operation || p.operation.op === op))) {

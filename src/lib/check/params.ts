@@ -8,8 +8,8 @@ import { invalidParams, listOr, show } from "../errors";
 import { BoundedCache } from "../util/bounded-cache";
 import { isPlainObject as isPlain } from "../util/plain";
 import { modelLife, retiredError, type RetiredPolicy } from "../models/lifecycle";
-import { customSizeProblem, DEFAULT_MODEL, GENERIC_LIMITS, MODELS, modelRule, type ModelRule, type Operation } from "../models/table";
-import { PARAMETERS, takes } from "../models/parameters";
+import { customSizeProblem, DEFAULT_MODEL, MODELS, modelRule, type ModelRule, type Operation } from "../models/table";
+import { numberProblem, PARAMETERS, svgCountProblem, takes, type Parameter } from "../models/parameters";
 
 export type Params = Record<string, unknown>;
 export type OutputForm = "buffer" | "base64" | "dataUrl" | "url";
@@ -113,13 +113,12 @@ export function notTaken(key: string, model: string, test: (r: ModelRule) => boo
 
 const typeError = (param: string, what: string) => (iss: { input: unknown }) => `${param} must be ${what}, got ${show(iss.input)}`;
 
-function intIn(param: string, min: number, max: number) {
-  const what = `a whole number from ${min} to ${max}`;
-  return z
-    .number({ error: typeError(param, what) })
-    .int({ error: typeError(param, what) })
-    .min(min, { error: typeError(param, what) })
-    .max(max, { error: typeError(param, what) });
+/** A whole-number parameter: the table's range for the model, in the table's words (models/parameters.ts). */
+function whole(p: Parameter, rule: ModelRule | undefined, model: string) {
+  return z.unknown().superRefine((v, ctx) => {
+    const message = numberProblem(p, v, rule, model);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
 }
 
 function text(param: string) {
@@ -177,9 +176,6 @@ function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
   const shape: Record<string, z.ZodType> = {
     prompt: promptSchema(rule ? rule.promptMax : GENERIC_PROMPT_MAX, rule ? model : "this API"),
     model: text("model"),
-    n: intIn("n", GENERIC_LIMITS.nMin, rule ? rule.nMax : GENERIC_LIMITS.nMax),
-    output_compression: intIn("output_compression", GENERIC_LIMITS.compressionMin, GENERIC_LIMITS.compressionMax),
-    partial_images: intIn("partial_images", GENERIC_LIMITS.partialImagesMin, GENERIC_LIMITS.partialImagesMax),
     stream: z.boolean({ error: typeError("stream", "true or false") }),
     user: text("user"),
     size: rule ? sizeSchema(rule, model) : text("size"),
@@ -192,27 +188,9 @@ function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
     input_fidelity: oneOf("input_fidelity", rule ? rule.inputFidelities : ["high", "low"], model),
     complexity: rule ? oneOf("complexity", rule.complexities, model) : text("complexity"),
     safety_identifier: text("safety_identifier"),
-    frame_count: intIn(
-      "frame_count",
-      rule?.gif?.frameCountMin ?? GENERIC_LIMITS.frameCountMin,
-      rule?.gif?.frameCountMax ?? GENERIC_LIMITS.frameCountMax,
-    ),
-    frame_duration_ms: intIn(
-      "frame_duration_ms",
-      rule?.gif?.frameDurationMin ?? GENERIC_LIMITS.frameDurationMin,
-      rule?.gif?.frameDurationMax ?? GENERIC_LIMITS.frameDurationMax,
-    ),
     svg: svgSchema(rule?.svg?.efforts, model),
   };
-  if (rule && rule.nMax === 1) {
-    shape.n = z.unknown().superRefine((n, ctx) => {
-      if (n !== 1)
-        ctx.addIssue({
-          code: "custom",
-          message: `n ${show(n)} is not supported by ${model}: it makes one image per request (n must be 1)`,
-        });
-    });
-  }
+  for (const p of PARAMETERS) if (p.range) shape[p.api] = whole(p, rule, model);
   const optional = Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, k === "prompt" ? s : s.optional()]));
   return z.looseObject(optional).superRefine((p, ctx) => {
     const format = p.output_format;
@@ -232,13 +210,8 @@ function buildSchema(model: string, rule: ModelRule | undefined): z.ZodType {
       ctx.addIssue({ code: "custom", path: [key], message });
       return;
     }
-    if (format === "svg" && typeof p.n === "number" && p.n !== 1) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["n"],
-        message: `n ${p.n} cannot be used with output_format "svg": SVG output makes one image per request (n must be 1)`,
-      });
-    }
+    const svgN = format === "svg" && typeof p.n === "number" ? svgCountProblem(p.n) : null;
+    if (svgN) ctx.addIssue({ code: "custom", path: ["n"], message: svgN });
   });
 }
 

@@ -33,11 +33,15 @@ export interface ImageNodeDef {
   property?: string;
 }
 
-/** The dialog properties and their API names, from the one parameter table: text ones first, then numbers. */
-const propsOf = (kind: "text" | "number") =>
-  PARAMETERS.filter((p) => p.prop && p.kind === kind).map((p): [keyof ImageNodeDef, string] => [p.prop as keyof ImageNodeDef, p.api]);
-const TEXT = propsOf("text");
-const NUMBERS = propsOf("number");
+/** The dialog properties that each make one API parameter, from the one parameter table: text ones, then numbers. */
+const ONE_FIELD = PARAMETERS.filter((p) => p.fields?.length === 1);
+const propsOf = (numbers: boolean) =>
+  ONE_FIELD.filter((p) => (p.fields![0].control === "number") === numbers).map((p): [keyof ImageNodeDef, string] => [
+    p.fields![0].prop as keyof ImageNodeDef,
+    p.api,
+  ]);
+const TEXT = propsOf(false);
+const NUMBERS = propsOf(true);
 
 export function nodeSettings(def: ImageNodeDef): Params {
   const params: Params = {};

@@ -9,7 +9,6 @@ import { DEFAULT_BASE_URL } from "../../lib/http/endpoint";
 import type { ImagesApiError } from "../../lib/errors";
 import { modelLife } from "../../lib/models/lifecycle";
 import { DEFAULT_MODEL, GENERIC_LIMITS, MODELS } from "../../lib/models/table";
-import { PARAMETERS } from "../../lib/models/parameters";
 import { BATCH_LIMITS } from "../../lib/batch/lines";
 import type { ConfigNode } from "../../lib/flow/config-node";
 
@@ -37,14 +36,12 @@ export function registerAdminRoutes(RED: NodeAPI): void {
     const now = new Date();
     const life = Object.fromEntries(Object.keys(MODELS).map((id) => [id, modelLife(id, now)]));
     // batch: the most requests a batch node collects into one batch (one input file)
-    // parameters: the one parameter table (which rule field says whether a model takes each, its format, its dialog property)
     res.json({
       models: MODELS,
       limits: GENERIC_LIMITS,
       defaults: DEFAULT_MODEL,
       life,
       batch: { maxLines: BATCH_LIMITS.maxLines },
-      parameters: PARAMETERS,
     });
   });
 
