@@ -15,7 +15,7 @@ export interface ImageRequest {
   op: Operation;
   checked: CheckedRequest;
   /** the wire body for a set of parameters (called again without streaming for the fallback) */
-  build: (params: Params) => RequestBody;
+  build: (params: Params, warn: (text: string) => void) => RequestBody;
   form: OutputForm;
   /** retry once without streaming when the API refuses `stream` */
   streamFallback: boolean;
@@ -71,7 +71,7 @@ async function send(
     ...hooks,
     op: req.op,
     model: req.checked.model,
-    body: req.build(params),
+    body: req.build(params, (text) => hooks.onWarning?.(text)),
     onEvent: stream ? (event) => stream.handle(event) : undefined,
     openEvent: stream?.open,
   });
@@ -79,7 +79,7 @@ async function send(
     return stream.finish({ requestId: answer.requestId, attempts: answer.attempts, statusCode: answer.status }, n);
   }
   // a gateway that ignores `stream` answers with plain JSON: that works too
-  return readAnswer(answer, client.redact);
+  return readAnswer(answer, client.redact, client.profile);
 }
 
 /** A 400 that names stream or partial_images: the API (or a gateway) does not stream. */

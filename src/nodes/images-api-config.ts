@@ -6,6 +6,7 @@ import { numberSetting } from "../lib/util/plain";
 import type { Node, NodeAPI, NodeDef } from "node-red";
 import { ImagesClient, CLIENT_DEFAULTS } from "../lib/http/client";
 import { DEFAULT_BASE_URL } from "../lib/http/endpoint";
+import { extraHeaders } from "../lib/http/extra-headers";
 import { ImagesApiError } from "../lib/errors";
 import { DEFAULT_POLL } from "../lib/batch/poller";
 import { isOpenAiHost } from "../lib/models/lifecycle";
@@ -14,6 +15,10 @@ import { registerAdminRoutes, type Credentials } from "./shared/admin-routes";
 
 interface ConfigDef extends NodeDef {
   baseUrl: string;
+  /** the provider profile's id (lib/providers); empty: worked out from apiType and the host, as before profiles */
+  provider?: string;
+  /** extra headers for every request to the base URL: name → value (values may say ${ENV_VAR}) */
+  headers?: unknown;
   apiType?: "openai" | "azure";
   apiVersion?: string;
   organization?: string;
@@ -43,6 +48,11 @@ const MB = 1024 * 1024;
 export = function register(RED: NodeAPI): void {
   function ImagesApiConfig(this: Node<Credentials> & ConfigNode, def: ConfigDef) {
     RED.nodes.createNode(this, def);
+    // Node-RED's environment (flow, group and global env, then process.env), as ${VAR} in node properties reads it
+    const getEnv = (name: string): string | undefined => {
+      const v = RED.util.evaluateNodeProperty(name, "env", this, {});
+      return v === undefined || v === "" ? process.env[name] : String(v);
+    };
     const baseUrl = def.baseUrl || DEFAULT_BASE_URL;
     this.azure = def.apiType === "azure";
     this.openAiHost = isOpenAiHost(baseUrl, def.apiType);
@@ -53,6 +63,9 @@ export = function register(RED: NodeAPI): void {
       this.client = new ImagesClient({
         baseUrl,
         apiKey: this.credentials?.apiKey,
+        provider: def.provider || undefined,
+        headers: extraHeaders(def.headers, getEnv, "headers"),
+        secretHeaders: extraHeaders(this.credentials?.secretHeaders, getEnv, "secret headers"),
         apiType: def.apiType === "azure" ? "azure" : "openai",
         apiVersion: def.apiVersion,
         organization: def.organization,
@@ -85,7 +98,7 @@ export = function register(RED: NodeAPI): void {
     "images-api-config",
     ImagesApiConfig as never,
     {
-      credentials: { apiKey: { type: "password" } },
+      credentials: { apiKey: { type: "password" }, secretHeaders: { type: "password" } },
     } as never,
   );
 

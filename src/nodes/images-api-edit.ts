@@ -5,7 +5,7 @@
 import type { NodeAPI } from "node-red";
 import { checkOverlays, readEditImages, readMarkup, readMask } from "../lib/check/image-input";
 import { jsonEditBody } from "../lib/batch/lines";
-import { encodeEditForm } from "../lib/check/multipart";
+import { wireBody } from "../lib/http/wire";
 import { checkRequest } from "../lib/check/params";
 import { registerImageNode, type ImageDef } from "./shared/image-node";
 
@@ -44,10 +44,7 @@ export = function register(RED: NodeAPI): void {
       );
       return {
         checked,
-        build: (fields) => {
-          const form = encodeEditForm({ images, mask, markup, fields, arrayStyle: client.options.arrayStyle });
-          return { kind: "multipart", ...form };
-        },
+        build: (fields, warn) => wireBody(client.profile, "edit", fields, { images, mask, markup }, client.options.arrayStyle, warn),
         batchBody: (params, upload) => jsonEditBody(params, images, upload, mask, markup),
       };
     },

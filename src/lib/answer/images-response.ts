@@ -2,7 +2,7 @@
  * Reads an Images API answer (ImagesResponse JSON) into images: bytes where the API sent
  * base64, URLs where it sent links. Refuses answers that are not a usable result.
  */
-import { httpError, readErrorBody } from "../http/http-errors";
+import { httpError, readErrorBody, type Refusals } from "../http/http-errors";
 import type { ApiAnswer } from "../http/client";
 import { ImagesApiError } from "../errors";
 
@@ -24,7 +24,13 @@ export interface ImagesResult {
   attempts: number;
 }
 
-export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): ImagesResult {
+/** What a provider profile adds to reading an answer: its answer shape made OpenAI's, and its words for a refusal. */
+export interface AnswerShape {
+  answer?(json: Record<string, unknown>): Record<string, unknown>;
+  refusals?: Refusals;
+}
+
+export function readAnswer(answer: ApiAnswer, redact: (s: string) => string, shape: AnswerShape = {}): ImagesResult {
   const details = { statusCode: answer.status, requestId: answer.requestId, attempts: answer.attempts, retryable: false };
   let json: unknown;
   try {
@@ -41,7 +47,7 @@ export function readAnswer(answer: ApiAnswer, redact: (s: string) => string): Im
       details,
     );
   }
-  return imagesFromBody(json, answer.status, details, redact);
+  return imagesFromBody(json, answer.status, details, redact, shape);
 }
 
 /**
@@ -53,13 +59,21 @@ export function imagesFromBody(
   status: number,
   details: { statusCode?: number; requestId?: string; attempts: number; retryable?: boolean },
   redact: (s: string) => string,
+  shape: AnswerShape = {},
 ): ImagesResult {
   if (!json || typeof json !== "object") {
     throw new ImagesApiError("api_error", "the Images API answered with JSON that is not an object", details);
   }
-  const body = json as { data?: unknown; usage?: unknown; svg_usage?: unknown; output_format?: unknown; error?: unknown };
+  const raw = json as Record<string, unknown>;
+  const body = (shape.answer ? shape.answer(raw) : raw) as {
+    data?: unknown;
+    usage?: unknown;
+    svg_usage?: unknown;
+    output_format?: unknown;
+    error?: unknown;
+  };
   // Azure and some gateways report refusals with HTTP 200 and an error body.
-  if (body.error) throw httpError(status, readErrorBody(body), details, redact);
+  if (body.error) throw httpError(status, readErrorBody(body), details, redact, undefined, shape.refusals);
   if (!Array.isArray(body.data) || body.data.length === 0) {
     throw new ImagesApiError("api_error", "the Images API answered without any image (empty data)", details);
   }

@@ -10,7 +10,19 @@ import { errorFromAnswer, transportError, tryJson } from "./http-errors";
 import { abortedError, formatBytes, ImagesApiError, isImagesApiError } from "../errors";
 import { Limiter, type RunHooks } from "./limiter";
 import { headerValue, retryDelayMs, retryLoop, type Attempted, type Headers } from "./retry";
-import { apiHeaders, apiUrl, authHeaders, endpointFor, modelsUrl, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
+import {
+  apiHeaders,
+  apiUrl,
+  authHeaders,
+  endpointFor,
+  modelsUrl,
+  profileOf,
+  type Endpoint,
+  type EndpointOptions,
+  type Operation,
+} from "./endpoint";
+import { openAiList } from "../providers/wire-helpers";
+import type { Profile } from "../providers";
 import { isImageModel } from "../models/table";
 import type { ArrayStyle, Multipart } from "../check/multipart";
 import { SseParser, type SseEvent } from "./sse";
@@ -120,6 +132,9 @@ export class ImagesClient {
     // the key as it is sent (a pasted key or an env value may end in a line break): the key filter looks for that one
     const apiKey = options.apiKey?.trim() || undefined;
     this.options = { ...CLIENT_DEFAULTS, ...stripUndefined({ ...options, apiKey }), baseUrl: options.baseUrl };
+    this.secrets = [apiKey, ...Object.values(options.secretHeaders ?? {})].filter(
+      (v): v is string => typeof v === "string" && v.length >= 4,
+    );
     const base = parseBaseUrl(options.baseUrl);
     this.downloads.apiOrigin = base.origin;
     this.downloads.timeoutMs = this.options.timeoutMs;
@@ -135,9 +150,18 @@ export class ImagesClient {
 
   /** Replaces the API key wherever it might appear in text shown to users. */
   redact = (text: string): string => {
-    const key = this.options.apiKey;
-    return key && key.length >= 4 ? text.split(key).join("***") : text;
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join("***");
+    return out;
   };
+
+  /** the key and the secret headers' values, as sent: what redact() hides wherever text leaves the node */
+  private readonly secrets: string[];
+
+  /** The config node's provider profile (providers/): paths, auth header, parameter and answer shapes. */
+  get profile(): Profile {
+    return profileOf(this.options);
+  }
 
   endpoint(op: Operation, model: string): Endpoint {
     return endpointFor(this.options, op, model);
@@ -245,7 +269,7 @@ export class ImagesClient {
         });
         return { value: { status: res.statusCode, headers: res.headers, contentType, size, reader, requestId, attempts: attempt } };
       }
-      const { error, retryable } = errorFromAnswer({ ...res, body: await readAll(res.body, ERROR_BODY_MAX) }, attempt, this.redact);
+      const { error, retryable } = this.errorOf({ ...res, body: await readAll(res.body, ERROR_BODY_MAX) }, attempt);
       if (res.statusCode !== 429 || !retryable) return { error, retryable, headers: res.headers };
       // rate-limited: every request of this client holds back until the server's time
       pass.limited(retryDelayMs(res.headers, attempt - 1));
@@ -366,9 +390,12 @@ export class ImagesClient {
    * Checks the connection and the key: GET the server's model list. Resolves with the image
    * models it offers; rejects with the same coded errors as image requests (auth_failed, …).
    */
-  async listModels(timeoutMs = 15_000): Promise<{ imageModels: string[]; total: number }> {
-    const signal = AbortSignal.timeout(timeoutMs);
+  async listModels(timeoutMs = 15_000): Promise<{ imageModels: string[]; total: number; noList?: string }> {
+    const profile = profileOf(this.options);
     const url = modelsUrl(this.options);
+    // a provider without a model list: nothing to ask (the dialog says so; image requests still work)
+    if (!url) return { imageModels: [], total: 0, noList: profile.name };
+    const signal = AbortSignal.timeout(timeoutMs);
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, { method: "GET", dispatcher: this.dispatcher, headers: apiHeaders(this.options), signal });
@@ -377,12 +404,18 @@ export class ImagesClient {
     }
     const body = await readAll(res.body, ERROR_BODY_MAX);
     if (res.statusCode !== 200) {
-      const hint = res.statusCode === 404 ? modelListMissing(url, this.options.apiType === "azure") : undefined;
-      throw errorFromAnswer({ ...res, body }, 1, this.redact, hint).error;
+      const hint = res.statusCode === 404 ? modelListMissing(url, profile.auth === "api-key") : undefined;
+      throw this.errorOf({ ...res, body }, 1, hint).error;
     }
-    const json = tryJson(body) as { data?: Array<{ id?: unknown }> } | undefined;
-    const ids = Array.isArray(json?.data) ? json.data.map((m) => String(m?.id ?? "")).filter(Boolean) : [];
-    return { imageModels: ids.filter(isImageModel).sort(), total: ids.length };
+    const json = tryJson(body);
+    const list = profile.models?.read ? profile.models.read(json) : openAiList(json);
+    const images = list.imageIds ?? list.ids.filter(isImageModel);
+    return { imageModels: [...images].sort(), total: list.ids.length };
+  }
+
+  /** An error answer as a coded error, with the profile's own words for a refusal. */
+  errorOf(answer: Parameters<typeof errorFromAnswer>[0], attempts: number, hint?: string): ReturnType<typeof errorFromAnswer> {
+    return errorFromAnswer(answer, attempts, this.redact, hint, profileOf(this.options).refusals);
   }
 
   /**
@@ -411,7 +444,7 @@ export class ImagesClient {
         const requestId = headerValue(res.headers, "x-request-id");
         if (res.statusCode < 200 || res.statusCode >= 300) {
           return {
-            ...errorFromAnswer({ ...res, body: await readAll(res.body, ERROR_BODY_MAX) }, attempt, this.redact),
+            ...this.errorOf({ ...res, body: await readAll(res.body, ERROR_BODY_MAX) }, attempt),
             headers: res.headers,
           };
         }

@@ -1,8 +1,9 @@
 /**
- * Where a request goes and how it authenticates: OpenAI and gateways (Bearer key, {baseUrl}/images/...),
- * Azure OpenAI classic (deployment path + api-version, api-key header) and Azure's v1 API.
+ * Where a request goes and with which headers: the config node's provider profile (providers/) says the path and
+ * the auth header; the user's extra headers go with every request to the base URL (never to download hosts).
  */
 import type { Operation } from "../models/table";
+import { providerFor, type Profile } from "../providers";
 
 export type { Operation };
 
@@ -14,6 +15,12 @@ export interface EndpointOptions {
   organization?: string;
   project?: string;
   userAgent?: string;
+  /** the provider profile's id (providers/index.ts); without one it is worked out from apiType and the host */
+  provider?: string;
+  /** extra headers sent with every request to the base URL (a gateway's routing or attribution headers) */
+  headers?: Record<string, string>;
+  /** the same, for secret values (a gateway's own key): kept as credentials, filtered out of texts like the key */
+  secretHeaders?: Record<string, string>;
 }
 
 export interface Endpoint {
@@ -24,8 +31,7 @@ export interface Endpoint {
 
 /** The base URL of a config node without one (the config dialog offers the same: test/tooling/config-defaults.spec.ts). */
 export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
-export const AZURE_DEFAULT_API_VERSION = "2025-04-01-preview";
-const PATHS: Record<Operation, string> = { generate: "images/generations", edit: "images/edits" };
+export { AZURE_DEFAULT_API_VERSION } from "../providers/azure";
 const PACKAGE_VERSION: string = (() => {
   try {
     return require("../../../package.json").version as string;
@@ -39,11 +45,16 @@ export function baseOf(o: EndpointOptions): string {
   return o.baseUrl.trim().replace(/\/+$/, "");
 }
 
-/** Only the credential headers: the Bearer key, or Azure's api-key. */
+/** The config node's provider profile. */
+export function profileOf(o: EndpointOptions): Profile {
+  return providerFor(o);
+}
+
+/** Only the credential headers: the Bearer key, or the profile's own header (Azure's api-key). */
 export function authHeaders(o: EndpointOptions): Record<string, string> {
   const key = o.apiKey?.trim();
   if (!key) return {};
-  return o.apiType === "azure" ? { "api-key": key } : { authorization: `Bearer ${key}` };
+  return profileOf(o).auth === "api-key" ? { "api-key": key } : { authorization: `Bearer ${key}` };
 }
 
 /** Every header of an API request except content-type. */
@@ -55,6 +66,9 @@ export function apiHeaders(o: EndpointOptions): Record<string, string> {
   };
   if (o.organization) headers["openai-organization"] = o.organization;
   if (o.project) headers["openai-project"] = o.project;
+  // the user's own headers (checked by the config node: names are tokens, values one line, none of the headers the
+  // client sets itself); they may replace the auth header, for gateways that want their own scheme
+  for (const [name, value] of Object.entries({ ...o.headers, ...o.secretHeaders })) headers[name.toLowerCase()] = value;
   return headers;
 }
 
@@ -65,23 +79,15 @@ export function apiUrl(o: EndpointOptions, path: string): string {
 
 export function endpointFor(o: EndpointOptions, op: Operation, model: string): Endpoint {
   const base = baseOf(o);
-  const url = o.apiType === "azure" ? azureUrl(base, op, model, o.apiVersion) : `${base}/${PATHS[op]}`;
+  const p = profileOf(o);
+  const url = p.url ? p.url({ base, op, model, apiVersion: o.apiVersion }) : `${base}/${p.paths[op]}`;
   return { url, headers: apiHeaders(o) };
 }
 
-function azureUrl(base: string, op: Operation, model: string, apiVersion?: string): string {
-  // Azure's v1 API takes plain OpenAI paths with the deployment as `model`.
-  if (/\/openai\/v1$/.test(base)) return `${base}/${PATHS[op]}${apiVersion ? `?api-version=${encodeURIComponent(apiVersion)}` : ""}`;
-  const version = `?api-version=${encodeURIComponent(apiVersion || AZURE_DEFAULT_API_VERSION)}`;
-  if (/\/deployments\/[^/]+$/.test(base)) return `${base}/${PATHS[op]}${version}`;
-  const root = base.replace(/\/openai$/, "");
-  return `${root}/openai/deployments/${encodeURIComponent(model)}/${PATHS[op]}${version}`;
-}
-
-/** Where the list of models is: GET {base}/models (OpenAI, gateways, Azure v1) or Azure classic's /openai/models. */
-export function modelsUrl(o: EndpointOptions): string {
+/** Where the list of models is (the profile's path below the base URL, or its own URL); undefined: it has none. */
+export function modelsUrl(o: EndpointOptions): string | undefined {
   const base = baseOf(o);
-  if (o.apiType !== "azure" || /\/openai\/v1$/.test(base)) return `${base}/models`;
-  const root = base.replace(/\/openai(\/deployments\/[^/]+)?$/, "");
-  return `${root}/openai/models?api-version=${encodeURIComponent(o.apiVersion || AZURE_DEFAULT_API_VERSION)}`;
+  const p = profileOf(o);
+  if (p.modelsUrl) return p.modelsUrl({ base, apiVersion: o.apiVersion });
+  return p.models ? `${base}/${p.models.path}` : undefined;
 }

@@ -29,14 +29,21 @@ export function readErrorBody(body: unknown): ApiErrorBody | undefined {
 const MODERATION_CODES = new Set(["moderation_blocked", "content_policy_violation", "content_filter", "contentFilter"]);
 const QUOTA_CODES = new Set(["insufficient_quota", "insufficient_user_quota", "billing_hard_limit_reached", "quota_exceeded"]);
 
-function isModeration(e: ApiErrorBody | undefined): boolean {
-  if (!e) return false;
-  if (e.code && MODERATION_CODES.has(e.code)) return true;
-  return /safety system|content (policy|filter)/i.test(e.message ?? "");
+/** How a provider says "refused by a safety system" besides OpenAI's codes and words (providers/*.ts refusals). */
+export interface Refusals {
+  codes?: RegExp;
+  text?: RegExp;
 }
 
-function codeFor(status: number, e: ApiErrorBody | undefined): ErrorCode {
-  if (isModeration(e)) return "moderation_blocked";
+function isModeration(e: ApiErrorBody | undefined, own?: Refusals): boolean {
+  if (!e) return false;
+  if (e.code && (MODERATION_CODES.has(e.code) || own?.codes?.test(e.code))) return true;
+  const text = e.message ?? "";
+  return /safety system|content (policy|filter)/i.test(text) || Boolean(own?.text?.test(text));
+}
+
+function codeFor(status: number, e: ApiErrorBody | undefined, own?: Refusals): ErrorCode {
+  if (isModeration(e, own)) return "moderation_blocked";
   if (e?.code && QUOTA_CODES.has(e.code)) return "quota_exceeded";
   if (status === 401 || status === 403) return "auth_failed";
   if (status === 404) return "not_found";
@@ -46,8 +53,8 @@ function codeFor(status: number, e: ApiErrorBody | undefined): ErrorCode {
 }
 
 /** Whether retrying can help with this error body (quota and moderation refusals never clear up). */
-export function isPermanent(e: ApiErrorBody | undefined): boolean {
-  return isModeration(e) || Boolean(e?.code && QUOTA_CODES.has(e.code));
+export function isPermanent(e: ApiErrorBody | undefined, own?: Refusals): boolean {
+  return isModeration(e, own) || Boolean(e?.code && QUOTA_CODES.has(e.code));
 }
 
 const HINTS: Partial<Record<ErrorCode, string>> = {
@@ -64,8 +71,9 @@ export function httpError(
   details: ErrorDetails,
   redact: (s: string) => string,
   hintOverride?: string,
+  refusals?: Refusals,
 ): ImagesApiError {
-  const code = codeFor(status, body);
+  const code = codeFor(status, body, refusals);
   const hint = hintOverride ?? HINTS[code];
   const apiMessage = redact(body?.message?.trim() || "(no error message)");
   const attempts = details.attempts && details.attempts > 1 ? ` after ${details.attempts} attempts` : "";
@@ -90,13 +98,14 @@ export function errorFromAnswer(
   attempts: number,
   redact: (s: string) => string,
   hintOverride?: string,
+  refusals?: Refusals,
 ): { error: ImagesApiError; retryable: boolean } {
   const { statusCode, headers, body } = answer;
   const apiError = readErrorBody(tryJson(body));
   const found = apiError ?? plainTextError(body, headerValue(headers, "content-type") ?? "");
   const requestId = headerValue(headers, "x-request-id");
-  const error = httpError(statusCode, found, { statusCode, requestId, attempts }, redact, hintOverride);
-  return { error, retryable: shouldRetryStatus(statusCode, headers) && !isPermanent(apiError) };
+  const error = httpError(statusCode, found, { statusCode, requestId, attempts }, redact, hintOverride, refusals);
+  return { error, retryable: shouldRetryStatus(statusCode, headers) && !isPermanent(apiError, refusals) };
 }
 
 /** A body as JSON, or undefined when it is not JSON. */

@@ -6,6 +6,7 @@
 import type { Node, NodeAPI } from "node-red";
 import { ImagesClient } from "../../lib/http/client";
 import { DEFAULT_BASE_URL } from "../../lib/http/endpoint";
+import { extraHeaders } from "../../lib/http/extra-headers";
 import type { ImagesApiError } from "../../lib/errors";
 import { modelLife } from "../../lib/models/lifecycle";
 import { DEFAULT_MODEL, GENERIC_LIMITS, MODELS } from "../../lib/models/table";
@@ -14,6 +15,8 @@ import type { ConfigNode } from "../../lib/flow/config-node";
 
 export interface Credentials {
   apiKey?: string;
+  /** secret extra headers, name → value (or its JSON text) */
+  secretHeaders?: unknown;
 }
 
 /** Two base URLs that send to the same place (case of scheme and host, default port, trailing slashes aside). */
@@ -62,16 +65,26 @@ export function registerAdminRoutes(RED: NodeAPI): void {
     const typed = text("apiKey");
     const baseUrl = text("baseUrl") || DEFAULT_BASE_URL;
     let apiKey = typed && typed !== "__PWRD__" ? typed : undefined;
+    const typedSecrets = typeof body.secretHeaders === "string" && body.secretHeaders !== "__PWRD__" ? body.secretHeaders : undefined;
+    let secretHeaders: unknown = typedSecrets;
     let keyWithheld = false;
+    const saved = deployedConfig(body.id);
+    const savedCredentials = saved ? (RED.nodes.getCredentials(saved.id) as Credentials | undefined) : undefined;
+    // the saved key and secret headers go only to the base URL they were saved with
+    const toSavedUrl = Boolean(saved?.client && sameUrl(saved.client.options.baseUrl, baseUrl));
     if (!apiKey) {
-      const saved = deployedConfig(body.id);
-      const savedKey = saved ? (RED.nodes.getCredentials(saved.id) as Credentials | undefined)?.apiKey : undefined;
-      if (savedKey && saved?.client && sameUrl(saved.client.options.baseUrl, baseUrl)) apiKey = savedKey;
+      const savedKey = savedCredentials?.apiKey;
+      if (savedKey && toSavedUrl) apiKey = savedKey;
       else keyWithheld = Boolean(savedKey);
     }
+    if (secretHeaders === undefined && toSavedUrl) secretHeaders = savedCredentials?.secretHeaders;
+    const env = (name: string) => process.env[name];
     const client = new ImagesClient({
       baseUrl,
       apiKey,
+      provider: text("provider") || undefined,
+      headers: extraHeaders(body.headers, env, "headers"),
+      secretHeaders: extraHeaders(secretHeaders, env, "secret headers"),
       apiType: text("apiType") === "azure" ? "azure" : "openai",
       apiVersion: text("apiVersion"),
       organization: text("organization"),
@@ -88,8 +101,8 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       const dialog = dialogClient((req.body ?? {}) as Record<string, unknown>);
       client = dialog.client;
       if (dialog.keyWithheld) withheld = { keyWithheld: true };
-      const { imageModels, total } = await client.listModels();
-      res.json({ ok: true, imageModels, total, ...withheld });
+      const { imageModels, total, noList } = await client.listModels();
+      res.json({ ok: true, imageModels, total, ...(noList ? { noList } : {}), ...withheld });
     } catch (err) {
       const e = err as ImagesApiError;
       const message = client ? client.redact(e.message) : e.message;
@@ -115,8 +128,8 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       return;
     }
     try {
-      const { imageModels, total } = await client.listModels();
-      res.json({ ok: true, imageModels, total });
+      const { imageModels, total, noList } = await client.listModels();
+      res.json({ ok: true, imageModels, total, ...(noList ? { noList } : {}) });
     } catch (err) {
       const e = err as ImagesApiError;
       res.json({ ok: false, code: e.code ?? "api_error", statusCode: e.cause?.statusCode, message: client.redact(e.message) });

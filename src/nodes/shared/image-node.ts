@@ -45,7 +45,7 @@ export interface PrepareContext<D> {
 
 export interface Prepared {
   checked: CheckedRequest;
-  build: (params: Params) => RequestBody;
+  build: (params: Params, warn: (text: string) => void) => RequestBody;
   /** the JSON body of a batch line (edits: images as data URLs or uploaded file ids); default: the parameters */
   batchBody?: (params: Params, upload: UploadImage) => Promise<Params>;
 }

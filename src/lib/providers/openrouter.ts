@@ -1,0 +1,23 @@
+/**
+ * OpenRouter's Image API: one path for both operations, POST {base}/images (its /images/generations is a 404); edit
+ * images go as `input_references` in the same JSON; answers are always base64 (response_format is not sent). Its
+ * model list names image models when asked with ?output_modalities=image.
+ */
+import type { Profile } from "./profile";
+import { openAiList } from "./wire-helpers";
+
+export const openrouter: Profile = {
+  id: "openrouter",
+  name: "OpenRouter",
+  baseUrl: "https://openrouter.ai/api/v1",
+  hosts: /^openrouter\.ai$/i,
+  auth: "bearer",
+  paths: { generate: "images", edit: "images" },
+  edits: "json-field",
+  mapParams(params) {
+    delete params.response_format;
+    return params;
+  },
+  editFields: (images) => ({ input_references: images.map((url) => ({ type: "image_url", image_url: { url } })) }),
+  models: { path: "models?output_modalities=image", read: (json) => openAiList(json, true) },
+};

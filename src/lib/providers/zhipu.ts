@@ -1,0 +1,21 @@
+/**
+ * Zhipu (open.bigmodel.cn) and Z.ai: OpenAI's paths below /api/paas/v4, answers as URLs only (response_format is not
+ * sent), and a refused prompt as error code 1301 with a Chinese message. No model list is documented [U].
+ */
+import type { Profile } from "./profile";
+
+export const zhipu: Profile = {
+  id: "zhipu",
+  name: "Zhipu / Z.ai",
+  baseUrl: "https://open.bigmodel.cn/api/paas/v4",
+  hosts: /^(open\.bigmodel\.cn|api\.z\.ai)$/i,
+  auth: "bearer",
+  paths: { generate: "images/generations", edit: "images/edits" },
+  edits: "none",
+  mapParams(params) {
+    delete params.response_format;
+    return params;
+  },
+  refusals: { codes: /^1301$/, text: /不安全|敏感内容|sensitive content/i },
+  models: null,
+};
