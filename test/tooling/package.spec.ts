@@ -253,7 +253,8 @@ describe(`packed package on Node-RED ${require(join(nodeRedDir, "package.json"))
     assert.ok(existsSync(credsFile));
     assert.ok(!readFileSync(credsFile, "utf8").includes(key), "flows_cred.json must be encrypted");
     const editorCreds = await (await get("/credentials/images-api-config/c1")).json();
-    assert.deepEqual(editorCreds, { has_apiKey: true }, "the editor only learns that a key exists");
+    // the editor only learns that a key exists (and that no secret headers were saved), never a value
+    assert.deepEqual(editorCreds, { has_apiKey: true, has_secretHeaders: false }, "the editor learns only whether each secret exists");
     const models = await (await get("/images-api/models")).json();
     assert.deepEqual(models.models["dall-e-3"].sizes, ["1024x1024", "1792x1024", "1024x1792"]);
     const editorJs = await get("/resources/node-red-contrib-images-api/images-api-editor.js");

@@ -285,7 +285,8 @@ function sizeExample(rule: CustomSizeRule, pixels: number, bound: "atLeast" | "a
   return `${wide * k}x${high * k}`;
 }
 
-const IMAGE_MODEL_NAME = /image|dall-?e|flux|kontext|seedream|stable-?diffusion|sdxl|imagen|recraft|ideogram|midjourney|playground/i;
+const IMAGE_MODEL_NAME =
+  /image|dall-?e|flux|kontext|seedream|stable-?diffusion|sdxl|\bsd[-_ ]?(\d|turbo|xl)|imagen|recraft|ideogram|midjourney|playground|kolors|cogview|hidream/i;
 
 /** Whether a model id from a server's model list is an image model (known ones, or a telling name). */
 export function isImageModel(id: string): boolean {

@@ -8,4 +8,6 @@ export const deepinfra: Profile = {
   hosts: /^api\.deepinfra\.com$/i,
   ...OPENAI_WIRE,
   arrayStyle: "repeat",
+  // [U] its safety checker's words
+  refusals: { text: /safety checker/i },
 };

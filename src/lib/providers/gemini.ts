@@ -19,6 +19,8 @@ export const gemini: Profile = {
     params.response_format = "b64_json";
     return params;
   },
-  // the list is documented for chat models; it may not name image models [U]
-  models: { path: "models" },
+  // blocked prompts: "… blocked by the safety filters (SAFETY)" [U]
+  refusals: { text: /safety filters|\(SAFETY\)/i },
+  // no image model list is documented for the compatibility API [U]
+  models: null,
 };

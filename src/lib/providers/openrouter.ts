@@ -19,5 +19,7 @@ export const openrouter: Profile = {
     return params;
   },
   editFields: (images) => ({ input_references: images.map((url) => ({ type: "image_url", image_url: { url } })) }),
+  // a refused prompt: 403 "… requires moderation … Your input was flagged for …" [U: the exact words]
+  refusals: { text: /requires moderation|input was flagged/i },
   models: { path: "models?output_modalities=image", read: (json) => openAiList(json, true) },
 };

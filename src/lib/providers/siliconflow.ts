@@ -6,7 +6,7 @@
 import type { Params } from "../check/params";
 import { invalidParams } from "../errors";
 import type { Profile } from "./profile";
-import { rename } from "./wire-helpers";
+import { openAiList, rename } from "./wire-helpers";
 
 const NAME = "SiliconFlow";
 const EDIT_FIELDS = ["image", "image2", "image3"];
@@ -36,10 +36,12 @@ export const siliconflow: Profile = {
     }
     return Object.fromEntries(images.map((url, i) => [EDIT_FIELDS[i], url]));
   },
+  // its refusal: "… contains sensitive content …" [U: code 20044 and the words]
+  refusals: { text: /sensitive content/i },
   answer(json) {
     if (Array.isArray(json.data) || !Array.isArray(json.images)) return json;
     const data = (json.images as unknown[]).map((i) => (typeof i === "string" ? { url: i } : i));
     return { ...json, data };
   },
-  models: { path: "models?type=image", read: undefined },
+  models: { path: "models?type=image", read: (json) => openAiList(json, true) },
 };

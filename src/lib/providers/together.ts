@@ -28,6 +28,8 @@ export const together: Profile = {
     if (params.response_format === "b64_json") params.response_format = "base64";
     return params;
   },
+  // its safety checker's refusal: 422 code nsfw_content [U: the code and words are not documented]
+  refusals: { codes: /^nsfw/i, text: /NSFW content|safety checker/i },
   editFields: (images): Params => ({ image_url: images[0], ...(images.length > 1 ? { reference_images: images.slice(1) } : {}) }),
   models: {
     path: "models",

@@ -1,8 +1,10 @@
 /**
  * Zhipu (open.bigmodel.cn) and Z.ai: OpenAI's paths below /api/paas/v4, answers as URLs only (response_format is not
- * sent), and a refused prompt as error code 1301 with a Chinese message. No model list is documented [U].
+ * sent), one image per request (no n), and a refused prompt as error code 1301 with a Chinese message. No model list
+ * is documented [U].
  */
 import type { Profile } from "./profile";
+import { notOffered } from "./wire-helpers";
 
 export const zhipu: Profile = {
   id: "zhipu",
@@ -13,6 +15,9 @@ export const zhipu: Profile = {
   paths: { generate: "images/generations", edit: "images/edits" },
   edits: "none",
   mapParams(params) {
+    // one image per request: its API has no n
+    if (params.n !== undefined && params.n !== 1)
+      throw notOffered("Zhipu", "n", params.n, "it makes one image per request (send one message per image)");
     delete params.response_format;
     return params;
   },
