@@ -1,9 +1,10 @@
 /**
- * Shared editor code of the image nodes (generate, edit), built into resources/images-api-editor.js (an IIFE for
+ * Shared editor code of the image nodes (generate, edit) and the config node's dialog, built into resources/images-api-editor.js (an IIFE for
  * the browser; tsup.config.ts) that both nodes' .html load. It renders the model and option rows of both dialogs
  * and reads the model registry from the runtime (GET images-api/models); the model id lookup and the custom size
  * rule are the runtime's own (src/lib/models/table.ts), bundled in. Exposes window.ImagesApiEditor.
  */
+import { prepareConfig, saveConfig } from "./config-dialog";
 import { prepare } from "./dialog";
 import { label, labelStyle, outputLabels, paletteLabel } from "./labels";
 import { defaults, onadd } from "./node-defaults";
@@ -31,6 +32,8 @@ if (!window.ImagesApiEditor) {
     defaults: defaults,
     onadd: onadd,
     prepare: prepare,
+    prepareConfig: prepareConfig,
+    saveConfig: saveConfig,
     paletteLabel: paletteLabel,
     label: label,
     labelStyle: labelStyle,

@@ -151,7 +151,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     await page.locator("#node-config-input-baseUrl").waitFor({ state: "visible" });
     await ed.waitStable(page.locator("#node-config-dialog-ok"));
     await page.locator("#node-config-input-name").fill("e2e test server");
-    await page.locator("#node-config-input-service").selectOption("custom");
+    await page.locator("#node-config-input-provider").selectOption("compatible");
     await page.locator("#node-config-input-baseUrl").fill(server.baseUrl);
     await page.locator("#node-config-input-apiKey").fill(apiKey);
     assert.equal(await page.locator("#node-config-input-apiKey").getAttribute("type"), "password");
@@ -317,7 +317,7 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.ok(cfg, "the config node is not deployed");
     assert.equal(cfg.credentials, undefined);
     const creds = await (await fetch(new URL(`credentials/${CONFIG}/${ids.config}`, nrUrl))).json();
-    assert.deepEqual(creds, { has_apiKey: true });
+    assert.deepEqual(creds, { has_apiKey: true, has_secretHeaders: false });
 
     // the clipboard export: the API the export dialog uses, and the dialog's JSON itself
     // the generate node as selected for Export: its config node comes along, its key does not

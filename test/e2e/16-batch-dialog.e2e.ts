@@ -155,7 +155,7 @@ describe("batch delivery: the Delivery rows of both image dialogs, the config no
     await pollMax.fill("600");
 
     await page.locator("#node-config-input-name").fill("batch test server");
-    await page.locator("#node-config-input-service").selectOption("custom");
+    await page.locator("#node-config-input-provider").selectOption("compatible");
     await page.locator("#node-config-input-baseUrl").fill(server.baseUrl);
     await page.locator("#node-config-dialog-ok").click();
     await poll.waitFor({ state: "detached" });

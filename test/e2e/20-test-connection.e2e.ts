@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { Response } from "playwright-core";
 import { isImageModel } from "../../src/lib/models/table";
+import { PROVIDERS } from "../../src/lib/providers";
 import { MODEL_LIST } from "../server/images-api-server";
 import { e2e, localeJson } from "./harness";
 
@@ -184,5 +185,55 @@ describe("config dialog: Test connection", function () {
     assert.ok(ok.edge[1] > ok.edge[0] && ok.edge[1] > ok.edge[2], `success's edge is not green: ${JSON.stringify(ok)}`);
     assert.ok(failed.edge[0] > failed.edge[1] && failed.edge[0] > failed.edge[2], `failure's edge is not red: ${JSON.stringify(failed)}`);
     assert.notEqual(ok.icon, failed.icon);
+  });
+});
+
+describe("config dialog: Service menu and headers", function () {
+  afterEach(async () => {
+    await e2e().ed.closeAllTrays();
+  });
+
+  it("offers every provider profile, preselects one from the host and follows the base URL as it is typed", async () => {
+    const { page } = e2e();
+    await openConfigDialog();
+    const $provider = page.locator("#node-config-input-provider");
+    const ids = await $provider.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.deepEqual(
+      ids,
+      PROVIDERS.map((p) => p.id),
+    );
+    // the test server on 127.0.0.1, saved before profiles: a local server
+    assert.equal(await $provider.inputValue(), "local");
+    const base = page.locator("#node-config-input-baseUrl");
+    await base.fill("https://openrouter.ai/api/v1");
+    assert.equal(await $provider.inputValue(), "openrouter");
+    await base.fill("https://gateway.example.com/v1");
+    assert.equal(await $provider.inputValue(), "compatible", "the menu stayed on a provider whose host the URL left");
+    // choosing a provider fills in its documented base URL and API style
+    await $provider.selectOption("together");
+    assert.equal(await base.inputValue(), "https://api.together.xyz/v1");
+    await $provider.selectOption("azure");
+    assert.equal(await page.locator("#node-config-input-apiType").inputValue(), "azure");
+    assert.equal(await page.locator("#node-config-input-apiVersion").isVisible(), true);
+  });
+
+  it("header rows are saved as the headers object and sent by Test connection; the provider is saved", async () => {
+    const { page, server } = e2e();
+    await openConfigDialog();
+    await page.locator(".node-config-input-headers-container-row .red-ui-editableList-addButton").click();
+    await page.locator(".images-api-header-name").last().fill("x-portkey-provider");
+    await page.locator(".images-api-header-value").last().fill("openai");
+    const before = server.requests.length;
+    const r = await testConnection();
+    assert.equal(r.answer.ok, true, r.raw);
+    const sent = server.requests.slice(before).filter((q) => q.path === "/v1/models");
+    assert.equal(sent[0].headers["x-portkey-provider"], "openai");
+    await page.locator("#node-config-dialog-ok").click();
+    await page.locator("#node-config-test-connection").waitFor({ state: "detached" });
+    const saved = await page.evaluate((id) => {
+      const n = RED.nodes.node(id);
+      return { headers: n.headers, provider: n.provider };
+    }, CFG);
+    assert.deepEqual(saved, { headers: { "x-portkey-provider": "openai" }, provider: "local" });
   });
 });
