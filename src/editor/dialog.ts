@@ -22,7 +22,7 @@ import {
 } from "./registry";
 import { checkboxRow, fillSelect, row, ROWS, TEXT_FIELDS, tip } from "./rows";
 import { selectedConfig } from "./server-models";
-import { BATCH_CHECKS, verdict, type Verdict } from "./validators";
+import { BATCH_CHECKS, providerOf, verdict, type Verdict } from "./validators";
 
 declare const $: any;
 
@@ -182,6 +182,14 @@ export function prepare(node: any, op: Operation): void {
         $("#node-input-" + f.prop).attr({ min: range.min, max: f.prop === "imageCount" && fmt === "svg" ? SVG_MAX_N : range.max });
       }
     });
+    // the config node's provider: rows of parameters it does not take are hidden (the runtime leaves them out)
+    const profile = providerOf($("#node-input-server").val());
+    FIELDS.forEach(function (f) {
+      if (profile && profile.omits && profile.omits.indexOf(f.parameter.api) >= 0) {
+        visible[f.prop] = false;
+        showRow(f.prop, false);
+      }
+    });
     $("#images-api-svg-tip").toggle(!!visible.svgModel);
     $(".images-api-stream-row").toggle(!!visible.partialImages);
     if (registry.batch) {
@@ -193,7 +201,7 @@ export function prepare(node: any, op: Operation): void {
       $("#images-api-markup-tip").toggle(!r || r.markup);
     }
     const $sizes = $("#images-api-size-list").empty();
-    (r ? r.sizes : allSizes()).forEach(function (s) {
+    (profile && profile.sizes ? profile.sizes : r ? r.sizes : allSizes()).forEach(function (s) {
       $("<option>").attr("value", s).appendTo($sizes);
     });
     $("#node-input-size").attr("placeholder", r ? r.sizes.join(", ") + (r.customSize ? ", WxH" : "") : "");
@@ -240,6 +248,7 @@ export function prepare(node: any, op: Operation): void {
     lastServer = id;
     menu.fetchServerModels();
     update();
+    mark();
   });
 
   $box.on("change", "select", function (this: any) {
@@ -275,7 +284,7 @@ export function prepare(node: any, op: Operation): void {
       return;
     }
     const model = dialogModel();
-    const others = { outputFormat: format() };
+    const others = { outputFormat: format(), server: $("#node-input-server").val() };
     FIELDS.forEach(function (f) {
       const $input = $("#node-input-" + f.prop);
       if ($input.length && f.control !== "text" && f.control !== "model") {

@@ -6,6 +6,8 @@
  */
 import { listOr, show } from "../lib/errors";
 import { fieldOf, numberProblem, svgCountProblem, takes } from "../lib/models/parameters";
+import { providerFor, type Profile } from "../lib/providers";
+import { selectedConfig } from "./server-models";
 import { customSizeProblem, type ModelEntry } from "../lib/models/table";
 import { choices, formatOf, registry, rule, SELECT_ROWS } from "./registry";
 
@@ -50,10 +52,42 @@ function sizeVerdict(size: unknown, r: ModelEntry, model: string): Verdict {
  * The verdict on a value for the model (see above); true before the registry arrived.
  * `others` (optional): the node's (or dialog's) other settings, for rules between fields (SVG takes n = 1).
  */
-export function verdict(field: string, model: string, value: unknown, others?: { outputFormat?: unknown }): Verdict {
+export function verdict(field: string, model: string, value: unknown, others?: Others): Verdict {
   if (!registry || value === undefined || value === null || value === "") {
     return true;
   }
+  const byModel = modelVerdict(field, model, value, others);
+  return byModel === true ? providerVerdict(field, value, others) : byModel;
+}
+
+/** The node's (or dialog's) other settings that a verdict depends on: the output format, the config node. */
+export interface Others {
+  outputFormat?: unknown;
+  server?: unknown;
+}
+
+/** The config node's provider profile, as the runtime picks it (its `provider`, its API style, its host). */
+export function providerOf(server: unknown): Profile | null {
+  const cfg = selectedConfig(typeof server === "string" ? server : null);
+  return cfg ? providerFor({ provider: cfg.provider, baseUrl: cfg.baseUrl || "", apiType: cfg.apiType }) : null;
+}
+
+/** What the config node's provider says about the value: the runtime's own refusal (its mapParams), or true. */
+function providerVerdict(field: string, value: unknown, others?: Others): Verdict {
+  const f = fieldOf(field);
+  const p = others ? providerOf(others.server) : null;
+  if (!f || !p || !p.mapParams || f.parameter.api === "model") {
+    return true;
+  }
+  try {
+    p.mapParams({ [f.parameter.api]: f.control === "number" ? asNumber(value) : value }, "generate", function () {});
+    return true;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function modelVerdict(field: string, model: string, value: unknown, others?: Others): Verdict {
   const r = rule(model);
   const f = fieldOf(field);
   if (!r) {
@@ -87,7 +121,7 @@ export function verdict(field: string, model: string, value: unknown, others?: {
 }
 
 /** false when the value is known to be wrong for the model; true otherwise (or before the registry arrived). */
-export function valid(field: string, model: string, value: unknown, others?: { outputFormat?: unknown }): boolean {
+export function valid(field: string, model: string, value: unknown, others?: Others): boolean {
   return verdict(field, model, value, others) === true;
 }
 

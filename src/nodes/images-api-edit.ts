@@ -26,7 +26,15 @@ export = function register(RED: NodeAPI): void {
     op: "edit",
     async prepare({ def, msg, settings, output, client, lifecycle, evaluate }) {
       const prompt = await evaluate(def.prompt, def.promptType, "prompt", "prompt");
-      const checked = checkRequest({ op: "edit", node: settings, msgParams: msg.params, prompt, output: output.form, lifecycle });
+      const checked = checkRequest({
+        op: "edit",
+        node: settings,
+        msgParams: msg.params,
+        prompt,
+        output: output.form,
+        lifecycle,
+        provider: client.profile,
+      });
       const images = readEditImages(
         await evaluate(def.image, def.imageType, "image", "payload"),
         checked.model,

@@ -18,7 +18,15 @@ export = function register(RED: NodeAPI): void {
     op: "generate",
     async prepare({ def, msg, settings, output, client, lifecycle, evaluate }) {
       const prompt = await evaluate(def.prompt, def.promptType, "prompt", "payload");
-      const checked = checkRequest({ op: "generate", node: settings, msgParams: msg.params, prompt, output: output.form, lifecycle });
+      const checked = checkRequest({
+        op: "generate",
+        node: settings,
+        msgParams: msg.params,
+        prompt,
+        output: output.form,
+        lifecycle,
+        provider: client.profile,
+      });
       return { checked, build: (params, warn) => wireBody(client.profile, "generate", params, undefined, undefined, warn) };
     },
   });

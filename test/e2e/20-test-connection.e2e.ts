@@ -237,3 +237,52 @@ describe("config dialog: Service menu and headers", function () {
     assert.deepEqual(saved, { headers: { "x-portkey-provider": "openai" }, provider: "local" });
   });
 });
+
+describe("image node dialog: the config node's provider", function () {
+  const XCFG = "e2excfg000000001";
+  const XGEN = "e2exgen000000001";
+  before(async () => {
+    const { ed } = e2e();
+    await ed.importNodes(
+      [
+        { id: XCFG, type: "images-api-config", name: "xai", provider: "xai", baseUrl: "https://api.x.ai/v1", apiType: "openai" },
+        {
+          id: XGEN,
+          type: "images-api-generate",
+          name: "",
+          server: XCFG,
+          prompt: "payload",
+          promptType: "msg",
+          model: "grok-imagine-image",
+          size: "1000x300",
+          imageCount: 1,
+          x: 400,
+          y: 260,
+          wires: [[]],
+        },
+      ],
+      { applyNodeDefaults: true },
+    );
+  });
+  afterEach(async () => {
+    await e2e().ed.closeAllTrays();
+  });
+
+  it("hides the rows xAI does not take, offers its aspect-ratio sizes and says why a size has none, in the runtime's words", async () => {
+    const { page, ed } = e2e();
+    await ed.openNode(XGEN);
+    const rowShown = (field: string) => page.locator(`#node-input-${field}`).evaluate((e) => $(e).closest(".form-row").is(":visible"));
+    assert.equal(await rowShown("size"), true);
+    for (const hidden of ["background", "moderation", "outputCompression", "partialImages"]) {
+      assert.equal(await rowShown(hidden), false, `${hidden} is shown for xAI`);
+    }
+    const offered = await page.locator("#images-api-size-list option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.ok(offered.includes("1280x720") && offered.includes("1024x768"), JSON.stringify(offered));
+    const size = page.locator("#node-input-size");
+    assert.equal(await size.evaluate((e) => e.classList.contains("input-error")), true, "1000x300 is not marked");
+    assert.match(String(await size.getAttribute("title")), /^xAI has no aspect ratio for size "1000x300"; use a size in 1:1, 3:4, 4:3/);
+    await size.fill("1280x720");
+    await size.dispatchEvent("input");
+    assert.equal(await size.evaluate((e) => e.classList.contains("input-error")), false);
+  });
+});

@@ -30,6 +30,8 @@ export interface RequestInput {
   output: OutputForm;
   /** what to do with models OpenAI has shut down; without it, lifecycles are not looked at */
   lifecycle?: LifecycleInput;
+  /** the config node's provider (providers/): the parameters it does not take are left out of node settings and refused in a message */
+  provider?: { name: string; omits?: readonly string[] };
 }
 
 export interface LifecycleInput {
@@ -301,11 +303,19 @@ export function checkRequest(input: RequestInput): CheckedRequest {
 
   // Node settings are defaults: ones this model cannot take are left out instead of refused.
   const params: Params = {};
+  const omits = input.provider?.omits ?? [];
   for (const [key, value] of Object.entries(input.node)) {
     if (value === undefined || value === "") continue;
+    if (omits.includes(key)) continue;
     if (rule && MODEL_SPECIFIC[key] && !MODEL_SPECIFIC[key](rule)) continue;
     if (wrongOperation(key, op, rule)) continue;
     params[key] = value;
+  }
+  for (const key of Object.keys(picked)) {
+    if (omits.includes(key) && picked[key] !== null) {
+      const name = input.provider!.name;
+      throw invalidParams(key, `${name} does not take ${key} ${show(picked[key])}; leave it out for ${name}`);
+    }
   }
   copyLayer(params, picked, "the parameters");
   // null means "the API's default", as in the API itself: it also clears a node setting

@@ -5,7 +5,7 @@
  * codes like InputTextSensitiveContentDetected. No model list is documented [U].
  */
 import type { Params } from "../check/params";
-import type { Profile } from "./profile";
+import { OPENAI_ONLY, type Profile } from "./profile";
 import { sizeOf } from "./wire-helpers";
 
 /** the fewest pixels Seedream 4.x draws (1920 × 1920) [S] */
@@ -26,6 +26,7 @@ export const ark: Profile = {
   auth: "bearer",
   paths: { generate: "images/generations", edit: "images/generations" },
   edits: "json-field",
+  omits: [...OPENAI_ONLY, "quality"],
   mapParams(params, _op, warn) {
     const size = sizeOf(params.size);
     if (size && size.width * size.height < ARK_MIN_PIXELS) {

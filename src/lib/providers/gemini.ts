@@ -2,7 +2,7 @@
  * Google Gemini's OpenAI compatibility: generations only (edits need Gemini's own API), base64 answers; it chooses the
  * output format itself (the bytes say which), so output_format is left out with a warning.
  */
-import { OPENAI_WIRE, type Profile } from "./profile";
+import { OPENAI_ONLY, OPENAI_WIRE, type Profile } from "./profile";
 
 export const gemini: Profile = {
   id: "gemini",
@@ -11,6 +11,7 @@ export const gemini: Profile = {
   hosts: /^generativelanguage\.googleapis\.com$/i,
   ...OPENAI_WIRE,
   edits: "none",
+  omits: [...OPENAI_ONLY, "quality", "user"],
   mapParams(params, _op, warn) {
     if (params.output_format !== undefined) {
       warn(`Google Gemini chooses the image format itself: output_format ${JSON.stringify(params.output_format)} is not sent`);

@@ -2,8 +2,8 @@
  * Ollama's experimental OpenAI-compatible images: generations only, one image per request, base64 only; n, quality,
  * style and user are not taken. Its model list does not say which models make images, so every one counts.
  */
-import { OPENAI_WIRE, type Profile } from "./profile";
-import { notOffered, openAiList, refuseEach } from "./wire-helpers";
+import { OPENAI_ONLY, OPENAI_WIRE, type Profile } from "./profile";
+import { notOffered, openAiList } from "./wire-helpers";
 
 const NAME = "Ollama";
 
@@ -14,10 +14,10 @@ export const ollama: Profile = {
   hosts: /^(localhost|127\.0\.0\.1):11434$/i,
   ...OPENAI_WIRE,
   edits: "none",
+  omits: [...OPENAI_ONLY, "quality", "user", "output_format"],
   mapParams(params) {
     if (params.n !== undefined && params.n !== 1)
       throw notOffered(NAME, "n", params.n, "it makes one image per request (send one message per image)");
-    refuseEach(params, NAME, ["quality", "style", "user"], () => "leave it out for Ollama");
     if (params.response_format === "url")
       throw notOffered(NAME, "response_format", "url", "it answers with image data only: choose the Buffer, base64 or data URL output");
     return params;

@@ -3,7 +3,7 @@
  * images go as `input_references` in the same JSON; answers are always base64 (response_format is not sent). Its
  * model list names image models when asked with ?output_modalities=image.
  */
-import type { Profile } from "./profile";
+import { OPENAI_ONLY, type Profile } from "./profile";
 import { openAiList } from "./wire-helpers";
 
 export const openrouter: Profile = {
@@ -14,6 +14,7 @@ export const openrouter: Profile = {
   auth: "bearer",
   paths: { generate: "images", edit: "images" },
   edits: "json-field",
+  omits: OPENAI_ONLY,
   mapParams(params) {
     delete params.response_format;
     return params;

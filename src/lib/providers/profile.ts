@@ -58,6 +58,13 @@ export interface Profile {
    * invalid_params error naming the provider and what it offers) for what it cannot do. `warn` says what was adapted.
    */
   mapParams?(params: Params, op: Operation, warn: (text: string) => void): Params;
+  /**
+   * The canonical parameters it does not take (its docs name no such field): left out of a node's settings, refused
+   * in a message, and their rows hidden in the image nodes' dialogs.
+   */
+  omits?: readonly string[];
+  /** sizes the size field offers for it (xAI's aspect ratios), instead of the model's */
+  sizes?: readonly string[];
   /** the edit images (as data URLs) as fields of a generations request, for `edits: "json-field"` */
   editFields?(images: string[]): Params;
   /** the answer in the OpenAI shape ({data: [{b64_json | url}], usage}) */
@@ -71,6 +78,22 @@ export interface Profile {
   /** the model list's own URL (Azure's); default: the base URL and `models.path` */
   modelsUrl?(o: { base: string; apiVersion?: string }): string;
 }
+
+/** OpenAI's parameters that only OpenAI (and servers copying it) take: not in the other providers' documented fields. */
+export const OPENAI_ONLY = [
+  "style",
+  "background",
+  "moderation",
+  "output_compression",
+  "stream",
+  "partial_images",
+  "input_fidelity",
+  "complexity",
+  "safety_identifier",
+  "svg",
+  "frame_count",
+  "frame_duration_ms",
+] as const;
 
 export const OPENAI_PATHS: Record<Operation, string> = { generate: "images/generations", edit: "images/edits" };
 

@@ -5,7 +5,7 @@
  */
 import type { Params } from "../check/params";
 import { invalidParams } from "../errors";
-import type { Profile } from "./profile";
+import { OPENAI_ONLY, type Profile } from "./profile";
 import { openAiList, rename } from "./wire-helpers";
 
 const NAME = "SiliconFlow";
@@ -19,6 +19,7 @@ export const siliconflow: Profile = {
   auth: "bearer",
   paths: { generate: "images/generations", edit: "images/generations" },
   edits: "json-field",
+  omits: [...OPENAI_ONLY, "quality", "user", "output_format"],
   mapParams(params, op, warn) {
     if (op === "edit" && params.size !== undefined) {
       // its edit models (Qwen-Image-Edit) refuse image_size: they keep the input's size

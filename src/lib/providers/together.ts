@@ -4,7 +4,7 @@
  * array whose image models have type "image".
  */
 import type { Params } from "../check/params";
-import type { Profile } from "./profile";
+import { OPENAI_ONLY, type Profile } from "./profile";
 import { notOffered, sizeOf } from "./wire-helpers";
 
 const NAME = "Together AI";
@@ -17,6 +17,7 @@ export const together: Profile = {
   auth: "bearer",
   paths: { generate: "images/generations", edit: "images/generations" },
   edits: "json-field",
+  omits: [...OPENAI_ONLY, "quality", "user"],
   mapParams(params, _op, warn) {
     if (params.size !== undefined) {
       const size = sizeOf(params.size);

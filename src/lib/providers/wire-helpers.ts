@@ -1,6 +1,6 @@
 /**
- * Small pieces several profiles share: reading a canonical `WxH` size, refusing a parameter in a provider's name,
- * the OpenAI-shaped model list, and renaming a field.
+ * Small pieces several profiles share: reading a canonical `WxH` size, refusing a value in a provider's name, the
+ * OpenAI-shaped model list, and renaming a field.
  */
 import { invalidParams, listOr, show } from "../errors";
 import type { Params } from "../check/params";
@@ -15,11 +15,6 @@ export function sizeOf(size: unknown): { width: number; height: number } | undef
 /** A refusal before sending: "<provider> does not take <param> (…); <what it offers>". */
 export function notOffered(provider: string, param: string, value: unknown, offer: string): Error {
   return invalidParams(param, `${provider} does not take ${param} ${show(value)}; ${offer}`);
-}
-
-/** Refuses each of `params` the provider has no use for, when the request sets it. */
-export function refuseEach(params: Params, provider: string, names: string[], offer: (name: string) => string): void {
-  for (const name of names) if (params[name] !== undefined) throw notOffered(provider, name, params[name], offer(name));
 }
 
 /** Moves a field to another name (SiliconFlow's image_size for size). */

@@ -4,7 +4,7 @@
  * by content moderation." Edits go to /images/edits [U: the path and fields are not confirmed].
  */
 import { invalidParams, listOr, show } from "../errors";
-import { OPENAI_WIRE, type Profile } from "./profile";
+import { OPENAI_ONLY, OPENAI_WIRE, type Profile } from "./profile";
 import { sizeOf } from "./wire-helpers";
 
 const NAME = "xAI";
@@ -26,6 +26,7 @@ export const xai: Profile = {
   baseUrl: "https://api.x.ai/v1",
   hosts: /^api\.x\.ai$/i,
   ...OPENAI_WIRE,
+  omits: OPENAI_ONLY,
   mapParams(params) {
     if (params.size === undefined) return params;
     const size = sizeOf(params.size);
@@ -50,4 +51,6 @@ export const xai: Profile = {
     return params;
   },
   refusals: { text: /rejected by content moderation/i },
+  // one size of each common aspect ratio at 1k, for the size field
+  sizes: ["1024x1024", "1024x768", "768x1024", "1280x720", "720x1280", "1248x832", "832x1248", "1408x704", "704x1408"],
 };

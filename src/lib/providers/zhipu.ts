@@ -3,7 +3,7 @@
  * sent), one image per request (no n), and a refused prompt as error code 1301 with a Chinese message. No model list
  * is documented [U].
  */
-import type { Profile } from "./profile";
+import { OPENAI_ONLY, type Profile } from "./profile";
 import { notOffered } from "./wire-helpers";
 
 export const zhipu: Profile = {
@@ -14,6 +14,7 @@ export const zhipu: Profile = {
   auth: "bearer",
   paths: { generate: "images/generations", edit: "images/edits" },
   edits: "none",
+  omits: [...OPENAI_ONLY, "output_format"],
   mapParams(params) {
     // one image per request: its API has no n
     if (params.n !== undefined && params.n !== 1)

@@ -13,6 +13,7 @@ import { detectProvider, profile, PROVIDERS, providerFor } from "../../../src/li
 import type { ImageFile } from "../../../src/lib/check/image-input";
 import { sniffImage } from "../../../src/lib/images/sniff";
 import { isImagesApiError } from "../../../src/lib/errors";
+import { checkRequest } from "../../../src/lib/check/params";
 
 const PNG = readFileSync(join(__dirname, "..", "..", "fixtures", "photo-256.png"));
 const file: ImageFile = { data: PNG, info: sniffImage(PNG)!, filename: "image-1.png" };
@@ -205,10 +206,23 @@ describe("provider profiles", () => {
         refusal(() => body("ollama", { prompt: "p", n: 2 })),
         /^Ollama does not take n 2; it makes one image per request/,
       );
+      const check = (id: Parameters<typeof profile>[0], node: Record<string, unknown>, msgParams?: Record<string, unknown>) =>
+        checkRequest({ op: "generate", node, msgParams, prompt: "p", output: "buffer", provider: profile(id) }).params;
       assert.match(
-        refusal(() => body("ollama", { prompt: "p", quality: "high" })),
-        /^Ollama does not take quality "high"/,
+        refusal(() => check("ollama", {}, { quality: "high" })),
+        /^Ollama does not take quality "high"; leave it out for Ollama/,
       );
+      assert.match(
+        refusal(() => check("together", {}, { stream: true })),
+        /^Together AI does not take stream true/,
+      );
+      // a node's setting the provider does not take is left out, as one the model does not take
+      assert.deepEqual(check("together", { model: "black-forest-labs/FLUX.1-schnell", quality: "high", background: "opaque" }), {
+        model: "black-forest-labs/FLUX.1-schnell",
+        prompt: "p",
+      });
+      // the same settings on OpenAI's wire go on
+      assert.equal(check("compatible", { model: "flux-x", quality: "high" }).quality, "high");
       assert.match(
         refusal(() => body("gemini", { prompt: "p" }, "edit")),
         /^Google Gemini has no image edits; use a generate node, or a provider that edits \(OpenAI, Azure OpenAI, OpenRouter/,
