@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as acorn from "acorn";
 import { CLIENT_DEFAULTS } from "../../src/lib/http/client";
+import { detectProvider, profile } from "../../src/lib/providers";
 import { DEFAULT_BASE_URL } from "../../src/lib/http/endpoint";
 import { DEFAULT_POLL } from "../../src/lib/batch/poller";
 
@@ -55,8 +56,10 @@ function htmlDefaults(): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const p of defaults!.properties as AstNode[]) {
     const value = property(p.value, "value");
-    assert.equal(value?.type, "Literal", `the default of ${keyName(p)} is a literal`);
-    values[keyName(p)!] = value!.value;
+    // a literal, or an empty object (the headers)
+    const empty = value?.type === "ObjectExpression" && (value.properties as AstNode[]).length === 0;
+    assert.ok(value?.type === "Literal" || empty, `the default of ${keyName(p)} is a literal`);
+    values[keyName(p)!] = empty ? {} : value!.value;
   }
   return values;
 }
@@ -89,9 +92,12 @@ describe("the config dialog's defaults are the runtime's", () => {
     for (const k of numbers) assert.ok(k in runtime, `${k}: which runtime constant is its default? Add it to this test`);
   });
 
-  it("the dialog's OpenAI preset is the default base URL", () => {
-    const presets = [...nodes(definition())].find((n) => n.type === "VariableDeclarator" && n.id.name === "presets");
-    assert.ok(presets, "no presets in oneditprepare");
-    assert.equal(property(property(presets.init, "openai")!, "baseUrl")?.value, DEFAULT_BASE_URL);
+  it("the Service menu's OpenAI (the provider profile) fills in the default base URL", () => {
+    assert.equal(profile("openai").baseUrl, DEFAULT_BASE_URL);
+    assert.equal(detectProvider(DEFAULT_BASE_URL), "openai");
+  });
+
+  it("a new config node has no extra headers", () => {
+    assert.deepEqual(html.headers, {});
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { Operation } from "../models/table";
 import { providerFor, type Profile } from "../providers";
+import { openai } from "../providers/openai";
 
 export type { Operation };
 
@@ -30,7 +31,7 @@ export interface Endpoint {
 }
 
 /** The base URL of a config node without one (the config dialog offers the same: test/tooling/config-defaults.spec.ts). */
-export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
+export const DEFAULT_BASE_URL = openai.baseUrl;
 export { AZURE_DEFAULT_API_VERSION } from "../providers/azure";
 const PACKAGE_VERSION: string = (() => {
   try {
