@@ -259,11 +259,40 @@ describe("reliability: secrets and trust", function () {
       assert.ok(!containsSecret(foreign.requests.map((r) => r.headers)));
     });
 
+    it("a data: image URL in the answer (some local servers and shims) → the image itself, nothing fetched", async () => {
+      const server = api.server;
+      server.setDefault(urlAnswer(`data:image/png;base64,${PHOTO_PNG.toString("base64")}`));
+      await load({ baseUrl: server.baseUrl, node: { model: "gpt-image-1-all" } });
+      const { out, caught } = await one({ payload: "a" });
+      assert.equal(caught, undefined, caught?.error.message);
+      assert.ok(Buffer.isBuffer(out!.payload) && out!.payload.equals(PHOTO_PNG));
+      assert.equal(server.downloads.length, 0);
+      assert.equal(foreign.requests.length, 0);
+    });
+
+    for (const [title, url, message] of [
+      ["a text/html data:", `data:text/html;base64,${Buffer.from("<script>alert(1)</script>").toString("base64")}`, /not a base64 image/],
+      [
+        "a data: URL that is no image",
+        `data:image/png;base64,${Buffer.from("<html>intranet page</html>").toString("base64")}`,
+        /not an image/,
+      ],
+    ] as const) {
+      it(`${title} URL in the answer → download_failed, its text never reaches the flow`, async () => {
+        const server = api.server;
+        server.setDefault(urlAnswer(url));
+        await load({ baseUrl: server.baseUrl, node: { model: "gpt-image-1-all" } });
+        const { caught } = await one({ payload: "a" });
+        assert.equal(caught?.error.code, "download_failed");
+        assert.match(caught!.error.message, message);
+        assert.ok(!caught!.error.message.includes("intranet") && !caught!.error.message.includes("script"));
+      });
+    }
+
     for (const [title, url] of [
       ["file://", "file:///etc/passwd"],
       ["ftp://", "ftp://127.0.0.1/image.png"],
       ["javascript:", "javascript:alert(1)"],
-      ["data: (not fetched, only http(s))", `data:image/png;base64,${PHOTO_PNG.toString("base64").slice(0, 40)}`],
     ] as const) {
       it(`a ${title} URL in the answer → download_failed, nothing fetched`, async () => {
         const server = api.server;

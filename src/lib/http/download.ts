@@ -1,5 +1,6 @@
 /**
- * Downloads an image URL that an answer gave, trusting nothing about it: only http(s); the key only to the API's
+ * Downloads an image URL that an answer gave, trusting nothing about it: only http(s) (a `data:` URL is read in place,
+ * by the same rules); the key only to the API's
  * own origin; loopback, private and link-local hosts only when the base URL is on one too (checked on the URL and
  * again on every address a name resolves to, at connect time); at most `maxBytes`; within the timeout; at most 3
  * redirects, each checked the same way; and the bytes must be an image. Every refusal is `download_failed`,
@@ -29,6 +30,8 @@ export interface DownloadSetup {
 const MAX_REDIRECTS = 3;
 
 export async function downloadImage(setup: DownloadSetup, url: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+  // some local servers and shims answer with the image itself as a data: URL: read here, nothing fetched
+  if (/^data:/i.test(url)) return inlineImage(url, maxBytes);
   let target = parseUrl(url);
   const { dispatcher, nonPublicAllowed } = await setup.route();
   const timer = new AbortController();
@@ -92,6 +95,34 @@ export async function downloadImage(setup: DownloadSetup, url: string, maxBytes:
   } finally {
     clearTimeout(timeout);
   }
+}
+
+/** A `data:image/…;base64,` URL's image, held to the same rules as a download: an image by its bytes, at most `maxBytes`. */
+function inlineImage(url: string, maxBytes: number): Buffer {
+  const head = /^data:(image\/[\w.+-]+)?(;[\w=.+-]+)*;base64,/i.exec(url.slice(0, 200));
+  if (!head)
+    throw new ImagesApiError("download_failed", "the API answered with a data: URL that is not a base64 image", { retryable: false });
+  // base64 is 4 characters for 3 bytes: refuse before decoding what would be too large
+  if (Math.floor(((url.length - head[0].length) * 3) / 4) > maxBytes) {
+    throw new ImagesApiError(
+      "download_failed",
+      `the data: URL in the answer holds more than ${formatBytes(maxBytes)}, the most one image may have here`,
+      {
+        retryable: false,
+      },
+    );
+  }
+  const bytes = Buffer.from(url.slice(head[0].length), "base64");
+  if (!sniffImage(bytes)) {
+    throw new ImagesApiError(
+      "download_failed",
+      `the data: URL in the answer holds ${formatBytes(bytes.length)} that are not an image (PNG, JPEG, WebP, GIF or SVG)`,
+      {
+        retryable: false,
+      },
+    );
+  }
+  return bytes;
 }
 
 function parseUrl(url: string): URL {
