@@ -6,8 +6,7 @@ import type { NodeAPI } from "node-red";
 import { checkOverlays, readEditImages, readMarkup, readMask } from "../lib/check/image-input";
 import { jsonEditBody } from "../lib/batch/lines";
 import { wireBody } from "../lib/http/wire";
-import { checkRequest } from "../lib/check/params";
-import { registerImageNode, type ImageDef } from "./shared/image-node";
+import { checkMessage, registerImageNode, type ImageDef } from "./shared/image-node";
 
 interface EditDef extends ImageDef {
   image?: string;
@@ -24,17 +23,10 @@ export = function register(RED: NodeAPI): void {
   registerImageNode<EditDef>(RED, {
     type: "images-api-edit",
     op: "edit",
-    async prepare({ def, msg, settings, output, client, lifecycle, evaluate }) {
+    async prepare(ctx) {
+      const { def, client, lifecycle, evaluate } = ctx;
       const prompt = await evaluate(def.prompt, def.promptType, "prompt", "prompt");
-      const checked = checkRequest({
-        op: "edit",
-        node: settings,
-        msgParams: msg.params,
-        prompt,
-        output: output.form,
-        lifecycle,
-        provider: client.profile,
-      });
+      const checked = checkMessage(ctx, "edit", prompt);
       const images = readEditImages(
         await evaluate(def.image, def.imageType, "image", "payload"),
         checked.model,

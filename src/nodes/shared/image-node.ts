@@ -10,7 +10,7 @@ import { ImagesApiError } from "../../lib/errors";
 import { JobTracker } from "../../lib/flow/job-tracker";
 import { DEFAULT_MODEL, type Operation } from "../../lib/models/table";
 import type { OutputOptions } from "../../lib/flow/messages";
-import type { CheckedRequest, LifecycleInput, Params } from "../../lib/check/params";
+import { checkRequest, type CheckedRequest, type LifecycleInput, type Params } from "../../lib/check/params";
 import { nodeSettings, outputOptions, type ImageNodeDef } from "../../lib/flow/node-settings";
 import type { ConfigNode } from "../../lib/flow/config-node";
 import { previewChannel } from "./preview";
@@ -41,6 +41,12 @@ export interface PrepareContext<D> {
   lifecycle: LifecycleInput;
   /** reads a typed property (msg, flow, global, env, str, jsonata …); `what` names it in errors */
   evaluate(value: string | undefined, type: string | undefined, what: string, fallback: string): Promise<unknown>;
+}
+
+/** A message's request checked in the API's terms: the node's settings, msg.params and the prompt, for the model and the config node's provider. */
+export function checkMessage<D>(ctx: PrepareContext<D>, op: Operation, prompt: unknown): CheckedRequest {
+  const { settings, msg, output, lifecycle, client } = ctx;
+  return checkRequest({ op, node: settings, msgParams: msg.params, prompt, output: output.form, lifecycle, provider: client.profile });
 }
 
 export interface Prepared {
