@@ -24,6 +24,7 @@ export type ErrorCode =
   | "network_error"
   | "stream_incomplete"
   | "download_failed"
+  | "budget_exceeded"
   | "api_error";
 
 export interface ErrorDetails {
@@ -42,6 +43,8 @@ export interface ErrorDetails {
   retryable?: boolean;
   /** the parameter that was refused before sending */
   parameter?: string;
+  /** the request had been sent when the connection failed or the time ran out: the image may have been made and billed */
+  outcomeUnknown?: boolean;
 }
 
 export class ImagesApiError extends Error {

@@ -7,6 +7,11 @@ import type { Node, NodeAPI, NodeDef } from "node-red";
 import { ImagesClient, CLIENT_DEFAULTS } from "../lib/http/client";
 import { DEFAULT_BASE_URL } from "../lib/http/endpoint";
 import { extraHeaders } from "../lib/http/extra-headers";
+import { Budget, type BudgetState } from "../lib/cost/budget";
+import { persistentStore } from "./shared/batch-node";
+
+/** where a config node's context keeps its budget's spend */
+const BUDGET_KEY = "images-api-budget";
 import { ImagesApiError } from "../lib/errors";
 import { DEFAULT_POLL } from "../lib/batch/poller";
 import { isOpenAiHost } from "../lib/models/lifecycle";
@@ -36,6 +41,20 @@ interface ConfigDef extends NodeDef {
   /** batch delivery: seconds until a batch's status is first asked, and the longest wait between asks */
   batchPoll?: string | number;
   batchPollMax?: string | number;
+  /** USD per budgetPeriod (empty: no budget), and the period: "day" or "month" (UTC) */
+  budget?: string | number;
+  budgetPeriod?: string;
+  /** USD per image for models the price table does not know */
+  pricePerImage?: string | number;
+  /** send an image request again when its outcome is unknown (off: it may have been billed) */
+  retryUnknownOutcome?: boolean | string;
+}
+
+/** A USD amount of the dialog (a number ≥ 0), or undefined when empty or not a number. */
+function dollars(value: unknown): number | undefined {
+  if (value === undefined || value === null || String(value).trim() === "") return undefined;
+  const n = Number(String(value).trim());
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 /** A size setting in MB (MiB) as bytes; empty or not a positive number: the default. */
@@ -77,10 +96,31 @@ export = function register(RED: NodeAPI): void {
         arrayStyle: def.arrayStyle === "repeat" ? "repeat" : "brackets",
         maxImageBytes: megabytes(def.maxImageMB, CLIENT_DEFAULTS.maxImageBytes),
         maxResponseBytes: megabytes(def.maxAnswerMB, CLIENT_DEFAULTS.maxResponseBytes),
+        retryUnknownOutcome: def.retryUnknownOutcome === true || def.retryUnknownOutcome === "true",
       });
     } catch (err) {
       this.configError = err as ImagesApiError;
       this.error(String((err as Error).message));
+    }
+    this.pricePerImage = dollars(def.pricePerImage);
+    const cap = dollars(def.budget);
+    if (cap !== undefined) {
+      // the spend lives in the config node's context (the default store), so a restart does not reset it
+      const context = this.context();
+      const store = {
+        get: () => context.get(BUDGET_KEY) as BudgetState | undefined,
+        set: (state: BudgetState) => context.set(BUDGET_KEY, state),
+      };
+      this.budget = new Budget(
+        cap,
+        def.budgetPeriod === "month" ? "month" : "day",
+        store,
+        () => new Date(),
+        (text) => this.warn(text),
+      );
+      if (!persistentStore(RED.settings, undefined)) {
+        this.warn("the budget's spend is kept in memory (no persistent context store is configured): a restart of Node-RED resets it");
+      }
     }
     this.on("close", (done: () => void) => {
       const client = this.client;

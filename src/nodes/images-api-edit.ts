@@ -44,6 +44,7 @@ export = function register(RED: NodeAPI): void {
       );
       return {
         checked,
+        inputs: [...images, ...(mask ? [mask] : [])].map((f) => ({ width: f.info.width, height: f.info.height })),
         build: (fields, warn) => wireBody(client.profile, "edit", fields, { images, mask, markup }, client.options.arrayStyle, warn),
         batchBody: (params, upload) => jsonEditBody(params, images, upload, mask, markup),
       };

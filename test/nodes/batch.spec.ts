@@ -5,6 +5,7 @@
  * Batch API; expired batches; refusals before anything is queued.
  */
 import assert from "node:assert/strict";
+import { usageCost } from "../../src/lib/cost/price";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -146,6 +147,15 @@ describe("batch delivery", function () {
     assert.equal(fox.raw, undefined, "Buffers are not kept");
     assert.equal((lines.find((l: any) => l.custom_id === fox.batch.customId) as any)?.body.prompt, "a red fox");
     assert.equal(seen.caught.length, 0);
+    // batch delivery costs half: msg.cost from each line's usage at the discounted price
+    for (const m of seen.out) {
+      if (m.usage) assert.deepEqual(m.cost, { usd: usageCost("gpt-image-2.6-flare", m.usage, true), estimated: false, basis: "usage" });
+      else assert.equal(m.cost.basis, "estimate");
+      assert.ok(m.cost.usd > 0);
+    }
+    const full = seen.out.find((m) => m.usage);
+    assert.ok(full, "the batch lines carry usage");
+    assert.ok(Math.abs(full.cost.usd * 2 - usageCost("gpt-image-2.6-flare", full.usage)!) < 2e-6, "not half of the direct price");
   });
 
   it("queued until the time has passed since the first message", async () => {

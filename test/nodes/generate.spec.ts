@@ -635,14 +635,24 @@ describe("generate image node", function () {
       assert.equal(server.requests.length, 1);
     });
 
-    it("a slow answer beyond the timeout → timeout", async () => {
+    it("a slow answer beyond the timeout → timeout, not sent again: the image may have been billed", async () => {
       server.setDefault({ delayMs: 3000 });
       await loadFlow({ baseUrl: server.baseUrl, config: { timeout: 0.3, retries: 1 } });
       const started = Date.now();
       const { caught } = await run({ payload: "a" });
       assert.equal(caught[0].error.code, "timeout");
-      assert.equal(caught[0].error.cause.attempts, 2);
+      assert.equal(caught[0].error.cause.attempts, 1);
+      assert.equal(caught[0].error.cause.outcomeUnknown, true);
+      assert.match(caught[0].error.message, /may have been made and billed/);
       assert.ok(Date.now() - started < 2500);
+    });
+
+    it("a slow answer beyond the timeout, retry when the outcome is unknown ticked → timeout after 2 attempts", async () => {
+      server.setDefault({ delayMs: 3000 });
+      await loadFlow({ baseUrl: server.baseUrl, config: { timeout: 0.3, retries: 1, retryUnknownOutcome: true } });
+      const { caught } = await run({ payload: "a" });
+      assert.equal(caught[0].error.code, "timeout");
+      assert.equal(caught[0].error.cause.attempts, 2);
     });
 
     it("a refused connection → network_error after the retries", async () => {
@@ -656,9 +666,9 @@ describe("generate image node", function () {
       assert.equal(caught[0].error.cause.attempts, 2);
     });
 
-    it("a dropped connection is retried like the SDK does", async () => {
+    it("a dropped connection is retried like the SDK does, when the config node allows it", async () => {
       server.script({ drop: "before-headers" });
-      await loadFlow({ baseUrl: server.baseUrl });
+      await loadFlow({ baseUrl: server.baseUrl, config: { retryUnknownOutcome: true } });
       const { out } = await run({ payload: "a" });
       assert.equal(out.length, 1);
       assert.equal(server.requests.length, 2);

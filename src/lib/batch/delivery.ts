@@ -28,6 +28,8 @@ export interface BatchEntry {
   replaced?: string;
   /** the edit's images uploaded for the batch (deleted once it is over) */
   files?: string[];
+  /** the request's size, quality and n: what prices its result when the answer has no usage */
+  price?: Record<string, unknown>;
 }
 
 export interface PendingBatch {

@@ -1,6 +1,7 @@
 import type { ImagesClient } from "../http/client";
 import type { ImagesApiError } from "../errors";
 import type { RetiredPolicy } from "../models/lifecycle";
+import type { Budget } from "../cost/budget";
 
 /** What an image node reads from its images-api-config node. */
 export interface ConfigNode {
@@ -14,4 +15,8 @@ export interface ConfigNode {
   /** batch delivery: how long until a batch's status is first asked, and the longest wait between two asks */
   batchPollSeconds?: number;
   batchPollMaxSeconds?: number;
+  /** the spending cap shared by every node on this config, when one is set */
+  budget?: Budget;
+  /** USD per image for models the price table does not know (a gateway's) */
+  pricePerImage?: number;
 }

@@ -5,6 +5,7 @@
 import type { ImagesResult, ProducedImage } from "../answer/images-response";
 import type { OutputForm } from "../check/params";
 import { sniffImage } from "../images/sniff";
+import type { Cost } from "../cost/price";
 
 export interface ImageMeta {
   /** sniffed from the bytes; the answer's output_format only when the bytes are not recognised */
@@ -92,7 +93,7 @@ export function buildMessages<M extends Record<string, unknown>>(
   result: ImagesResult,
   options: OutputOptions,
   tools: MessageTools,
-  origin?: { model: string; replaced?: string },
+  origin?: { model: string; replaced?: string; cost?: Cost },
 ): M[] {
   const metas = result.images.map((image) => {
     const meta = describeImage(image, result.outputFormat);
@@ -108,6 +109,11 @@ export function buildMessages<M extends Record<string, unknown>>(
     else delete (m as Record<string, unknown>).usage;
     if (result.svgUsage !== undefined) (m as Record<string, unknown>).svgUsage = result.svgUsage;
     else delete (m as Record<string, unknown>).svgUsage;
+    // the request's cost; split into one message per image, each carries its share (they add up to the whole)
+    const cost = origin?.cost;
+    if (cost)
+      (m as Record<string, unknown>).cost = options.split ? { ...cost, usd: Math.round((cost.usd / values.length) * 1e6) / 1e6 } : cost;
+    else delete (m as Record<string, unknown>).cost;
     return m;
   };
   if (!options.split) {
@@ -142,5 +148,6 @@ export function partialMessage<M extends Record<string, unknown>>(
   m.images = [meta];
   delete m.usage;
   delete m.svgUsage;
+  delete m.cost;
   return m as M;
 }

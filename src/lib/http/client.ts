@@ -46,6 +46,11 @@ export interface ClientOptions extends EndpointOptions {
   maxResponseBytes?: number;
   /** largest single image: a decoded b64_json, a streamed event, a download */
   maxImageBytes?: number;
+  /**
+   * Send an image request again when its outcome is unknown (the time ran out, or the connection was lost after the
+   * request had been sent): the first may have made and billed the image. Off by default.
+   */
+  retryUnknownOutcome?: boolean;
   /** how several edit images go on the wire: repeated image[] (OpenAI) or repeated image (some gateways) */
   arrayStyle?: ArrayStyle;
 }
@@ -229,13 +234,18 @@ export class ImagesClient {
     const onCallerAbort = () => abort.fire(false);
     if (call.signal?.aborted) abort.fire(false);
     else call.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    // set once undici has taken the whole body: from then on a failure leaves the outcome unknown
+    const sent = { done: false };
     try {
       const res = await this.dispatcher.request({
         origin: route.origin,
         path: route.path,
         method: "POST",
-        headers: requestHeaders(route, call),
-        body: bodyOf(payload),
+        headers: {
+          ...requestHeaders(route, call),
+          ...(typeof payload === "string" ? { "content-length": String(Buffer.byteLength(payload)) } : {}),
+        },
+        body: bodyWithReceipt(payload, sent),
         signal: abort,
       });
       if (res.statusCode !== 429) pass.release();
@@ -277,8 +287,10 @@ export class ImagesClient {
     } catch (err) {
       const refused = readingFailure(err, attempt);
       if (refused) return { error: refused, retryable: false };
-      if (call.signal?.aborted) throw aborted(attempt);
-      return { error: transportError(err, abort.timedOut, this.options.timeoutMs, { attempts: attempt }), retryable: true };
+      if (call.signal?.aborted) throw sent.done ? unknownOutcome(aborted(attempt), false) : aborted(attempt);
+      const error = transportError(err, abort.timedOut, this.options.timeoutMs, { attempts: attempt });
+      if (sent.done && !this.options.retryUnknownOutcome) return { error: unknownOutcome(error, true), retryable: false };
+      return { error, retryable: true };
     } finally {
       clearTimeout(timeout);
       call.signal?.removeEventListener("abort", onCallerAbort);
@@ -346,7 +358,9 @@ export class ImagesClient {
       if (refused) return { error: refused, retryable: false };
       if (signal?.aborted) throw aborted(attempt);
       const error = transportError(err, timer.timedOut, this.options.timeoutMs, { attempts: attempt });
-      return { error, retryable: delivered === 0 };
+      // the server was answering: the image may have been made and billed
+      if (!this.options.retryUnknownOutcome || delivered > 0) return { error: unknownOutcome(error, true), retryable: false };
+      return { error, retryable: true };
     }
   }
 
@@ -517,6 +531,25 @@ function contentHeaders(body: RequestBody): Record<string, string> {
  */
 function bodyOf(payload: string | Multipart): string | Readable {
   return typeof payload === "string" ? payload : Readable.from(payload.parts, { objectMode: false });
+}
+
+/** The body as a stream that says when undici has taken all of it (`sent.done`). */
+function bodyWithReceipt(payload: string | Multipart, sent: { done: boolean }): Readable {
+  const body = Readable.from(typeof payload === "string" ? [Buffer.from(payload)] : payload.parts, { objectMode: false });
+  body.once("end", () => {
+    sent.done = true;
+  });
+  return body;
+}
+
+/** An error of a request whose outcome is unknown: it says the image may have been billed, and why it is not sent again. */
+function unknownOutcome(error: ImagesApiError, tellOption: boolean): ImagesApiError {
+  const why = tellOption ? ' (the config node\'s "retry when the outcome is unknown" allows that)' : "";
+  return new ImagesApiError(
+    error.code,
+    `${error.message}; the request had been sent, so the image may have been made and billed: it is not sent again${why}`,
+    { ...error.cause, outcomeUnknown: true, retryable: false },
+  );
 }
 
 /**

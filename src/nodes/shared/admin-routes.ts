@@ -117,6 +117,12 @@ export function registerAdminRoutes(RED: NodeAPI): void {
   // the model field of the image nodes: the models the selected config node's server lists, asked when a dialog
   // opens. Only a deployed config node is asked, with its own saved settings: the saved key never goes to a
   // base URL that was typed into a dialog but not deployed.
+  // the config dialog's spend line: what the deployed config node's budget has spent this period, and its cap
+  RED.httpAdmin.get("/images-api/budget/:id", RED.auth.needsPermission("images-api-config.read"), (req, res) => {
+    const budget = deployedConfig(req.params.id)?.budget;
+    res.json(budget ? { ok: true, ...budget.status() } : { ok: false });
+  });
+
   RED.httpAdmin.post("/images-api/server-models", RED.auth.needsPermission("images-api-config.write"), async (req, res) => {
     const client = deployedConfig((req.body as Record<string, unknown> | undefined)?.id)?.client;
     if (!client) {

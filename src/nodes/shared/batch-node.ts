@@ -24,6 +24,8 @@ import type { Operation } from "../../lib/models/table";
 import { buildMessages, type MessageTools, type OutputOptions } from "../../lib/flow/messages";
 import type { Params } from "../../lib/check/params";
 import type { ConfigNode } from "../../lib/flow/config-node";
+import { resultCost } from "../../lib/cost/price";
+import { reserve } from "../../lib/cost/spend";
 
 const STORE_KEY = "images-api-batches";
 
@@ -46,7 +48,10 @@ export interface BatchNodeDeps {
   tools: MessageTools;
   t: Translate;
   /** checks the message as the "now" delivery does; the JSON body of its batch line (uploading large edit images) */
-  prepare: (msg: Record<string, unknown>, upload: UploadImage) => Promise<{ body: Params; model: string; replaced?: string }>;
+  prepare: (
+    msg: Record<string, unknown>,
+    upload: UploadImage,
+  ) => Promise<{ body: Params; model: string; replaced?: string; inputs?: Array<{ width: number; height: number }> }>;
 }
 
 /** Whether Node-RED keeps a context store on disk (or elsewhere) across restarts; memory is lost. */
@@ -128,7 +133,10 @@ export function attachBatchDelivery(d: BatchNodeDeps): {
           node.error(outcome.error, msg as never);
           return;
         }
-        const msgs = buildMessages(msg, outcome.result, d.output, d.tools, { model: entry.model, replaced: entry.replaced });
+        const { result } = outcome;
+        const priced = { model: entry.model, params: entry.price ?? {}, batch: true };
+        const cost = resultCost(priced, { usage: result.usage, svgUsage: result.svgUsage, images: result.images.length }, d.config() ?? {});
+        const msgs = buildMessages(msg, result, d.output, d.tools, { model: entry.model, replaced: entry.replaced, cost });
         node.send((msgs.length === 1 ? msgs[0] : [msgs]) as never);
       },
     },
@@ -162,12 +170,16 @@ export function attachBatchDelivery(d: BatchNodeDeps): {
         files.push(id);
         return id;
       };
-      const { body, model, replaced } = await d.prepare(msg, upload);
+      const { body, model, replaced, inputs } = await d.prepare(msg, upload);
       // a batch line is answered whole: no streaming
       delete body.stream;
       delete body.partial_images;
+      // what prices its result when the answer has no usage (JSON-safe: it is kept with the pending batch)
+      const price = { size: body.size, quality: body.quality, n: body.n };
+      // a budget counts a batch request at its worst case (at half price) when it is queued: its result may come a day later
+      reserve(server, { model, params: { ...price, prompt: body.prompt }, inputs, batch: true })?.settle(undefined);
       const line = requestLine(`req-${randomBytes(9).toString("hex")}`, d.op, body);
-      delivery.enqueue(line, { msg: saveMessage(msg), model, replaced, ...(files.length ? { files } : {}) }, (err) =>
+      delivery.enqueue(line, { msg: saveMessage(msg), model, replaced, price, ...(files.length ? { files } : {}) }, (err) =>
         err ? done(err) : done(),
       );
     } catch (err) {

@@ -51,6 +51,8 @@ export function checkMessage<D>(ctx: PrepareContext<D>, op: Operation, prompt: u
 
 export interface Prepared {
   checked: CheckedRequest;
+  /** an edit's input images (and mask), by pixel size: what they add to the request's price */
+  inputs?: Array<{ width: number; height: number }>;
   build: (params: Params, warn: (text: string) => void) => RequestBody;
   /** the JSON body of a batch line (edits: images as data URLs or uploaded file ids); default: the parameters */
   batchBody?: (params: Params, upload: UploadImage) => Promise<Params>;
@@ -112,6 +114,7 @@ export function registerImageNode<D extends ImageDef>(RED: NodeAPI, spec: ImageN
               body: prepared.batchBody ? await prepared.batchBody(params, upload) : { ...params },
               model: prepared.checked.model,
               replaced: prepared.checked.replaced?.model,
+              inputs: prepared.inputs,
             };
           },
         })

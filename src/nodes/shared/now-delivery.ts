@@ -11,6 +11,9 @@ import { buildMessages, partialMessage, type MessageTools, type OutputOptions } 
 import type { ImagesClient } from "../../lib/http/client";
 import { retiredAnswer } from "../../lib/models/lifecycle";
 import { requestImages } from "../../lib/operation";
+import type { ImagesResult } from "../../lib/answer/images-response";
+import { mayHaveBeenBilled, reserve } from "../../lib/cost/spend";
+import { resultCost } from "../../lib/cost/price";
 import type { ImageDef, ImageNodeSpec, Msg, PrepareContext, Prepared } from "./image-node";
 import type { Preview } from "./preview";
 
@@ -41,16 +44,28 @@ export async function deliverNow<D extends ImageDef>(d: NowDelivery<D>, msg: Msg
       form: d.output.form,
       streamFallback: d.streamFallback,
     };
-    const result = await requestImages(client, request, {
-      ...hooks,
-      onPartial: (partial) => {
-        hooks.progress(d.t("status.partial", { index: partial.partialIndex + 1, count: partials }));
-        d.preview.show(partial.data, true);
-        hooks.emit(partialMessage(msg, partial, d.output, d.tools));
-      },
-      onWarning: (text) => d.node.warn(text),
-    });
-    return { checked: prepared.checked, result };
+    const priced = { model: prepared.checked.model, params: prepared.checked.params, inputs: prepared.inputs };
+    // the config node's budget holds this request's worst case until its answer says what it cost
+    const reservation = reserve(server, priced);
+    let result: ImagesResult;
+    try {
+      result = await requestImages(client, request, {
+        ...hooks,
+        onPartial: (partial) => {
+          hooks.progress(d.t("status.partial", { index: partial.partialIndex + 1, count: partials }));
+          d.preview.show(partial.data, true);
+          hooks.emit(partialMessage(msg, partial, d.output, d.tools));
+        },
+        onWarning: (text) => d.node.warn(text),
+      });
+    } catch (err) {
+      if (mayHaveBeenBilled(err)) reservation?.settle(undefined);
+      else reservation?.release();
+      throw err;
+    }
+    const cost = resultCost(priced, { usage: result.usage, svgUsage: result.svgUsage, images: result.images.length }, server);
+    reservation?.settle(cost?.usd);
+    return { checked: prepared.checked, result, cost };
   };
   const first = await d.spec.prepare(ctx);
   let done: Awaited<ReturnType<typeof run>>;
@@ -63,7 +78,7 @@ export async function deliverNow<D extends ImageDef>(d: NowDelivery<D>, msg: Msg
     if (lifecycle.policy !== "replace" || !gone.life.replacement || first.checked.replaced) throw gone.error;
     done = await run(await d.spec.prepare({ ...ctx, lifecycle: { ...lifecycle, forceReplace: true } }));
   }
-  const { result, checked } = done;
+  const { result, checked, cost } = done;
   d.preview.show(result.images[0]?.data, false);
-  return buildMessages(msg, result, d.output, d.tools, { model: checked.model, replaced: checked.replaced?.model });
+  return buildMessages(msg, result, d.output, d.tools, { model: checked.model, replaced: checked.replaced?.model, cost });
 }

@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ImagesApiServer } from "../../server/images-api-server";
@@ -11,6 +13,7 @@ import { ImagesClient, type ApiCall, type ClientOptions } from "../../../src/lib
 import { readAnswer } from "../../../src/lib/answer/images-response";
 import { ImagesApiError, isImagesApiError, type ErrorCode } from "../../../src/lib/errors";
 import { sniffImage } from "../../../src/lib/images/sniff";
+import { encodeEditForm } from "../../../src/lib/check/multipart";
 import { ImageStream } from "../../../src/lib/answer/streamed-images";
 import { ForwardProxy, withProxyEnv } from "./forward-proxy";
 
@@ -329,7 +332,7 @@ describe("ImagesClient", function () {
     });
 
     it("onRetryWait tells each wait before a retry and why: the server's time for a 429, the backoff otherwise, the code for a dropped connection", async () => {
-      const c = makeClient({ maxRetries: 3 });
+      const c = makeClient({ maxRetries: 3, retryUnknownOutcome: true });
       server.script({ status: 429, headers: { "retry-after-ms": "300" } }, { status: 503 }, { drop: "before-headers" });
       const waits: Array<{ ms: number; reason: string }> = [];
       const answer = await generate(c, { onRetryWait: (w) => waits.push(w) });
@@ -444,8 +447,8 @@ describe("ImagesClient", function () {
   });
 
   describe("transport failures", () => {
-    it("connection dropped before the headers, every time → retried, then network_error with 3 attempts", async () => {
-      const c = makeClient();
+    it("connection dropped before the headers, every time (retry when the outcome is unknown) → retried, then network_error with 3 attempts", async () => {
+      const c = makeClient({ retryUnknownOutcome: true });
       server.script({ drop: "before-headers" }, { drop: "before-headers" }, { drop: "before-headers" });
       const err = await rejectsWith(generate(c), "network_error");
       assert.equal(server.requests.length, 3);
@@ -458,24 +461,24 @@ describe("ImagesClient", function () {
       assert.ok(g2 >= 700 && g2 < 4000, `gap ${g2}`);
     });
 
-    it("connection dropped before the headers once → the retry succeeds", async () => {
-      const c = makeClient();
+    it("connection dropped before the headers once (retry when the outcome is unknown) → the retry succeeds", async () => {
+      const c = makeClient({ retryUnknownOutcome: true });
       server.script({ drop: "before-headers" });
       const answer = await generate(c);
       assert.equal(answer.attempts, 2);
       assert.equal(server.requests.length, 2);
     });
 
-    it("connection dropped in the middle of the body, every time → network_error after all attempts", async () => {
-      const c = makeClient({ maxRetries: 1 });
+    it("connection dropped in the middle of the body, every time (retry when the outcome is unknown) → network_error after all attempts", async () => {
+      const c = makeClient({ maxRetries: 1, retryUnknownOutcome: true });
       server.script({ drop: "mid-body" }, { drop: "mid-body" });
       const err = await rejectsWith(generate(c), "network_error");
       assert.equal(server.requests.length, 2);
       assert.equal(err.cause.attempts, 2);
     });
 
-    it("connection dropped in the middle of the body once → the retry succeeds with a whole image", async () => {
-      const c = makeClient();
+    it("connection dropped in the middle of the body once (retry when the outcome is unknown) → the retry succeeds with a whole image", async () => {
+      const c = makeClient({ retryUnknownOutcome: true });
       server.script({ drop: "mid-body" });
       const answer = await generate(c);
       assert.equal(answer.attempts, 2);
@@ -491,6 +494,62 @@ describe("ImagesClient", function () {
       const err = await rejectsWith(generate(c), "network_error");
       assert.match(err.message, /ECONNREFUSED/);
       assert.equal(err.cause.attempts, 1);
+    });
+  });
+
+  describe("a request whose outcome is unknown is not sent again (by default)", () => {
+    it("the server read the whole request and stalls: timeout after one attempt, saying the image may have been billed", async () => {
+      const c = makeClient({ timeoutMs: 400, maxRetries: 2 });
+      server.script({ delayMs: 4000 }, { delayMs: 4000 }, { delayMs: 4000 });
+      const err = await rejectsWith(generate(c), "timeout");
+      assert.equal(server.requests.length, 1, "a request whose outcome is unknown was sent again");
+      assert.equal(err.cause.attempts, 1);
+      assert.equal(err.cause.outcomeUnknown, true);
+      assert.equal(err.cause.retryable, false);
+      assert.match(
+        err.message,
+        /the request had been sent, so the image may have been made and billed: it is not sent again \(the config node's "retry when the outcome is unknown" allows that\)/,
+      );
+    });
+
+    it("the connection is lost after the request was sent: network_error after one attempt", async () => {
+      const c = makeClient();
+      server.script({ drop: "before-headers" }, { drop: "before-headers" });
+      const err = await rejectsWith(generate(c), "network_error");
+      assert.equal(server.requests.length, 1);
+      assert.equal(err.cause.outcomeUnknown, true);
+    });
+
+    it("a multipart edit whose connection is lost after sending: one upload only", async () => {
+      const c = makeClient();
+      server.script({ drop: "before-headers" }, { drop: "before-headers" });
+      const png = readFileSync(join(__dirname, "..", "..", "fixtures", "photo-256.png"));
+      const form = encodeEditForm({
+        images: [{ data: png, info: sniffImage(png)!, filename: "image-1.png" }],
+        fields: { model: "gpt-image-1", prompt: "night" },
+      });
+      const err = await rejectsWith(
+        c.call({ op: "edit", model: "gpt-image-1", body: { kind: "multipart", ...form }, signal: new AbortController().signal }),
+        "network_error",
+      );
+      assert.equal(server.requests.length, 1);
+      assert.equal(err.cause.outcomeUnknown, true);
+    });
+
+    it("nothing was sent (nothing listening): retried as before, and the outcome is known", async () => {
+      const gone = await tinyServer(() => undefined);
+      await gone.close();
+      const c = makeClient({ baseUrl: `${gone.origin}/v1`, maxRetries: 1 });
+      const err = await rejectsWith(generate(c), "network_error");
+      assert.equal(err.cause.attempts, 2);
+      assert.equal(err.cause.outcomeUnknown, undefined);
+    });
+
+    it("408, 429 and 5xx answers are still retried: the API did not make the image", async () => {
+      const c = makeClient();
+      server.script({ status: 503 }, { status: 408 });
+      const answer = await generate(c);
+      assert.equal(answer.attempts, 3);
     });
   });
 
@@ -555,12 +614,14 @@ describe("ImagesClient", function () {
       const elapsed = Date.now() - t0;
       assert.ok(elapsed >= 450 && elapsed < 3000, `took ${elapsed} ms`);
       assert.equal(err.cause.attempts, 1);
-      assert.equal(err.cause.retryable, true);
+      // the body was on its way: the image may have been billed
+      assert.equal(err.cause.retryable, false);
+      assert.equal(err.cause.outcomeUnknown, true);
       assert.match(err.message, /no complete answer from the Images API within/);
     });
 
-    it("headers slower than the timeout → timeout, and timeouts are retried", async () => {
-      const c = makeClient({ timeoutMs: 400, maxRetries: 1 });
+    it("headers slower than the timeout (retry when the outcome is unknown) → timeout, and timeouts are retried", async () => {
+      const c = makeClient({ timeoutMs: 400, maxRetries: 1, retryUnknownOutcome: true });
       server.script({ delayMs: 4000 }, { delayMs: 4000 });
       const err = await rejectsWith(generate(c), "timeout");
       assert.equal(server.requests.length, 2);
