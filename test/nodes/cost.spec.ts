@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { usageCost } from "../../src/lib/cost/price";
-import { collect, helper, loadFlow, run, type Msg, withImagesApi } from "../support/flow";
+import { collect, helper, loadFlow, loggedText, run, type Msg, withImagesApi } from "../support/flow";
 
 describe("msg.cost and the budget", function () {
   const api = withImagesApi();
@@ -95,6 +95,15 @@ describe("msg.cost and the budget", function () {
     assert.equal(caught[0].error.code, "timeout");
     const status = (helper.getNode("cfg") as unknown as { budget: { status(): { spent: number } } }).budget.status();
     assert.ok(status.spent > 0.006, `spent ${status.spent}`);
+  });
+
+  it("a budget on a memory-only context store: one warning at deploy that a restart resets the spend", async () => {
+    await loadFlow({ baseUrl: api.server.baseUrl, config: { budget: "1" } });
+    const warnings = loggedText().match(/a restart of Node-RED resets it/g) ?? [];
+    assert.equal(warnings.length, 1, loggedText().slice(0, 400));
+    await helper.unload();
+    await loadFlow({ baseUrl: api.server.baseUrl });
+    assert.doesNotMatch(loggedText(), /budget/, "a config node without a budget warns about one");
   });
 
   it("a budget and a model without a price: refused before sending, asking for a price per image", async () => {

@@ -1,0 +1,140 @@
+/**
+ * The budget across a restart, in a real Node-RED process (the built package, a file context store): what was spent
+ * before the restart still counts after it, so a flow cannot spend its cap again by restarting Node-RED.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { NodeRedProcess } from "../../scripts/node-red-process.mjs" with { "resolution-mode": "import" };
+import { ImagesApiServer } from "../server/images-api-server";
+
+const repoRoot = resolve(__dirname, "..", "..");
+const nodeRedDir = process.env.NODE_RED_PATH || dirname(require.resolve("node-red/package.json"));
+
+describe("the budget survives a restart of Node-RED (file context store)", function () {
+  this.timeout(120_000);
+  let server: ImagesApiServer;
+  let userDir = "";
+  let nr: NodeRedProcess | undefined;
+
+  async function start(): Promise<string> {
+    const { spawnNodeRed, startOnFreePort } = await import("../../scripts/node-red-process.mjs");
+    const { proc, url } = await startOnFreePort((port) => spawnNodeRed({ nodeRedDir, userDir, port }));
+    nr = proc;
+    return url;
+  }
+  async function stop(): Promise<void> {
+    const { stopNodeRed } = await import("../../scripts/node-red-process.mjs");
+    if (nr) await stopNodeRed(nr);
+    nr = undefined;
+  }
+  /** POST /go: the answer is the result's msg.cost, or the error's code */
+  async function go(url: string): Promise<{ cost?: { usd: number }; code?: string }> {
+    const res = await fetch(`${url}go`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+      signal: AbortSignal.timeout(15_000),
+    });
+    return (await res.json()) as { cost?: { usd: number }; code?: string };
+  }
+  async function budget(url: string): Promise<{ spent: number; cap: number }> {
+    return (await (await fetch(`${url}images-api/budget/cfg0budget`, { signal: AbortSignal.timeout(5_000) })).json()) as {
+      spent: number;
+      cap: number;
+    };
+  }
+
+  before(async function () {
+    if (!existsSync(join(repoRoot, "dist", "nodes", "images-api-generate.js"))) this.skip(); // npm test builds first
+    server = await ImagesApiServer.start({ apiKey: null });
+    userDir = mkdtempSync(join(tmpdir(), "images-api-budget-restart-"));
+    const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
+    writeFileSync(
+      join(userDir, "settings.js"),
+      nodeRedSettings({
+        userDir,
+        credentialSecret: "budget-restart",
+        repoRoot,
+        writtenBy: "test/nodes/budget-restart.spec.ts",
+        fileContext: true,
+      }),
+    );
+    const flows = [
+      { id: "tab0budget", type: "tab", label: "budget" },
+      // gpt-image-2 low 1024×1024 reserves about $0.0075: two requests fit in $0.016, a third does not
+      {
+        id: "cfg0budget",
+        type: "images-api-config",
+        name: "local",
+        baseUrl: server.baseUrl,
+        retries: 0,
+        budget: "0.016",
+        budgetPeriod: "month",
+      },
+      { id: "in0budget", type: "http in", z: "tab0budget", url: "/go", method: "post", upload: false, wires: [["gen0budget"]] },
+      {
+        id: "gen0budget",
+        type: "images-api-generate",
+        z: "tab0budget",
+        server: "cfg0budget",
+        prompt: "a lighthouse",
+        promptType: "str",
+        model: "gpt-image-2",
+        quality: "low",
+        size: "1024x1024",
+        output: "buffer",
+        property: "image",
+        wires: [["ok0budget"]],
+      },
+      {
+        id: "ok0budget",
+        type: "change",
+        z: "tab0budget",
+        rules: [{ t: "set", p: "payload", pt: "msg", to: '{"cost": $$.cost}', tot: "jsonata" }],
+        wires: [["res0budget"]],
+      },
+      { id: "catch0budget", type: "catch", z: "tab0budget", scope: ["gen0budget"], uncaught: false, wires: [["err0budget"]] },
+      {
+        id: "err0budget",
+        type: "change",
+        z: "tab0budget",
+        rules: [{ t: "set", p: "payload", pt: "msg", to: '{"code": $$.error.code}', tot: "jsonata" }],
+        wires: [["res0budget"]],
+      },
+      { id: "res0budget", type: "http response", z: "tab0budget", statusCode: "200", headers: {}, wires: [] },
+    ];
+    writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows));
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === "failed" && nr) console.log(nr.log.slice(-40).join("\n"));
+  });
+
+  after(async () => {
+    await stop();
+    await server?.close();
+    if (userDir) rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it("spent before the restart still counts after it; the next request is refused before sending", async () => {
+    let url = await start();
+    const first = await go(url);
+    assert.ok(first.cost && first.cost.usd > 0, JSON.stringify(first));
+    const spentBefore = (await budget(url)).spent;
+    assert.ok(spentBefore > 0);
+    await stop();
+
+    url = await start();
+    const after = await budget(url);
+    assert.equal(after.spent, spentBefore, "a restart reset the spend");
+    assert.equal(after.cap, 0.016);
+    const second = await go(url);
+    assert.ok(second.cost, JSON.stringify(second));
+    const requests = server.requests.length;
+    const third = await go(url);
+    assert.equal(third.code, "budget_exceeded");
+    assert.equal(server.requests.length, requests, "the refused request reached the server");
+  });
+});
