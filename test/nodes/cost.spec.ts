@@ -20,6 +20,24 @@ describe("msg.cost and the budget", function () {
     assert.ok(Number(msg.cost.usd) > 0);
   });
 
+  it("the node's status shows the cost of its last message (≈ for an estimate)", async () => {
+    await loadFlow({ baseUrl: api.server.baseUrl, node: { model: "gpt-image-2", quality: "low", size: "1024x1024" } });
+    const statuses: string[] = [];
+    helper.getNode("img").on("call:status", (call: { args: [{ text: string }] }) => statuses.push(call.args[0].text));
+    const { out } = await run({ payload: "a lighthouse" });
+    const usd = out[0].cost.usd as number;
+    assert.ok(
+      statuses.at(-1)!.endsWith(` · $${usd >= 0.1 ? usd.toFixed(2) : usd >= 0.001 ? usd.toFixed(3) : usd.toFixed(4)}`),
+      statuses.at(-1),
+    );
+    await helper.unload();
+    await loadFlow({ baseUrl: api.server.baseUrl, config: { pricePerImage: "0.04" }, node: { model: "flux-kontext-pro" } });
+    const later: string[] = [];
+    helper.getNode("img").on("call:status", (call: { args: [{ text: string }] }) => later.push(call.args[0].text));
+    await run({ payload: "a fox" });
+    assert.ok(later.at(-1)!.endsWith(" · ≈ $0.040"), later.at(-1));
+  });
+
   it("split into one message per image: each carries its share, and the shares add up to the whole", async () => {
     await loadFlow({ baseUrl: api.server.baseUrl, node: { model: "gpt-image-2", imageCount: 2, split: true } });
     const result = collect(2);

@@ -104,7 +104,8 @@ export class JobTracker<M extends Record<string, unknown>> {
     if ("msgs" in outcome) {
       const seconds = ((Date.now() - began) / 1000).toFixed(1);
       const count = outcome.msgs.length === 1 ? imagesIn(outcome.msgs[0]) : outcome.msgs.length;
-      if (this.running.size === 0) this.setStatus({ fill: "green", shape: "dot", text: this.t("status.done", { count, seconds }) });
+      const finished = this.t("status.done", { count, seconds }) + costOf(outcome.msgs);
+      if (this.running.size === 0) this.setStatus({ fill: "green", shape: "dot", text: finished });
       else this.render();
       // several messages on the one output go as [[m1, m2, …]]
       send(outcome.msgs.length === 1 ? outcome.msgs[0] : [outcome.msgs]);
@@ -161,6 +162,23 @@ export class JobTracker<M extends Record<string, unknown>> {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
   }
+}
+
+/** " · $0.053" (or " · ≈ $0.05" for an estimate): the cost of a message's result, from msg.cost; "" without one. */
+function costOf(msgs: unknown[]): string {
+  let usd = 0;
+  let estimated = false;
+  let priced = false;
+  for (const m of msgs) {
+    const cost = (m as { cost?: { usd?: unknown; estimated?: unknown } } | null)?.cost;
+    if (typeof cost?.usd !== "number") continue;
+    usd += cost.usd;
+    estimated ||= cost.estimated === true;
+    priced = true;
+  }
+  if (!priced) return "";
+  const text = usd >= 0.1 ? usd.toFixed(2) : usd >= 0.001 ? usd.toFixed(3) : usd.toFixed(4);
+  return ` · ${estimated ? "≈ " : ""}$${text}`;
 }
 
 function imagesIn(msg: Record<string, unknown>): number {
