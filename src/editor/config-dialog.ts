@@ -95,6 +95,20 @@ export function prepareConfig(node: any): void {
     $list.editableList("addItem", { name: name, value: String(headers[name]) });
   });
 
+  // the deployed config node's spend this period, when it has a budget
+  $.getJSON("images-api/budget/" + encodeURIComponent(node.id)).done(function (b: any) {
+    if (b && b.ok) {
+      const vars = {
+        spent: b.spent.toFixed(2),
+        cap: b.cap.toFixed(2),
+        resets: b.resetsAt.slice(0, 16).replace("T", " "),
+      };
+      $("#images-api-budget-spent")
+        .text(node._(NS + "budget." + (b.period === "month" ? "month" : "day"), vars))
+        .show();
+    }
+  });
+
   // checks the settings as they are in the dialog; the key never comes back
   $("#node-config-test-connection").on("click", function () {
     const $result = $("#node-config-test-result")

@@ -22,6 +22,7 @@ import {
 } from "./registry";
 import { checkboxRow, fillSelect, row, ROWS, TEXT_FIELDS, tip } from "./rows";
 import { selectedConfig } from "./server-models";
+import { estimateCost } from "../lib/cost/price";
 import { BATCH_CHECKS, providerOf, verdict, type Verdict } from "./validators";
 
 declare const $: any;
@@ -50,6 +51,7 @@ export function prepare(node: any, op: Operation): void {
   tip("images-api-unknown-model").text(_("tip.unknownModel")).appendTo($box);
   tip("images-api-model-life").appendTo($box);
   tip("images-api-unverified").appendTo($box);
+  tip("images-api-estimate").appendTo($box);
 
   ROWS[op].forEach(function (field) {
     let $input: any;
@@ -231,9 +233,32 @@ export function prepare(node: any, op: Operation): void {
     $("#images-api-unverified")
       .text(unverified.length ? _("tip.unverified", { model: model, params: unverified.join(", ") }) : "")
       .toggle(unverified.length > 0);
+    showEstimate(model, cfg);
     if ($menu.is(":visible")) {
       menu.renderMenu();
     }
+  }
+
+  /** "≈ $0.053 per image": the runtime's estimate (src/lib/cost/price.ts) for the dialog's settings, one image */
+  function showEstimate(model: string, cfg: any): void {
+    const field = (f: string) => {
+      const v = $("#node-input-" + f).val();
+      return v === undefined || v === null || v === "" ? undefined : v;
+    };
+    const partials = Number(field("partialImages")) || 0;
+    const params = { size: field("size"), quality: field("quality"), n: 1, partial_images: partials, prompt: "" };
+    const price = cfg && cfg.pricePerImage !== undefined && String(cfg.pricePerImage).trim() !== "" ? Number(cfg.pricePerImage) : undefined;
+    const estimate = estimateCost(
+      { model: model, params: params, batch: $("#node-input-delivery").val() === "batch" },
+      { pricePerImage: price },
+    );
+    const $tip = $("#images-api-estimate");
+    if (!estimate) {
+      $tip.hide();
+      return;
+    }
+    const usd = estimate.usd >= 0.1 ? estimate.usd.toFixed(2) : estimate.usd.toFixed(3);
+    $tip.text(_(estimate.basis === "configured" ? "tip.estimateConfigured" : "tip.estimate", { usd: usd })).show();
   }
 
   // ---- the model menu
@@ -297,4 +322,7 @@ export function prepare(node: any, op: Operation): void {
     mark();
   });
   $box.on("change input", "input, select", mark);
+  $box.on("change input", "#node-input-size, #node-input-quality, #node-input-partialImages, #node-input-delivery", function () {
+    showEstimate(dialogModel(), selectedConfig($("#node-input-server").val()));
+  });
 }

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Response } from "playwright-core";
 import { isImageModel } from "../../src/lib/models/table";
 import { PROVIDERS } from "../../src/lib/providers";
+import { estimateCost } from "../../src/lib/cost/price";
 import { MODEL_LIST } from "../server/images-api-server";
 import { e2e, localeJson } from "./harness";
 
@@ -284,5 +285,83 @@ describe("image node dialog: the config node's provider", function () {
     await size.fill("1280x720");
     await size.dispatchEvent("input");
     assert.equal(await size.evaluate((e) => e.classList.contains("input-error")), false);
+  });
+});
+
+describe("costs in the dialogs", function () {
+  const BCFG = "e2ebcfg000000001";
+  const BGEN = "e2ebgen000000001";
+  before(async () => {
+    const { ed, server, apiKey } = e2e();
+    // a clean workspace: the xAI node above has a size it refuses, and an invalid node makes deploy ask first
+    await ed.resetFlows();
+    await ed.importNodes(
+      [
+        { id: BCFG, type: "images-api-config", name: "budgeted", baseUrl: server.baseUrl, budget: "1", budgetPeriod: "day" },
+        {
+          id: BGEN,
+          type: "images-api-generate",
+          name: "",
+          server: BCFG,
+          prompt: "payload",
+          promptType: "msg",
+          model: "gpt-image-2",
+          quality: "low",
+          size: "1024x1024",
+          imageCount: 1,
+          x: 400,
+          y: 360,
+          wires: [[]],
+        },
+      ],
+      { applyNodeDefaults: true },
+    );
+    await ed.setApiKey(BCFG, apiKey);
+    await ed.deploy();
+  });
+  afterEach(async () => {
+    await e2e().ed.closeAllTrays();
+  });
+
+  it("the create dialog shows the runtime's estimate per image for its settings, and follows them", async () => {
+    const { page, ed } = e2e();
+    await ed.openNode(BGEN);
+    const tip = page.locator("#images-api-estimate");
+    await tip.waitFor({ state: "visible" });
+    const low = estimateCost({
+      model: "gpt-image-2",
+      params: { size: "1024x1024", quality: "low", n: 1, partial_images: 0, prompt: "" },
+    })!.usd;
+    assert.equal((await tip.innerText()).trim(), `≈ $${low.toFixed(3)} per image (estimated from OpenAI's prices; see msg.cost)`);
+    await page.locator("#node-input-quality").selectOption("high");
+    const high = estimateCost({
+      model: "gpt-image-2",
+      params: { size: "1024x1024", quality: "high", n: 1, partial_images: 0, prompt: "" },
+    })!.usd;
+    assert.equal((await tip.innerText()).trim(), `≈ $${high.toFixed(2)} per image (estimated from OpenAI's prices; see msg.cost)`);
+  });
+
+  it("the config dialog takes a budget, a period, a price per image and the retry rule, and shows the spend", async () => {
+    const { page, ed } = e2e();
+    await ed.openNode(BGEN);
+    await page.locator("#node-input-btn-server-edit").click();
+    const spent = page.locator("#images-api-budget-spent");
+    await spent.waitFor({ state: "visible" });
+    assert.match((await spent.innerText()).trim(), /^Spent today: \$0\.00 of \$1\.00 \(starts again \d{4}-\d{2}-\d{2} 00:00 UTC\)$/);
+    assert.equal(await page.locator("#node-config-input-retryUnknownOutcome").isChecked(), false, "the retry rule is on by default");
+    await page.locator("#node-config-input-budget").fill("-3");
+    await page.locator("#node-config-input-budget").dispatchEvent("change");
+    assert.equal(await page.locator("#node-config-input-budget").evaluate((e) => e.classList.contains("input-error")), true);
+    await page.locator("#node-config-input-budget").fill("5");
+    await page.locator("#node-config-input-budgetPeriod").selectOption("month");
+    await page.locator("#node-config-input-pricePerImage").fill("0.04");
+    await page.locator("#node-config-input-retryUnknownOutcome").check();
+    await page.locator("#node-config-dialog-ok").click();
+    await page.locator("#node-config-input-budget").waitFor({ state: "detached" });
+    const saved = await page.evaluate((id) => {
+      const n = RED.nodes.node(id);
+      return [n.budget, n.budgetPeriod, n.pricePerImage, n.retryUnknownOutcome];
+    }, BCFG);
+    assert.deepEqual(saved, ["5", "month", "0.04", true]);
   });
 });
