@@ -4,21 +4,18 @@
  * delivered after the restart: every one exactly once, and nothing is sent twice.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import type { NodeRedProcess } from "../../scripts/node-red-process.mjs" with { "resolution-mode": "import" };
+import { join } from "node:path";
 import { ImagesApiServer } from "../server/images-api-server";
+import { RestartableNodeRed } from "../support/real-node-red";
 import { until } from "../support/wait";
-
-const repoRoot = resolve(__dirname, "..", "..");
-const nodeRedDir = process.env.NODE_RED_PATH || dirname(require.resolve("node-red/package.json"));
 
 describe("batch delivery survives a restart of Node-RED (file context store)", function () {
   this.timeout(120_000);
   let server: ImagesApiServer;
+  const nodeRed = new RestartableNodeRed("batch-restart");
   let userDir = "";
-  let nr: NodeRedProcess | undefined;
   const results = () =>
     existsSync(join(userDir, "results.jsonl"))
       ? readFileSync(join(userDir, "results.jsonl"), "utf8")
@@ -26,35 +23,14 @@ describe("batch delivery survives a restart of Node-RED (file context store)", f
           .filter(Boolean)
           .map((l) => JSON.parse(l))
       : [];
-
-  async function start(): Promise<string> {
-    const { spawnNodeRed, startOnFreePort } = await import("../../scripts/node-red-process.mjs");
-    const { proc, url } = await startOnFreePort((port) => spawnNodeRed({ nodeRedDir, userDir, port }));
-    nr = proc;
-    return url;
-  }
-
-  async function stop(): Promise<void> {
-    const { stopNodeRed } = await import("../../scripts/node-red-process.mjs");
-    if (nr) await stopNodeRed(nr);
-    nr = undefined;
-  }
+  const start = () => nodeRed.start();
+  const stop = () => nodeRed.stop();
 
   before(async function () {
-    if (!existsSync(join(repoRoot, "dist", "nodes", "images-api-generate.js"))) this.skip(); // npm test builds first
+    if (!RestartableNodeRed.built()) this.skip(); // npm test builds first
     server = await ImagesApiServer.start({ apiKey: null });
-    userDir = mkdtempSync(join(tmpdir(), "images-api-batch-restart-"));
-    const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
-    writeFileSync(
-      join(userDir, "settings.js"),
-      nodeRedSettings({
-        userDir,
-        credentialSecret: "batch-restart",
-        repoRoot,
-        writtenBy: "test/nodes/batch-restart.spec.ts",
-        fileContext: true,
-      }),
-    );
+    // the file node writes the results into a directory of the test's own
+    userDir = mkdtempSync(join(tmpdir(), "images-api-batch-restart-results-"));
     const flows = [
       { id: "tab0batch", type: "tab", label: "batch" },
       {
@@ -105,17 +81,17 @@ describe("batch delivery survives a restart of Node-RED (file context store)", f
         wires: [],
       },
     ];
-    writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows));
+    await nodeRed.prepare(flows, "test/nodes/batch-restart.spec.ts");
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === "failed" && nr) console.log(nr.log.slice(-40).join("\n"));
+    if (this.currentTest?.state === "failed") console.log(nodeRed.log());
   });
 
   after(async () => {
-    await stop();
+    await nodeRed.dispose();
     await server?.close();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
+    rmSync(userDir, { recursive: true, force: true });
   });
 
   it("three results, each delivered once after the restart; one upload, one batch", async () => {

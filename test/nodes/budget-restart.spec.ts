@@ -3,32 +3,16 @@
  * before the restart still counts after it, so a flow cannot spend its cap again by restarting Node-RED.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import type { NodeRedProcess } from "../../scripts/node-red-process.mjs" with { "resolution-mode": "import" };
 import { ImagesApiServer } from "../server/images-api-server";
-
-const repoRoot = resolve(__dirname, "..", "..");
-const nodeRedDir = process.env.NODE_RED_PATH || dirname(require.resolve("node-red/package.json"));
+import { RestartableNodeRed } from "../support/real-node-red";
 
 describe("the budget survives a restart of Node-RED (file context store)", function () {
   this.timeout(120_000);
   let server: ImagesApiServer;
-  let userDir = "";
-  let nr: NodeRedProcess | undefined;
+  const nodeRed = new RestartableNodeRed("budget-restart");
+  const start = () => nodeRed.start();
+  const stop = () => nodeRed.stop();
 
-  async function start(): Promise<string> {
-    const { spawnNodeRed, startOnFreePort } = await import("../../scripts/node-red-process.mjs");
-    const { proc, url } = await startOnFreePort((port) => spawnNodeRed({ nodeRedDir, userDir, port }));
-    nr = proc;
-    return url;
-  }
-  async function stop(): Promise<void> {
-    const { stopNodeRed } = await import("../../scripts/node-red-process.mjs");
-    if (nr) await stopNodeRed(nr);
-    nr = undefined;
-  }
   /** POST /go: the answer is the result's msg.cost, or the error's code */
   async function go(url: string): Promise<{ cost?: { usd: number }; code?: string }> {
     const res = await fetch(`${url}go`, {
@@ -47,20 +31,8 @@ describe("the budget survives a restart of Node-RED (file context store)", funct
   }
 
   before(async function () {
-    if (!existsSync(join(repoRoot, "dist", "nodes", "images-api-generate.js"))) this.skip(); // npm test builds first
+    if (!RestartableNodeRed.built()) this.skip(); // npm test builds first
     server = await ImagesApiServer.start({ apiKey: null });
-    userDir = mkdtempSync(join(tmpdir(), "images-api-budget-restart-"));
-    const { nodeRedSettings } = await import("../../scripts/node-red-settings.mjs");
-    writeFileSync(
-      join(userDir, "settings.js"),
-      nodeRedSettings({
-        userDir,
-        credentialSecret: "budget-restart",
-        repoRoot,
-        writtenBy: "test/nodes/budget-restart.spec.ts",
-        fileContext: true,
-      }),
-    );
     const flows = [
       { id: "tab0budget", type: "tab", label: "budget" },
       // gpt-image-2 low 1024×1024 reserves about $0.0075: two requests fit in $0.016, a third does not
@@ -105,17 +77,16 @@ describe("the budget survives a restart of Node-RED (file context store)", funct
       },
       { id: "res0budget", type: "http response", z: "tab0budget", statusCode: "200", headers: {}, wires: [] },
     ];
-    writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows));
+    await nodeRed.prepare(flows, "test/nodes/budget-restart.spec.ts");
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === "failed" && nr) console.log(nr.log.slice(-40).join("\n"));
+    if (this.currentTest?.state === "failed") console.log(nodeRed.log());
   });
 
   after(async () => {
-    await stop();
+    await nodeRed.dispose();
     await server?.close();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
 
   it("spent before the restart still counts after it; the next request is refused before sending", async () => {
