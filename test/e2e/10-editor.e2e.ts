@@ -414,10 +414,10 @@ describe("editor: palette, dialogs, config node, deploy, preview", function () {
     assert.match(last, /msg\.payload : buffer\[\d+\]/);
     await ed.shot("flow-thumbnail-and-debug");
   });
-  it("shows the done status with its numbers filled in", async () => {
+  it("shows the done status with its numbers filled in, and the message's cost", async () => {
     const { ed } = e2e();
     const text = norm(await ed.nodeG(need("gen")).locator(".red-ui-flow-node-status-label").textContent());
-    assert.match(text, /^1 image\(s\) in \d+(\.\d+)? s$/, `status text: "${text}"`);
+    assert.match(text, /^1 image\(s\) in \d+(\.\d+)? s · (≈ )?\$\d+\.\d+$/, `status text: "${text}"`);
   });
   it("draws the thumbnail below the node's status, not over it", async () => {
     const { ed } = e2e();
