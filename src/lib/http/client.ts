@@ -29,7 +29,7 @@ import { SseParser, type SseEvent } from "./sse";
 import { JsonImagesReader } from "../answer/json-images";
 import { releaseChunk } from "../answer/release-chunk";
 import { RateGate, type Pass } from "./rate-gate";
-import { createDispatcher, type PoolOptions } from "./proxy-connect";
+import { createDispatcher, PROXY_ERROR_CODE, type PoolOptions } from "./proxy-connect";
 import { BoundedCache } from "../util/bounded-cache";
 import { readAll, readCapped } from "./read-body";
 import { downloadImage, type DownloadSetup } from "./download";
@@ -234,18 +234,16 @@ export class ImagesClient {
     const onCallerAbort = () => abort.fire(false);
     if (call.signal?.aborted) abort.fire(false);
     else call.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    // set once undici has taken the whole body: from then on a failure leaves the outcome unknown
+    // a multipart body says when undici has taken all of it; a JSON body goes with the headers as soon as the
+    // connection stands (sentBy): from then on a failure leaves the outcome unknown
     const sent = { done: false };
     try {
       const res = await this.dispatcher.request({
         origin: route.origin,
         path: route.path,
         method: "POST",
-        headers: {
-          ...requestHeaders(route, call),
-          ...(typeof payload === "string" ? { "content-length": String(Buffer.byteLength(payload)) } : {}),
-        },
-        body: bodyWithReceipt(payload, sent),
+        headers: requestHeaders(route, call),
+        body: typeof payload === "string" ? payload : bodyWithReceipt(payload, sent),
         signal: abort,
       });
       if (res.statusCode !== 429) pass.release();
@@ -287,9 +285,10 @@ export class ImagesClient {
     } catch (err) {
       const refused = readingFailure(err, attempt);
       if (refused) return { error: refused, retryable: false };
-      if (call.signal?.aborted) throw sent.done ? unknownOutcome(aborted(attempt), false) : aborted(attempt);
+      const wasSent = typeof payload === "string" ? !failedToConnect(err) : sent.done;
+      if (call.signal?.aborted) throw wasSent ? unknownOutcome(aborted(attempt), false) : aborted(attempt);
       const error = transportError(err, abort.timedOut, this.options.timeoutMs, { attempts: attempt });
-      if (sent.done && !this.options.retryUnknownOutcome) return { error: unknownOutcome(error, true), retryable: false };
+      if (wasSent && !this.options.retryUnknownOutcome) return { error: unknownOutcome(error, true), retryable: false };
       return { error, retryable: true };
     } finally {
       clearTimeout(timeout);
@@ -533,13 +532,29 @@ function bodyOf(payload: string | Multipart): string | Readable {
   return typeof payload === "string" ? payload : Readable.from(payload.parts, { objectMode: false });
 }
 
-/** The body as a stream that says when undici has taken all of it (`sent.done`). */
-function bodyWithReceipt(payload: string | Multipart, sent: { done: boolean }): Readable {
-  const body = Readable.from(typeof payload === "string" ? [Buffer.from(payload)] : payload.parts, { objectMode: false });
+/** A multipart body as a stream that says when undici has taken all of it (`sent.done`). */
+function bodyWithReceipt(payload: Multipart, sent: { done: boolean }): Readable {
+  const body = Readable.from(payload.parts, { objectMode: false });
   body.once("end", () => {
     sent.done = true;
   });
   return body;
+}
+
+/** errors of a connection that never stood: nothing of the request reached the server */
+const CONNECT_FAILURES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  PROXY_ERROR_CODE,
+]);
+
+function failedToConnect(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } } | undefined;
+  return CONNECT_FAILURES.has(e?.code ?? "") || CONNECT_FAILURES.has(e?.cause?.code ?? "");
 }
 
 /** An error of a request whose outcome is unknown: it says the image may have been billed, and why it is not sent again. */
