@@ -218,6 +218,21 @@ describe("config dialog: Service menu and headers", function () {
     assert.equal(await page.locator("#node-config-input-apiVersion").isVisible(), true);
   });
 
+  it("Test connection on a provider without a model list says so, and sends nothing", async () => {
+    const { page } = e2e();
+    await openConfigDialog();
+    await page.locator("#node-config-input-provider").selectOption("zhipu");
+    assert.equal(await page.locator("#node-config-input-baseUrl").inputValue(), "https://open.bigmodel.cn/api/paas/v4");
+    const r = await testConnection();
+    assert.equal(r.answer.ok, true, r.raw);
+    assert.equal(r.answer.noList, "Zhipu / Z.ai");
+    assert.equal(r.answer.keyWithheld, undefined, "nothing was sent, so no key was held back");
+    assert.equal(
+      r.text,
+      "Zhipu / Z.ai has no model list: the connection and the key were not checked. Type the model name in the image nodes.",
+    );
+  });
+
   it("header rows are saved as the headers object and sent by Test connection; the provider is saved", async () => {
     const { page, server } = e2e();
     await openConfigDialog();

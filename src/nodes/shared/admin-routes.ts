@@ -102,7 +102,8 @@ export function registerAdminRoutes(RED: NodeAPI): void {
       client = dialog.client;
       if (dialog.keyWithheld) withheld = { keyWithheld: true };
       const { imageModels, total, noList } = await client.listModels();
-      res.json({ ok: true, imageModels, total, ...(noList ? { noList } : {}), ...withheld });
+      // a provider without a model list: nothing was sent, so no key was held back either
+      res.json({ ok: true, imageModels, total, ...(noList ? { noList } : withheld) });
     } catch (err) {
       const e = err as ImagesApiError;
       const message = client ? client.redact(e.message) : e.message;
