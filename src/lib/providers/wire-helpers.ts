@@ -2,7 +2,7 @@
  * Small pieces several profiles share: reading a canonical `WxH` size, refusing a value in a provider's name, the
  * OpenAI-shaped model list, and renaming a field.
  */
-import { invalidParams, listOr, show } from "../errors";
+import { invalidParams, show } from "../errors";
 import type { Params } from "../check/params";
 import type { ModelList } from "./profile";
 
@@ -31,4 +31,3 @@ export function openAiList(json: unknown, allImages = false): ModelList {
   return allImages ? { ids, imageIds: ids } : { ids };
 }
 
-export { listOr };
