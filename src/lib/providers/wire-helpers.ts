@@ -30,4 +30,3 @@ export function openAiList(json: unknown, allImages = false): ModelList {
   const ids = Array.isArray(data) ? data.map((m) => String((m as { id?: unknown })?.id ?? "")).filter(Boolean) : [];
   return allImages ? { ids, imageIds: ids } : { ids };
 }
-
