@@ -10,18 +10,38 @@ describe("the budget survives a restart of Node-RED (file context store)", funct
   this.timeout(120_000);
   let server: ImagesApiServer;
   const nodeRed = new RestartableNodeRed("budget-restart");
-  const start = () => nodeRed.start();
   const stop = () => nodeRed.stop();
+  /** Starts Node-RED and waits until its flows run: the editor answers before the flows have started. */
+  async function start(): Promise<string> {
+    const url = await nodeRed.start();
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      // an HTML 404 until the package's admin routes are registered, {ok: false} until the config node runs
+      const res = await fetch(`${url}images-api/budget/cfg0budget`, { signal: AbortSignal.timeout(5_000) });
+      const b = /json/.test(res.headers.get("content-type") ?? "")
+        ? ((await res.json()) as { ok: boolean })
+        : (await res.text(), { ok: false });
+      if (b.ok) return url;
+      if (Date.now() > deadline) throw new Error("the flows did not start within 20 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 
-  /** POST /go: the answer is the result's msg.cost, or the error's code */
+  /** POST /go: the answer is the result's msg.cost, or the error's code (an HTML 404 while the flows still start: asked again) */
   async function go(url: string): Promise<{ cost?: { usd: number }; code?: string }> {
-    const res = await fetch(`${url}go`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-      signal: AbortSignal.timeout(15_000),
-    });
-    return (await res.json()) as { cost?: { usd: number }; code?: string };
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const res = await fetch(`${url}go`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (/json/.test(res.headers.get("content-type") ?? "")) return (await res.json()) as { cost?: { usd: number }; code?: string };
+      await res.text();
+      if (Date.now() > deadline) throw new Error(`POST /go answered ${res.status} without JSON for 10 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
   async function budget(url: string): Promise<{ spent: number; cap: number }> {
     return (await (await fetch(`${url}images-api/budget/cfg0budget`, { signal: AbortSignal.timeout(5_000) })).json()) as {
