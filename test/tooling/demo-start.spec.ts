@@ -151,7 +151,10 @@ describe(`npm start keeps the user's work (Node-RED ${nodeRedVersion.split(".")[
     // restart (the test server on another port): the user's tab is there, the demo config node follows the port
     assert.equal(await stopDemo(first), 0, first.output());
     assert.equal(existsSync(join(dir, ".demo-running.json")), false, "the lock outlived the demo");
-    env.IMAGES_API_PORT = String(await freePort());
+    // another port: the system may hand out the one just freed again
+    const before = env.IMAGES_API_PORT;
+    do env.IMAGES_API_PORT = String(await freePort());
+    while (env.IMAGES_API_PORT === before);
     const again = startDemo(env);
     running.push(again);
     await untilBanner(again);
