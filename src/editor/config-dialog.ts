@@ -4,7 +4,7 @@
  * URL and API style. Extra headers are an editable list of name/value rows (saved as the `headers` object); secret
  * headers a password field (a credential, like the key). Test connection checks the dialog's settings as they are.
  */
-import { detectProvider, PROVIDERS, type Profile } from "../lib/providers";
+import { detectProvider, isProviderId, profile, providerFor, PROVIDERS, type Profile } from "../lib/providers";
 
 declare const $: any;
 
@@ -18,14 +18,6 @@ function nameOf(node: any, p: Profile): string {
   return text && text !== key && text !== "service." + p.id ? text : p.name;
 }
 
-/** The profile a dialog shows for a saved node: its own, or (saved before profiles) the one the runtime picks. */
-function savedProvider(node: any): string {
-  if (node.provider) {
-    return node.provider;
-  }
-  return node.apiType === "azure" ? "azure" : detectProvider(node.baseUrl || "");
-}
-
 export function prepareConfig(node: any): void {
   const $provider = $("#node-config-input-provider");
   const $base = $("#node-config-input-baseUrl");
@@ -34,11 +26,12 @@ export function prepareConfig(node: any): void {
   PROVIDERS.forEach(function (p) {
     $("<option>").val(p.id).text(nameOf(node, p)).appendTo($provider);
   });
-  $provider.val(savedProvider(node));
+  // its own, or (saved before profiles) the one the runtime picks
+  $provider.val(providerFor({ provider: node.provider, baseUrl: node.baseUrl || "", apiType: node.apiType }).id);
   // the menu's value before each change: Node-RED fires change on every input as the dialog opens, with the value
   // unchanged, and that must not fill in a base URL
   let shown = $provider.val();
-  const profileOf = (id: string) => PROVIDERS.filter((p) => p.id === id)[0];
+  const profileOf = (id: string) => (isProviderId(id) ? profile(id) : undefined);
 
   function showAzure(): void {
     $(".images-api-azure-row").toggle($type.val() === "azure");

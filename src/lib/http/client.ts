@@ -10,19 +10,9 @@ import { errorFromAnswer, transportError, tryJson } from "./http-errors";
 import { abortedError, formatBytes, ImagesApiError, isImagesApiError } from "../errors";
 import { Limiter, type RunHooks } from "./limiter";
 import { headerValue, retryDelayMs, retryLoop, type Attempted, type Headers } from "./retry";
-import {
-  apiHeaders,
-  apiUrl,
-  authHeaders,
-  endpointFor,
-  modelsUrl,
-  profileOf,
-  type Endpoint,
-  type EndpointOptions,
-  type Operation,
-} from "./endpoint";
+import { apiHeaders, apiUrl, authHeaders, endpointFor, modelsUrl, type Endpoint, type EndpointOptions, type Operation } from "./endpoint";
 import { openAiList } from "../providers/wire-helpers";
-import type { Profile } from "../providers";
+import { providerFor, type Profile } from "../providers";
 import { isImageModel } from "../models/table";
 import type { ArrayStyle, Multipart } from "../check/multipart";
 import { SseParser, type SseEvent } from "./sse";
@@ -137,6 +127,7 @@ export class ImagesClient {
     // the key as it is sent (a pasted key or an env value may end in a line break): the key filter looks for that one
     const apiKey = options.apiKey?.trim() || undefined;
     this.options = { ...CLIENT_DEFAULTS, ...stripUndefined({ ...options, apiKey }), baseUrl: options.baseUrl };
+    this.profile = providerFor(this.options);
     this.secrets = [apiKey, ...Object.values(options.secretHeaders ?? {})].filter(
       (v): v is string => typeof v === "string" && v.length >= 4,
     );
@@ -163,10 +154,8 @@ export class ImagesClient {
   /** the key and the secret headers' values, as sent: what redact() hides wherever text leaves the node */
   private readonly secrets: string[];
 
-  /** The config node's provider profile (providers/): paths, auth header, parameter and answer shapes. */
-  get profile(): Profile {
-    return profileOf(this.options);
-  }
+  /** The config node's provider profile (providers/): paths, auth header, parameter and answer shapes; picked once. */
+  readonly profile: Profile;
 
   endpoint(op: Operation, model: string): Endpoint {
     return endpointFor(this.options, op, model);
@@ -404,7 +393,7 @@ export class ImagesClient {
    * models it offers; rejects with the same coded errors as image requests (auth_failed, …).
    */
   async listModels(timeoutMs = 15_000): Promise<{ imageModels: string[]; total: number; noList?: string }> {
-    const profile = profileOf(this.options);
+    const profile = this.profile;
     const url = modelsUrl(this.options);
     // a provider without a model list: nothing to ask (the dialog says so; image requests still work)
     if (!url) return { imageModels: [], total: 0, noList: profile.name };
@@ -428,7 +417,7 @@ export class ImagesClient {
 
   /** An error answer as a coded error, with the profile's own words for a refusal. */
   errorOf(answer: Parameters<typeof errorFromAnswer>[0], attempts: number, hint?: string): ReturnType<typeof errorFromAnswer> {
-    return errorFromAnswer(answer, attempts, this.redact, hint, profileOf(this.options).refusals);
+    return errorFromAnswer(answer, attempts, this.redact, hint, this.profile.refusals);
   }
 
   /**

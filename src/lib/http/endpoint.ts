@@ -3,7 +3,7 @@
  * the auth header; the user's extra headers go with every request to the base URL (never to download hosts).
  */
 import type { Operation } from "../models/table";
-import { providerFor, type Profile } from "../providers";
+import { providerFor } from "../providers";
 import { openai } from "../providers/openai";
 
 export type { Operation };
@@ -46,16 +46,11 @@ export function baseOf(o: EndpointOptions): string {
   return o.baseUrl.trim().replace(/\/+$/, "");
 }
 
-/** The config node's provider profile. */
-export function profileOf(o: EndpointOptions): Profile {
-  return providerFor(o);
-}
-
 /** Only the credential headers: the Bearer key, or the profile's own header (Azure's api-key). */
 export function authHeaders(o: EndpointOptions): Record<string, string> {
   const key = o.apiKey?.trim();
   if (!key) return {};
-  return profileOf(o).auth === "api-key" ? { "api-key": key } : { authorization: `Bearer ${key}` };
+  return providerFor(o).auth === "api-key" ? { "api-key": key } : { authorization: `Bearer ${key}` };
 }
 
 /** Every header of an API request except content-type. */
@@ -80,7 +75,7 @@ export function apiUrl(o: EndpointOptions, path: string): string {
 
 export function endpointFor(o: EndpointOptions, op: Operation, model: string): Endpoint {
   const base = baseOf(o);
-  const p = profileOf(o);
+  const p = providerFor(o);
   const url = p.url ? p.url({ base, op, model, apiVersion: o.apiVersion }) : `${base}/${p.paths[op]}`;
   return { url, headers: apiHeaders(o) };
 }
@@ -88,7 +83,7 @@ export function endpointFor(o: EndpointOptions, op: Operation, model: string): E
 /** Where the list of models is (the profile's path below the base URL, or its own URL); undefined: it has none. */
 export function modelsUrl(o: EndpointOptions): string | undefined {
   const base = baseOf(o);
-  const p = profileOf(o);
+  const p = providerFor(o);
   if (p.modelsUrl) return p.modelsUrl({ base, apiVersion: o.apiVersion });
   return p.models ? `${base}/${p.models.path}` : undefined;
 }
